@@ -1,0 +1,136 @@
+//! Signing in and out, the signed-in user, choosing a new password.
+
+use crate::model::{AppError, CurrentUser};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::guard::{self, PendingPassword};
+
+/// Where to go after signing in: `next` when it stays inside this organisation, else its home.
+pub fn landing_path(slug: &str, next: Option<&str>) -> String {
+    let home = format!("/o/{slug}/");
+    match next {
+        Some(next)
+            if next.starts_with(&home)
+                && !next.contains("//")
+                && !next.contains('\\')
+                && next.chars().all(|c| c.is_ascii_graphic()) =>
+        {
+            next.to_string()
+        }
+        _ => home,
+    }
+}
+
+/// Sends the person to the sign-in page of the organisation they name.
+#[server(endpoint = "auth/organisation")]
+pub async fn go_to_organisation(slug: String) -> Result<(), AppError> {
+    let slug = slug.trim().to_lowercase();
+    guard::respond(crate::services::organisations::check_slug("slug", &slug))?;
+    leptos_axum::redirect(&format!("/o/{slug}/login"));
+    Ok(())
+}
+
+/// Signs in with email and password to organisation `slug`.
+#[server(endpoint = "auth/login")]
+pub async fn login(
+    slug: String,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            let client = guard::client().await;
+            let signed =
+                crate::services::auth::sign_in(&state, &slug, &email, &password, &client).await?;
+            guard::set_cookie(&crate::services::sessions::cookie(
+                &state.auth,
+                &signed.secret,
+            ))?;
+            let target = if signed.must_change_password {
+                format!("/o/{slug}/change-password")
+            } else {
+                landing_path(&slug, next.as_deref())
+            };
+            leptos_axum::redirect(&target);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Ends the caller's session.
+#[server(endpoint = "auth/logout")]
+pub async fn logout(slug: String) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            if let Some(secret) = guard::session_secret() {
+                crate::services::sessions::end(&state.db, &secret).await?;
+            }
+            guard::set_cookie(&crate::services::sessions::clearing_cookie(&state.auth))?;
+            leptos_axum::redirect(&format!("/o/{slug}/login"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user acting in organisation `slug`.
+#[server(endpoint = "session/current")]
+pub async fn signed_in_user(slug: String) -> Result<CurrentUser, AppError> {
+    guard::respond(
+        guard::authorize(&slug, None, PendingPassword::Refuse)
+            .await
+            .map(|caller| caller.user),
+    )
+}
+
+/// Replaces the caller's password and ends their other sessions.
+#[server(endpoint = "auth/change-password")]
+pub async fn change_password(
+    slug: String,
+    current_password: String,
+    new_password: String,
+    confirmation: String,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::authorize(&slug, None, PendingPassword::Allow).await?;
+            crate::services::auth::change_password(
+                &caller.state,
+                &caller.signed,
+                &current_password,
+                &new_password,
+                &confirmation,
+                &caller.client,
+            )
+            .await?;
+            leptos_axum::redirect(&format!("/o/{slug}/"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::landing_path;
+
+    #[test]
+    fn sign_in_never_redirects_outside_the_organisation() {
+        assert_eq!(landing_path("acme", Some("/o/acme/users")), "/o/acme/users");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example",
+            "/o/other/",
+            "/o/acme/\\x",
+            "/o/acme//evil",
+        ] {
+            assert_eq!(landing_path("acme", Some(bad)), "/o/acme/", "{bad}");
+        }
+        assert_eq!(landing_path("acme", None), "/o/acme/");
+    }
+}

@@ -1,0 +1,97 @@
+//! The one place server functions get their state, their caller and their authorization.
+
+use crate::{
+    model::{AppError, CurrentUser, Permission},
+    services::{
+        auth::{self, Signed},
+        sessions, AppState, ClientInfo, ServiceError,
+    },
+};
+use axum::Extension;
+use http::request::Parts;
+use leptos::prelude::*;
+
+/// The server's shared state.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        ServiceError::Internal("AppState missing from the server function context".into()).into()
+    })
+}
+
+/// Where the request came from.
+pub async fn client() -> ClientInfo {
+    leptos_axum::extract::<Extension<ClientInfo>>()
+        .await
+        .map(|Extension(c)| c)
+        .unwrap_or_default()
+}
+
+/// The session secret the request carries.
+pub fn session_secret() -> Option<String> {
+    use_context::<Parts>().and_then(|parts| sessions::secret_from_headers(&parts.headers))
+}
+
+/// A caller who is signed in and may act in the organisation of the URL.
+pub struct Caller {
+    pub state: AppState,
+    pub signed: Signed,
+    pub user: CurrentUser,
+    pub client: ClientInfo,
+}
+
+/// Whether a caller who still holds a temporary password may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PendingPassword {
+    Refuse,
+    Allow,
+}
+
+/// The signed-in caller acting in organisation `slug`, holding `permission` when one is named.
+pub async fn authorize(
+    slug: &str,
+    permission: Option<Permission>,
+    pending: PendingPassword,
+) -> Result<Caller, AppError> {
+    let state = state()?;
+    let signed = auth::signed(&state, session_secret().as_deref())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if signed.user.must_change_password && pending == PendingPassword::Refuse {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    let user = auth::current_user(&state, &signed, slug).await?;
+    if let Some(permission) = permission {
+        if !user.can(permission) {
+            return Err(AppError::Forbidden(permission.description().to_lowercase()));
+        }
+    }
+    Ok(Caller {
+        state,
+        signed,
+        user,
+        client: client().await,
+    })
+}
+
+/// Sets the response status from the outcome, so API clients see 401/403/422 and not 500.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let (Some(options), Ok(status)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::StatusCode::from_u16(error.status_code()),
+        ) {
+            options.set_status(status);
+        }
+    }
+    result
+}
+
+/// Adds a `Set-Cookie` header to the response.
+pub fn set_cookie(value: &str) -> Result<(), AppError> {
+    let options = use_context::<leptos_axum::ResponseOptions>()
+        .ok_or_else(|| AppError::from(ServiceError::Internal("no response options".into())))?;
+    let value = http::HeaderValue::from_str(value)
+        .map_err(|e| AppError::from(ServiceError::Internal(format!("bad cookie: {e}"))))?;
+    options.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}

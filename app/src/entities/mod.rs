@@ -1,0 +1,13 @@
+//! SeaORM entities, one file per table. Only the services use them.
+
+pub mod audit_event;
+pub mod login_event;
+pub mod login_throttle;
+pub mod organisation;
+pub mod outbox_message;
+pub mod role;
+pub mod role_permission;
+pub mod session;
+pub mod token;
+pub mod user;
+pub mod user_role;

@@ -1,0 +1,262 @@
+//! Permissions, features, user types and platform roles: closed sets shared by browser and server.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $code)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable code stored in the database and used by the API.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// Parses a code; `None` when it is not one of ours.
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// A product area that the licence and the organisation's override can switch off.
+    Feature {
+        Helpdesk = "helpdesk",
+        Crm = "crm",
+        Rmm = "rmm",
+        Analytics = "analytics",
+        Bots = "bots",
+    }
+);
+
+code_enum!(
+    /// Something a user may do inside an organisation.
+    Permission {
+        UsersView = "users.view",
+        UsersInvite = "users.invite",
+        UsersEdit = "users.edit",
+        UsersSuspend = "users.suspend",
+        UsersResetPassword = "users.reset_password",
+        RolesManage = "roles.manage",
+        TeamsManage = "teams.manage",
+        AuditView = "audit.view",
+        OrgSettings = "org.settings",
+        TicketsViewAll = "tickets.view_all",
+        TicketsDelete = "tickets.delete",
+        DataExport = "data.export",
+        MacrosManage = "macros.manage",
+        AnalyticsView = "analytics.view",
+        BotsManage = "bots.manage",
+    }
+);
+
+code_enum!(
+    /// What kind of person an account is for. Fixed when the account is created.
+    UserType {
+        TenantAdmin = "tenant_admin",
+        BotAdmin = "bot_admin",
+        Supervisor = "supervisor",
+        Agent = "agent",
+        Analyst = "analyst",
+        Viewer = "viewer",
+    }
+);
+
+code_enum!(
+    /// Where an account is in its life.
+    UserStatus {
+        Invited = "invited",
+        Active = "active",
+        Suspended = "suspended",
+    }
+);
+
+code_enum!(
+    /// Powers over the whole platform, held only by members of the admin tenant.
+    PlatformRole {
+        None = "none",
+        Support = "support",
+        SuperAdmin = "super_admin",
+    }
+);
+
+code_enum!(
+    /// The built-in roles every organisation starts with.
+    RoleTemplate {
+        Admin = "admin",
+        Agent = "agent",
+        Viewer = "viewer",
+    }
+);
+
+impl Permission {
+    /// The feature this permission belongs to; it vanishes when the organisation lacks it.
+    pub fn feature(self) -> Option<Feature> {
+        use Permission::*;
+        match self {
+            TicketsViewAll | TicketsDelete | MacrosManage => Some(Feature::Helpdesk),
+            AnalyticsView => Some(Feature::Analytics),
+            BotsManage => Some(Feature::Bots),
+            _ => None,
+        }
+    }
+
+    /// One line saying what holding this permission allows.
+    pub fn description(self) -> &'static str {
+        use Permission::*;
+        match self {
+            UsersView => "See the people in this organisation",
+            UsersInvite => "Invite people and create accounts",
+            UsersEdit => "Change people's details and roles",
+            UsersSuspend => "Suspend and reactivate people",
+            UsersResetPassword => "Reset other people's passwords",
+            RolesManage => "Create and change roles",
+            TeamsManage => "Create teams and manage their members",
+            AuditView => "Read the activity log",
+            OrgSettings => "Change the organisation's settings",
+            TicketsViewAll => "View all tickets, not only assigned ones",
+            TicketsDelete => "Delete tickets permanently",
+            DataExport => "Export data and download reports",
+            MacrosManage => "Create and edit macros",
+            AnalyticsView => "View analytics and reports",
+            BotsManage => "Create and manage bots",
+        }
+    }
+}
+
+impl UserType {
+    /// The permissions every user of this type has, before any role.
+    pub fn baseline(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            UserType::TenantAdmin => Permission::ALL,
+            UserType::BotAdmin => &[UsersView, BotsManage],
+            UserType::Supervisor => &[UsersView, TicketsViewAll, AnalyticsView],
+            UserType::Agent => &[],
+            UserType::Analyst => &[AnalyticsView, DataExport],
+            UserType::Viewer => &[UsersView, TicketsViewAll, AnalyticsView],
+        }
+    }
+
+    /// The label shown in the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserType::TenantAdmin => "Tenant admin",
+            UserType::BotAdmin => "Bot admin",
+            UserType::Supervisor => "Supervisor",
+            UserType::Agent => "Agent",
+            UserType::Analyst => "Analyst",
+            UserType::Viewer => "Viewer",
+        }
+    }
+}
+
+impl RoleTemplate {
+    /// The role's name as created in a new organisation.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoleTemplate::Admin => "Admin",
+            RoleTemplate::Agent => "Agent",
+            RoleTemplate::Viewer => "Viewer",
+        }
+    }
+
+    /// What the role is for.
+    pub fn description(self) -> &'static str {
+        match self {
+            RoleTemplate::Admin => "Full access to people, roles, teams and settings",
+            RoleTemplate::Agent => "Works tickets and uses macros; no administration",
+            RoleTemplate::Viewer => "Read-only access",
+        }
+    }
+
+    /// The permissions the role starts with.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            RoleTemplate::Admin => Permission::ALL,
+            RoleTemplate::Agent => &[UsersView, TicketsViewAll],
+            RoleTemplate::Viewer => &[UsersView],
+        }
+    }
+}
+
+/// The permissions a user holds: their type's baseline and their roles' permissions, minus those
+/// whose feature the organisation does not have.
+pub fn effective_permissions(
+    user_type: UserType,
+    role_permissions: impl IntoIterator<Item = Permission>,
+    features: &[Feature],
+) -> Vec<Permission> {
+    let mut all: Vec<Permission> = user_type
+        .baseline()
+        .iter()
+        .copied()
+        .chain(role_permissions)
+        .filter(|p| p.feature().is_none_or(|f| features.contains(&f)))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for p in Permission::ALL {
+            assert_eq!(Permission::from_code(p.code()), Some(*p));
+        }
+        assert_eq!(
+            UserType::from_code("tenant_admin"),
+            Some(UserType::TenantAdmin)
+        );
+        assert_eq!(Feature::from_code("crm"), Some(Feature::Crm));
+        assert_eq!(Feature::from_code("nope"), None);
+    }
+
+    #[test]
+    fn permissions_of_a_missing_feature_vanish() {
+        let perms = effective_permissions(UserType::Viewer, [], &[Feature::Crm]);
+        assert!(perms.contains(&Permission::UsersView));
+        assert!(!perms.contains(&Permission::TicketsViewAll));
+        assert!(!perms.contains(&Permission::AnalyticsView));
+    }
+
+    #[test]
+    fn roles_add_to_the_baseline_without_duplicates() {
+        let perms = effective_permissions(
+            UserType::Agent,
+            [
+                Permission::UsersView,
+                Permission::UsersView,
+                Permission::AuditView,
+            ],
+            Feature::ALL,
+        );
+        assert_eq!(perms, vec![Permission::UsersView, Permission::AuditView]);
+    }
+
+    #[test]
+    fn serde_uses_the_codes() {
+        let json = serde_json::to_string(&Permission::UsersResetPassword).unwrap();
+        assert_eq!(json, "\"users.reset_password\"");
+    }
+}

@@ -1,0 +1,89 @@
+//! The one error type that crosses from server to browser. Every message is meant for a person.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A problem with one form field, shown next to that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Everything a server function can refuse with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Your session has ended. Please sign in again.")]
+    Unauthenticated,
+    #[error("Please choose a new password before you continue.")]
+    PasswordChangeRequired,
+    #[error("You are not allowed to {0}.")]
+    Forbidden(String),
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    Throttled {
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("Something went wrong on our side. Please try again in a moment (reference {0}).")]
+    Internal(String),
+    #[error("The server could not be reached: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// A validation failure of a single field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Invalid {
+            message: message.clone(),
+            fields: vec![FieldError {
+                field: field.to_string(),
+                message,
+            }],
+        }
+    }
+
+    /// The message for `field`, if this error names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { fields, .. } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::PasswordChangeRequired | AppError::Forbidden(_) => 403,
+            AppError::NotFound(_) => 404,
+            AppError::Invalid { .. } => 422,
+            AppError::Conflict(_) => 409,
+            AppError::Throttled { .. } => 429,
+            AppError::Internal(_) | AppError::Transport(_) => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}

@@ -1,0 +1,10 @@
+//! Types both the browser and the server use. No database types here.
+
+pub mod access;
+pub mod error;
+pub mod password;
+pub mod session;
+
+pub use access::{Feature, Permission, PlatformRole, RoleTemplate, UserStatus, UserType};
+pub use error::{AppError, FieldError};
+pub use session::{CurrentUser, OrganisationSummary};

@@ -1,0 +1,68 @@
+//! Who is signed in, as the console shows it.
+
+use super::{Feature, Permission, PlatformRole, UserType};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// An organisation as the console names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub is_admin_tenant: bool,
+    pub is_demo: bool,
+}
+
+/// The signed-in user, acting in the organisation of the URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub user_type: UserType,
+    pub platform_role: PlatformRole,
+    pub theme: String,
+    pub organisation: OrganisationSummary,
+    pub home_organisation: OrganisationSummary,
+    pub features: Vec<Feature>,
+    pub permissions: Vec<Permission>,
+}
+
+impl CurrentUser {
+    /// Whether the user may do what `permission` allows in this organisation.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    /// "First Last", or the email when no name is set.
+    pub fn display_name(&self) -> String {
+        let name = format!("{} {}", self.first_name, self.last_name);
+        let name = name.trim();
+        if name.is_empty() {
+            self.email.clone()
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// Initials for the avatar placeholder.
+    pub fn initials(&self) -> String {
+        [&self.first_name, &self.last_name]
+            .iter()
+            .filter_map(|s| s.chars().next())
+            .flat_map(char::to_uppercase)
+            .collect()
+    }
+
+    /// Whether the organisation in the URL is not the user's own (tenant switching).
+    pub fn is_switched(&self) -> bool {
+        self.organisation.id != self.home_organisation.id
+    }
+
+    /// Whether the user administers the whole platform.
+    pub fn is_super_admin(&self) -> bool {
+        self.platform_role == PlatformRole::SuperAdmin
+    }
+}

@@ -1,0 +1,37 @@
+//! The append-only audit trail: who did what, where, from which home organisation.
+
+use super::{now, ServiceResult};
+use crate::entities::audit_event;
+use sea_orm::{prelude::*, ActiveValue::Set};
+
+/// One audit entry to record.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub organisation_id: Uuid,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_organisation_id: Option<Uuid>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: Option<String>,
+    pub changes: Option<serde_json::Value>,
+    pub ip: Option<String>,
+}
+
+/// Appends `entry` to the trail, inside the caller's transaction.
+pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> ServiceResult<()> {
+    audit_event::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(entry.organisation_id),
+        actor_user_id: Set(entry.actor_user_id),
+        actor_organisation_id: Set(entry.actor_organisation_id),
+        action: Set(entry.action.to_string()),
+        target_type: Set(entry.target_type.to_string()),
+        target_id: Set(entry.target_id),
+        changes: Set(entry.changes),
+        at: Set(now()),
+        ip: Set(entry.ip),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

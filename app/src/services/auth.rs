@@ -1,0 +1,316 @@
+//! Signing in and out, who is signed in, and choosing a new password.
+
+use super::{
+    audit::{self, AuditEntry},
+    now, organisations, passwords, sessions, throttle, AppState, ClientInfo, ServiceResult,
+};
+use crate::{
+    entities::{login_event, organisation, role_permission, session, user, user_role},
+    model::{
+        access::effective_permissions, AppError, CurrentUser, Permission, PlatformRole, UserStatus,
+        UserType,
+    },
+};
+use sea_orm::{
+    prelude::*,
+    sea_query::{Expr, ExprTrait, Func},
+    ActiveValue::Set,
+    QuerySelect, TransactionTrait,
+};
+
+/// The one answer to every failed sign-in, whatever the reason, so it reveals nothing.
+pub const SIGN_IN_REFUSED: &str =
+    "That email and password did not match an active account of this organisation.";
+
+/// A successful sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub secret: String,
+    pub must_change_password: bool,
+}
+
+/// Normalises an email address for comparison: trimmed, lowercase.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The user of `organisation_id` with `email`, ignoring case.
+pub async fn find_user_by_email(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    email: &str,
+) -> ServiceResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(normalise_email(email)))
+        .one(db)
+        .await?)
+}
+
+async fn record_login(
+    db: &impl ConnectionTrait,
+    org: Option<&organisation::Model>,
+    user: Option<&user::Model>,
+    email: &str,
+    client: &ClientInfo,
+    failure: Option<&str>,
+) -> ServiceResult<()> {
+    login_event::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(org.map(|o| o.id)),
+        user_id: Set(user.map(|u| u.id)),
+        email: Set(email.chars().take(320).collect()),
+        at: Set(now()),
+        ip: Set(client.ip.clone()),
+        user_agent: Set(client.user_agent.clone()),
+        method: Set("password".to_string()),
+        success: Set(failure.is_none()),
+        failure_reason: Set(failure.map(str::to_string)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+fn refused() -> AppError {
+    AppError::Invalid {
+        message: SIGN_IN_REFUSED.to_string(),
+        fields: Vec::new(),
+    }
+}
+
+/// Signs in with email and password to the organisation `slug`.
+pub async fn sign_in(
+    state: &AppState,
+    slug: &str,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> ServiceResult<SignedIn> {
+    let db = &state.db;
+    let email = normalise_email(email);
+    if email.is_empty() || password.is_empty() {
+        return Err(AppError::Invalid {
+            message: "Enter your email and password.".to_string(),
+            fields: Vec::new(),
+        }
+        .into());
+    }
+    let unix_now = now().timestamp();
+    let account_key = format!("account:{slug}:{email}");
+    let ip_key = format!("ip:{}", client.ip.as_deref().unwrap_or("unknown"));
+    let org = organisations::find_by_slug(db, slug).await?;
+    let user = match &org {
+        Some(org) => find_user_by_email(db, org.id, &email).await?,
+        None => None,
+    };
+    for (key, policy) in [
+        (&account_key, &state.auth.account_throttle),
+        (&ip_key, &state.auth.ip_throttle),
+    ] {
+        if let Err(e) = throttle::claim(db, policy, key, unix_now).await {
+            record_login(
+                db,
+                org.as_ref(),
+                user.as_ref(),
+                &email,
+                client,
+                Some("throttled"),
+            )
+            .await?;
+            return Err(e);
+        }
+    }
+    let verified = state
+        .passwords
+        .verify(
+            password.to_string(),
+            user.as_ref().and_then(|u| u.password_hash.clone()),
+        )
+        .await?;
+    let failure = match (&org, &user) {
+        (None, _) => Some("unknown_organisation"),
+        (_, None) => Some("unknown_user"),
+        (_, Some(_)) if !verified.matches => Some("wrong_password"),
+        (_, Some(u)) if u.status != UserStatus::Active.code() => Some("not_active"),
+        (_, Some(u)) if u.access_expires_at.is_some_and(|at| at <= now()) => Some("access_expired"),
+        _ => None,
+    };
+    let (Some(org), Some(user), None) = (&org, &user, failure) else {
+        record_login(db, org.as_ref(), user.as_ref(), &email, client, failure).await?;
+        return Err(refused().into());
+    };
+
+    let secret = {
+        let txn = db.begin().await?;
+        throttle::reset(&txn, &account_key).await?;
+        throttle::release(&txn, &ip_key).await?;
+        let mut update = user::Entity::update_many()
+            .col_expr(user::Column::LastLoginAt, Expr::value(now()))
+            .filter(user::Column::Id.eq(user.id));
+        if verified.needs_rehash {
+            let rehashed = state.passwords.hash(password.to_string()).await?;
+            update = update.col_expr(user::Column::PasswordHash, Expr::value(rehashed));
+        }
+        update.exec(&txn).await?;
+        record_login(&txn, Some(org), Some(user), &email, client, None).await?;
+        let secret = sessions::start(&txn, &state.auth, user.id, client).await?;
+        txn.commit().await?;
+        secret
+    };
+    Ok(SignedIn {
+        secret,
+        must_change_password: user.must_change_password,
+    })
+}
+
+/// A signed-in request: the session and the user behind it.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub session: session::Model,
+    pub user: user::Model,
+}
+
+/// The signed-in user of a request with `secret`, if the session is live and the account active.
+pub async fn signed(state: &AppState, secret: Option<&str>) -> ServiceResult<Option<Signed>> {
+    let Some(secret) = secret else {
+        return Ok(None);
+    };
+    let Some((session, user)) = sessions::resolve(&state.db, &state.auth, secret).await? else {
+        return Ok(None);
+    };
+    if user.status != UserStatus::Active.code() {
+        sessions::end_all_for_user(&state.db, user.id, None).await?;
+        return Ok(None);
+    }
+    Ok(Some(Signed { session, user }))
+}
+
+/// The console's view of `signed` acting in organisation `slug`: refused when the user is not a
+/// member and may not switch there.
+pub async fn current_user(
+    state: &AppState,
+    signed: &Signed,
+    slug: &str,
+) -> ServiceResult<CurrentUser> {
+    let db = &state.db;
+    let user = &signed.user;
+    let home = organisation::Entity::find_by_id(user.organisation_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let acting = if home.slug == slug {
+        home.clone()
+    } else {
+        organisations::find_by_slug(db, slug)
+            .await?
+            .ok_or(AppError::Unauthenticated)?
+    };
+    let platform_role = PlatformRole::from_code(&user.platform_role).unwrap_or(PlatformRole::None);
+    let user_type = UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer);
+    let features = organisations::effective_features(&acting);
+    let permissions = if acting.id == home.id {
+        let role_ids = user_role::Entity::find()
+            .select_only()
+            .column(user_role::Column::RoleId)
+            .filter(user_role::Column::UserId.eq(user.id))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+        let codes = role_permission::Entity::find()
+            .select_only()
+            .column(role_permission::Column::Permission)
+            .filter(role_permission::Column::RoleId.is_in(role_ids))
+            .into_tuple::<String>()
+            .all(db)
+            .await?;
+        effective_permissions(
+            user_type,
+            codes.iter().filter_map(|c| Permission::from_code(c)),
+            &features,
+        )
+    } else if home.is_admin_tenant && platform_role == PlatformRole::SuperAdmin {
+        effective_permissions(UserType::TenantAdmin, [], &features)
+    } else if home.is_admin_tenant && platform_role == PlatformRole::Support {
+        effective_permissions(UserType::Viewer, [Permission::AuditView], &features)
+    } else {
+        // A member of another organisation: as far as this one is concerned, nobody.
+        return Err(AppError::Unauthenticated.into());
+    };
+    Ok(CurrentUser {
+        id: user.id,
+        email: user.email.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        user_type,
+        platform_role,
+        theme: user.theme.clone(),
+        organisation: organisations::summary(&acting),
+        home_organisation: organisations::summary(&home),
+        features,
+        permissions,
+    })
+}
+
+/// Sets a new password for the signed-in user and ends their other sessions. The current
+/// password is required unless the user holds a temporary one they must replace.
+pub async fn change_password(
+    state: &AppState,
+    signed: &Signed,
+    current_password: &str,
+    new_password: &str,
+    confirmation: &str,
+    client: &ClientInfo,
+) -> ServiceResult<()> {
+    let user = &signed.user;
+    let verified = state
+        .passwords
+        .verify(current_password.to_string(), user.password_hash.clone())
+        .await?;
+    if !verified.matches {
+        return Err(
+            AppError::field("current_password", "That is not your current password.").into(),
+        );
+    }
+    passwords::check_policy("new_password", new_password)?;
+    if new_password != confirmation {
+        return Err(AppError::field("confirmation", "The two passwords are not the same.").into());
+    }
+    if new_password == current_password {
+        return Err(AppError::field(
+            "new_password",
+            "Choose a password different from the current one.",
+        )
+        .into());
+    }
+    let hash = state.passwords.hash(new_password.to_string()).await?;
+    let txn = state.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::MustChangePassword, Expr::value(false))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    sessions::end_all_for_user(&txn, user.id, Some(signed.session.id)).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            organisation_id: user.organisation_id,
+            actor_user_id: Some(user.id),
+            actor_organisation_id: Some(user.organisation_id),
+            action: "user.password_changed",
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            changes: None,
+            ip: client.ip.clone(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,177 @@
+//! First start: the operator's organisation (the admin tenant) and its super-admins.
+
+use super::{
+    auth, now, organisations,
+    passwords::{self, Passwords},
+    ServiceResult,
+};
+use crate::{
+    entities::{organisation, role, user, user_role},
+    model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
+};
+use sea_orm::{prelude::*, ActiveValue::Set, TransactionTrait};
+
+/// A super-admin just created, with the one-time password to print.
+#[derive(Debug)]
+pub struct CreatedSuperAdmin {
+    pub organisation_slug: String,
+    pub email: String,
+    pub one_time_password: String,
+}
+
+/// Checks an email address's shape: something@domain.tld, no spaces.
+pub fn check_email(field: &str, email: &str) -> Result<(), AppError> {
+    let email = email.trim();
+    let valid = email.len() <= 254
+        && !email.contains(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            field,
+            "Enter an email address like name@example.com.",
+        ))
+    }
+}
+
+/// Creates the admin tenant and a super-admin when the instance has no admin tenant yet.
+/// Returns `None` when there already is one.
+pub async fn ensure_admin_tenant(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    org_name: &str,
+    org_slug: &str,
+    email: &str,
+) -> ServiceResult<Option<CreatedSuperAdmin>> {
+    let existing = organisation::Entity::find()
+        .filter(organisation::Column::IsAdminTenant.eq(true))
+        .one(db)
+        .await?;
+    if existing.is_some() {
+        return Ok(None);
+    }
+    create_super_admin(db, passwords, org_slug, Some(org_name), email)
+        .await
+        .map(Some)
+}
+
+/// Adds a super-admin with a one-time password to the admin tenant `org_slug`, creating that
+/// organisation (named `org_name`) when no admin tenant exists yet.
+pub async fn create_super_admin(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    org_slug: &str,
+    org_name: Option<&str>,
+    email: &str,
+) -> ServiceResult<CreatedSuperAdmin> {
+    check_email("email", email)?;
+    let txn = db.begin().await?;
+    let org = match organisations::find_by_slug(&txn, org_slug).await? {
+        Some(org) if org.is_admin_tenant => org,
+        Some(_) => {
+            return Err(AppError::field(
+                "org",
+                format!("\"{org_slug}\" is not the admin tenant; super-admins belong to the operator's organisation."),
+            )
+            .into())
+        }
+        None => {
+            let admin_tenant = organisation::Entity::find()
+                .filter(organisation::Column::IsAdminTenant.eq(true))
+                .one(&txn)
+                .await?;
+            if let Some(other) = admin_tenant {
+                return Err(AppError::field(
+                    "org",
+                    format!("The admin tenant of this instance is \"{}\".", other.slug),
+                )
+                .into());
+            }
+            organisations::create(&txn, org_name.unwrap_or("Operator"), org_slug, true, false)
+                .await?
+        }
+    };
+    if auth::find_user_by_email(&txn, org.id, email)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::field(
+            "email",
+            format!("{email} already has an account in \"{org_slug}\"."),
+        )
+        .into());
+    }
+    let one_time_password = passwords::temporary_password();
+    let hash = passwords.hash(one_time_password.clone()).await?;
+    let now = now();
+    let local = email.split('@').next().unwrap_or_default();
+    let created = user::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(org.id),
+        email: Set(email.trim().to_string()),
+        first_name: Set(local.to_string()),
+        last_name: Set(String::new()),
+        phone: Set(None),
+        external_id: Set(None),
+        timezone: Set(None),
+        locale: Set("en".to_string()),
+        theme: Set("system".to_string()),
+        signature: Set(None),
+        notification_prefs: Set(None),
+        user_type: Set(UserType::TenantAdmin.code().to_string()),
+        status: Set(UserStatus::Active.code().to_string()),
+        password_hash: Set(Some(hash)),
+        must_change_password: Set(true),
+        platform_role: Set(PlatformRole::SuperAdmin.code().to_string()),
+        access_expires_at: Set(None),
+        last_login_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    if let Some(admin_role) = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(org.id))
+        .filter(role::Column::Template.eq(RoleTemplate::Admin.code()))
+        .one(&txn)
+        .await?
+    {
+        user_role::ActiveModel {
+            user_id: Set(created.id),
+            role_id: Set(admin_role.id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(CreatedSuperAdmin {
+        organisation_slug: org.slug,
+        email: created.email,
+        one_time_password,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_email;
+
+    #[test]
+    fn email_shapes() {
+        for good in ["a@b.co", "first.last+tag@example.com"] {
+            assert!(check_email("email", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "", "a", "a@b", "a b@c.d", "@b.co", "a@b@c.co", "a@.co", "a@b.",
+        ] {
+            assert!(check_email("email", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+//! Business rules over the database. Server only.
+
+pub mod audit;
+pub mod auth;
+pub mod bootstrap;
+pub mod organisations;
+pub mod passwords;
+pub mod sessions;
+pub mod state;
+pub mod throttle;
+
+pub use state::{AppState, AuthConfig, ClientInfo};
+
+use crate::model::AppError;
+use sea_orm::DbErr;
+
+/// What a service can fail with: a refusal meant for the person, or a fault of ours.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Refused(#[from] AppError),
+    #[error("database: {0}")]
+    Database(#[from] DbErr),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<ServiceError> for AppError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Refused(e) => e,
+            other => {
+                let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+                tracing::error!(%reference, error = %other, "request failed");
+                AppError::Internal(reference)
+            }
+        }
+    }
+}
+
+/// Result of a service call.
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// The current time, in the one place the services read it.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

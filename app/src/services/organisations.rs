@@ -1,0 +1,142 @@
+//! Organisations (tenants): lookup, creation with their built-in roles, effective features.
+
+use super::{now, ServiceResult};
+use crate::{
+    entities::{organisation, role, role_permission},
+    model::{AppError, Feature, OrganisationSummary, RoleTemplate},
+};
+use sea_orm::{prelude::*, ActiveValue::Set};
+
+/// Checks that `slug` is URL-safe: lowercase letters, digits and single hyphens, 2 to 63 long.
+pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
+    let valid = (2..=63).contains(&slug.len())
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+        && !slug.contains("--");
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            field,
+            "Use 2 to 63 lowercase letters, digits and single hyphens, for example \"acme-support\".",
+        ))
+    }
+}
+
+/// The organisation with `slug`, if any.
+pub async fn find_by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> ServiceResult<Option<organisation::Model>> {
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+/// Creates an organisation with the built-in roles; returns it.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    name: &str,
+    slug: &str,
+    is_admin_tenant: bool,
+    is_demo: bool,
+) -> ServiceResult<organisation::Model> {
+    check_slug("slug", slug)?;
+    if name.trim().is_empty() {
+        return Err(AppError::field("name", "Give the organisation a name.").into());
+    }
+    if find_by_slug(db, slug).await?.is_some() {
+        return Err(AppError::field("slug", format!("The address \"{slug}\" is taken.")).into());
+    }
+    let now = now();
+    let org = organisation::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.trim().to_string()),
+        slug: Set(slug.to_string()),
+        is_admin_tenant: Set(is_admin_tenant),
+        is_demo: Set(is_demo),
+        features_enabled: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    for template in RoleTemplate::ALL {
+        let role = role::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organisation_id: Set(org.id),
+            name: Set(template.name().to_string()),
+            description: Set(template.description().to_string()),
+            template: Set(Some(template.code().to_string())),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        role_permission::Entity::insert_many(template.permissions().iter().map(|p| {
+            role_permission::ActiveModel {
+                role_id: Set(role.id),
+                permission: Set(p.code().to_string()),
+            }
+        }))
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(org)
+}
+
+/// The features the organisation may use. Until a licence is installed every feature is
+/// licensed; the organisation's override narrows that.
+pub fn effective_features(org: &organisation::Model) -> Vec<Feature> {
+    match &org.features_enabled {
+        None => Feature::ALL.to_vec(),
+        Some(list) => Feature::ALL
+            .iter()
+            .copied()
+            .filter(|f| {
+                list.as_array()
+                    .is_some_and(|codes| codes.iter().any(|c| c.as_str() == Some(f.code())))
+            })
+            .collect(),
+    }
+}
+
+/// How the console names an organisation.
+pub fn summary(org: &organisation::Model) -> OrganisationSummary {
+    OrganisationSummary {
+        id: org.id,
+        name: org.name.clone(),
+        slug: org.slug.clone(),
+        is_admin_tenant: org.is_admin_tenant,
+        is_demo: org.is_demo,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_url_safe() {
+        for good in ["acme", "acme-support", "a1"] {
+            assert!(check_slug("slug", good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "a",
+            "Acme",
+            "acme support",
+            "-acme",
+            "acme-",
+            "ac--me",
+            "acmé",
+            "../x",
+        ] {
+            assert!(check_slug("slug", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! Password hashing (argon2id, OWASP parameters) off the async workers, the password policy and
+//! temporary passwords.
+
+use super::{ServiceError, ServiceResult};
+use crate::model::{password::length_problem, AppError};
+use argon2::{
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Algorithm, Argon2, Params, Version,
+};
+use rand::{rngs::OsRng, Rng};
+use std::{collections::HashSet, sync::Arc, sync::LazyLock};
+use tokio::sync::Semaphore;
+
+/// OWASP's argon2id recommendation: 19 MiB, two passes, one lane.
+const MEMORY_KIB: u32 = 19 * 1024;
+const ITERATIONS: u32 = 2;
+const PARALLELISM: u32 = 1;
+
+/// The hasher with the parameters new hashes get.
+pub fn argon2() -> Argon2<'static> {
+    // The constants are valid argon2 parameters; `Params::new` only rejects out-of-range values.
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    pub matches: bool,
+    /// The stored hash uses older parameters and should be replaced now that we know the password.
+    pub needs_rehash: bool,
+}
+
+/// Hashes and verifies passwords on blocking threads, at most `permits` at a time, so a burst of
+/// sign-ins cannot starve the async workers or exhaust memory (19 MiB per hash).
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    dummy_hash: Arc<String>,
+}
+
+impl Passwords {
+    /// A hasher allowing `concurrency` hashes at once.
+    pub fn new(concurrency: usize) -> ServiceResult<Self> {
+        let dummy_hash = hash_blocking("the dummy password nobody has")?;
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: Arc::new(dummy_hash),
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> ServiceResult<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("hash permits closed: {e}")))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))
+    }
+
+    /// A new argon2id hash of `password`.
+    pub async fn hash(&self, password: String) -> ServiceResult<String> {
+        self.run(move || hash_blocking(&password)).await?
+    }
+
+    /// Checks `password` against `stored`. With no stored hash (unknown user, no password yet) a
+    /// dummy hash is verified instead, so the answer takes as long either way.
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> ServiceResult<Verified> {
+        let real = stored.is_some();
+        let hash = stored.unwrap_or_else(|| self.dummy_hash.as_ref().clone());
+        let verified = self.run(move || verify_blocking(&password, &hash)).await?;
+        Ok(Verified {
+            matches: real && verified.matches,
+            needs_rehash: real && verified.needs_rehash,
+        })
+    }
+}
+
+fn hash_blocking(password: &str) -> ServiceResult<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
+}
+
+fn verify_blocking(password: &str, stored: &str) -> Verified {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return Verified {
+            matches: false,
+            needs_rehash: false,
+        };
+    };
+    let matches = argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    let current = Params::try_from(&parsed).ok();
+    let needs_rehash = parsed.algorithm.as_str() != "argon2id"
+        || current.is_none_or(|p| {
+            p.m_cost() != MEMORY_KIB || p.t_cost() != ITERATIONS || p.p_cost() != PARALLELISM
+        });
+    Verified {
+        matches,
+        needs_rehash,
+    }
+}
+
+/// Raw argon2id verifications per second on this machine with `threads` threads: the benchmark's
+/// yardstick for sign-in throughput.
+pub fn raw_verify_rate(threads: usize, per_thread: usize) -> f64 {
+    let hash = match hash_blocking("benchmark password 1234") {
+        Ok(h) => h,
+        Err(_) => return 0.0,
+    };
+    let start = std::time::Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let hash = &hash;
+            scope.spawn(move || {
+                for _ in 0..per_thread {
+                    verify_blocking("benchmark password 1234", hash);
+                }
+            });
+        }
+    });
+    (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
+}
+
+static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../data/common-passwords.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Refuses a new password that breaks the policy: too short, too long, or a well-known breached
+/// password.
+pub fn check_policy(field: &str, password: &str) -> Result<(), AppError> {
+    if let Some(problem) = length_problem(password) {
+        return Err(AppError::field(field, problem));
+    }
+    let lower = password.to_lowercase();
+    // "Password1234!" is "password" with decoration: attackers try those first.
+    let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
+    if COMMON_PASSWORDS.contains(lower.as_str())
+        || (base.chars().count() >= 4 && COMMON_PASSWORDS.contains(base))
+    {
+        return Err(AppError::field(
+            field,
+            "This password is in lists of breached passwords that attackers try first. Choose one nobody else uses.",
+        ));
+    }
+    Ok(())
+}
+
+/// A random temporary password: 20 characters that are hard to confuse when read aloud.
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = OsRng;
+    let chars: String = (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!(
+        "{}-{}-{}-{}",
+        &chars[0..5],
+        &chars[5..10],
+        &chars[10..15],
+        &chars[15..20]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breached_passwords_are_refused_whatever_their_case() {
+        assert!(check_policy("password", "Password1234").is_err());
+        assert!(check_policy("password", "QWERTY123456").is_err());
+        assert!(check_policy("password", "letmein!!!!!!!").is_err());
+        assert!(check_policy("password", "a fresh and private phrase").is_ok());
+    }
+
+    #[test]
+    fn temporary_passwords_meet_the_policy() {
+        let password = temporary_password();
+        assert!(check_policy("password", &password).is_ok());
+        assert_ne!(password, temporary_password());
+    }
+
+    #[test]
+    fn hashes_with_weaker_parameters_ask_for_a_rehash() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let stored = weak
+            .hash_password(b"some password here", &salt)
+            .unwrap()
+            .to_string();
+        let verified = verify_blocking("some password here", &stored);
+        assert!(verified.matches && verified.needs_rehash);
+        let current = hash_blocking("some password here").unwrap();
+        let verified = verify_blocking("some password here", &current);
+        assert!(verified.matches && !verified.needs_rehash);
+    }
+}

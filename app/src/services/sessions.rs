@@ -1,0 +1,143 @@
+//! Server-side sessions: the browser holds a 256-bit random secret, the database only its SHA-256.
+
+use super::{now, AuthConfig, ClientInfo, ServiceResult};
+use crate::entities::{session, user};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::{rngs::OsRng, RngCore};
+use sea_orm::{prelude::*, ActiveValue::Set};
+use sha2::{Digest, Sha256};
+
+/// Name of the session cookie.
+pub const COOKIE_NAME: &str = "tenantry_session";
+
+/// A fresh 256-bit secret, URL-safe.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a secret, hex: what the database keeps of sessions and tokens.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Starts a session for `user_id`; returns the secret for the cookie.
+pub async fn start(
+    db: &impl ConnectionTrait,
+    config: &AuthConfig,
+    user_id: Uuid,
+    client: &ClientInfo,
+) -> ServiceResult<String> {
+    let secret = new_secret();
+    let now = now();
+    session::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        token_hash: Set(hash_secret(&secret)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        idle_expires_at: Set(now + config.session_idle),
+        absolute_expires_at: Set(now + config.session_absolute),
+        ip: Set(client.ip.clone()),
+        user_agent: Set(client.user_agent.clone()),
+    }
+    .insert(db)
+    .await?;
+    Ok(secret)
+}
+
+/// The live session for `secret` and its user, extending its idle expiry; `None` when there is no
+/// such session or it has expired (an expired one is deleted).
+pub async fn resolve(
+    db: &impl ConnectionTrait,
+    config: &AuthConfig,
+    secret: &str,
+) -> ServiceResult<Option<(session::Model, user::Model)>> {
+    let Some(found) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_secret(secret)))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = now();
+    if found.idle_expires_at <= now || found.absolute_expires_at <= now {
+        session::Entity::delete_by_id(found.id).exec(db).await?;
+        return Ok(None);
+    }
+    let Some(user) = user::Entity::find_by_id(found.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    // Writing on every request would make reads into writes; a minute's precision is plenty.
+    if now - found.last_seen_at > chrono::Duration::minutes(1) {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .col_expr(
+                session::Column::IdleExpiresAt,
+                Expr::value((now + config.session_idle).min(found.absolute_expires_at)),
+            )
+            .filter(session::Column::Id.eq(found.id))
+            .exec(db)
+            .await?;
+    }
+    Ok(Some((found, user)))
+}
+
+/// Ends the session with `secret`, if any.
+pub async fn end(db: &impl ConnectionTrait, secret: &str) -> ServiceResult<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(hash_secret(secret)))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of `user_id` except `keep` (suspension, password changes).
+pub async fn end_all_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> ServiceResult<u64> {
+    let mut delete = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id));
+    if let Some(keep) = keep {
+        delete = delete.filter(session::Column::Id.ne(keep));
+    }
+    Ok(delete.exec(db).await?.rows_affected)
+}
+
+/// The `Set-Cookie` value that stores `secret` in the browser.
+pub fn cookie(config: &AuthConfig, secret: &str) -> String {
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{COOKIE_NAME}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        config.session_absolute.num_seconds()
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clearing_cookie(config: &AuthConfig) -> String {
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+/// The session secret in a request's `Cookie` headers.
+pub fn secret_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE_NAME)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| !v.is_empty())
+}

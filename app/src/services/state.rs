@@ -1,0 +1,47 @@
+//! What every request handler can reach: the database, the auth settings, the password hasher.
+
+use super::{passwords::Passwords, throttle::ThrottlePolicy};
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+/// Settings of sign-in and sessions.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// A session ends after this long without a request.
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub session_absolute: chrono::Duration,
+    /// Mark cookies `Secure` (the public base URL is https).
+    pub secure_cookies: bool,
+    /// Limits for one account (organisation and email).
+    pub account_throttle: ThrottlePolicy,
+    /// Limits for one client address.
+    pub ip_throttle: ThrottlePolicy,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            session_idle: chrono::Duration::hours(8),
+            session_absolute: chrono::Duration::days(7),
+            secure_cookies: false,
+            account_throttle: ThrottlePolicy::ACCOUNT,
+            ip_throttle: ThrottlePolicy::IP,
+        }
+    }
+}
+
+/// Shared state of the running server.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub auth: Arc<AuthConfig>,
+    pub passwords: Passwords,
+}
+
+/// Where a request came from, as the server's middleware determined it.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}

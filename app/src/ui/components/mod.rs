@@ -1,0 +1,3 @@
+//! Building blocks every page uses.
+
+pub mod form;

@@ -1,0 +1,99 @@
+//! Pages and components.
+
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+use pages::{
+    change_password::ChangePasswordPage,
+    errors::NotFoundPage,
+    home::HomePage,
+    login::LoginPage,
+    overview::OverviewPage,
+    section::{Section, SectionPage},
+    shell::ConsoleShell,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Content-Security-Policy with this response's nonce, which the hydration scripts carry.
+#[cfg(feature = "ssr")]
+fn set_security_policy() {
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| format!(" 'nonce-{n}'"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{nonce}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let (Some(options), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        options.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// The console's routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    #[cfg(feature = "hydrate")]
+    Effect::new(|| {
+        // The browser tests wait for this before they click.
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/tenantry.css" />
+        <Title formatter=|text: String| {
+            if text.is_empty() { "Tenantry".to_string() } else { format!("{text} · Tenantry") }
+        } />
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=HomePage />
+                <Route path=path!("/o/:slug/login") view=LoginPage />
+                <Route path=path!("/o/:slug/change-password") view=ChangePasswordPage />
+                <ParentRoute path=path!("/o/:slug") view=ConsoleShell>
+                    <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("users") view=|| view! { <SectionPage section=Section::Users /> } />
+                    <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />
+                    <Route path=path!("roles") view=|| view! { <SectionPage section=Section::Roles /> } />
+                    <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />
+                    <Route path=path!("settings") view=|| view! { <SectionPage section=Section::Settings /> } />
+                    <Route path=path!("platform/organisations") view=|| view! { <SectionPage section=Section::Organisations /> } />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,9 @@
+//! One file per screen, named as the product names it.
+
+pub mod change_password;
+pub mod errors;
+pub mod home;
+pub mod login;
+pub mod overview;
+pub mod section;
+pub mod shell;

@@ -1,0 +1,187 @@
+//! The `tenantry` command.
+
+use crate::{
+    config::{Config, LogFormat, Settings},
+    database, router,
+};
+use app::services::{bootstrap, passwords::Passwords, AppState};
+use clap::{Parser, Subcommand};
+use std::{process::ExitCode, sync::Arc};
+use tracing_subscriber::EnvFilter;
+
+/// Tenantry: the user and tenant administration console.
+#[derive(Debug, Parser)]
+#[command(name = "tenantry", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve the console (the default). On the very first start it
+    /// creates the operator's organisation and a super-admin, and prints their one-time password.
+    Serve {
+        /// Address (slug) of the operator's organisation created on first start.
+        #[arg(long, env = "TENANTRY_ADMIN_ORG", default_value = "operator")]
+        admin_org: String,
+        /// Name of the operator's organisation created on first start.
+        #[arg(long, env = "TENANTRY_ADMIN_ORG_NAME", default_value = "Operator")]
+        admin_org_name: String,
+        /// Email of the first super-admin.
+        #[arg(
+            long,
+            env = "TENANTRY_ADMIN_EMAIL",
+            default_value = "admin@example.com"
+        )]
+        admin_email: String,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Add a super-admin to the admin tenant (created if the instance has none) and print their
+    /// one-time password.
+    CreateSuperAdmin {
+        /// Their email address.
+        #[arg(long)]
+        email: String,
+        /// Address (slug) of the admin tenant.
+        #[arg(long)]
+        org: String,
+        /// Name for the admin tenant if it has to be created.
+        #[arg(long)]
+        org_name: Option<String>,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs the command line.
+pub async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.settings.log_format);
+    let config = match cli.settings.check() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("tenantry: cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve {
+        admin_org: "operator".into(),
+        admin_org_name: "Operator".into(),
+        admin_email: "admin@example.com".into(),
+    });
+    match run(config, command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tenantry: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config, command: Command) -> Result<(), String> {
+    let db = database::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database at TENANTRY_DATABASE_URL: {e}"))?;
+    database::migrate(&db)
+        .await
+        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    let passwords = Passwords::new(hash_concurrency()).map_err(|e| e.to_string())?;
+    match command {
+        Command::Migrate => {
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::CreateSuperAdmin {
+            email,
+            org,
+            org_name,
+        } => {
+            let created =
+                bootstrap::create_super_admin(&db, &passwords, &org, org_name.as_deref(), &email)
+                    .await
+                    .map_err(|e| app::model::AppError::from(e).to_string())?;
+            print_one_time_password(&config, &created);
+            Ok(())
+        }
+        Command::Serve {
+            admin_org,
+            admin_org_name,
+            admin_email,
+        } => {
+            if let Some(created) = bootstrap::ensure_admin_tenant(
+                &db,
+                &passwords,
+                &admin_org_name,
+                &admin_org,
+                &admin_email,
+            )
+            .await
+            .map_err(|e| format!("first start: {}", app::model::AppError::from(e)))?
+            {
+                print_one_time_password(&config, &created);
+            }
+            let auth = Arc::new(config.auth.clone());
+            serve(
+                config,
+                AppState {
+                    db,
+                    auth,
+                    passwords,
+                },
+            )
+            .await
+        }
+    }
+}
+
+/// Concurrent password hashes: one per core, so hashing never starves request handling of
+/// memory (19 MiB each) and sign-in throughput stays at the machine's hashing rate.
+fn hash_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+fn print_one_time_password(config: &Config, created: &bootstrap::CreatedSuperAdmin) {
+    println!();
+    println!(
+        "  Super-admin created in organisation \"{}\":",
+        created.organisation_slug
+    );
+    println!("    email:              {}", created.email);
+    println!("    one-time password:  {}", created.one_time_password);
+    println!(
+        "  Sign in at {}/o/{}/login and choose a new password.",
+        config.base_url, created.organisation_slug
+    );
+    println!("  This password is not stored in readable form and will not be shown again.");
+    println!();
+}
+
+async fn serve(config: Config, state: AppState) -> Result<(), String> {
+    let app = router::build(state, config.trust_proxy);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {} (TENANTRY_LISTEN): {e}", config.listen))?;
+    tracing::info!(listen = %config.listen, base_url = %config.base_url, mail = ?config.mail, "Tenantry is serving");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| format!("server stopped: {e}"))
+}

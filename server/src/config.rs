@@ -1,0 +1,247 @@
+//! Configuration from flags and environment, checked before anything starts.
+
+use app::services::AuthConfig;
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+
+/// Settings every command shares.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database URL: sqlite://FILE?mode=rwc (embedded default) or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long,
+        env = "TENANTRY_DATABASE_URL",
+        default_value = "sqlite://tenantry.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "TENANTRY_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Public base URL people reach Tenantry at; links in emails start with it. https makes
+    /// cookies Secure.
+    #[arg(
+        long,
+        env = "TENANTRY_BASE_URL",
+        default_value = "http://127.0.0.1:3000",
+        global = true
+    )]
+    pub base_url: String,
+
+    /// How mail leaves: "log" (print it), "dir:PATH" (write .eml files) or
+    /// "smtp://USER:PASSWORD@HOST:PORT" (STARTTLS; smtps:// for TLS).
+    #[arg(long, env = "TENANTRY_MAIL", default_value = "log", global = true)]
+    pub mail: String,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(
+        long,
+        env = "TENANTRY_SESSION_IDLE_MINUTES",
+        default_value_t = 480,
+        global = true
+    )]
+    pub session_idle_minutes: u32,
+
+    /// Hours after sign-in after which a session ends however busy it is.
+    #[arg(
+        long,
+        env = "TENANTRY_SESSION_ABSOLUTE_HOURS",
+        default_value_t = 168,
+        global = true
+    )]
+    pub session_absolute_hours: u32,
+
+    /// Take the client address from X-Forwarded-For (only behind a proxy you run).
+    #[arg(long, env = "TENANTRY_TRUST_PROXY", global = true)]
+    pub trust_proxy: bool,
+
+    /// Log format.
+    #[arg(long, env = "TENANTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    Log,
+    Directory(std::path::PathBuf),
+    Smtp { url: String },
+}
+
+/// A setting that cannot be used, with the reason in a sentence.
+#[derive(Debug, thiserror::Error)]
+#[error("{setting}: {reason}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub reason: String,
+}
+
+fn bad(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+/// Settings after checking.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub base_url: String,
+    pub mail: MailTransport,
+    pub trust_proxy: bool,
+    pub auth: AuthConfig,
+}
+
+impl Settings {
+    /// Checks every setting; the error names the setting and says what is wrong.
+    pub fn check(&self) -> Result<Config, ConfigError> {
+        let database_url = self.database_url.trim().to_string();
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "TENANTRY_DATABASE_URL (--database-url)",
+                format!("\"{database_url}\" is neither a sqlite: nor a postgres:// URL"),
+            ));
+        }
+        let base_url = self.base_url.trim().trim_end_matches('/').to_string();
+        let parsed = url::Url::parse(&base_url).map_err(|e| {
+            bad(
+                "TENANTRY_BASE_URL (--base-url)",
+                format!("\"{base_url}\" is not a URL ({e})"),
+            )
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(bad(
+                "TENANTRY_BASE_URL (--base-url)",
+                format!("\"{base_url}\" must be an http:// or https:// address with a host"),
+            ));
+        }
+        let mail = parse_mail(&self.mail)?;
+        if self.session_idle_minutes == 0 {
+            return Err(bad(
+                "TENANTRY_SESSION_IDLE_MINUTES",
+                "must be at least 1 minute",
+            ));
+        }
+        if self.session_absolute_hours == 0 {
+            return Err(bad(
+                "TENANTRY_SESSION_ABSOLUTE_HOURS",
+                "must be at least 1 hour",
+            ));
+        }
+        let auth = AuthConfig {
+            session_idle: chrono::Duration::minutes(i64::from(self.session_idle_minutes)),
+            session_absolute: chrono::Duration::hours(i64::from(self.session_absolute_hours)),
+            secure_cookies: parsed.scheme() == "https",
+            ..AuthConfig::default()
+        };
+        Ok(Config {
+            database_url,
+            listen: self.listen,
+            base_url,
+            mail,
+            trust_proxy: self.trust_proxy,
+            auth,
+        })
+    }
+}
+
+fn parse_mail(value: &str) -> Result<MailTransport, ConfigError> {
+    let value = value.trim();
+    const SETTING: &str = "TENANTRY_MAIL (--mail)";
+    if value == "log" {
+        Ok(MailTransport::Log)
+    } else if let Some(path) = value.strip_prefix("dir:") {
+        if path.is_empty() {
+            return Err(bad(SETTING, "dir: needs a folder, for example dir:./mail"));
+        }
+        Ok(MailTransport::Directory(path.into()))
+    } else if value.starts_with("smtp://") || value.starts_with("smtps://") {
+        url::Url::parse(value)
+            .ok()
+            .filter(|u| u.host_str().is_some())
+            .ok_or_else(|| {
+                bad(
+                    SETTING,
+                    "the SMTP URL needs a host, for example smtp://user:pass@mail.example.com:587",
+                )
+            })?;
+        Ok(MailTransport::Smtp {
+            url: value.to_string(),
+        })
+    } else {
+        Err(bad(
+            SETTING,
+            format!("\"{value}\" is not one of log, dir:PATH, smtp://… or smtps://…"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn check(args: &[&str]) -> Result<Config, ConfigError> {
+        let mut all = vec!["tenantry"];
+        all.extend_from_slice(args);
+        Cli::parse_from(all).settings.check()
+    }
+
+    #[test]
+    fn defaults_are_usable() {
+        let config = check(&[]).expect("defaults");
+        assert_eq!(config.mail, MailTransport::Log);
+        assert!(!config.auth.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let error = check(&["--base-url", "ftp://x"]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("TENANTRY_BASE_URL"),
+            "{error}"
+        );
+        let error = check(&["--database-url", "mysql://x"]).unwrap_err();
+        assert!(
+            error.to_string().contains("TENANTRY_DATABASE_URL"),
+            "{error}"
+        );
+        let error = check(&["--mail", "pigeon"]).unwrap_err();
+        assert!(error.to_string().contains("TENANTRY_MAIL"), "{error}");
+    }
+
+    #[test]
+    fn https_makes_cookies_secure() {
+        assert!(
+            check(&["--base-url", "https://admin.example.com/"])
+                .unwrap()
+                .auth
+                .secure_cookies
+        );
+    }
+}

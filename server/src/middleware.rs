@@ -1,0 +1,187 @@
+//! Request middleware: client address, cross-site request refusal, security headers, and the
+//! sign-in gate in front of the console's pages.
+
+use app::services::{auth, sessions, AppState, ClientInfo};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use std::net::SocketAddr;
+
+/// Records where the request came from for sign-in history, throttling and the audit trail.
+pub async fn client_info(
+    State(trust_proxy): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let forwarded = trust_proxy
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(512).collect());
+    request.extensions_mut().insert(ClientInfo {
+        ip: forwarded.or(peer),
+        user_agent,
+    });
+    next.run(request).await
+}
+
+/// Whether a state-changing request may come from where it says: browsers mark cross-site
+/// requests with `Sec-Fetch-Site` or an `Origin` that differs from the host. Requests with
+/// neither come from programs, not from a page another site serves.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+/// Refuses cross-site state-changing requests (CSRF), whatever cookies they carry.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe || same_origin(request.headers()) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::FORBIDDEN,
+            "This request came from another site and was refused. Reload the page and try again.",
+        )
+            .into_response()
+    }
+}
+
+/// Headers every response carries.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'; object-src 'none'",
+        ));
+    response
+}
+
+/// Pages under `/o/{slug}/` that anyone may open.
+fn is_public_page(rest: &str) -> bool {
+    matches!(rest, "login")
+}
+
+/// Sends a browser without a live session to the sign-in page, and one holding a temporary
+/// password to choose a new one, before any console page renders.
+pub async fn page_gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let page = matches!(*request.method(), Method::GET | Method::HEAD);
+    let Some((slug, rest)) = path
+        .strip_prefix("/o/")
+        .map(|p| p.split_once('/').unwrap_or((p, "")))
+        .filter(|_| page)
+    else {
+        return next.run(request).await;
+    };
+    let rest = rest.trim_end_matches('/');
+    if is_public_page(rest) {
+        return next.run(request).await;
+    }
+    let login = format!(
+        "/o/{slug}/login?next={}",
+        urlencoding_path(request.uri().path())
+    );
+    let secret = sessions::secret_from_headers(request.headers());
+    let signed = match auth::signed(&state, secret.as_deref()).await {
+        Ok(Some(signed)) => signed,
+        Ok(None) => return Redirect::to(&login).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "session lookup failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    if auth::current_user(&state, &signed, slug).await.is_err() {
+        return Redirect::to(&login).into_response();
+    }
+    if signed.user.must_change_password && rest != "change-password" {
+        return Redirect::to(&format!("/o/{slug}/change-password")).into_response();
+    }
+    next.run(request).await
+}
+
+/// Percent-encodes what a `next` query value cannot carry as is.
+fn urlencoding_path(path: &str) -> String {
+    path.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(same_origin(&headers(&[
+            ("origin", "http://a.test:3000"),
+            ("host", "a.test:3000")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("origin", "https://evil.test"),
+            ("host", "a.test")
+        ])));
+        assert!(!same_origin(&headers(&[
+            ("origin", "null"),
+            ("host", "a.test")
+        ])));
+        assert!(same_origin(&headers(&[])));
+    }
+}

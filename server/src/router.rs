@@ -1,0 +1,90 @@
+//! The HTTP application: the console's pages and server functions, health, static files.
+
+use crate::middleware;
+use app::{services::AppState, shell, App};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Json},
+    routing::get,
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sea_orm::ConnectionTrait;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+/// Where the built site (WASM, CSS, static files) lives, from cargo-leptos's environment.
+pub fn leptos_options() -> LeptosOptions {
+    let output_name = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "tenantry".into());
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    LeptosOptions::builder()
+        .output_name(output_name)
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .build()
+}
+
+/// The whole application, ready to serve.
+pub fn build(state: AppState, trust_proxy: bool) -> Router {
+    let options = leptos_options();
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/health", get(health))
+        .with_state(state.clone())
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(context_state.clone());
+                leptos::nonce::provide_nonce();
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            middleware::page_gate,
+        ))
+        .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            trust_proxy,
+            middleware::client_info,
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let id = request
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// For load balancers: 200 when the database answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match state.db.execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),
+        Err(error) => {
+            tracing::error!(%error, "health check: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "database unreachable" })),
+            )
+        }
+    }
+}
