@@ -32,7 +32,13 @@ pub fn leptos_options() -> LeptosOptions {
 pub fn build(state: AppState, trust_proxy: bool) -> Router {
     let options = leptos_options();
     let routes = generate_route_list(App);
-    let context_state = state.clone();
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            leptos::nonce::provide_nonce();
+        }
+    };
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/health", get(health))
@@ -40,16 +46,15 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
         .leptos_routes_with_context(
             &options,
             routes,
-            move || {
-                provide_context(context_state.clone());
-                leptos::nonce::provide_nonce();
-            },
+            context.clone(),
             {
                 let options = options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(options)
         .layer(axum::middleware::from_fn_with_state(
             state,

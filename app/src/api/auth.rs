@@ -8,10 +8,10 @@ use super::guard::{self, PendingPassword};
 
 /// Where to go after signing in: `next` when it stays inside this organisation, else its home.
 pub fn landing_path(slug: &str, next: Option<&str>) -> String {
-    let home = format!("/o/{slug}/");
+    let home = format!("/o/{slug}");
     match next {
         Some(next)
-            if next.starts_with(&home)
+            if (next == home || next.starts_with(&format!("{home}/")))
                 && !next.contains("//")
                 && !next.contains('\\')
                 && next.chars().all(|c| c.is_ascii_graphic()) =>
@@ -108,7 +108,7 @@ pub async fn change_password(
                 &caller.client,
             )
             .await?;
-            leptos_axum::redirect(&format!("/o/{slug}/"));
+            leptos_axum::redirect(&format!("/o/{slug}"));
             Ok(())
         }
         .await,
@@ -129,8 +129,10 @@ mod tests {
             "/o/acme/\\x",
             "/o/acme//evil",
         ] {
-            assert_eq!(landing_path("acme", Some(bad)), "/o/acme/", "{bad}");
+            assert_eq!(landing_path("acme", Some(bad)), "/o/acme", "{bad}");
         }
-        assert_eq!(landing_path("acme", None), "/o/acme/");
+        assert_eq!(landing_path("acme", None), "/o/acme");
+        assert_eq!(landing_path("acme", Some("/o/acme")), "/o/acme");
+        assert_eq!(landing_path("acme", Some("/o/acmeevil")), "/o/acme");
     }
 }

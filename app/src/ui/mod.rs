@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 use pages::{
     change_password::ChangePasswordPage,
@@ -84,7 +84,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/o/:slug/login") view=LoginPage />
                 <Route path=path!("/o/:slug/change-password") view=ChangePasswordPage />
-                <ParentRoute path=path!("/o/:slug") view=ConsoleShell>
+                <ParentRoute path=path!("/o/:slug") view=ConsoleShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("users") view=|| view! { <SectionPage section=Section::Users /> } />
                     <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />

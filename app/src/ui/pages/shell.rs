@@ -87,7 +87,11 @@ fn Console(user: CurrentUser) -> impl IntoView {
         .iter()
         .filter(|item| (item.visible)(&user))
         .map(|item| {
-            let href = format!("{base}/{}", item.path);
+            let href = if item.path.is_empty() {
+                base.clone()
+            } else {
+                format!("{base}/{}", item.path)
+            };
             view! { <li><A href=href exact=true>{item.label}</A></li> }
         })
         .collect_view();
@@ -101,7 +105,7 @@ fn Console(user: CurrentUser) -> impl IntoView {
         }
     });
     let switched = user.is_switched().then(|| {
-        let home = format!("/o/{}/", user.home_organisation.slug);
+        let home = format!("/o/{}", user.home_organisation.slug);
         view! {
             <div class="banner banner-switched" role="status">
                 "You are acting in " <strong>{user.organisation.name.clone()}</strong>

@@ -1,0 +1,265 @@
+//! A running Tenantry on a fresh database, and helpers to fill it and talk to it.
+
+use app::{
+    entities::{organisation, user},
+    model::{AppError, PlatformRole, UserStatus, UserType},
+    services::{organisations, passwords::Passwords, AppState, AuthConfig},
+};
+use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, Database};
+use std::sync::Arc;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines `sqlite::NAME` and `postgres::NAME` tests for each listed `async fn NAME(Backend)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+/// A server on a random loopback port with its own empty database.
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+}
+
+async fn fresh_database(backend: Backend) -> DatabaseConnection {
+    let name = format!("tenantry_test_{}", Uuid::new_v4().simple());
+    let url = match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{name}.db"));
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+        Backend::Postgres => {
+            let admin = std::env::var("TENANTRY_TEST_POSTGRES_URL").expect(
+                "TENANTRY_TEST_POSTGRES_URL must name a PostgreSQL server (make test starts one)",
+            );
+            let db = Database::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create scratch database");
+            db.close().await.ok();
+            let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+            format!("{base}/{name}")
+        }
+    };
+    let db = server::database::connect(&url).await.expect("connect");
+    server::database::migrate(&db).await.expect("migrate");
+    db
+}
+
+impl TestApp {
+    /// Starts Tenantry with the default settings.
+    pub async fn start(backend: Backend) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    /// Starts Tenantry with settings adjusted by `adjust`.
+    pub async fn start_with(backend: Backend, adjust: impl FnOnce(&mut AuthConfig)) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
+        let db = fresh_database(backend).await;
+        let mut auth = AuthConfig::default();
+        // Long enough that no test outruns a delay by accident.
+        auth.account_throttle.delay_step_secs = 300;
+        adjust(&mut auth);
+        let state = AppState {
+            db,
+            auth: Arc::new(auth),
+            passwords: Passwords::new(2).expect("hasher"),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let router = server::router::build(state.clone(), false);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .ok();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent("tenantry-tests/1.0")
+                .build()
+                .expect("client"),
+            base: self.base.clone(),
+        }
+    }
+
+    /// Creates an organisation (with its built-in roles).
+    pub async fn organisation(&self, slug: &str) -> organisation::Model {
+        organisations::create(self.db(), &format!("Org {slug}"), slug, false, false)
+            .await
+            .expect("organisation")
+    }
+
+    /// Creates an active user with `password`.
+    pub async fn user(
+        &self,
+        org: &organisation::Model,
+        email: &str,
+        password: &str,
+    ) -> user::Model {
+        self.user_with(org, email, password, |_| {}).await
+    }
+
+    /// Creates a user with `password`, adjusted by `adjust` before it is stored.
+    pub async fn user_with(
+        &self,
+        org: &organisation::Model,
+        email: &str,
+        password: &str,
+        adjust: impl FnOnce(&mut user::ActiveModel),
+    ) -> user::Model {
+        let hash = self
+            .state
+            .passwords
+            .hash(password.into())
+            .await
+            .expect("hash");
+        let now = chrono::Utc::now();
+        let mut model = user::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organisation_id: Set(org.id),
+            email: Set(email.into()),
+            first_name: Set("Ada".into()),
+            last_name: Set("Lovelace".into()),
+            phone: Set(None),
+            external_id: Set(None),
+            timezone: Set(None),
+            locale: Set("en".into()),
+            theme: Set("system".into()),
+            signature: Set(None),
+            notification_prefs: Set(None),
+            user_type: Set(UserType::TenantAdmin.code().into()),
+            status: Set(UserStatus::Active.code().into()),
+            password_hash: Set(Some(hash)),
+            must_change_password: Set(false),
+            platform_role: Set(PlatformRole::None.code().into()),
+            access_expires_at: Set(None),
+            last_login_at: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        adjust(&mut model);
+        model.insert(self.db()).await.expect("user")
+    }
+}
+
+/// An HTTP client with its own cookie jar, sending same-origin headers like a browser would.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+/// A server function's answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    /// The error the server function refused with.
+    pub fn error(&self) -> AppError {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not an AppError ({e}): {} {}", self.status, self.body))
+    }
+
+    /// Where the answer sends the browser.
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+}
+
+impl Client {
+    /// Calls a server function at `/api/{endpoint}` the way the hydrated app does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Answer {
+        let response = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("origin", &self.base)
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// GETs a page.
+    pub async fn get(&self, path: &str) -> Answer {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// Signs in to `slug`.
+    pub async fn sign_in(&self, slug: &str, email: &str, password: &str) -> Answer {
+        self.call(
+            "auth/login",
+            &[("slug", slug), ("email", email), ("password", password)],
+        )
+        .await
+    }
+}
