@@ -1,0 +1,39 @@
+# Tenantry: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: run test tools lint unit-test e2e build-debug bench clean-e2e
+
+## Installs what is missing, builds a release and serves Tenantry on SQLite at http://127.0.0.1:3000.
+run: tools
+	cargo leptos build --release
+	LEPTOS_SITE_ROOT=target/site ./target/release/tenantry serve
+
+## Runs the whole test suite: formatting, lints, unit and integration tests on SQLite and
+## PostgreSQL, and the browser tests in Chromium.
+test: tools
+	scripts/install-tools.sh --test
+	$(MAKE) lint
+	$(MAKE) unit-test
+	$(MAKE) e2e
+
+tools:
+	scripts/install-tools.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p app -p server -p migration --features app/ssr --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit-test:
+	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo test -p app -p server -p migration --features app/ssr
+
+build-debug:
+	cargo leptos build
+
+e2e: build-debug
+	cd end2end && rm -rf test-results && npx playwright test
+
+## Prints sign-in throughput over HTTP against the raw argon2id rate of this machine.
+bench: tools
+	cargo run --release -p server --example sign_in_throughput

@@ -1,0 +1,37 @@
+import { expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** The one-time password the server printed for the first super-admin. */
+export function printedPassword(): { email: string; password: string } {
+  const log = readFileSync(join(__dirname, "..", "test-results", "server.log"), "utf8");
+  const email = log.match(/email:\s+(\S+)/)?.[1];
+  const password = log.match(/one-time password:\s+(\S+)/)?.[1];
+  if (!email || !password) throw new Error(`no one-time password in the server log:\n${log}`);
+  return { email, password };
+}
+
+/** Opens a page and waits until the WASM has hydrated it, so clicks are handled. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await hydrated(page);
+}
+
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Fails on any axe-core violation, listing them. */
+export async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+  );
+  expect(summary, "axe-core violations").toEqual([]);
+}
+
+/** Keeps a screenshot as a test artifact. */
+export async function keepScreenshot(page: Page, name: string) {
+  await page.screenshot({ path: join(__dirname, "..", "test-results", "screenshots", `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what building and testing Tenantry needs, skipping whatever is already there at the
+# right version, so a second run installs nothing.
+#   scripts/install-tools.sh            build tools (WASM target, cargo-leptos, wasm-bindgen, wasm-opt)
+#   scripts/install-tools.sh --test     also Chromium and the Playwright packages
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+want_test=false
+[ "${1:-}" = "--test" ] && want_test=true
+
+say() { echo "==> $*" >&2; }
+
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then
+    apt-get update -qq
+    apt_updated=true
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+LEPTOS_VERSION=0.3.10
+if ! cargo leptos --version 2>/dev/null | grep -q "$LEPTOS_VERSION"; then
+  say "installing cargo-leptos $LEPTOS_VERSION (about 15 minutes, once)"
+  cargo install cargo-leptos --version "$LEPTOS_VERSION" --locked --features no_downloads
+fi
+
+# The CLI must equal the wasm-bindgen crate version in Cargo.lock.
+bindgen=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$bindgen"; then
+  say "installing wasm-bindgen-cli $bindgen"
+  cargo install wasm-bindgen-cli --version "$bindgen"
+fi
+
+# Debian's binaryen breaks hydration; binaryen 123 from npm works.
+if ! tools/node_modules/.bin/wasm-opt --version 2>/dev/null | grep -q "version 123"; then
+  say "installing binaryen 123 (wasm-opt)"
+  mkdir -p tools
+  (cd tools && npm install --no-audit --no-fund --silent binaryen@123 >/dev/null)
+fi
+
+if $want_test; then
+  if ! [ -x /usr/bin/chromium ]; then
+    say "installing Chromium"
+    apt_install chromium
+  fi
+  if ! [ -d end2end/node_modules/@playwright/test ] || ! [ -d end2end/node_modules/@axe-core/playwright ]; then
+    say "installing the Playwright packages"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  fi
+fi
