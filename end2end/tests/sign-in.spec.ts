@@ -20,12 +20,12 @@ test.describe.serial("the first super-admin", () => {
     await expectAccessible(page);
 
     await page.getByLabel("Email").fill(admin.email);
-    await page.getByLabel("Password").fill("certainly not the password");
+    await page.getByLabel("Password", { exact: true }).fill("certainly not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByRole("alert")).toContainText("did not match an active account");
     await keepScreenshot(page, "02-sign-in-refused");
 
-    await page.getByLabel("Password").fill(admin.password);
+    await page.getByLabel("Password", { exact: true }).fill(admin.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/o\/operator\/change-password$/);
     await hydrated(page);
@@ -37,13 +37,13 @@ test.describe.serial("the first super-admin", () => {
     await hydrated(page);
 
     await page.getByLabel("Current or temporary password").fill(admin.password);
-    await page.getByLabel("New password").fill("Password1234");
+    await page.getByLabel("New password", { exact: true }).fill("Password1234");
     await page.getByLabel("Repeat the new password").fill("Password1234");
     await page.getByRole("button", { name: "Save and continue" }).click();
     await expect(page.getByText("breached passwords")).toBeVisible();
     await keepScreenshot(page, "03-breached-password-refused");
 
-    await page.getByLabel("New password").fill(NEW_PASSWORD);
+    await page.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Save and continue" }).click();
     await expect(page).toHaveURL(/\/o\/operator$/);
@@ -72,7 +72,7 @@ test.describe.serial("the first super-admin", () => {
 
     await hydrated(page);
     await page.getByLabel("Email").fill(admin.email);
-    await page.getByLabel("Password").fill(NEW_PASSWORD);
+    await page.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/o\/operator\/users$/);
   });

@@ -68,13 +68,18 @@ async fn main() {
         .expect("user");
     }
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     let router = server::router::build(state, false);
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .await
-            .ok();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .ok();
     });
 
     let http = reqwest::Client::new();
@@ -89,7 +94,11 @@ async fn main() {
             for _ in 0..per_client {
                 let response = http
                     .post(format!("{base}/api/auth/login"))
-                    .form(&[("slug", "bench"), ("email", email.as_str()), ("password", PASSWORD)])
+                    .form(&[
+                        ("slug", "bench"),
+                        ("email", email.as_str()),
+                        ("password", PASSWORD),
+                    ])
                     .send()
                     .await
                     .expect("request");
@@ -106,14 +115,23 @@ async fn main() {
     }
     let elapsed = start.elapsed().as_secs_f64();
     let http_rate = succeeded as f64 / elapsed;
-    assert_eq!(succeeded, per_client * clients, "every sign-in must succeed");
+    assert_eq!(
+        succeeded,
+        per_client * clients,
+        "every sign-in must succeed"
+    );
 
     let raw_rate = tokio::task::spawn_blocking(move || passwords::raw_verify_rate(cores, 40))
         .await
         .expect("raw rate");
-    println!("sign-in benchmark ({cores} cores, {clients} concurrent clients, {succeeded} sign-ins)");
+    println!(
+        "sign-in benchmark ({cores} cores, {clients} concurrent clients, {succeeded} sign-ins)"
+    );
     println!("  HTTP sign-ins:        {http_rate:8.1} /s");
     println!("  raw argon2id verify:  {raw_rate:8.1} /s  (19 MiB, t=2, p=1, {cores} threads)");
-    println!("  ratio:                {:8.1} %  (budget: at least 90 %)", 100.0 * http_rate / raw_rate);
+    println!(
+        "  ratio:                {:8.1} %  (budget: at least 90 %)",
+        100.0 * http_rate / raw_rate
+    );
     let _ = std::fs::remove_file(&path);
 }
