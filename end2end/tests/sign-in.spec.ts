@@ -3,6 +3,9 @@ import { expectAccessible, hydrated, keepScreenshot, open, printedPassword } fro
 
 const NEW_PASSWORD = "a very private sentence of mine";
 
+// Later tests sign in with the password the first one chooses.
+test.describe.configure({ mode: "serial" });
+
 test.describe.serial("the first super-admin", () => {
   test("signs in with the printed password, must choose a new one, sees the console and signs out", async ({ page }) => {
     const admin = printedPassword();
@@ -85,4 +88,27 @@ test.describe.serial("the first super-admin", () => {
     await expectAccessible(page);
     await keepScreenshot(page, "06-not-found");
   });
+});
+
+test("a session ended in another tab sends this tab to the sign-in page at its next click", async ({ browser }) => {
+  const admin = printedPassword();
+  const context = await browser.newContext();
+  const first = await context.newPage();
+  await open(first, "/o/operator/login");
+  await first.getByLabel("Email").fill(admin.email);
+  await first.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
+  await first.getByRole("button", { name: "Sign in" }).click();
+  await expect(first).toHaveURL(/\/o\/operator$/);
+  await hydrated(first);
+
+  const second = await context.newPage();
+  await open(second, "/o/operator");
+  await second.getByText("admin", { exact: true }).click();
+  await second.getByRole("button", { name: "Sign out" }).click();
+  await expect(second).toHaveURL(/\/o\/operator\/login$/);
+
+  await first.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Teams" }).click();
+  await expect(first).toHaveURL(/\/o\/operator\/login\?next=\/o\/operator\/teams$/);
+  await expect(first.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await context.close();
 });

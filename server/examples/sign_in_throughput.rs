@@ -4,11 +4,12 @@
 //! `make bench`, or `cargo run --release -p server --example sign_in_throughput [SIGN_INS]`.
 
 use app::{
-    entities::user,
     model::{PlatformRole, UserStatus, UserType},
-    services::{organisations, passwords, passwords::Passwords, AppState, AuthConfig},
+    services::{
+        organisations, passwords, passwords::Passwords, users::NewUser, AppState, AuthConfig,
+    },
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+use sea_orm::ActiveModelTrait;
 use std::{sync::Arc, time::Instant};
 use uuid::Uuid;
 
@@ -38,31 +39,19 @@ async fn main() {
         .expect("organisation");
     let hash = state.passwords.hash(PASSWORD.into()).await.expect("hash");
     for i in 0..clients {
-        let now = chrono::Utc::now();
-        user::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            organisation_id: Set(org.id),
-            email: Set(format!("user{i}@bench.example")),
-            first_name: Set("Bench".into()),
-            last_name: Set(format!("{i}")),
-            phone: Set(None),
-            external_id: Set(None),
-            timezone: Set(None),
-            locale: Set("en".into()),
-            theme: Set("system".into()),
-            signature: Set(None),
-            notification_prefs: Set(None),
-            user_type: Set(UserType::Agent.code().into()),
-            status: Set(UserStatus::Active.code().into()),
-            password_hash: Set(Some(hash.clone())),
-            must_change_password: Set(false),
-            platform_role: Set(PlatformRole::None.code().into()),
-            access_expires_at: Set(None),
-            last_login_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+        let email = format!("user{i}@bench.example");
+        NewUser {
+            organisation_id: org.id,
+            email: &email,
+            first_name: "Bench",
+            last_name: "User",
+            user_type: UserType::Agent,
+            status: UserStatus::Active,
+            password_hash: Some(hash.clone()),
+            must_change_password: false,
+            platform_role: PlatformRole::None,
         }
+        .into_active_model()
         .insert(&db)
         .await
         .expect("user");

@@ -1,7 +1,7 @@
 //! Request middleware: client address, cross-site request refusal, security headers, and the
 //! sign-in gate in front of the console's pages.
 
-use app::services::{auth, sessions, AppState, ClientInfo};
+use app::services::{auth, sessions, AppState, ClientInfo, ServiceError};
 use axum::{
     extract::{ConnectInfo, Request, State},
     http::{header, HeaderMap, HeaderValue, Method, StatusCode},
@@ -132,8 +132,13 @@ pub async fn page_gate(State(state): State<AppState>, request: Request, next: Ne
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    if auth::current_user(&state, &signed, slug).await.is_err() {
-        return Redirect::to(&login).into_response();
+    match auth::current_user(&state, &signed, slug).await {
+        Ok(_) => {}
+        Err(ServiceError::Refused(_)) => return Redirect::to(&login).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "loading the signed-in user failed");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
     }
     if signed.user.must_change_password && rest != "change-password" {
         return Redirect::to(&format!("/o/{slug}/change-password")).into_response();

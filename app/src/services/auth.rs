@@ -141,6 +141,12 @@ pub async fn sign_in(
         return Err(refused().into());
     };
 
+    // Hash before the transaction: a write lock must not wait on 19 MiB of argon2.
+    let rehashed = if verified.needs_rehash {
+        Some(state.passwords.hash(password.to_string()).await?)
+    } else {
+        None
+    };
     let secret = {
         let txn = db.begin().await?;
         throttle::reset(&txn, &account_key).await?;
@@ -148,8 +154,7 @@ pub async fn sign_in(
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::LastLoginAt, Expr::value(now()))
             .filter(user::Column::Id.eq(user.id));
-        if verified.needs_rehash {
-            let rehashed = state.passwords.hash(password.to_string()).await?;
+        if let Some(rehashed) = rehashed {
             update = update.col_expr(user::Column::PasswordHash, Expr::value(rehashed));
         }
         update.exec(&txn).await?;

@@ -1,12 +1,13 @@
 //! First start: the operator's organisation (the admin tenant) and its super-admins.
 
 use super::{
-    auth, now, organisations,
+    auth, organisations,
     passwords::{self, Passwords},
+    users::NewUser,
     ServiceResult,
 };
 use crate::{
-    entities::{organisation, role, user, user_role},
+    entities::{organisation, role, user_role},
     model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
 };
 use sea_orm::{prelude::*, ActiveValue::Set, TransactionTrait};
@@ -110,32 +111,19 @@ pub async fn create_super_admin(
     }
     let one_time_password = passwords::temporary_password();
     let hash = passwords.hash(one_time_password.clone()).await?;
-    let now = now();
     let local = email.split('@').next().unwrap_or_default();
-    let created = user::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        organisation_id: Set(org.id),
-        email: Set(email.trim().to_string()),
-        first_name: Set(local.to_string()),
-        last_name: Set(String::new()),
-        phone: Set(None),
-        external_id: Set(None),
-        timezone: Set(None),
-        locale: Set("en".to_string()),
-        theme: Set("system".to_string()),
-        signature: Set(None),
-        notification_prefs: Set(None),
-        user_type: Set(UserType::TenantAdmin.code().to_string()),
-        status: Set(UserStatus::Active.code().to_string()),
-        password_hash: Set(Some(hash)),
-        must_change_password: Set(true),
-        platform_role: Set(PlatformRole::SuperAdmin.code().to_string()),
-        access_expires_at: Set(None),
-        last_login_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
+    let created = NewUser {
+        organisation_id: org.id,
+        email,
+        first_name: local,
+        last_name: "",
+        user_type: UserType::TenantAdmin,
+        status: UserStatus::Active,
+        password_hash: Some(hash),
+        must_change_password: true,
+        platform_role: PlatformRole::SuperAdmin,
     }
+    .into_active_model()
     .insert(&txn)
     .await?;
     if let Some(admin_role) = role::Entity::find()

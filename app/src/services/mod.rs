@@ -8,6 +8,7 @@ pub mod passwords;
 pub mod sessions;
 pub mod state;
 pub mod throttle;
+pub mod users;
 
 pub use state::{AppState, AuthConfig, ClientInfo};
 

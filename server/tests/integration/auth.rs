@@ -25,6 +25,7 @@ on_both_databases!(
     changing_the_password_ends_other_sessions,
     old_hashes_are_upgraded_at_sign_in,
     a_session_of_one_organisation_does_not_open_another,
+    one_address_spraying_many_accounts_is_refused,
 );
 
 async fn signing_in_opens_the_console(backend: Backend) {
@@ -441,4 +442,46 @@ async fn a_session_of_one_organisation_does_not_open_another(backend: Backend) {
     // Signing in to globex with acme's credentials fails like any unknown account.
     let answer = browser.sign_in("globex", "ada@example.com", PASSWORD).await;
     assert_eq!(answer.error().to_string(), SIGN_IN_REFUSED);
+}
+
+async fn one_address_spraying_many_accounts_is_refused(backend: Backend) {
+    let app = TestApp::start_with(backend, |auth| {
+        auth.ip_throttle.free_attempts = 3;
+        auth.ip_throttle.max_attempts = 6;
+        auth.ip_throttle.delay_step_secs = 300;
+    })
+    .await;
+    let org = app.organisation("acme").await;
+    app.user(&org, "ada@example.com", PASSWORD).await;
+    let browser = app.client();
+    // A successful sign-in gives its attempt back: legitimate traffic from one office never adds up.
+    for _ in 0..5 {
+        assert_eq!(
+            browser
+                .sign_in("acme", "ada@example.com", PASSWORD)
+                .await
+                .status,
+            200
+        );
+    }
+    for i in 0..3 {
+        let answer = browser
+            .sign_in(
+                "acme",
+                &format!("person{i}@example.com"),
+                "spray password 1",
+            )
+            .await;
+        assert_eq!(answer.status, 422, "attempt {i}");
+    }
+    let answer = browser
+        .sign_in("acme", "person9@example.com", "spray password 1")
+        .await;
+    assert_eq!(answer.status, 429);
+    let throttled = login_event::Entity::find()
+        .filter(login_event::Column::FailureReason.eq("throttled"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(throttled, 1);
 }

@@ -4,8 +4,13 @@ use crate::{
     on_both_databases,
     support::{Backend, TestApp},
 };
-use app::{entities::session, services::organisations};
+use app::{
+    entities::{organisation, session, user},
+    model::{PlatformRole, UserStatus, UserType},
+    services::{bootstrap, organisations, users::NewUser},
+};
 use sea_orm::prelude::*;
+use sea_orm::ActiveValue::Set;
 
 const PASSWORD: &str = "a long and private phrase";
 
@@ -15,6 +20,8 @@ on_both_databases!(
     only_one_admin_tenant_can_exist,
     emails_are_unique_per_organisation_ignoring_case,
     health_reports_the_database,
+    pages_outside_ones_access_answer_403_and_unknown_pages_404,
+    first_start_creates_the_admin_tenant_once,
 );
 
 async fn cross_site_requests_are_refused(backend: Backend) {
@@ -110,43 +117,20 @@ async fn emails_are_unique_per_organisation_ignoring_case(backend: Backend) {
     let acme = app.organisation("acme").await;
     let globex = app.organisation("globex").await;
     app.user(&acme, "ada@example.com", PASSWORD).await;
-    let duplicate = tokio::spawn({
-        let db = app.db().clone();
-        let org = acme.id;
-        async move {
-            use app::entities::user;
-            use sea_orm::ActiveValue::Set;
-            let now = chrono::Utc::now();
-            user::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                organisation_id: Set(org),
-                email: Set("ADA@Example.com".into()),
-                first_name: Set("A".into()),
-                last_name: Set("B".into()),
-                phone: Set(None),
-                external_id: Set(None),
-                timezone: Set(None),
-                locale: Set("en".into()),
-                theme: Set("system".into()),
-                signature: Set(None),
-                notification_prefs: Set(None),
-                user_type: Set("viewer".into()),
-                status: Set("active".into()),
-                password_hash: Set(None),
-                must_change_password: Set(false),
-                platform_role: Set("none".into()),
-                access_expires_at: Set(None),
-                last_login_at: Set(None),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }
-            .insert(&db)
-            .await
-        }
-    })
-    .await
-    .unwrap();
+    let duplicate = NewUser {
+        organisation_id: acme.id,
+        email: "ADA@Example.com",
+        first_name: "A",
+        last_name: "B",
+        user_type: UserType::Viewer,
+        status: UserStatus::Active,
+        password_hash: None,
+        must_change_password: false,
+        platform_role: PlatformRole::None,
+    }
+    .into_active_model()
+    .insert(app.db())
+    .await;
     assert!(
         duplicate.is_err(),
         "same address in another case must be refused"
@@ -160,4 +144,92 @@ async fn health_reports_the_database(backend: Backend) {
     let health = app.client().get("/health").await;
     assert_eq!(health.status, 200);
     assert!(health.body.contains("\"ok\""));
+}
+
+async fn pages_outside_ones_access_answer_403_and_unknown_pages_404(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let org = app.organisation("acme").await;
+    app.user_with(&org, "agent@example.com", PASSWORD, |u| {
+        u.user_type = Set(UserType::Agent.code().into())
+    })
+    .await;
+    let browser = app.client();
+    browser.sign_in("acme", "agent@example.com", PASSWORD).await;
+    let overview = browser.get("/o/acme").await;
+    assert_eq!(overview.status, 200);
+    assert!(
+        !overview.body.contains("/o/acme/roles"),
+        "no Roles link for an agent"
+    );
+    let roles = browser.get("/o/acme/roles").await;
+    assert_eq!(roles.status, 403);
+    assert!(roles.body.contains("You do not have access to this page"));
+    let platform = browser.get("/o/acme/platform/organisations").await;
+    assert_eq!(platform.status, 403);
+    let missing = browser.get("/o/acme/no-such-page").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Page not found"));
+}
+
+async fn first_start_creates_the_admin_tenant_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let passwords = &app.state.passwords;
+    let created = bootstrap::ensure_admin_tenant(
+        app.db(),
+        passwords,
+        "Operator",
+        "operator",
+        "root@example.com",
+    )
+    .await
+    .unwrap()
+    .expect("created on first start");
+    let again = bootstrap::ensure_admin_tenant(
+        app.db(),
+        passwords,
+        "Operator",
+        "operator",
+        "root@example.com",
+    )
+    .await
+    .unwrap();
+    assert!(again.is_none(), "a second start creates nothing");
+    let org = organisation::Entity::find()
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(org.is_admin_tenant);
+    let admin = user::Entity::find().one(app.db()).await.unwrap().unwrap();
+    assert_eq!(admin.platform_role, PlatformRole::SuperAdmin.code());
+    assert!(admin.must_change_password);
+    assert_ne!(
+        admin.password_hash.as_deref(),
+        Some(created.one_time_password.as_str())
+    );
+
+    // The printed password works once and must then be replaced.
+    let browser = app.client();
+    let answer = browser
+        .sign_in("operator", "root@example.com", &created.one_time_password)
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/o/operator/change-password")
+    );
+
+    // More super-admins join the admin tenant; a customer organisation cannot hold them.
+    bootstrap::create_super_admin(app.db(), passwords, "operator", None, "second@example.com")
+        .await
+        .unwrap();
+    app.organisation("customer").await;
+    let refused =
+        bootstrap::create_super_admin(app.db(), passwords, "customer", None, "x@example.com").await;
+    assert!(app::model::AppError::from(refused.unwrap_err())
+        .to_string()
+        .contains("not the admin tenant"));
+    let duplicate =
+        bootstrap::create_super_admin(app.db(), passwords, "operator", None, "ROOT@example.com")
+            .await;
+    assert!(duplicate.is_err());
 }

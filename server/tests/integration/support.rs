@@ -3,9 +3,9 @@
 use app::{
     entities::{organisation, user},
     model::{AppError, PlatformRole, UserStatus, UserType},
-    services::{organisations, passwords::Passwords, AppState, AuthConfig},
+    services::{organisations, passwords::Passwords, users::NewUser, AppState, AuthConfig},
 };
-use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, Database};
+use sea_orm::{prelude::*, ConnectionTrait, Database};
 use std::sync::Arc;
 
 /// Which database a test runs against.
@@ -160,31 +160,18 @@ impl TestApp {
             .hash(password.into())
             .await
             .expect("hash");
-        let now = chrono::Utc::now();
-        let mut model = user::ActiveModel {
-            id: Set(Uuid::new_v4()),
-            organisation_id: Set(org.id),
-            email: Set(email.into()),
-            first_name: Set("Ada".into()),
-            last_name: Set("Lovelace".into()),
-            phone: Set(None),
-            external_id: Set(None),
-            timezone: Set(None),
-            locale: Set("en".into()),
-            theme: Set("system".into()),
-            signature: Set(None),
-            notification_prefs: Set(None),
-            user_type: Set(UserType::TenantAdmin.code().into()),
-            status: Set(UserStatus::Active.code().into()),
-            password_hash: Set(Some(hash)),
-            must_change_password: Set(false),
-            platform_role: Set(PlatformRole::None.code().into()),
-            access_expires_at: Set(None),
-            last_login_at: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
+        let mut model = NewUser {
+            organisation_id: org.id,
+            email,
+            first_name: "Ada",
+            last_name: "Lovelace",
+            user_type: UserType::TenantAdmin,
+            status: UserStatus::Active,
+            password_hash: Some(hash),
+            must_change_password: false,
+            platform_role: PlatformRole::None,
+        }
+        .into_active_model();
         adjust(&mut model);
         model.insert(self.db()).await.expect("user")
     }

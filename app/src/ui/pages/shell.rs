@@ -8,7 +8,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, Redirect, A},
-    hooks::{use_location, use_params_map},
+    hooks::{use_location, use_navigate, use_params_map},
 };
 
 /// Loads the signed-in user for the organisation in the URL and lays out the console.
@@ -116,6 +116,7 @@ fn Console(user: CurrentUser) -> impl IntoView {
     let demo = user.organisation.is_demo.then(|| view! {
         <div class="banner banner-demo" role="status">"Demo organisation: the people and activity here are synthetic."</div>
     });
+    watch_session(slug.clone());
     let org_name = user.organisation.name.clone();
     let display_name = user.display_name();
     let initials = user.initials();
@@ -144,6 +145,32 @@ fn Console(user: CurrentUser) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// Checks the session again on every navigation inside the console, so a session ended elsewhere
+/// (sign-out in another tab, suspension, password change) sends this browser to the sign-in page
+/// at its next click rather than leaving a dead console on screen.
+fn watch_session(slug: String) {
+    let location = use_location();
+    let check = LocalResource::new({
+        let slug = slug.clone();
+        move || {
+            location.pathname.track();
+            signed_in_user(slug.clone())
+        }
+    });
+    let navigate = use_navigate();
+    Effect::new(move || {
+        let target = match check.get() {
+            Some(Err(AppError::Unauthenticated)) => {
+                let next = location.pathname.get_untracked();
+                format!("/o/{slug}/login?next={next}")
+            }
+            Some(Err(AppError::PasswordChangeRequired)) => format!("/o/{slug}/change-password"),
+            _ => return,
+        };
+        navigate(&target, Default::default());
+    });
 }
 
 #[component]
