@@ -1,7 +1,7 @@
 //! Benchmark (not a test): password sign-ins per second over HTTP against a real Tenantry on
 //! SQLite, next to the raw argon2id verification rate of the same machine.
 //!
-//! `make bench`, or `cargo run --release -p server --example sign_in_throughput [SIGN_INS]`.
+//! `make bench`, or `cargo run --release -p server --example sign_in_throughput [SIGN_INS [CLIENTS]]`.
 
 use app::{
     model::{PlatformRole, UserStatus, UserType},
@@ -22,7 +22,10 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(400);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let clients = cores * 4;
+    let clients: usize = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cores * 4);
 
     let path = std::env::temp_dir().join(format!("tenantry-bench-{}.db", Uuid::new_v4().simple()));
     let db = server::database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
@@ -74,30 +77,34 @@ async fn main() {
     let http = reqwest::Client::new();
     let per_client = total / clients;
     let start = Instant::now();
-    let workers = (0..clients).map(|i| {
-        let http = http.clone();
-        let base = base.clone();
-        tokio::spawn(async move {
-            let email = format!("user{i}@bench.example");
-            let mut ok = 0usize;
-            for _ in 0..per_client {
-                let response = http
-                    .post(format!("{base}/api/auth/login"))
-                    .form(&[
-                        ("slug", "bench"),
-                        ("email", email.as_str()),
-                        ("password", PASSWORD),
-                    ])
-                    .send()
-                    .await
-                    .expect("request");
-                if response.status().is_success() && response.headers().contains_key("set-cookie") {
-                    ok += 1;
+    let workers: Vec<_> = (0..clients)
+        .map(|i| {
+            let http = http.clone();
+            let base = base.clone();
+            tokio::spawn(async move {
+                let email = format!("user{i}@bench.example");
+                let mut ok = 0usize;
+                for _ in 0..per_client {
+                    let response = http
+                        .post(format!("{base}/api/auth/login"))
+                        .form(&[
+                            ("slug", "bench"),
+                            ("email", email.as_str()),
+                            ("password", PASSWORD),
+                        ])
+                        .send()
+                        .await
+                        .expect("request");
+                    if response.status().is_success()
+                        && response.headers().contains_key("set-cookie")
+                    {
+                        ok += 1;
+                    }
                 }
-            }
-            ok
+                ok
+            })
         })
-    });
+        .collect();
     let mut succeeded = 0;
     for worker in workers {
         succeeded += worker.await.expect("worker");

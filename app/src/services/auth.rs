@@ -49,7 +49,7 @@ pub async fn find_user_by_email(
 
 async fn record_login(
     db: &impl ConnectionTrait,
-    org: Option<&organisation::Model>,
+    organisation_id: Option<Uuid>,
     user: Option<&user::Model>,
     email: &str,
     client: &ClientInfo,
@@ -57,7 +57,7 @@ async fn record_login(
 ) -> ServiceResult<()> {
     login_event::ActiveModel {
         id: Set(Uuid::new_v4()),
-        organisation_id: Set(org.map(|o| o.id)),
+        organisation_id: Set(organisation_id),
         user_id: Set(user.map(|u| u.id)),
         email: Set(email.chars().take(320).collect()),
         at: Set(now()),
@@ -99,27 +99,33 @@ pub async fn sign_in(
     let unix_now = now().timestamp();
     let account_key = format!("account:{slug}:{email}");
     let ip_key = format!("ip:{}", client.ip.as_deref().unwrap_or("unknown"));
-    let org = organisations::find_by_slug(db, slug).await?;
-    let user = match &org {
-        Some(org) => find_user_by_email(db, org.id, &email).await?,
-        None => None,
-    };
-    for (key, policy) in [
-        (&account_key, &state.auth.account_throttle),
-        (&ip_key, &state.auth.ip_throttle),
-    ] {
-        if let Err(e) = throttle::claim(db, policy, key, unix_now).await {
-            record_login(
-                db,
-                org.as_ref(),
-                user.as_ref(),
-                &email,
-                client,
-                Some("throttled"),
-            )
-            .await?;
-            return Err(e);
-        }
+    // One query on the common path: the user of that organisation with that address.
+    let user = user::Entity::find()
+        .filter(
+            user::Column::OrganisationId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(organisation::Column::Id)
+                    .from(organisation::Entity)
+                    .and_where(Expr::col(organisation::Column::Slug).eq(slug))
+                    .to_owned(),
+            ),
+        )
+        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.as_str()))
+        .one(db)
+        .await?;
+    let claimed = throttle::claim(
+        db,
+        &[
+            (account_key.as_str(), &state.auth.account_throttle),
+            (ip_key.as_str(), &state.auth.ip_throttle),
+        ],
+        unix_now,
+    )
+    .await;
+    if let Err(refused) = claimed {
+        let org_id = user.as_ref().map(|u| u.organisation_id);
+        record_login(db, org_id, user.as_ref(), &email, client, Some("throttled")).await?;
+        return Err(refused);
     }
     let verified = state
         .passwords
@@ -128,16 +134,22 @@ pub async fn sign_in(
             user.as_ref().and_then(|u| u.password_hash.clone()),
         )
         .await?;
-    let failure = match (&org, &user) {
-        (None, _) => Some("unknown_organisation"),
-        (_, None) => Some("unknown_user"),
-        (_, Some(_)) if !verified.matches => Some("wrong_password"),
-        (_, Some(u)) if u.status != UserStatus::Active.code() => Some("not_active"),
-        (_, Some(u)) if u.access_expires_at.is_some_and(|at| at <= now()) => Some("access_expired"),
-        _ => None,
+    let failure = match &user {
+        None if organisations::find_by_slug(db, slug).await?.is_none() => {
+            Some("unknown_organisation")
+        }
+        None => Some("unknown_user"),
+        Some(_) if !verified.matches => Some("wrong_password"),
+        Some(u) if u.status != UserStatus::Active.code() => Some("not_active"),
+        Some(u) if u.access_expires_at.is_some_and(|at| at <= now()) => Some("access_expired"),
+        Some(_) => None,
     };
-    let (Some(org), Some(user), None) = (&org, &user, failure) else {
-        record_login(db, org.as_ref(), user.as_ref(), &email, client, failure).await?;
+    let (Some(user), None) = (&user, failure) else {
+        let org_id = match &user {
+            Some(u) => Some(u.organisation_id),
+            None => organisations::find_by_slug(db, slug).await?.map(|o| o.id),
+        };
+        record_login(db, org_id, user.as_ref(), &email, client, failure).await?;
         return Err(refused().into());
     };
 
@@ -149,8 +161,7 @@ pub async fn sign_in(
     };
     let secret = {
         let txn = db.begin().await?;
-        throttle::reset(&txn, &account_key).await?;
-        throttle::release(&txn, &ip_key).await?;
+        throttle::settle_success(&txn, &account_key, &ip_key).await?;
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::LastLoginAt, Expr::value(now()))
             .filter(user::Column::Id.eq(user.id));
@@ -158,7 +169,15 @@ pub async fn sign_in(
             update = update.col_expr(user::Column::PasswordHash, Expr::value(rehashed));
         }
         update.exec(&txn).await?;
-        record_login(&txn, Some(org), Some(user), &email, client, None).await?;
+        record_login(
+            &txn,
+            Some(user.organisation_id),
+            Some(user),
+            &email,
+            client,
+            None,
+        )
+        .await?;
         let secret = sessions::start(&txn, &state.auth, user.id, client).await?;
         txn.commit().await?;
         secret

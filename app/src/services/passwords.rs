@@ -4,11 +4,11 @@
 use super::{ServiceError, ServiceResult};
 use crate::model::{password::length_problem, AppError};
 use argon2::{
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Algorithm, Argon2, Params, Version,
+    password_hash::{Output, PasswordHash, PasswordHasher, SaltString},
+    Algorithm, Argon2, Block, Params, Version,
 };
 use rand::{rngs::OsRng, Rng};
-use std::{collections::HashSet, sync::Arc, sync::LazyLock};
+use std::{cell::RefCell, collections::HashSet, sync::Arc, sync::LazyLock};
 use tokio::sync::Semaphore;
 
 /// OWASP's argon2id recommendation: 19 MiB, two passes, one lane.
@@ -93,6 +93,43 @@ fn hash_blocking(password: &str) -> ServiceResult<String> {
         .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
 }
 
+thread_local! {
+    /// argon2's working memory (19 MiB), kept per hashing thread: allocating and zeroing it for
+    /// every sign-in costs page faults worth a tenth of the hash itself.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Recomputes the stored hash's output for `password` with that hash's own parameters and
+/// compares in constant time. `None` when the stored hash cannot be read.
+fn recompute_matches(password: &str, parsed: &PasswordHash<'_>) -> Option<bool> {
+    let params = Params::try_from(parsed).ok()?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+    let version = parsed
+        .version
+        .map_or(Some(Version::V0x13), |v| Version::try_from(v).ok())?;
+    let expected = parsed.hash?;
+    let mut salt_buffer = [0u8; 64];
+    let salt = parsed.salt?.decode_b64(&mut salt_buffer).ok()?;
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    BLOCKS.with_borrow_mut(|blocks| {
+        if blocks.len() < params.block_count() {
+            blocks.resize(params.block_count(), Block::default());
+        }
+        let output = Output::init_with(expected.len(), |out| {
+            hasher
+                .hash_password_into_with_memory(
+                    password.as_bytes(),
+                    salt,
+                    out,
+                    &mut blocks[..params.block_count()],
+                )
+                .map_err(|_| argon2::password_hash::Error::Crypto)
+        })
+        .ok()?;
+        Some(output == expected)
+    })
+}
+
 fn verify_blocking(password: &str, stored: &str) -> Verified {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verified {
@@ -100,9 +137,7 @@ fn verify_blocking(password: &str, stored: &str) -> Verified {
             needs_rehash: false,
         };
     };
-    let matches = argon2()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok();
+    let matches = recompute_matches(password, &parsed).unwrap_or(false);
     let current = Params::try_from(&parsed).ok();
     let needs_rehash = parsed.algorithm.as_str() != "argon2id"
         || current.is_none_or(|p| {
@@ -215,5 +250,23 @@ mod tests {
         let current = hash_blocking("some password here").unwrap();
         let verified = verify_blocking("some password here", &current);
         assert!(verified.matches && !verified.needs_rehash);
+        assert!(!verify_blocking("some password herE", &current).matches);
+        assert!(!verify_blocking("some password here", "not a hash").matches);
+    }
+
+    #[test]
+    fn verification_agrees_with_the_library() {
+        use argon2::PasswordVerifier;
+        let stored = hash_blocking("agreement check 123").unwrap();
+        let parsed = PasswordHash::new(&stored).unwrap();
+        for attempt in ["agreement check 123", "agreement check 124", ""] {
+            assert_eq!(
+                verify_blocking(attempt, &stored).matches,
+                argon2()
+                    .verify_password(attempt.as_bytes(), &parsed)
+                    .is_ok(),
+                "{attempt}"
+            );
+        }
     }
 }

@@ -101,34 +101,59 @@ pub fn refusal(retry_after_secs: i64) -> AppError {
     }
 }
 
-/// Claims one attempt for `key`: refused when the key is slowed down or locked out.
-pub async fn claim(
-    db: &impl ConnectionTrait,
-    policy: &ThrottlePolicy,
-    key: &str,
-    now: i64,
-) -> ServiceResult<()> {
-    lt::Entity::insert(lt::ActiveModel {
-        key: Set(key.to_string()),
-        attempts: Set(0),
-        last_attempt_at: Set(0),
-        next_allowed_at: Set(0),
-    })
-    .on_conflict(OnConflict::column(lt::Column::Key).do_nothing().to_owned())
-    .exec_without_returning(db)
-    .await?;
-    // Compare-and-set: another process may claim between our read and our write; then we read
-    // again. Bounded, so a pathological race refuses rather than spins.
-    for _ in 0..50 {
-        let row = lt::Entity::find_by_id(key.to_string())
-            .one(db)
-            .await?
-            .ok_or_else(|| ServiceError::Internal(format!("throttle row {key} vanished")))?;
-        let seen = Counter {
+impl From<lt::Model> for Counter {
+    fn from(row: lt::Model) -> Self {
+        Counter {
             attempts: row.attempts,
             last_attempt_at: row.last_attempt_at,
             next_allowed_at: row.next_allowed_at,
+        }
+    }
+}
+
+/// Claims one attempt for each key under its policy, in order: refused as soon as one key is
+/// slowed down or locked out.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    keys: &[(&str, &ThrottlePolicy)],
+    now: i64,
+) -> ServiceResult<()> {
+    let names: Vec<String> = keys.iter().map(|(key, _)| String::from(*key)).collect();
+    let mut known: Vec<lt::Model> = lt::Entity::find()
+        .filter(lt::Column::Key.is_in(names))
+        .all(db)
+        .await?;
+    for (key, policy) in keys {
+        let seen = match known.iter().position(|row| row.key == *key) {
+            Some(index) => Counter::from(known.swap_remove(index)),
+            None => {
+                lt::Entity::insert(lt::ActiveModel {
+                    key: Set(String::from(*key)),
+                    attempts: Set(0),
+                    last_attempt_at: Set(0),
+                    next_allowed_at: Set(0),
+                })
+                .on_conflict(OnConflict::column(lt::Column::Key).do_nothing().to_owned())
+                .exec_without_returning(db)
+                .await?;
+                Counter::default()
+            }
         };
+        claim_one(db, policy, key, seen, now).await?;
+    }
+    Ok(())
+}
+
+/// Compare-and-set from the counters last `seen`: another process may claim between our read and
+/// our write; then we read again. Bounded, so a pathological race refuses rather than spins.
+async fn claim_one(
+    db: &impl ConnectionTrait,
+    policy: &ThrottlePolicy,
+    key: &str,
+    mut seen: Counter,
+    now: i64,
+) -> ServiceResult<()> {
+    for _ in 0..50 {
         match decide(policy, seen, now) {
             Decision::Refuse { retry_after_secs } => return Err(refusal(retry_after_secs).into()),
             Decision::Allow(next) => {
@@ -147,27 +172,41 @@ pub async fn claim(
                 }
             }
         }
+        seen = lt::Entity::find_by_id(key.to_string())
+            .one(db)
+            .await?
+            .map(Counter::from)
+            .ok_or_else(|| ServiceError::Internal(format!("throttle row {key} vanished")))?;
     }
     Err(refusal(1).into())
 }
 
-/// Forgets the attempts of `key` (a successful sign-in of that account).
-pub async fn reset(db: &impl ConnectionTrait, key: &str) -> ServiceResult<()> {
+/// After a successful sign-in: forgets the account's attempts and gives the address back the one
+/// it claimed, so legitimate traffic from one address never adds up. One statement.
+pub async fn settle_success(
+    db: &impl ConnectionTrait,
+    account_key: &str,
+    ip_key: &str,
+) -> ServiceResult<()> {
+    let is_account = Expr::col(lt::Column::Key).eq(account_key);
     lt::Entity::update_many()
-        .col_expr(lt::Column::Attempts, Expr::value(0))
-        .col_expr(lt::Column::NextAllowedAt, Expr::value(0))
-        .filter(lt::Column::Key.eq(key))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Gives back one attempt of `key` (a successful sign-in from that address).
-pub async fn release(db: &impl ConnectionTrait, key: &str) -> ServiceResult<()> {
-    lt::Entity::update_many()
-        .col_expr(lt::Column::Attempts, Expr::col(lt::Column::Attempts).sub(1))
-        .filter(lt::Column::Key.eq(key))
-        .filter(lt::Column::Attempts.gt(0))
+        .col_expr(
+            lt::Column::Attempts,
+            Expr::case(is_account.clone(), 0)
+                .case(
+                    Expr::col(lt::Column::Attempts).gt(0),
+                    Expr::col(lt::Column::Attempts).sub(1),
+                )
+                .finally(0)
+                .into(),
+        )
+        .col_expr(
+            lt::Column::NextAllowedAt,
+            Expr::case(is_account, 0)
+                .finally(Expr::col(lt::Column::NextAllowedAt))
+                .into(),
+        )
+        .filter(lt::Column::Key.is_in([account_key, ip_key]))
         .exec(db)
         .await?;
     Ok(())
