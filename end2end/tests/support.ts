@@ -35,3 +35,17 @@ export async function expectAccessible(page: Page) {
 export async function keepScreenshot(page: Page, name: string) {
   await page.screenshot({ path: join(__dirname, "..", "test-results", "screenshots", `${name}.png`), fullPage: true });
 }
+
+/** The password the first test chooses for the first super-admin; later files sign in with it. */
+export const ADMIN_PASSWORD = "a very private sentence of mine";
+
+/** Signs in as the first super-admin (after sign-in.spec.ts has replaced the printed password). */
+export async function signInAsAdmin(page: Page) {
+  const { email } = printedPassword();
+  await open(page, "/o/operator/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/o\/operator$/);
+  await hydrated(page);
+}

@@ -2,6 +2,8 @@
 //! maps the result to model types.
 
 pub mod auth;
+pub mod roles;
+pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod guard;

@@ -4,6 +4,7 @@ pub mod access;
 pub mod error;
 pub mod password;
 pub mod session;
+pub mod users;
 
 pub use access::{Feature, Permission, PlatformRole, RoleTemplate, UserStatus, UserType};
 pub use error::{AppError, FieldError};

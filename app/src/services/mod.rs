@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod organisations;
 pub mod passwords;
+pub mod roles;
 pub mod sessions;
 pub mod state;
 pub mod throttle;

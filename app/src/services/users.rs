@@ -1,11 +1,19 @@
 //! People's accounts.
 
-use super::now;
+use super::{now, ServiceResult};
 use crate::{
-    entities::user,
-    model::{PlatformRole, UserStatus, UserType},
+    entities::{user, user_role},
+    model::{
+        users::{StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats, PAGE_SIZE},
+        PlatformRole, UserStatus, UserType,
+    },
 };
-use sea_orm::{prelude::*, ActiveValue::Set};
+use sea_orm::{
+    prelude::*,
+    sea_query::{ExprTrait, Func, LikeExpr, Query},
+    ActiveValue::Set,
+    Condition, Order, QueryOrder, QuerySelect,
+};
 
 /// What a new account starts with; everything else takes its default.
 #[derive(Debug, Clone)]
@@ -49,5 +57,167 @@ impl NewUser<'_> {
             created_at: Set(now),
             updated_at: Set(now),
         }
+    }
+}
+
+/// Escapes `%`, `_` and `\` so a search term matches literally in `LIKE … ESCAPE '\'`.
+fn like_prefix(term: &str) -> String {
+    let mut escaped = String::with_capacity(term.len() + 1);
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped.push('%');
+    escaped
+}
+
+fn lower(column: user::Column) -> Expr {
+    Expr::expr(Func::lower(Expr::col((user::Entity, column))))
+}
+
+/// The filters of `query` for organisation `organisation_id`, without paging or sorting.
+fn matching(organisation_id: Uuid, query: &UserQuery) -> Condition {
+    let mut condition = Condition::all().add(user::Column::OrganisationId.eq(organisation_id));
+    condition = match query.status {
+        StatusFilter::Current => {
+            condition.add(user::Column::Status.ne(UserStatus::Suspended.code()))
+        }
+        StatusFilter::All => condition,
+        StatusFilter::Only(status) => condition.add(user::Column::Status.eq(status.code())),
+    };
+    if let Some(user_type) = query.user_type {
+        condition = condition.add(user::Column::UserType.eq(user_type.code()));
+    }
+    if let Some(role) = query.role {
+        condition = condition.add(
+            user::Column::Id.in_subquery(
+                Query::select()
+                    .column(user_role::Column::UserId)
+                    .from(user_role::Entity)
+                    .and_where(Expr::col(user_role::Column::RoleId).eq(role))
+                    .to_owned(),
+            ),
+        );
+    }
+    // Every word must begin the first name, the last name or the email address.
+    for term in query.search.to_lowercase().split_whitespace().take(5) {
+        let pattern = like_prefix(term);
+        let starts =
+            |column| Expr::expr(lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        condition = condition.add(
+            Condition::any()
+                .add(starts(user::Column::FirstName))
+                .add(starts(user::Column::LastName))
+                .add(starts(user::Column::Email)),
+        );
+    }
+    condition
+}
+
+/// One page of the organisation's users matching `query`, with the stat-card counts.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    query: &UserQuery,
+) -> ServiceResult<UserList> {
+    let filter = matching(organisation_id, query);
+    let order = if query.descending {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let mut select = user::Entity::find().filter(filter.clone());
+    select = match query.sort {
+        UserSort::Name => select
+            .order_by(lower(user::Column::LastName), order.clone())
+            .order_by(lower(user::Column::FirstName), order.clone()),
+        UserSort::Email => select.order_by(lower(user::Column::Email), order.clone()),
+        UserSort::LastSignIn => select
+            .order_by(Expr::col(user::Column::LastLoginAt).is_null(), Order::Asc)
+            .order_by(user::Column::LastLoginAt, order.clone()),
+        UserSort::Created => select.order_by(user::Column::CreatedAt, order.clone()),
+    };
+    let page = Ord::max(query.page, 1);
+    let users = select
+        .order_by(user::Column::Id, order)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+        .all(db)
+        .await?;
+    let matching = user::Entity::find().filter(filter).count(db).await?;
+    let stats = stats(db, organisation_id).await?;
+    let roles = super::roles::tags(db, organisation_id).await?;
+    let held: Vec<(Uuid, Uuid)> = user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::UserId)
+        .column(user_role::Column::RoleId)
+        .filter(user_role::Column::UserId.is_in(users.iter().map(|u| u.id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let user_roles = roles
+                .iter()
+                .filter(|role| held.contains(&(u.id, role.id)))
+                .cloned()
+                .collect();
+            UserRow {
+                id: u.id,
+                user_type: UserType::from_code(&u.user_type).unwrap_or(UserType::Viewer),
+                status: UserStatus::from_code(&u.status).unwrap_or(UserStatus::Suspended),
+                first_name: u.first_name,
+                last_name: u.last_name,
+                email: u.email,
+                roles: user_roles,
+                last_sign_in_at: u.last_login_at,
+            }
+        })
+        .collect();
+    Ok(UserList {
+        rows,
+        matching,
+        page,
+        stats,
+        generated_at: now(),
+    })
+}
+
+/// How many people the organisation has in each status.
+pub async fn stats(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceResult<UserStats> {
+    let counts: Vec<(String, i64)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Status)
+        .column_as(user::Column::Id.count(), "count")
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .group_by(user::Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut stats = UserStats::default();
+    for (status, count) in counts {
+        let count = u64::try_from(count).unwrap_or(0);
+        stats.total += count;
+        match UserStatus::from_code(&status) {
+            Some(UserStatus::Active) => stats.active += count,
+            Some(UserStatus::Invited) => stats.invited += count,
+            Some(UserStatus::Suspended) => stats.suspended += count,
+            None => {}
+        }
+    }
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_prefix;
+
+    #[test]
+    fn search_terms_match_literally() {
+        assert_eq!(like_prefix("ada"), "ada%");
+        assert_eq!(like_prefix("100%_a\\b"), "100\\%\\_a\\\\b%");
     }
 }

@@ -17,6 +17,7 @@ use pages::{
     overview::OverviewPage,
     section::{Section, SectionPage},
     shell::ConsoleShell,
+    users::list::UsersPage,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -86,7 +87,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/o/:slug/change-password") view=ChangePasswordPage />
                 <ParentRoute path=path!("/o/:slug") view=ConsoleShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage />
-                    <Route path=path!("users") view=|| view! { <SectionPage section=Section::Users /> } />
+                    <Route path=path!("users") view=UsersPage />
                     <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />
                     <Route path=path!("roles") view=|| view! { <SectionPage section=Section::Roles /> } />
                     <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />

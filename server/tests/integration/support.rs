@@ -177,6 +177,41 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Inserts many users without passwords at once (hashing is slow), each adjusted by `adjust`
+    /// with its index.
+    pub async fn many_users(
+        &self,
+        org: &organisation::Model,
+        count: usize,
+        adjust: impl Fn(usize, &mut user::ActiveModel),
+    ) {
+        let rows: Vec<user::ActiveModel> = (0..count)
+            .map(|i| {
+                let email = format!("person{i:03}@{}.example", org.slug);
+                let mut model = NewUser {
+                    organisation_id: org.id,
+                    email: &email,
+                    first_name: "Person",
+                    last_name: &format!("{i:03}"),
+                    user_type: UserType::Agent,
+                    status: UserStatus::Active,
+                    password_hash: None,
+                    must_change_password: false,
+                    platform_role: PlatformRole::None,
+                }
+                .into_active_model();
+                adjust(i, &mut model);
+                model
+            })
+            .collect();
+        user::Entity::insert_many(rows)
+            .exec_without_returning(self.db())
+            .await
+            .expect("users");
+    }
+}
+
 /// An HTTP client with its own cookie jar, sending same-origin headers like a browser would.
 #[derive(Clone)]
 pub struct Client {
@@ -193,6 +228,12 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// The successful answer, decoded.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> T {
+        assert_eq!(self.status, 200, "{}", self.body);
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
     /// The error the server function refused with.
     pub fn error(&self) -> AppError {
         serde_json::from_str(&self.body)
@@ -216,6 +257,23 @@ impl Client {
             .post(format!("{}/api/{endpoint}", self.base))
             .header("origin", &self.base)
             .form(form)
+            .send()
+            .await
+            .expect("request");
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// Calls a server function that takes JSON.
+    pub async fn call_json(&self, endpoint: &str, body: &serde_json::Value) -> Answer {
+        let response = self
+            .http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("origin", &self.base)
+            .json(body)
             .send()
             .await
             .expect("request");

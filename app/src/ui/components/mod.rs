@@ -1,3 +1,4 @@
 //! Building blocks every page uses.
 
+pub mod display;
 pub mod form;

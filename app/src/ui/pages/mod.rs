@@ -7,3 +7,4 @@ pub mod login;
 pub mod overview;
 pub mod section;
 pub mod shell;
+pub mod users;

@@ -9,7 +9,6 @@ use leptos_meta::Title;
 /// A console section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    Users,
     Teams,
     Roles,
     Activity,
@@ -20,7 +19,6 @@ pub enum Section {
 impl Section {
     fn title(self) -> &'static str {
         match self {
-            Section::Users => "Users",
             Section::Teams => "Teams",
             Section::Roles => "Roles",
             Section::Activity => "Activity",
@@ -31,7 +29,7 @@ impl Section {
 
     fn allowed(self, user: &CurrentUser) -> bool {
         match self {
-            Section::Users | Section::Teams => user.can(Permission::UsersView),
+            Section::Teams => user.can(Permission::UsersView),
             Section::Roles => user.can(Permission::RolesManage),
             Section::Activity => user.can(Permission::AuditView),
             Section::Settings => user.can(Permission::OrgSettings),

@@ -1,0 +1,307 @@
+//! The Users page's query and answer, shared by the page and the server.
+
+use super::{UserStatus, UserType};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Rows per page of the user list.
+pub const PAGE_SIZE: u64 = 50;
+
+/// Which statuses the list shows. By default suspended people are left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum StatusFilter {
+    #[default]
+    Current,
+    All,
+    Only(UserStatus),
+}
+
+impl StatusFilter {
+    /// Every choice, in the order the filter offers them.
+    pub const CHOICES: [StatusFilter; 5] = [
+        StatusFilter::Current,
+        StatusFilter::All,
+        StatusFilter::Only(UserStatus::Active),
+        StatusFilter::Only(UserStatus::Invited),
+        StatusFilter::Only(UserStatus::Suspended),
+    ];
+
+    /// The value in the URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            StatusFilter::Current => "",
+            StatusFilter::All => "all",
+            StatusFilter::Only(status) => status.code(),
+        }
+    }
+
+    /// What the filter calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusFilter::Current => "Active and invited",
+            StatusFilter::All => "All statuses",
+            StatusFilter::Only(UserStatus::Active) => "Active",
+            StatusFilter::Only(UserStatus::Invited) => "Invited",
+            StatusFilter::Only(UserStatus::Suspended) => "Suspended",
+        }
+    }
+
+    fn parse(code: &str) -> Self {
+        match code {
+            "all" => StatusFilter::All,
+            other => UserStatus::from_code(other).map_or(StatusFilter::Current, StatusFilter::Only),
+        }
+    }
+}
+
+/// The column the list is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum UserSort {
+    #[default]
+    Name,
+    Email,
+    LastSignIn,
+    Created,
+}
+
+impl UserSort {
+    pub const ALL: [UserSort; 4] = [
+        UserSort::Name,
+        UserSort::Email,
+        UserSort::LastSignIn,
+        UserSort::Created,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            UserSort::Name => "name",
+            UserSort::Email => "email",
+            UserSort::LastSignIn => "last_sign_in",
+            UserSort::Created => "created",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserSort::Name => "Name",
+            UserSort::Email => "Email",
+            UserSort::LastSignIn => "Last sign-in",
+            UserSort::Created => "Date added",
+        }
+    }
+
+    fn parse(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .unwrap_or_default()
+    }
+}
+
+/// What the Users page asks for; it lives in the URL so a view can be shared and reloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserQuery {
+    pub search: String,
+    pub status: StatusFilter,
+    pub user_type: Option<UserType>,
+    pub role: Option<Uuid>,
+    pub sort: UserSort,
+    pub descending: bool,
+    /// 1-based.
+    pub page: u64,
+}
+
+impl Default for UserQuery {
+    fn default() -> Self {
+        Self {
+            search: String::new(),
+            status: StatusFilter::default(),
+            user_type: None,
+            role: None,
+            sort: UserSort::default(),
+            descending: false,
+            page: 1,
+        }
+    }
+}
+
+impl UserQuery {
+    /// Reads the query from URL parameters; anything unreadable takes its default.
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            search: get("q").unwrap_or_default(),
+            status: StatusFilter::parse(&get("status").unwrap_or_default()),
+            user_type: get("type").and_then(|t| UserType::from_code(&t)),
+            role: get("role").and_then(|r| Uuid::parse_str(&r).ok()),
+            sort: UserSort::parse(&get("sort").unwrap_or_default()),
+            descending: get("dir").as_deref() == Some("desc"),
+            page: get("page")
+                .and_then(|p| p.parse().ok())
+                .filter(|p| *p > 0)
+                .unwrap_or(1),
+        }
+    }
+
+    /// The URL parameters for this query, leaving out defaults.
+    pub fn to_params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if !self.search.trim().is_empty() {
+            params.push(("q", self.search.trim().to_string()));
+        }
+        if self.status != StatusFilter::Current {
+            params.push(("status", self.status.code().to_string()));
+        }
+        if let Some(user_type) = self.user_type {
+            params.push(("type", user_type.code().to_string()));
+        }
+        if let Some(role) = self.role {
+            params.push(("role", role.to_string()));
+        }
+        if self.sort != UserSort::Name {
+            params.push(("sort", self.sort.code().to_string()));
+        }
+        if self.descending {
+            params.push(("dir", "desc".to_string()));
+        }
+        if self.page > 1 {
+            params.push(("page", self.page.to_string()));
+        }
+        params
+    }
+}
+
+/// A role as a tag on a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleTag {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// One line of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub user_type: UserType,
+    pub status: UserStatus,
+    pub roles: Vec<RoleTag>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+            .trim()
+            .to_string()
+    }
+
+    pub fn initials(&self) -> String {
+        [&self.first_name, &self.last_name]
+            .iter()
+            .filter_map(|s| s.chars().next())
+            .flat_map(char::to_uppercase)
+            .collect()
+    }
+}
+
+/// Counts for the stat cards: the whole organisation, whatever the filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UserStats {
+    pub total: u64,
+    pub active: u64,
+    pub invited: u64,
+    pub suspended: u64,
+}
+
+/// One page of the user list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub rows: Vec<UserRow>,
+    /// Users matching the filters, on all pages.
+    pub matching: u64,
+    pub page: u64,
+    pub stats: UserStats,
+    /// When the server answered, so "3 hours ago" reads the same in both renderings.
+    pub generated_at: DateTime<Utc>,
+}
+
+impl UserList {
+    pub fn pages(&self) -> u64 {
+        self.matching.div_ceil(PAGE_SIZE).max(1)
+    }
+}
+
+/// "just now", "5 minutes ago", "3 days ago", or the date for older moments.
+pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (now - at).num_seconds().max(0);
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match seconds {
+        0..=59 => "just now".to_string(),
+        60..=3_599 => plural(seconds / 60, "minute"),
+        3_600..=86_399 => plural(seconds / 3_600, "hour"),
+        86_400..=2_591_999 => plural(seconds / 86_400, "day"),
+        _ => at.format("%-d %b %Y").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn queries_round_trip_through_the_url() {
+        let query = UserQuery {
+            search: "ada".into(),
+            status: StatusFilter::Only(UserStatus::Suspended),
+            user_type: Some(UserType::Agent),
+            role: Some(Uuid::nil()),
+            sort: UserSort::LastSignIn,
+            descending: true,
+            page: 3,
+        };
+        let params: HashMap<_, _> = query.to_params().into_iter().collect();
+        let read = UserQuery::from_params(|k| params.get(k).cloned());
+        assert_eq!(read, query);
+        assert!(UserQuery::default().to_params().is_empty());
+    }
+
+    #[test]
+    fn unreadable_parameters_take_their_defaults() {
+        let read = UserQuery::from_params(|k| Some(format!("nonsense-{k}")));
+        assert_eq!(
+            read,
+            UserQuery {
+                search: "nonsense-q".into(),
+                ..UserQuery::default()
+            }
+        );
+    }
+
+    #[test]
+    fn relative_times_read_naturally() {
+        let now = Utc::now();
+        assert_eq!(relative_time(now, now), "just now");
+        assert_eq!(
+            relative_time(now - chrono::Duration::minutes(1), now),
+            "1 minute ago"
+        );
+        assert_eq!(
+            relative_time(now - chrono::Duration::hours(5), now),
+            "5 hours ago"
+        );
+        assert_eq!(
+            relative_time(now - chrono::Duration::days(2), now),
+            "2 days ago"
+        );
+    }
+}

@@ -1,0 +1,38 @@
+//! Small pieces that show a value: avatars, badges, stat cards.
+
+use crate::model::{UserStatus, UserType};
+use leptos::prelude::*;
+
+/// A person's initials in a circle.
+#[component]
+pub fn Avatar(#[prop(into)] initials: String) -> impl IntoView {
+    view! { <span class="avatar" aria-hidden="true">{initials}</span> }
+}
+
+/// An account's status.
+#[component]
+pub fn StatusBadge(status: UserStatus) -> impl IntoView {
+    let label = match status {
+        UserStatus::Active => "Active",
+        UserStatus::Invited => "Invited",
+        UserStatus::Suspended => "Suspended",
+    };
+    view! { <span class=format!("badge badge-{}", status.code())>{label}</span> }
+}
+
+/// An account's user type.
+#[component]
+pub fn TypeBadge(user_type: UserType) -> impl IntoView {
+    view! { <span class="badge badge-type">{user_type.label()}</span> }
+}
+
+/// A number with its label, at the top of a page.
+#[component]
+pub fn StatCard(label: &'static str, #[prop(into)] value: Signal<String>) -> impl IntoView {
+    view! {
+        <div class="stat-card">
+            <p class="stat-label">{label}</p>
+            <p class="stat-value">{value}</p>
+        </div>
+    }
+}

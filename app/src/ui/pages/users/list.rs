@@ -1,0 +1,357 @@
+//! The Users page: stat cards, filters kept in the URL, and one page of the table.
+
+use crate::{
+    api::{roles::list_roles, users::list_users},
+    model::{
+        users::{relative_time, StatusFilter, UserList, UserQuery, UserSort},
+        CurrentUser, Permission, UserType,
+    },
+    ui::{
+        components::display::{Avatar, StatCard, StatusBadge, TypeBadge},
+        pages::errors::ForbiddenPage,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    hooks::{use_navigate, use_query_map},
+    params::ParamsMap,
+    NavigateOptions,
+};
+
+/// The address of the Users page showing `query`.
+fn href(slug: &str, query: &UserQuery) -> String {
+    let mut params = ParamsMap::new();
+    for (key, value) in query.to_params() {
+        params.insert(key, value);
+    }
+    format!("/o/{slug}/users{}", params.to_query_string())
+}
+
+/// The Users page.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    if !user.can(Permission::UsersView) {
+        return view! { <ForbiddenPage reason="Seeing the people of this organisation is not part of your access." /> }
+            .into_any();
+    }
+    let slug = user.organisation.slug.clone();
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let params = params.read();
+        UserQuery::from_params(|key| params.get(key))
+    });
+    let list = Resource::new(move || query.get(), {
+        let slug = slug.clone();
+        move |query| list_users(slug.clone(), query)
+    });
+    let navigate = use_navigate();
+    let show = {
+        let slug = slug.clone();
+        move |query: UserQuery| {
+            navigate(
+                &href(&slug, &query),
+                NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            )
+        }
+    };
+
+    view! {
+        <Title text="Users" />
+        <header class="page-header page-header-row">
+            <div>
+                <h1>"Users"</h1>
+                <p class="muted">"Everyone who can sign in to " {user.organisation.name.clone()} "."</p>
+            </div>
+        </header>
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <Stats list=list.clone() /> }.into_any(),
+                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Filters query show=show.clone() refresh=move || list.refetch() />
+        <Transition fallback=|| ()>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match list.await {
+                        Ok(list) => view! { <UserTable list slug query=query.get_untracked() /> }.into_any(),
+                        Err(_) => ().into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn Stats(list: UserList) -> impl IntoView {
+    let stats = list.stats;
+    view! {
+        <section class="stat-cards" aria-label="Totals">
+            <StatCard label="Total" value=Signal::stored(stats.total.to_string()) />
+            <StatCard label="Active" value=Signal::stored(stats.active.to_string()) />
+            <StatCard label="Invited" value=Signal::stored(stats.invited.to_string()) />
+            <StatCard label="Suspended" value=Signal::stored(stats.suspended.to_string()) />
+        </section>
+    }
+}
+
+#[component]
+fn Filters(
+    query: Memo<UserQuery>,
+    show: impl Fn(UserQuery) + Clone + Send + Sync + 'static,
+    refresh: impl Fn() + Send + Sync + 'static,
+) -> impl IntoView {
+    let pending_search = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
+    let on_search = {
+        let show = show.clone();
+        move |ev: leptos::ev::Event| {
+            let text = event_target_value(&ev);
+            if let Some(handle) = pending_search.get_value() {
+                handle.clear();
+            }
+            let show = show.clone();
+            let handle = set_timeout_with_handle(
+                move || {
+                    show(UserQuery {
+                        search: text,
+                        page: 1,
+                        ..query.get_untracked()
+                    })
+                },
+                std::time::Duration::from_millis(300),
+            )
+            .ok();
+            pending_search.set_value(handle);
+        }
+    };
+    let on_status = {
+        let show = show.clone();
+        move |ev: leptos::ev::Event| {
+            let value = event_target_value(&ev);
+            let status = StatusFilter::CHOICES
+                .into_iter()
+                .find(|s| s.code() == value)
+                .unwrap_or_default();
+            show(UserQuery {
+                status,
+                page: 1,
+                ..query.get_untracked()
+            })
+        }
+    };
+    let on_type = {
+        let show = show.clone();
+        move |ev: leptos::ev::Event| {
+            let user_type = UserType::from_code(&event_target_value(&ev));
+            show(UserQuery {
+                user_type,
+                page: 1,
+                ..query.get_untracked()
+            })
+        }
+    };
+    let on_role = {
+        let show = show.clone();
+        move |ev: leptos::ev::Event| {
+            let role = uuid::Uuid::parse_str(&event_target_value(&ev)).ok();
+            show(UserQuery {
+                role,
+                page: 1,
+                ..query.get_untracked()
+            })
+        }
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| ev.prevent_default();
+    view! {
+        <form class="filter-bar" method="get" role="search" aria-label="Filter users" on:submit=on_submit>
+            <div class="field field-search">
+                <label for="user-search">"Search"</label>
+                <input
+                    id="user-search"
+                    name="q"
+                    type="search"
+                    placeholder="Name or email"
+                    autocomplete="off"
+                    prop:value=move || query.read().search.clone()
+                    on:input=on_search
+                />
+            </div>
+            <div class="field">
+                <label for="user-status">"Status"</label>
+                <select id="user-status" name="status" on:change=on_status>
+                    {StatusFilter::CHOICES.into_iter().map(|choice| view! {
+                        <option value=choice.code() selected=move || query.read().status == choice>{choice.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="user-type">"User type"</label>
+                <select id="user-type" name="type" on:change=on_type>
+                    <option value="" selected=move || query.read().user_type.is_none()>"All types"</option>
+                    {UserType::ALL.iter().map(|t| {
+                        let t = *t;
+                        view! { <option value=t.code() selected=move || query.read().user_type == Some(t)>{t.label()}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <RoleFilter query on_role />
+            <noscript><button type="submit" class="button">"Apply"</button></noscript>
+            <button type="button" class="button" on:click=move |_| refresh()>"Refresh"</button>
+        </form>
+    }
+}
+
+#[component]
+fn RoleFilter(
+    query: Memo<UserQuery>,
+    on_role: impl Fn(leptos::ev::Event) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let roles = Resource::new(|| (), move |_| list_roles(slug.clone()));
+    view! {
+        <div class="field">
+            <label for="user-role">"Role"</label>
+            <select id="user-role" name="role" on:change=on_role>
+                <option value="" selected=move || query.read().role.is_none()>"All roles"</option>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        roles.await.unwrap_or_default().into_iter().map(|role| {
+                            let id = role.id;
+                            view! {
+                                <option value=id.to_string() selected=move || query.read().role == Some(id)>
+                                    {role.name}
+                                </option>
+                            }
+                        }).collect_view()
+                    })}
+                </Suspense>
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
+    if list.rows.is_empty() {
+        let filtered = query != UserQuery::default();
+        return view! {
+            <section class="card empty-state">
+                {if filtered {
+                    view! {
+                        <p>"No one matches these filters."</p>
+                        <a class="button" href=format!("/o/{slug}/users")>"Clear the filters"</a>
+                    }.into_any()
+                } else {
+                    view! { <p>"This organisation has no users yet."</p> }.into_any()
+                }}
+            </section>
+        }
+        .into_any();
+    }
+    let now = list.generated_at;
+    let first = (list.page - 1) * crate::model::users::PAGE_SIZE + 1;
+    let last = first + list.rows.len() as u64 - 1;
+    let sort_header = |sort: UserSort| {
+        let active = query.sort == sort;
+        let next = UserQuery {
+            sort,
+            descending: active && !query.descending,
+            page: 1,
+            ..query.clone()
+        };
+        let aria_sort = match (active, query.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        };
+        let arrow = match (active, query.descending) {
+            (false, _) => "",
+            (true, false) => " ↑",
+            (true, true) => " ↓",
+        };
+        view! {
+            <th scope="col" aria-sort=aria_sort>
+                <a href=href(&slug, &next) class="sort-link">{sort.label()}{arrow}</a>
+            </th>
+        }
+    };
+    let rows = list
+        .rows
+        .iter()
+        .map(|row| {
+            let roles = row
+                .roles
+                .iter()
+                .map(|r| view! { <span class="tag">{r.name.clone()}</span> })
+                .collect_view();
+            let last_sign_in = match row.last_sign_in_at {
+                Some(at) => view! {
+                    <time datetime=at.to_rfc3339() title=at.format("%Y-%m-%d %H:%M UTC").to_string()>
+                        {relative_time(at, now)}
+                    </time>
+                }
+                .into_any(),
+                None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
+            };
+            view! {
+                <tr>
+                    <td>
+                        <div class="person">
+                            <Avatar initials=row.initials() />
+                            <div>
+                                <div class="person-name">{row.full_name()}</div>
+                                <div class="person-email">{row.email.clone()}</div>
+                            </div>
+                        </div>
+                    </td>
+                    <td><TypeBadge user_type=row.user_type /></td>
+                    <td><div class="tags">{roles}</div></td>
+                    <td><StatusBadge status=row.status /></td>
+                    <td>{last_sign_in}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let previous = (list.page > 1).then(|| UserQuery {
+        page: list.page - 1,
+        ..query.clone()
+    });
+    let next = (list.page < list.pages()).then(|| UserQuery {
+        page: list.page + 1,
+        ..query.clone()
+    });
+    view! {
+        <div class="table-wrap">
+            <table class="data-table">
+                <caption class="visually-hidden">"Users"</caption>
+                <thead>
+                    <tr>
+                        {sort_header(UserSort::Name)}
+                        <th scope="col">"Type"</th>
+                        <th scope="col">"Roles"</th>
+                        <th scope="col">"Status"</th>
+                        {sort_header(UserSort::LastSignIn)}
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <nav class="pager" aria-label="Pages">
+            <span class="muted-inline">{format!("Showing {first}–{last} of {}", list.matching)}</span>
+            {previous.map(|q| view! { <a class="button" href=href(&slug, &q)>"Previous"</a> })}
+            {next.map(|q| view! { <a class="button" href=href(&slug, &q)>"Next"</a> })}
+        </nav>
+    }
+    .into_any()
+}

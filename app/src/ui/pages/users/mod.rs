@@ -1,0 +1,3 @@
+//! The Users screens.
+
+pub mod list;

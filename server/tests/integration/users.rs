@@ -1,0 +1,236 @@
+//! The Users page's list: filters, sorting, paging, counts, and who may read it.
+
+use crate::{
+    on_both_databases,
+    support::{Backend, TestApp},
+};
+use app::{
+    entities::{role, user_role},
+    model::{
+        users::{UserList, UserQuery},
+        AppError, RoleTemplate, UserStatus, UserType,
+    },
+};
+use sea_orm::{prelude::*, ActiveValue::Set};
+use serde_json::json;
+
+const PASSWORD: &str = "a long and private phrase";
+
+on_both_databases!(
+    the_list_filters_sorts_pages_and_counts,
+    the_list_stays_inside_the_organisation_and_needs_permission,
+);
+
+async fn list(browser: &crate::support::Client, slug: &str, query: UserQuery) -> UserList {
+    browser
+        .call_json("users/list", &json!({ "slug": slug, "query": query }))
+        .await
+        .json()
+}
+
+async fn the_list_filters_sorts_pages_and_counts(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    let admin = app.user(&acme, "admin@acme.example", PASSWORD).await;
+    app.many_users(&acme, 60, |i, u| {
+        u.status = Set(match i % 20 {
+            0 => UserStatus::Suspended,
+            1 => UserStatus::Invited,
+            _ => UserStatus::Active,
+        }
+        .code()
+        .into());
+        if i % 3 == 0 {
+            u.user_type = Set(UserType::Analyst.code().into());
+        }
+    })
+    .await;
+    let agent_role = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(acme.id))
+        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    user_role::Entity::insert(user_role::ActiveModel {
+        user_id: Set(admin.id),
+        role_id: Set(agent_role.id),
+    })
+    .exec_without_returning(app.db())
+    .await
+    .unwrap();
+    let browser = app.client();
+    browser
+        .sign_in("acme", "admin@acme.example", PASSWORD)
+        .await;
+
+    // Suspended people are left out by default; the stat cards count everyone.
+    let first = list(&browser, "acme", UserQuery::default()).await;
+    assert_eq!(first.stats.total, 61);
+    assert_eq!(first.stats.suspended, 3);
+    assert_eq!(first.stats.invited, 3);
+    assert_eq!(first.stats.active, 55);
+    assert_eq!(first.matching, 58);
+    assert_eq!(first.rows.len(), 50);
+    assert_eq!(first.pages(), 2);
+    // Sorted by last name: "000", "001", … then "Lovelace".
+    assert_eq!(first.rows[0].last_name, "001");
+    let second = list(
+        &browser,
+        "acme",
+        UserQuery {
+            page: 2,
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(second.rows.len(), 8);
+    assert_eq!(second.rows.last().unwrap().last_name, "Lovelace");
+    assert_eq!(second.rows.last().unwrap().roles[0].name, "Agent");
+
+    let suspended = list(
+        &browser,
+        "acme",
+        UserQuery::from_params(|k| (k == "status").then(|| "suspended".to_string())),
+    )
+    .await;
+    assert_eq!(suspended.matching, 3);
+    assert!(suspended
+        .rows
+        .iter()
+        .all(|r| r.status == UserStatus::Suspended));
+
+    let analysts = list(
+        &browser,
+        "acme",
+        UserQuery {
+            user_type: Some(UserType::Analyst),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert!(analysts
+        .rows
+        .iter()
+        .all(|r| r.user_type == UserType::Analyst));
+    assert_eq!(analysts.matching, 19, "20 analysts, one of them suspended");
+
+    let agents = list(
+        &browser,
+        "acme",
+        UserQuery {
+            role: Some(agent_role.id),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(agents.matching, 1);
+    assert_eq!(agents.rows[0].email, "admin@acme.example");
+
+    // Search: each word begins a name or the email, ignoring case; LIKE wildcards are literal.
+    let by_email = list(
+        &browser,
+        "acme",
+        UserQuery {
+            search: "PERSON04".into(),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        by_email.matching, 9,
+        "person040 is suspended: {:?}",
+        by_email.rows
+    );
+    let by_names = list(
+        &browser,
+        "acme",
+        UserQuery {
+            search: "ada love".into(),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(by_names.matching, 1);
+    let inside_a_word = list(
+        &browser,
+        "acme",
+        UserQuery {
+            search: "velace".into(),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(inside_a_word.matching, 0);
+    let wildcard = list(
+        &browser,
+        "acme",
+        UserQuery {
+            search: "%".into(),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(wildcard.matching, 0);
+
+    let by_email_desc = list(
+        &browser,
+        "acme",
+        UserQuery::from_params(|k| match k {
+            "sort" => Some("email".into()),
+            "dir" => Some("desc".into()),
+            _ => None,
+        }),
+    )
+    .await;
+    assert_eq!(by_email_desc.rows[0].email, "person059@acme.example");
+}
+
+async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    let globex = app.organisation("globex").await;
+    app.user(&acme, "admin@acme.example", PASSWORD).await;
+    app.user_with(&acme, "agent@acme.example", PASSWORD, |u| {
+        u.user_type = Set(UserType::Agent.code().into())
+    })
+    .await;
+    app.many_users(&globex, 5, |_, _| {}).await;
+    let admin = app.client();
+    admin.sign_in("acme", "admin@acme.example", PASSWORD).await;
+    let own = list(&admin, "acme", UserQuery::default()).await;
+    assert_eq!(own.stats.total, 2);
+    assert!(own.rows.iter().all(|r| r.email.ends_with("acme.example")));
+
+    let other = admin
+        .call_json(
+            "users/list",
+            &json!({ "slug": "globex", "query": UserQuery::default() }),
+        )
+        .await;
+    assert_eq!(other.status, 401);
+    assert_eq!(other.error(), AppError::Unauthenticated);
+    let roles = admin.call("roles/list", &[("slug", "globex")]).await;
+    assert_eq!(roles.status, 401);
+
+    let agent = app.client();
+    agent.sign_in("acme", "agent@acme.example", PASSWORD).await;
+    let refused = agent
+        .call_json(
+            "users/list",
+            &json!({ "slug": "acme", "query": UserQuery::default() }),
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(matches!(refused.error(), AppError::Forbidden(_)));
+    assert_eq!(agent.get("/o/acme/users").await.status, 403);
+
+    let anonymous = app.client();
+    let refused = anonymous
+        .call_json(
+            "users/list",
+            &json!({ "slug": "acme", "query": UserQuery::default() }),
+        )
+        .await;
+    assert_eq!(refused.status, 401);
+}
