@@ -49,11 +49,7 @@ impl CurrentUser {
 
     /// Initials for the avatar placeholder.
     pub fn initials(&self) -> String {
-        [&self.first_name, &self.last_name]
-            .iter()
-            .filter_map(|s| s.chars().next())
-            .flat_map(char::to_uppercase)
-            .collect()
+        initials(&self.first_name, &self.last_name)
     }
 
     /// Whether the organisation in the URL is not the user's own (tenant switching).
@@ -65,4 +61,13 @@ impl CurrentUser {
     pub fn is_super_admin(&self) -> bool {
         self.platform_role == PlatformRole::SuperAdmin
     }
+}
+
+/// The initials of a name, for avatar placeholders.
+pub fn initials(first_name: &str, last_name: &str) -> String {
+    [first_name, last_name]
+        .iter()
+        .filter_map(|s| s.chars().next())
+        .flat_map(char::to_uppercase)
+        .collect()
 }

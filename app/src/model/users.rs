@@ -199,11 +199,7 @@ impl UserRow {
     }
 
     pub fn initials(&self) -> String {
-        [&self.first_name, &self.last_name]
-            .iter()
-            .filter_map(|s| s.chars().next())
-            .flat_map(char::to_uppercase)
-            .collect()
+        super::session::initials(&self.first_name, &self.last_name)
     }
 }
 

@@ -250,53 +250,35 @@ impl Answer {
 }
 
 impl Client {
-    /// Calls a server function at `/api/{endpoint}` the way the hydrated app does.
-    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Answer {
-        let response = self
-            .http
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("origin", &self.base)
-            .form(form)
-            .send()
-            .await
-            .expect("request");
+    /// Sends a request and keeps what came back.
+    async fn send(request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("request");
         Answer {
             status: response.status().as_u16(),
             headers: response.headers().clone(),
             body: response.text().await.expect("body"),
         }
+    }
+
+    fn post(&self, endpoint: &str) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("origin", &self.base)
+    }
+
+    /// Calls a server function at `/api/{endpoint}` the way the hydrated app does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Answer {
+        Self::send(self.post(endpoint).form(form)).await
     }
 
     /// Calls a server function that takes JSON.
     pub async fn call_json(&self, endpoint: &str, body: &serde_json::Value) -> Answer {
-        let response = self
-            .http
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("origin", &self.base)
-            .json(body)
-            .send()
-            .await
-            .expect("request");
-        Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.text().await.expect("body"),
-        }
+        Self::send(self.post(endpoint).json(body)).await
     }
 
     /// GETs a page.
     pub async fn get(&self, path: &str) -> Answer {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("request");
-        Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.text().await.expect("body"),
-        }
+        Self::send(self.http.get(format!("{}{path}", self.base))).await
     }
 
     /// Signs in to `slug`.
