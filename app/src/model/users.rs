@@ -8,6 +8,9 @@ use uuid::Uuid;
 /// Rows per page of the user list.
 pub const PAGE_SIZE: u64 = 50;
 
+/// The list counts matching users up to this many; past it, it says "more than".
+pub const COUNT_CAP: u64 = 10_000;
+
 /// Which statuses the list shows. By default suspended people are left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum StatusFilter {
@@ -216,7 +219,7 @@ pub struct UserStats {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserList {
     pub rows: Vec<UserRow>,
-    /// Users matching the filters, on all pages.
+    /// Users matching the filters, on all pages; `COUNT_CAP + 1` means "more than `COUNT_CAP`".
     pub matching: u64,
     pub page: u64,
     pub stats: UserStats,
@@ -226,7 +229,12 @@ pub struct UserList {
 
 impl UserList {
     pub fn pages(&self) -> u64 {
-        self.matching.div_ceil(PAGE_SIZE).max(1)
+        self.matching.min(COUNT_CAP).div_ceil(PAGE_SIZE).max(1)
+    }
+
+    /// Whether more users match than were counted.
+    pub fn more_than_counted(&self) -> bool {
+        self.matching > COUNT_CAP
     }
 }
 

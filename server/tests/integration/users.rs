@@ -19,6 +19,8 @@ const PASSWORD: &str = "a long and private phrase";
 on_both_databases!(
     the_list_filters_sorts_pages_and_counts,
     the_list_stays_inside_the_organisation_and_needs_permission,
+    sign_in_order_puts_people_who_never_signed_in_last_when_newest_first,
+    a_huge_organisation_is_counted_up_to_the_cap,
 );
 
 async fn list(browser: &crate::support::Client, slug: &str, query: UserQuery) -> UserList {
@@ -233,4 +235,85 @@ async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Ba
         )
         .await;
     assert_eq!(refused.status, 401);
+}
+
+async fn sign_in_order_puts_people_who_never_signed_in_last_when_newest_first(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    app.many_users(&acme, 3, |i, u| {
+        u.last_login_at = Set(match i {
+            0 => None,
+            n => Some(chrono::Utc::now() - chrono::Duration::days(n as i64)),
+        })
+    })
+    .await;
+    app.user(&acme, "admin@acme.example", PASSWORD).await;
+    let browser = app.client();
+    browser
+        .sign_in("acme", "admin@acme.example", PASSWORD)
+        .await;
+    let newest_first = list(
+        &browser,
+        "acme",
+        UserQuery {
+            sort: app::model::users::UserSort::LastSignIn,
+            descending: true,
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    let order: Vec<_> = newest_first.rows.iter().map(|r| r.email.as_str()).collect();
+    assert_eq!(
+        order,
+        [
+            "admin@acme.example",
+            "person001@acme.example",
+            "person002@acme.example",
+            "person000@acme.example"
+        ]
+    );
+    let oldest_first = list(
+        &browser,
+        "acme",
+        UserQuery {
+            sort: app::model::users::UserSort::LastSignIn,
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(oldest_first.rows[0].email, "person000@acme.example");
+}
+
+async fn a_huge_organisation_is_counted_up_to_the_cap(backend: Backend) {
+    use app::model::users::COUNT_CAP;
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    app.user(&acme, "admin@acme.example", PASSWORD).await;
+    for batch in 0..11 {
+        app.many_users(&acme, 1_000, |i, u| {
+            let n = batch * 1_000 + i;
+            u.email = Set(format!("bulk{n:05}@acme.example"));
+        })
+        .await;
+    }
+    let browser = app.client();
+    browser
+        .sign_in("acme", "admin@acme.example", PASSWORD)
+        .await;
+    let page = list(&browser, "acme", UserQuery::default()).await;
+    assert_eq!(page.stats.total, 11_001, "the stat cards count everyone");
+    assert!(page.more_than_counted());
+    assert_eq!(page.matching, COUNT_CAP + 1);
+    assert_eq!(page.pages(), COUNT_CAP / 50);
+    let narrowed = list(
+        &browser,
+        "acme",
+        UserQuery {
+            search: "bulk1000".into(),
+            ..UserQuery::default()
+        },
+    )
+    .await;
+    assert_eq!(narrowed.matching, 10);
+    assert!(!narrowed.more_than_counted());
 }

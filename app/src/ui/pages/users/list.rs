@@ -348,7 +348,13 @@ fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
             </table>
         </div>
         <nav class="pager" aria-label="Pages">
-            <span class="muted-inline">{format!("Showing {first}–{last} of {}", list.matching)}</span>
+            <span class="muted-inline">
+                {if list.more_than_counted() {
+                    format!("Showing {first}–{last} of more than {}; search or filter to narrow the list", crate::model::users::COUNT_CAP)
+                } else {
+                    format!("Showing {first}–{last} of {}", list.matching)
+                }}
+            </span>
             {previous.map(|q| view! { <a class="button" href=href(&slug, &q)>"Previous"</a> })}
             {next.map(|q| view! { <a class="button" href=href(&slug, &q)>"Next"</a> })}
         </nav>

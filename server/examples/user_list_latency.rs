@@ -1,0 +1,253 @@
+//! Benchmark (not a test): server time of the Users page query on an organisation of 100,000
+//! users, on SQLite and (when `TENANTRY_TEST_POSTGRES_URL` names a server) PostgreSQL, with the
+//! query plans that show which indexes answer it.
+//!
+//! `make bench`, or `cargo run --release -p server --example user_list_latency [USERS [RUNS]]`.
+
+use app::{
+    entities::{organisation, role, user, user_role},
+    model::{
+        users::{StatusFilter, UserQuery, UserSort},
+        PlatformRole, RoleTemplate, UserStatus, UserType,
+    },
+    services::{organisations, users},
+};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, Statement,
+};
+use std::time::Instant;
+
+#[tokio::main]
+async fn main() {
+    let total: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    let name = format!("tenantry_bench_{}", Uuid::new_v4().simple());
+    let sqlite_path = std::env::temp_dir().join(format!("{name}.db"));
+    let mut targets = vec![(
+        "SQLite",
+        format!("sqlite://{}?mode=rwc", sqlite_path.display()),
+    )];
+    if let Ok(admin) = std::env::var("TENANTRY_TEST_POSTGRES_URL") {
+        let db = Database::connect(&admin).await.expect("PostgreSQL");
+        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("database");
+        let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+        targets.push(("PostgreSQL", format!("{base}/{name}")));
+    }
+    for (label, url) in targets {
+        let db = server::database::connect(&url).await.expect("connect");
+        server::database::migrate(&db).await.expect("migrate");
+        let org = fill(&db, total).await;
+        report(label, &db, &org, total, runs).await;
+    }
+    let _ = std::fs::remove_file(&sqlite_path);
+}
+
+const FIRST: &[&str] = &[
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "John",
+    "Frances", "Tim", "Joan", "Linus", "Sophie", "Dennis",
+];
+const LAST: &[&str] = &[
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson",
+    "Perlman", "Backus", "Allen", "Berners", "Clarke", "Torvalds", "Wilson", "Ritchie",
+];
+
+/// An organisation with `total` users of every type and status, a third holding a role.
+async fn fill(db: &DatabaseConnection, total: usize) -> organisation::Model {
+    let org = organisations::create(db, "Big", "big", false, false)
+        .await
+        .expect("organisation");
+    organisations::create(db, "Neighbour", "neighbour", false, false)
+        .await
+        .expect("organisation");
+    let role = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(org.id))
+        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("agent role");
+    let started = Instant::now();
+    for chunk in (0..total).collect::<Vec<_>>().chunks(1_000) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut holders = Vec::new();
+        for &i in chunk {
+            let first = FIRST[i % FIRST.len()];
+            let last = format!("{}{}", LAST[(i / FIRST.len()) % LAST.len()], i / 256);
+            let email = format!(
+                "{}.{}{}@big.example",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                i
+            );
+            let mut model = users::NewUser {
+                organisation_id: org.id,
+                email: &email,
+                first_name: first,
+                last_name: &last,
+                user_type: UserType::ALL[i % UserType::ALL.len()],
+                status: match i % 10 {
+                    0 => UserStatus::Suspended,
+                    1 => UserStatus::Invited,
+                    _ => UserStatus::Active,
+                },
+                password_hash: None,
+                must_change_password: false,
+                platform_role: PlatformRole::None,
+            }
+            .into_active_model();
+            if i % 4 != 1 {
+                model.last_login_at = Set(Some(
+                    chrono::Utc::now() - chrono::Duration::minutes(i as i64),
+                ));
+            }
+            if i % 3 == 0 {
+                if let sea_orm::ActiveValue::Set(id) = model.id {
+                    holders.push(user_role::ActiveModel {
+                        user_id: Set(id),
+                        role_id: Set(role.id),
+                    });
+                }
+            }
+            rows.push(model);
+        }
+        user::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await
+            .expect("users");
+        if !holders.is_empty() {
+            user_role::Entity::insert_many(holders)
+                .exec_without_returning(db)
+                .await
+                .expect("roles");
+        }
+    }
+    db.execute_unprepared("ANALYZE").await.expect("analyze");
+    println!(
+        "  filled {total} users in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    org
+}
+
+async fn report(
+    label: &str,
+    db: &DatabaseConnection,
+    org: &organisation::Model,
+    total: usize,
+    runs: usize,
+) {
+    println!("user list on {label}, organisation of {total} users, {runs} runs per query (server time of one page: rows, count, stat cards, role tags)");
+    let role = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(org.id))
+        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("role");
+    let queries = [
+        ("first page, default filters", UserQuery::default()),
+        (
+            "search \"gra hop\"",
+            UserQuery {
+                search: "gra hop".into(),
+                ..UserQuery::default()
+            },
+        ),
+        (
+            "search by email \"ada.love\"",
+            UserQuery {
+                search: "ada.love".into(),
+                ..UserQuery::default()
+            },
+        ),
+        (
+            "suspended only",
+            UserQuery {
+                status: StatusFilter::Only(UserStatus::Suspended),
+                ..UserQuery::default()
+            },
+        ),
+        (
+            "type analyst",
+            UserQuery {
+                user_type: Some(UserType::Analyst),
+                ..UserQuery::default()
+            },
+        ),
+        (
+            "role Agent",
+            UserQuery {
+                role: Some(role.id),
+                ..UserQuery::default()
+            },
+        ),
+        (
+            "last sign-in, newest first",
+            UserQuery {
+                sort: UserSort::LastSignIn,
+                descending: true,
+                ..UserQuery::default()
+            },
+        ),
+        (
+            "email, page 200",
+            UserQuery {
+                sort: UserSort::Email,
+                page: 200,
+                ..UserQuery::default()
+            },
+        ),
+    ];
+    let mut worst_p99 = 0.0_f64;
+    for (name, query) in &queries {
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let started = Instant::now();
+            let page = users::list(db, org.id, query).await.expect("list");
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert!(page.rows.len() <= 50);
+        }
+        times.sort_by(f64::total_cmp);
+        let p50 = times[times.len() / 2];
+        let p99 = times[(times.len() * 99 / 100).min(times.len() - 1)];
+        worst_p99 = worst_p99.max(p99);
+        println!("  {name:<32} p50 {p50:7.2} ms   p99 {p99:7.2} ms");
+    }
+    println!("  worst p99: {worst_p99:.2} ms (budget: 10 ms)");
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        users::stats(db, org.id).await.expect("stats");
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "  of which stat cards alone: p50 {:.2} ms",
+        times[times.len() / 2]
+    );
+    let sql = users::list_statement(db.get_database_backend(), org.id, &UserQuery::default());
+    let explain = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => format!("EXPLAIN {sql}"),
+        _ => format!("EXPLAIN QUERY PLAN {sql}"),
+    };
+    println!("  plan of the first page:");
+    for row in db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), explain))
+        .await
+        .expect("explain")
+    {
+        let line: String = row
+            .try_get_by_index::<String>(0)
+            .or_else(|_| row.try_get_by_index::<String>(3))
+            .unwrap_or_default();
+        println!("    {line}");
+    }
+}
