@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_foundation;
 mod m20261122_000002_user_list_indexes;
+mod m20261122_000003_user_counts;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_user_list_indexes::Migration),
+            Box::new(m20261122_000003_user_counts::Migration),
         ]
     }
 }

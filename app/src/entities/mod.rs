@@ -4,6 +4,7 @@ pub mod audit_event;
 pub mod login_event;
 pub mod login_throttle;
 pub mod organisation;
+pub mod organisation_user_count;
 pub mod outbox_message;
 pub mod role;
 pub mod role_permission;

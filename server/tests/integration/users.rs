@@ -21,6 +21,7 @@ on_both_databases!(
     the_list_stays_inside_the_organisation_and_needs_permission,
     sign_in_order_puts_people_who_never_signed_in_last_when_newest_first,
     a_huge_organisation_is_counted_up_to_the_cap,
+    the_stat_cards_follow_status_changes_and_removals,
 );
 
 async fn list(browser: &crate::support::Client, slug: &str, query: UserQuery) -> UserList {
@@ -316,4 +317,46 @@ async fn a_huge_organisation_is_counted_up_to_the_cap(backend: Backend) {
     .await;
     assert_eq!(narrowed.matching, 10);
     assert!(!narrowed.more_than_counted());
+}
+
+async fn the_stat_cards_follow_status_changes_and_removals(backend: Backend) {
+    use app::{entities::user, services::users::stats};
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    let globex = app.organisation("globex").await;
+    app.many_users(&acme, 4, |_, _| {}).await;
+    app.many_users(&globex, 2, |_, _| {}).await;
+    let counts = |org| {
+        let db = app.db().clone();
+        async move { stats(&db, org).await.unwrap() }
+    };
+    assert_eq!(counts(acme.id).await.active, 4);
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Status,
+            Expr::value(UserStatus::Suspended.code()),
+        )
+        .filter(user::Column::Email.is_in(["person000@acme.example", "person001@acme.example"]))
+        .exec(app.db())
+        .await
+        .unwrap();
+    // Unchanged status: nothing moves.
+    user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(UserStatus::Active.code()))
+        .filter(user::Column::Email.eq("person002@acme.example"))
+        .exec(app.db())
+        .await
+        .unwrap();
+    user::Entity::delete_many()
+        .filter(user::Column::Email.eq("person003@acme.example"))
+        .exec(app.db())
+        .await
+        .unwrap();
+    let after = counts(acme.id).await;
+    assert_eq!(
+        (after.total, after.active, after.suspended, after.invited),
+        (3, 1, 2, 0)
+    );
+    let other = counts(globex.id).await;
+    assert_eq!((other.total, other.active), (2, 2));
 }
