@@ -60,19 +60,9 @@ async fn main() {
         .expect("user");
     }
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let base = server::router::serve_in_background(state)
         .await
-        .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
-    let router = server::router::build(state, false);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .await
-        .ok();
-    });
+        .expect("serve");
 
     let http = reqwest::Client::new();
     let per_client = total / clients;

@@ -44,8 +44,8 @@ async fn main() {
     for (label, url) in targets {
         let db = server::database::connect(&url).await.expect("connect");
         server::database::migrate(&db).await.expect("migrate");
-        let org = fill(&db, total).await;
-        report(label, &db, &org, total, runs).await;
+        let (org, role) = fill(&db, total).await;
+        report(label, &db, &org, &role, total, runs).await;
     }
     let _ = std::fs::remove_file(&sqlite_path);
 }
@@ -60,7 +60,7 @@ const LAST: &[&str] = &[
 ];
 
 /// An organisation with `total` users of every type and status, a third holding a role.
-async fn fill(db: &DatabaseConnection, total: usize) -> organisation::Model {
+async fn fill(db: &DatabaseConnection, total: usize) -> (organisation::Model, role::Model) {
     let org = organisations::create(db, "Big", "big", false, false)
         .await
         .expect("organisation");
@@ -134,24 +134,18 @@ async fn fill(db: &DatabaseConnection, total: usize) -> organisation::Model {
         "  filled {total} users in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    org
+    (org, role)
 }
 
 async fn report(
     label: &str,
     db: &DatabaseConnection,
     org: &organisation::Model,
+    role: &role::Model,
     total: usize,
     runs: usize,
 ) {
     println!("user list on {label}, organisation of {total} users, {runs} runs per query (server time of one page: rows, count, stat cards, role tags)");
-    let role = role::Entity::find()
-        .filter(role::Column::OrganisationId.eq(org.id))
-        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
-        .one(db)
-        .await
-        .expect("query")
-        .expect("role");
     let queries = [
         ("first page, default filters", UserQuery::default()),
         (

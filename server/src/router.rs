@@ -93,3 +93,22 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
         }
     }
 }
+
+/// Serves the application on a free loopback port in the background; returns its base URL. For
+/// tests and benchmarks.
+pub async fn serve_in_background(state: AppState) -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = build(state, false);
+    tokio::spawn(async move {
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "background server stopped");
+        }
+    });
+    Ok(base)
+}

@@ -73,6 +73,12 @@ pub async fn authorize(
     })
 }
 
+/// The signed-in caller acting in organisation `slug` and holding `permission`: what almost every
+/// server function starts with.
+pub async fn require(slug: &str, permission: Permission) -> Result<Caller, AppError> {
+    authorize(slug, Some(permission), PendingPassword::Refuse).await
+}
+
 /// Sets the response status from the outcome, so API clients see 401/403/422 and not 500.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {

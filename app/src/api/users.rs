@@ -8,19 +8,14 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
-use super::guard::{self, PendingPassword};
+use super::guard;
 
 /// One page of the users of organisation `slug` matching `query`.
 #[server(endpoint = "users/list", input = Json)]
 pub async fn list_users(slug: String, query: UserQuery) -> Result<UserList, AppError> {
     guard::respond(
         async {
-            let caller = guard::authorize(
-                &slug,
-                Some(crate::model::Permission::UsersView),
-                PendingPassword::Refuse,
-            )
-            .await?;
+            let caller = guard::require(&slug, crate::model::Permission::UsersView).await?;
             Ok(
                 crate::services::users::list(&caller.state.db, caller.user.organisation.id, &query)
                     .await?,

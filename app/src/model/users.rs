@@ -191,7 +191,7 @@ pub struct UserRow {
     pub user_type: UserType,
     pub status: UserStatus,
     pub roles: Vec<RoleTag>,
-    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub last_sign_in: Option<Moment>,
 }
 
 impl UserRow {
@@ -223,8 +223,26 @@ pub struct UserList {
     pub matching: u64,
     pub page: u64,
     pub stats: UserStats,
-    /// When the server answered, so "3 hours ago" reads the same in both renderings.
-    pub generated_at: DateTime<Utc>,
+}
+
+/// A moment in time as the console shows it, formatted on the server so the browser needs no
+/// date library: "3 hours ago", with the exact time for a tooltip and a machine-readable one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moment {
+    pub relative: String,
+    pub exact: String,
+    pub iso: String,
+}
+
+impl Moment {
+    /// `at` as seen at `now`.
+    pub fn new(at: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        Self {
+            relative: relative_time(at, now),
+            exact: at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            iso: at.to_rfc3339(),
+        }
+    }
 }
 
 impl UserList {

@@ -5,7 +5,8 @@ use crate::{
     entities::{organisation_user_count, user, user_role},
     model::{
         users::{
-            StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats, COUNT_CAP, PAGE_SIZE,
+            Moment, StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats, COUNT_CAP,
+            PAGE_SIZE,
         },
         PlatformRole, UserStatus, UserType,
     },
@@ -182,6 +183,7 @@ pub async fn list(
         .into_tuple()
         .all(db)
         .await?;
+    let generated_at = now();
     let rows = users
         .into_iter()
         .map(|u| {
@@ -198,7 +200,7 @@ pub async fn list(
                 last_name: u.last_name,
                 email: u.email,
                 roles: user_roles,
-                last_sign_in_at: u.last_login_at,
+                last_sign_in: u.last_login_at.map(|at| Moment::new(at, generated_at)),
             }
         })
         .collect();
@@ -207,7 +209,6 @@ pub async fn list(
         matching,
         page,
         stats,
-        generated_at: now(),
     })
 }
 

@@ -93,23 +93,10 @@ impl TestApp {
             auth: Arc::new(auth),
             passwords: Passwords::new(2).expect("hasher"),
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let base = server::router::serve_in_background(state.clone())
             .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let router = server::router::build(state.clone(), false);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .ok();
-        });
-        Self {
-            base: format!("http://{addr}"),
-            state,
-        }
+            .expect("serve");
+        Self { base, state }
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -3,7 +3,7 @@
 use crate::{
     api::{roles::list_roles, users::list_users},
     model::{
-        users::{relative_time, StatusFilter, UserList, UserQuery, UserSort},
+        users::{StatusFilter, UserList, UserQuery, UserSort},
         CurrentUser, Permission, UserType,
     },
     ui::{
@@ -259,7 +259,6 @@ fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
         }
         .into_any();
     }
-    let now = list.generated_at;
     let first = (list.page - 1) * crate::model::users::PAGE_SIZE + 1;
     let last = first + list.rows.len() as u64 - 1;
     let sort_header = |sort: UserSort| {
@@ -295,11 +294,9 @@ fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
                 .iter()
                 .map(|r| view! { <span class="tag">{r.name.clone()}</span> })
                 .collect_view();
-            let last_sign_in = match row.last_sign_in_at {
+            let last_sign_in = match row.last_sign_in.clone() {
                 Some(at) => view! {
-                    <time datetime=at.to_rfc3339() title=at.format("%Y-%m-%d %H:%M UTC").to_string()>
-                        {relative_time(at, now)}
-                    </time>
+                    <time datetime=at.iso title=at.exact>{at.relative}</time>
                 }
                 .into_any(),
                 None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
