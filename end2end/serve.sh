@@ -5,11 +5,12 @@ set -eu
 port="$1"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
+# cargo-leptos writes the site under the workspace, the binary under CARGO_TARGET_DIR if set.
 target="${CARGO_TARGET_DIR:-$root/target}"
 mkdir -p "$here/test-results"
 data=$(mktemp -d)
 export TENANTRY_DATABASE_URL="sqlite://$data/tenantry.db?mode=rwc"
 export TENANTRY_LISTEN="127.0.0.1:$port"
 export TENANTRY_BASE_URL="http://127.0.0.1:$port"
-export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$target/site}"
+export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 exec "${TENANTRY_BIN:-$target/debug/tenantry}" serve > "$here/test-results/server.log" 2>&1
