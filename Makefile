@@ -26,7 +26,7 @@ lint:
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit-test:
-	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo test -p app -p server -p migration --features app/ssr
+	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo test -p app -p server -p migration --features app/ssr --lib --test integration
 
 build-debug:
 	cargo leptos build
