@@ -68,7 +68,13 @@ fn init_logging(format: LogFormat) {
 
 /// Runs the command line.
 pub async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.command.is_none() {
+        // No command means `serve`, with its options read from the environment as usual.
+        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        args.push("serve".into());
+        cli = Cli::parse_from(args);
+    }
     init_logging(cli.settings.log_format);
     let config = match cli.settings.check() {
         Ok(config) => config,
@@ -77,11 +83,10 @@ pub async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let command = cli.command.unwrap_or(Command::Serve {
-        admin_org: "operator".into(),
-        admin_org_name: "Operator".into(),
-        admin_email: "admin@example.com".into(),
-    });
+    let Some(command) = cli.command else {
+        eprintln!("tenantry: no command; see tenantry --help");
+        return ExitCode::from(2);
+    };
     match run(config, command).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
