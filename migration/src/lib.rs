@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_foundation;
 mod m20261122_000002_user_list_indexes;
 mod m20261122_000003_user_counts;
+mod m20261122_000004_user_search_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_foundation::Migration),
             Box::new(m20261122_000002_user_list_indexes::Migration),
             Box::new(m20261122_000003_user_counts::Migration),
+            Box::new(m20261122_000004_user_search_indexes::Migration),
         ]
     }
 }

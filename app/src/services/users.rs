@@ -63,6 +63,20 @@ impl NewUser<'_> {
     }
 }
 
+/// The smallest string above every string that starts with `prefix` (its last character
+/// incremented), comparing bytewise as SQLite does; `None` when there is none.
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=0x10FFFF).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// Escapes `%`, `_` and `\` so a search term matches literally in `LIKE … ESCAPE '\'`.
 fn like_prefix(term: &str) -> String {
     let mut escaped = String::with_capacity(term.len() + 1);
@@ -81,7 +95,7 @@ fn lower(column: user::Column) -> Expr {
 }
 
 /// The filters of `query` for organisation `organisation_id`, without paging or sorting.
-fn matching(organisation_id: Uuid, query: &UserQuery) -> Condition {
+fn matching(backend: DbBackend, organisation_id: Uuid, query: &UserQuery) -> Condition {
     let mut condition = Condition::all().add(user::Column::OrganisationId.eq(organisation_id));
     condition = match query.status {
         StatusFilter::Current => {
@@ -104,11 +118,19 @@ fn matching(organisation_id: Uuid, query: &UserQuery) -> Condition {
             ),
         );
     }
-    // Every word must begin the first name, the last name or the email address.
+    // Every word must begin the first name, the last name or the email address. SQLite uses its
+    // expression indexes only for ranges; PostgreSQL turns LIKE 'prefix%' into an index range.
     for term in query.search.to_lowercase().split_whitespace().take(5) {
-        let pattern = like_prefix(term);
-        let starts =
-            |column| Expr::expr(lower(column)).like(LikeExpr::new(pattern.clone()).escape('\\'));
+        let starts = |column| match backend {
+            DbBackend::Sqlite => {
+                let below = Expr::expr(lower(column)).gte(term);
+                match prefix_upper_bound(term) {
+                    Some(bound) => below.and(Expr::expr(lower(column)).lt(bound)),
+                    None => below,
+                }
+            }
+            _ => Expr::expr(lower(column)).like(LikeExpr::new(like_prefix(term)).escape('\\')),
+        };
         condition = condition.add(
             Condition::any()
                 .add(starts(user::Column::FirstName))
@@ -120,13 +142,17 @@ fn matching(organisation_id: Uuid, query: &UserQuery) -> Condition {
 }
 
 /// The query of one page of users: filters, sorting, offset and limit.
-fn page_select(organisation_id: Uuid, query: &UserQuery) -> Select<user::Entity> {
+fn page_select(
+    backend: DbBackend,
+    organisation_id: Uuid,
+    query: &UserQuery,
+) -> Select<user::Entity> {
     let order = if query.descending {
         Order::Desc
     } else {
         Order::Asc
     };
-    let select = user::Entity::find().filter(matching(organisation_id, query));
+    let select = user::Entity::find().filter(matching(backend, organisation_id, query));
     let select = match query.sort {
         UserSort::Name => select
             .order_by(lower(user::Column::LastName), order.clone())
@@ -158,7 +184,7 @@ fn page_select(organisation_id: Uuid, query: &UserQuery) -> Select<user::Entity>
 
 /// The SQL of one page of users, for the benchmark's query plans.
 pub fn list_statement(backend: DbBackend, organisation_id: Uuid, query: &UserQuery) -> String {
-    page_select(organisation_id, query)
+    page_select(backend, organisation_id, query)
         .build(backend)
         .to_string()
 }
@@ -169,9 +195,10 @@ pub async fn list(
     organisation_id: Uuid,
     query: &UserQuery,
 ) -> ServiceResult<UserList> {
-    let filter = matching(organisation_id, query);
+    let backend = db.get_database_backend();
+    let filter = matching(backend, organisation_id, query);
     let page = Ord::max(query.page, 1);
-    let users = page_select(organisation_id, query).all(db).await?;
+    let users = page_select(backend, organisation_id, query).all(db).await?;
     let matching = count_capped(db, filter).await?;
     let stats = stats(db, organisation_id).await?;
     let roles = super::roles::tags(db, organisation_id).await?;
@@ -255,7 +282,21 @@ pub async fn stats(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceR
 
 #[cfg(test)]
 mod tests {
-    use super::like_prefix;
+    use super::{like_prefix, prefix_upper_bound};
+
+    #[test]
+    fn prefix_ranges_cover_exactly_the_prefix() {
+        assert_eq!(prefix_upper_bound("gra").as_deref(), Some("grb"));
+        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
+        let upper = prefix_upper_bound("zoë").unwrap();
+        for inside in ["zoë", "zoëlla", "zoë\u{10FFFF}"] {
+            assert!(inside >= "zoë" && inside < upper.as_str(), "{inside}");
+        }
+        for outside in ["zof", "zoe", "zoì"] {
+            assert!(!(outside >= "zoë" && outside < upper.as_str()), "{outside}");
+        }
+    }
 
     #[test]
     fn search_terms_match_literally() {
