@@ -79,9 +79,21 @@ pub async fn require(slug: &str, permission: Permission) -> Result<Caller, AppEr
     authorize(slug, Some(permission), PendingPassword::Refuse).await
 }
 
-/// Sets the response status from the outcome, so API clients see 401/403/422 and not 500.
+/// Whether the request is a plain HTML form post (the page's JavaScript has not loaded).
+fn from_plain_form() -> bool {
+    use_context::<Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Sets the response status from the outcome, so API clients see 401/403/422 and not 500. A plain
+/// form post keeps the redirect back to its page instead of landing on an error document.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
+    if let (Err(error), false) = (&result, from_plain_form()) {
         if let (Some(options), Ok(status)) = (
             use_context::<leptos_axum::ResponseOptions>(),
             http::StatusCode::from_u16(error.status_code()),

@@ -22,6 +22,7 @@ on_both_databases!(
     health_reports_the_database,
     pages_outside_ones_access_answer_403_and_unknown_pages_404,
     first_start_creates_the_admin_tenant_once,
+    a_refused_form_without_javascript_returns_to_its_page,
 );
 
 async fn cross_site_requests_are_refused(backend: Backend) {
@@ -232,4 +233,36 @@ async fn first_start_creates_the_admin_tenant_once(backend: Backend) {
         bootstrap::create_super_admin(app.db(), passwords, "operator", None, "ROOT@example.com")
             .await;
     assert!(duplicate.is_err());
+}
+
+async fn a_refused_form_without_javascript_returns_to_its_page(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let browser = app.client();
+    let response = browser
+        .http
+        .post(format!("{}/api/auth/login", app.base))
+        .header("origin", &app.base)
+        .header("accept", "text/html")
+        .header("referer", format!("{}/o/acme/login", app.base))
+        .form(&[
+            ("slug", "acme"),
+            ("email", "a@b.example"),
+            ("password", "wrong password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    // Back to the sign-in page, carrying the error for the page to show.
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with(&format!("{}/o/acme/login?", app.base)) && location.contains("__err="),
+        "{location}"
+    );
+    let page = browser.get(location.trim_start_matches(&app.base)).await;
+    assert!(
+        page.body.contains(app::services::auth::SIGN_IN_REFUSED),
+        "the sign-in page shows why: {}",
+        page.body
+    );
 }
