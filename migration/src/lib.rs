@@ -6,6 +6,7 @@ mod m20261122_000001_foundation;
 mod m20261122_000002_user_list_indexes;
 mod m20261122_000003_user_counts;
 mod m20261122_000004_user_search_indexes;
+mod m20261122_000005_mail_delivery;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_user_list_indexes::Migration),
             Box::new(m20261122_000003_user_counts::Migration),
             Box::new(m20261122_000004_user_search_indexes::Migration),
+            Box::new(m20261122_000005_mail_delivery::Migration),
         ]
     }
 }

@@ -36,6 +36,7 @@ async fn main() {
         db: db.clone(),
         auth: Arc::new(AuthConfig::default()),
         passwords: Passwords::new(cores).expect("hasher"),
+        mail: Arc::new(app::services::mail::Mail::new("http://127.0.0.1", "bench@example.com")),
     };
     let org = organisations::create(&db, "Bench", "bench", false, false)
         .await
@@ -60,9 +61,8 @@ async fn main() {
         .expect("user");
     }
 
-    let base = server::router::serve_in_background(state)
-        .await
-        .expect("serve");
+    let (listener, base) = server::router::bind_loopback().await.expect("bind");
+    server::router::serve_in_background(listener, state);
 
     let http = reqwest::Client::new();
     let per_client = total / clients;

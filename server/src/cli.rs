@@ -4,7 +4,12 @@ use crate::{
     config::{Config, LogFormat, Settings},
     database, router,
 };
-use app::services::{bootstrap, passwords::Passwords, AppState};
+use app::services::{
+    bootstrap,
+    mail::{self, Mail, RetryPolicy},
+    passwords::Passwords,
+    AppState,
+};
 use clap::{Parser, Subcommand};
 use std::{process::ExitCode, sync::Arc};
 use tracing_subscriber::EnvFilter;
@@ -139,12 +144,16 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 print_one_time_password(&config, &created);
             }
             let auth = Arc::new(config.auth.clone());
+            let mail = Arc::new(Mail::new(&config.base_url, &config.mail_from));
+            mail::spawn_worker(db.clone(), mail.clone(), &config.mail, RetryPolicy::default())
+                .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
             serve(
                 config,
                 AppState {
                     db,
                     auth,
                     passwords,
+                    mail,
                 },
             )
             .await

@@ -1,5 +1,6 @@
 //! Configuration from flags and environment, checked before anything starts.
 
+pub use app::services::mail::MailTransport;
 use app::services::AuthConfig;
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
@@ -36,9 +37,14 @@ pub struct Settings {
     pub base_url: String,
 
     /// How mail leaves: "log" (print it), "dir:PATH" (write .eml files) or
-    /// "smtp://USER:PASSWORD@HOST:PORT" (STARTTLS; smtps:// for TLS).
+    /// "smtp://USER:PASSWORD@HOST:PORT" (STARTTLS required; smtps:// for TLS from the first byte;
+    /// add ?tls=none only for a relay on the same machine).
     #[arg(long, env = "TENANTRY_MAIL", default_value = "log", global = true)]
     pub mail: String,
+
+    /// The address mail is sent from; by default no-reply@ the host of the base URL.
+    #[arg(long, env = "TENANTRY_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
 
     /// Minutes without a request after which a session ends.
     #[arg(
@@ -74,14 +80,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Where mail goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailTransport {
-    Log,
-    Directory(std::path::PathBuf),
-    Smtp { url: String },
-}
-
 /// A setting that cannot be used, with the reason in a sentence.
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {reason}")]
@@ -104,6 +102,7 @@ pub struct Config {
     pub listen: SocketAddr,
     pub base_url: String,
     pub mail: MailTransport,
+    pub mail_from: String,
     pub trust_proxy: bool,
     pub auth: AuthConfig,
 }
@@ -135,6 +134,22 @@ impl Settings {
             ));
         }
         let mail = parse_mail(&self.mail)?;
+        let mail_from = match &self.mail_from {
+            Some(from) => from.trim().to_string(),
+            // A name like admin.example.com makes a sender address; an IP or "localhost" does not.
+            None => match parsed.host() {
+                Some(url::Host::Domain(domain)) if domain.contains('.') => {
+                    format!("no-reply@{domain}")
+                }
+                _ => "no-reply@tenantry.localhost".to_string(),
+            },
+        };
+        if from_address_problem(&mail_from) {
+            return Err(bad(
+                "TENANTRY_MAIL_FROM (--mail-from)",
+                format!("\"{mail_from}\" is not an email address like no-reply@example.com"),
+            ));
+        }
         if self.session_idle_minutes == 0 {
             return Err(bad(
                 "TENANTRY_SESSION_IDLE_MINUTES",
@@ -158,6 +173,7 @@ impl Settings {
             listen: self.listen,
             base_url,
             mail,
+            mail_from,
             trust_proxy: self.trust_proxy,
             auth,
         })
@@ -175,7 +191,7 @@ fn parse_mail(value: &str) -> Result<MailTransport, ConfigError> {
         }
         Ok(MailTransport::Directory(path.into()))
     } else if value.starts_with("smtp://") || value.starts_with("smtps://") {
-        url::Url::parse(value)
+        let mut url = url::Url::parse(value)
             .ok()
             .filter(|u| u.host_str().is_some())
             .ok_or_else(|| {
@@ -184,8 +200,28 @@ fn parse_mail(value: &str) -> Result<MailTransport, ConfigError> {
                     "the SMTP URL needs a host, for example smtp://user:pass@mail.example.com:587",
                 )
             })?;
+        // smtp:// means STARTTLS, required: credentials never cross the network in the clear.
+        // ?tls=none opts out, for a relay on the same machine (and the tests' SMTP server).
+        let tls = url
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.to_string());
+        match (url.scheme(), tls.as_deref()) {
+            ("smtp", None) => {
+                url.query_pairs_mut().append_pair("tls", "required");
+            }
+            ("smtp", Some("none")) => url.set_query(None),
+            ("smtp", Some("required" | "opportunistic")) | ("smtps", None) => {}
+            (_, Some(other)) => {
+                return Err(bad(
+                    SETTING,
+                    format!("tls={other} is not one of required, opportunistic or none"),
+                ))
+            }
+            _ => {}
+        }
         Ok(MailTransport::Smtp {
-            url: value.to_string(),
+            url: url.to_string(),
         })
     } else {
         Err(bad(
@@ -193,6 +229,11 @@ fn parse_mail(value: &str) -> Result<MailTransport, ConfigError> {
             format!("\"{value}\" is not one of log, dir:PATH, smtp://… or smtps://…"),
         ))
     }
+}
+
+/// Whether `address` cannot be a sender address.
+fn from_address_problem(address: &str) -> bool {
+    app::services::bootstrap::check_email("mail_from", address).is_err()
 }
 
 #[cfg(test)]
@@ -233,6 +274,25 @@ mod tests {
         );
         let error = check(&["--mail", "pigeon"]).unwrap_err();
         assert!(error.to_string().contains("TENANTRY_MAIL"), "{error}");
+    }
+
+    #[test]
+    fn smtp_requires_starttls_unless_told_otherwise() {
+        let url = |mail: &str| match check(&["--mail", mail]).expect("valid").mail {
+            MailTransport::Smtp { url } => url,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            url("smtp://u:p@mail.example.com:587"),
+            "smtp://u:p@mail.example.com:587?tls=required"
+        );
+        assert_eq!(url("smtp://127.0.0.1:2525?tls=none"), "smtp://127.0.0.1:2525");
+        assert_eq!(url("smtps://mail.example.com"), "smtps://mail.example.com");
+        assert!(check(&["--mail", "smtp://x.example?tls=maybe"]).is_err());
+        let from = check(&["--base-url", "https://admin.example.com"]).unwrap();
+        assert_eq!(from.mail_from, "no-reply@admin.example.com");
+        assert!(check(&["--mail-from", "nobody"]).is_err());
+        assert_eq!(check(&[]).unwrap().mail_from, "no-reply@tenantry.localhost");
     }
 
     #[test]

@@ -100,7 +100,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 
 /// Pages under `/o/{slug}/` that anyone may open.
 fn is_public_page(rest: &str) -> bool {
-    matches!(rest, "login")
+    matches!(rest, "login" | "forgot-password")
 }
 
 /// Sends a browser without a live session to the sign-in page, and one holding a temporary

@@ -94,11 +94,15 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Serves the application on a free loopback port in the background; returns its base URL. For
-/// tests and benchmarks.
-pub async fn serve_in_background(state: AppState) -> std::io::Result<String> {
+/// A free loopback port to serve on, and the base URL it will have. For tests and benchmarks.
+pub async fn bind_loopback() -> std::io::Result<(tokio::net::TcpListener, String)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
+    Ok((listener, base))
+}
+
+/// Serves the application on `listener` in the background. For tests and benchmarks.
+pub fn serve_in_background(listener: tokio::net::TcpListener, state: AppState) {
     let app = build(state, false);
     tokio::spawn(async move {
         let served = axum::serve(
@@ -110,5 +114,4 @@ pub async fn serve_in_background(state: AppState) -> std::io::Result<String> {
             tracing::error!(%error, "background server stopped");
         }
     });
-    Ok(base)
 }

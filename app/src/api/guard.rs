@@ -39,6 +39,16 @@ pub struct Caller {
     pub client: ClientInfo,
 }
 
+impl Caller {
+    /// The caller as the account services see an acting admin.
+    pub fn actor(&self) -> crate::services::accounts::Actor<'_> {
+        crate::services::accounts::Actor {
+            user: &self.user,
+            client: &self.client,
+        }
+    }
+}
+
 /// Whether a caller who still holds a temporary password may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PendingPassword {

@@ -1,7 +1,9 @@
 //! Server functions, one file per resource. Each authorizes on the server, calls a service and
 //! maps the result to model types.
 
+pub mod accounts;
 pub mod auth;
+pub mod links;
 pub mod roles;
 pub mod users;
 

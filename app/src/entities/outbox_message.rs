@@ -14,6 +14,8 @@ pub struct Model {
     pub next_attempt_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
     pub last_error: Option<String>,
+    pub locked_until: Option<DateTimeUtc>,
+    pub failed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

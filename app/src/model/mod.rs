@@ -1,6 +1,7 @@
 //! Types both the browser and the server use. No database types here.
 
 pub mod access;
+pub mod account;
 pub mod error;
 pub mod password;
 pub mod session;

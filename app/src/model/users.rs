@@ -256,21 +256,27 @@ impl UserList {
     }
 }
 
-/// "just now", "5 minutes ago", "3 days ago", or the date for older moments.
+/// "just now", "5 minutes ago", "in 6 days", or the date for moments further away.
 pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let seconds = (now - at).num_seconds().max(0);
-    let plural = |n: i64, unit: &str| {
-        if n == 1 {
-            format!("1 {unit} ago")
+    let difference = (now - at).num_seconds();
+    let (seconds, future) = (difference.abs(), difference < 0);
+    let amount = |n: i64, unit: &str| {
+        let amount = if n == 1 {
+            format!("1 {unit}")
         } else {
-            format!("{n} {unit}s ago")
+            format!("{n} {unit}s")
+        };
+        if future {
+            format!("in {amount}")
+        } else {
+            format!("{amount} ago")
         }
     };
     match seconds {
         0..=59 => "just now".to_string(),
-        60..=3_599 => plural(seconds / 60, "minute"),
-        3_600..=86_399 => plural(seconds / 3_600, "hour"),
-        86_400..=2_591_999 => plural(seconds / 86_400, "day"),
+        60..=3_599 => amount(seconds / 60, "minute"),
+        3_600..=86_399 => amount(seconds / 3_600, "hour"),
+        86_400..=2_591_999 => amount(seconds / 86_400, "day"),
         _ => at.format("%-d %b %Y").to_string(),
     }
 }
@@ -324,6 +330,10 @@ mod tests {
         assert_eq!(
             relative_time(now - chrono::Duration::days(2), now),
             "2 days ago"
+        );
+        assert_eq!(
+            relative_time(now + chrono::Duration::days(6), now),
+            "in 6 days"
         );
     }
 }

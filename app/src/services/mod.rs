@@ -1,14 +1,17 @@
 //! Business rules over the database. Server only.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod mail;
 pub mod organisations;
 pub mod passwords;
 pub mod roles;
 pub mod sessions;
 pub mod state;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 pub use state::{AppState, AuthConfig, ClientInfo};

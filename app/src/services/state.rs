@@ -1,6 +1,7 @@
-//! What every request handler can reach: the database, the auth settings, the password hasher.
+//! What every request handler can reach: the database, the auth settings, the password hasher,
+//! the mail settings.
 
-use super::{passwords::Passwords, throttle::ThrottlePolicy};
+use super::{mail::Mail, passwords::Passwords, throttle::ThrottlePolicy};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<AuthConfig>,
     pub passwords: Passwords,
+    /// Links, sender and the mail worker's wake-up call.
+    pub mail: Arc<Mail>,
 }
 
 /// Where a request came from, as the server's middleware determined it.

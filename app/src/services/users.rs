@@ -142,7 +142,7 @@ fn matching(backend: DbBackend, organisation_id: Uuid, query: &UserQuery) -> Con
 }
 
 /// The query of one page of users: filters, sorting, offset and limit.
-fn page_select(
+pub(crate) fn page_select(
     backend: DbBackend,
     organisation_id: Uuid,
     query: &UserQuery,

@@ -13,11 +13,12 @@ use pages::{
     change_password::ChangePasswordPage,
     errors::NotFoundPage,
     home::HomePage,
+    links::{AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage},
     login::LoginPage,
     overview::OverviewPage,
     section::{Section, SectionPage},
     shell::ConsoleShell,
-    users::list::UsersPage,
+    users::{add::AddUserPage, detail::UserPage, invitations::InvitationsPage, list::UsersPage},
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -84,10 +85,16 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/o/:slug/login") view=LoginPage />
+                <Route path=path!("/o/:slug/forgot-password") view=ForgotPasswordPage />
+                <Route path=path!("/invitation") view=AcceptInvitationPage />
+                <Route path=path!("/reset-password") view=ResetPasswordPage />
                 <Route path=path!("/o/:slug/change-password") view=ChangePasswordPage />
                 <ParentRoute path=path!("/o/:slug") view=ConsoleShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage />
                     <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("users/new") view=AddUserPage />
+                    <Route path=path!("users/invitations") view=InvitationsPage />
+                    <Route path=path!("users/:id") view=UserPage />
                     <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />
                     <Route path=path!("roles") view=|| view! { <SectionPage section=Section::Roles /> } />
                     <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />

@@ -1,8 +1,10 @@
 //! Integration tests: the real axum app over HTTP with cookies, against SQLite and PostgreSQL.
 //! One binary, because linking is the slow part.
 
+mod smtp;
 mod support;
 
+mod accounts;
 mod auth;
 mod security;
 mod users;

@@ -3,8 +3,16 @@
 use app::{
     entities::{organisation, user},
     model::{AppError, PlatformRole, UserStatus, UserType},
-    services::{organisations, passwords::Passwords, users::NewUser, AppState, AuthConfig},
+    services::{
+        mail::{self, Mail, MailTransport, RetryPolicy},
+        organisations,
+        passwords::Passwords,
+        users::NewUser,
+        AppState, AuthConfig,
+    },
 };
+use crate::smtp::SmtpServer;
+use std::time::Duration;
 use sea_orm::{prelude::*, ConnectionTrait, Database};
 use std::sync::Arc;
 
@@ -42,6 +50,8 @@ macro_rules! on_both_databases {
 pub struct TestApp {
     pub base: String,
     pub state: AppState,
+    /// Where the app's mail goes.
+    pub smtp: SmtpServer,
 }
 
 async fn fresh_database(backend: Backend) -> DatabaseConnection {
@@ -88,15 +98,29 @@ impl TestApp {
         // Long enough that no test outruns a delay by accident.
         auth.account_throttle.delay_step_secs = 300;
         adjust(&mut auth);
+        let (listener, base) = server::router::bind_loopback().await.expect("bind");
+        let smtp = SmtpServer::start().await;
+        let mail = Arc::new(Mail::new(&base, "no-reply@tenantry.test"));
         let state = AppState {
             db,
             auth: Arc::new(auth),
             passwords: Passwords::new(2).expect("hasher"),
+            mail: mail.clone(),
         };
-        let base = server::router::serve_in_background(state.clone())
-            .await
-            .expect("serve");
-        Self { base, state }
+        mail::spawn_worker(
+            state.db.clone(),
+            mail,
+            &MailTransport::Smtp { url: smtp.url() },
+            RetryPolicy {
+                first_retry: Duration::from_millis(200),
+                max_retry: Duration::from_secs(1),
+                poll: Duration::from_millis(100),
+                lease: Duration::from_secs(30),
+            },
+        )
+        .expect("mail worker");
+        server::router::serve_in_background(listener, state.clone());
+        Self { base, state, smtp }
     }
 
     pub fn db(&self) -> &DatabaseConnection {

@@ -84,3 +84,52 @@ where
 pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
 }
+
+/// The values of a submitted form, read in the browser: for forms whose server function takes
+/// JSON (several roles, nested data) instead of a plain form post.
+pub struct FormValues {
+    #[cfg(feature = "hydrate")]
+    data: Option<web_sys::FormData>,
+}
+
+impl FormValues {
+    /// The values of the form that fired `ev`.
+    pub fn of(ev: &leptos::ev::SubmitEvent) -> Self {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let data = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                .and_then(|form| web_sys::FormData::new_with_form(&form).ok());
+            Self { data }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = ev;
+            Self {}
+        }
+    }
+
+    /// Every value submitted under `name` (checkboxes).
+    pub fn all(&self, name: &str) -> Vec<String> {
+        #[cfg(feature = "hydrate")]
+        {
+            self.data
+                .as_ref()
+                .map(|d| d.get_all(name).iter().filter_map(|v| v.as_string()).collect())
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = name;
+            Vec::new()
+        }
+    }
+
+    /// The value submitted under `name`, or "".
+    pub fn text(&self, name: &str) -> String {
+        self.all(name).into_iter().next().unwrap_or_default()
+    }
+}
+

@@ -53,6 +53,7 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
+                <p><a href=move || format!("/o/{}/forgot-password", slug())>"Forgot your password?"</a></p>
             </div>
         </main>
     }

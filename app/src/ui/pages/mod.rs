@@ -3,6 +3,7 @@
 pub mod change_password;
 pub mod errors;
 pub mod home;
+pub mod links;
 pub mod login;
 pub mod overview;
 pub mod section;

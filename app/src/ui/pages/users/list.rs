@@ -4,13 +4,14 @@ use crate::{
     api::{roles::list_roles, users::list_users},
     model::{
         users::{StatusFilter, UserList, UserQuery, UserSort},
-        CurrentUser, Permission, UserType,
+        CurrentUser, Permission, UserStatus, UserType,
     },
     ui::{
         components::display::{Avatar, StatCard, StatusBadge, TypeBadge},
         pages::errors::ForbiddenPage,
     },
 };
+use super::actions::{ActionDialogs, Pending, Person};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -61,12 +62,20 @@ pub fn UsersPage() -> impl IntoView {
         }
     };
 
+    let dialogs = RwSignal::new(None::<Pending>);
+    let can_invite = user.can(Permission::UsersInvite);
     view! {
         <Title text="Users" />
         <header class="page-header page-header-row">
             <div>
                 <h1>"Users"</h1>
                 <p class="muted">"Everyone who can sign in to " {user.organisation.name.clone()} "."</p>
+            </div>
+            <div class="header-actions">
+                <a class="button" href=format!("/o/{slug}/users/invitations")>"Pending invitations"</a>
+                {can_invite.then(|| view! {
+                    <a class="button button-primary" href=format!("/o/{slug}/users/new")>"+ Invite user"</a>
+                })}
             </div>
         </header>
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
@@ -79,16 +88,20 @@ pub fn UsersPage() -> impl IntoView {
         </Transition>
         <Filters query show=show.clone() refresh=move || list.refetch() />
         <Transition fallback=|| ()>
-            {move || {
+            {
                 let slug = slug.clone();
-                Suspend::new(async move {
-                    match list.await {
-                        Ok(list) => view! { <UserTable list slug query=query.get_untracked() /> }.into_any(),
-                        Err(_) => ().into_any(),
-                    }
-                })
-            }}
+                move || {
+                    let slug = slug.clone();
+                    Suspend::new(async move {
+                        match list.await {
+                            Ok(list) => view! { <UserTable list slug query=query.get_untracked() dialogs /> }.into_any(),
+                            Err(_) => ().into_any(),
+                        }
+                    })
+                }
+            }
         </Transition>
+        <ActionDialogs slug=user.organisation.slug.clone() open=dialogs on_done=Callback::new(move |_| list.refetch()) />
     }
     .into_any()
 }
@@ -242,7 +255,13 @@ fn RoleFilter(
 }
 
 #[component]
-fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
+fn UserTable(
+    list: UserList,
+    slug: String,
+    query: UserQuery,
+    dialogs: RwSignal<Option<Pending>>,
+) -> impl IntoView {
+    let me = expect_context::<CurrentUser>();
     if list.rows.is_empty() {
         let filtered = query != UserQuery::default();
         return view! {
@@ -301,13 +320,52 @@ fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
                 .into_any(),
                 None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
             };
+            let person = Person {
+                id: row.id,
+                name: row.full_name(),
+                email: row.email.clone(),
+            };
+            let is_self = row.id == me.id;
+            let reset = (me.can(Permission::UsersResetPassword)
+                && row.status == UserStatus::Active
+                && !is_self)
+                .then(|| {
+                    let person = person.clone();
+                    view! {
+                        <button type="button" class="button button-small"
+                            on:click=move |_| dialogs.set(Some(Pending::Reset(person.clone())))>
+                            "Reset password"
+                        </button>
+                    }
+                });
+            let access = (me.can(Permission::UsersSuspend) && !is_self).then(|| {
+                let person = person.clone();
+                if row.status == UserStatus::Suspended {
+                    view! {
+                        <button type="button" class="button button-small"
+                            on:click=move |_| dialogs.set(Some(Pending::Reactivate(person.clone())))>
+                            "Reactivate"
+                        </button>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button button-small button-danger-outline"
+                            on:click=move |_| dialogs.set(Some(Pending::Suspend(person.clone())))>
+                            "Suspend"
+                        </button>
+                    }
+                    .into_any()
+                }
+            });
+            let page = format!("/o/{slug}/users/{}", row.id);
             view! {
                 <tr>
                     <td>
                         <div class="person">
                             <Avatar initials=row.initials() />
                             <div>
-                                <div class="person-name">{row.full_name()}</div>
+                                <a class="person-name" href=page.clone()>{row.full_name()}</a>
                                 <div class="person-email">{row.email.clone()}</div>
                             </div>
                         </div>
@@ -316,6 +374,14 @@ fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
                     <td><div class="tags">{roles}</div></td>
                     <td><StatusBadge status=row.status /></td>
                     <td>{last_sign_in}</td>
+                    <td>
+                        <div class="row-actions">
+                            <a class="button button-small" href=page
+                                aria-label=format!("Edit {}", person.name)>"Edit"</a>
+                            {reset}
+                            {access}
+                        </div>
+                    </td>
                 </tr>
             }
         })
@@ -339,6 +405,7 @@ fn UserTable(list: UserList, slug: String, query: UserQuery) -> impl IntoView {
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
                         {sort_header(UserSort::LastSignIn)}
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

@@ -1,3 +1,8 @@
-//! The Users screens.
+//! The Users screens: the list, adding someone, one person's page, pending invitations.
 
+pub mod actions;
+pub mod add;
+pub mod detail;
+pub mod form;
+pub mod invitations;
 pub mod list;

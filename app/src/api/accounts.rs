@@ -1,0 +1,170 @@
+//! One person's account: adding, reading, changing, suspending, resetting, and the pending
+//! invitations. Each call names the permission it needs; the services enforce the guardrails.
+
+use crate::model::{
+    account::{
+        AccountChange, AccountDetail, Added, Assignable, Invitation, NewAccount, ResetDone,
+        ResetMethod,
+    },
+    AppError,
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use super::guard;
+#[cfg(feature = "ssr")]
+use crate::model::Permission;
+
+/// Invites someone, or creates their account with a temporary password shown once.
+#[server(endpoint = "users/add", input = Json)]
+pub async fn add_user(slug: String, account: NewAccount) -> Result<Added, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersInvite).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::add(&caller.state, &actor, &account).await?)
+        }
+        .await,
+    )
+}
+
+/// One account of organisation `slug`.
+#[server(endpoint = "users/get")]
+pub async fn get_user(slug: String, id: Uuid) -> Result<AccountDetail, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersView).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::detail(&caller.state.db, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Saves changes to an account; refused with a conflict when someone saved in between.
+#[server(endpoint = "users/update", input = Json)]
+pub async fn update_user(
+    slug: String,
+    id: Uuid,
+    change: AccountChange,
+) -> Result<AccountDetail, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersEdit).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::update(&caller.state, &actor, id, &change).await?)
+        }
+        .await,
+    )
+}
+
+/// Suspends an account: its sessions end at once.
+#[server(endpoint = "users/suspend")]
+pub async fn suspend_user(slug: String, id: Uuid) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersSuspend).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::suspend(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Reactivates a suspended account.
+#[server(endpoint = "users/reactivate")]
+pub async fn reactivate_user(slug: String, id: Uuid) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersSuspend).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::reactivate(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Resets someone's password by email link or temporary password; their sessions end.
+#[server(endpoint = "users/reset-password")]
+pub async fn reset_user_password(
+    slug: String,
+    id: Uuid,
+    method: ResetMethod,
+) -> Result<ResetDone, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersResetPassword).await?;
+            let actor = caller.actor();
+            Ok(
+                crate::services::accounts::reset_password(&caller.state, &actor, id, method)
+                    .await?,
+            )
+        }
+        .await,
+    )
+}
+
+/// The pending invitations of organisation `slug`.
+#[server(endpoint = "users/invitations")]
+pub async fn list_invitations(slug: String) -> Result<Vec<Invitation>, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersView).await?;
+            Ok(
+                crate::services::accounts::invitations(
+                    &caller.state.db,
+                    caller.user.organisation.id,
+                )
+                .await?,
+            )
+        }
+        .await,
+    )
+}
+
+/// Sends a fresh invitation link; the previous one stops working.
+#[server(endpoint = "users/invitations/resend")]
+pub async fn resend_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersInvite).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::resend_invitation(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Withdraws an invitation.
+#[server(endpoint = "users/invitations/revoke")]
+pub async fn revoke_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersInvite).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::revoke_invitation(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Active people of organisation `slug` matching `search`, for assignee pickers: suspended and
+/// invited people are never offered.
+#[server(endpoint = "users/assignable")]
+pub async fn assignable_users(slug: String, search: String) -> Result<Vec<Assignable>, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersView).await?;
+            Ok(crate::services::accounts::assignable(
+                &caller.state.db,
+                caller.user.organisation.id,
+                &search,
+                20,
+            )
+            .await?)
+        }
+        .await,
+    )
+}

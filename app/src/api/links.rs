@@ -1,0 +1,100 @@
+//! The pages reached without signing in: an invitation link, a password-reset link, and the
+//! "forgot password" request. Plain forms, so they work before the page's script has loaded.
+
+use crate::model::{account::LinkState, AppError};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::guard;
+#[cfg(feature = "ssr")]
+use crate::services::tokens::TokenKind;
+
+/// What the invitation link with `token` leads to.
+#[server(endpoint = "links/invitation")]
+pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
+    link_state(TokenKind::Invitation, &token).await
+}
+
+/// What the password-reset link with `token` leads to.
+#[server(endpoint = "links/reset")]
+pub async fn reset_link(token: String) -> Result<LinkState, AppError> {
+    link_state(TokenKind::PasswordReset, &token).await
+}
+
+#[cfg(feature = "ssr")]
+async fn link_state(kind: TokenKind, token: &str) -> Result<LinkState, AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            Ok(crate::services::accounts::link_state(&state.db, kind, token).await?)
+        }
+        .await,
+    )
+}
+
+/// Accepts an invitation: sets the password, activates the account and signs the person in.
+#[server(endpoint = "links/accept-invitation")]
+pub async fn accept_invitation(
+    token: String,
+    password: String,
+    confirmation: String,
+) -> Result<(), AppError> {
+    complete(TokenKind::Invitation, &token, &password, &confirmation).await
+}
+
+/// Sets a new password from a reset link and signs the person in; other sessions end.
+#[server(endpoint = "links/reset-password")]
+pub async fn complete_reset(
+    token: String,
+    password: String,
+    confirmation: String,
+) -> Result<(), AppError> {
+    complete(TokenKind::PasswordReset, &token, &password, &confirmation).await
+}
+
+#[cfg(feature = "ssr")]
+async fn complete(
+    kind: TokenKind,
+    token: &str,
+    password: &str,
+    confirmation: &str,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            let client = guard::client().await;
+            let done = crate::services::accounts::complete_link(
+                &state,
+                kind,
+                token,
+                password,
+                confirmation,
+                &client,
+            )
+            .await?;
+            guard::set_cookie(&crate::services::sessions::cookie(
+                &state.auth,
+                &done.session_secret,
+            ))?;
+            leptos_axum::redirect(&format!("/o/{}", done.organisation_slug));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Sends a password-reset link to `email` if it has an account in organisation `slug`. The
+/// answer is the same either way; it is rate-limited per address and per account.
+#[server(endpoint = "links/forgot-password")]
+pub async fn forgot_password(slug: String, email: String) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            let client = guard::client().await;
+            crate::services::accounts::request_reset(&state, &slug, &email, &client).await?;
+            leptos_axum::redirect(&format!("/o/{slug}/forgot-password?sent=1"));
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,1194 @@
+//! What a tenant admin does to people's accounts: invite, create with a temporary password, edit,
+//! suspend, reactivate, reset passwords, and manage pending invitations. Every change is checked
+//! against the guardrails, made in one transaction with its audit event and its email, and
+//! refused with a sentence a person understands.
+
+use super::{
+    audit::{self, AuditEntry},
+    auth, mail, now,
+    passwords::{self, temporary_password},
+    sessions,
+    tokens::{self, Minted, TokenKind},
+    users::NewUser,
+    AppState, ClientInfo, ServiceError, ServiceResult,
+};
+use crate::{
+    entities::{organisation, outbox_message, role, role_permission, user, user_role},
+    model::{
+        account::{
+            AccountChange, AccountDetail, AccountForm, Added, Assignable, Invitation, NewAccount,
+            Onboarding, ResetDone, ResetMethod, INVITATION_DAYS, RESET_HOURS,
+        },
+        users::Moment,
+        AppError, CurrentUser, FieldError, Permission, PlatformRole, UserStatus, UserType,
+    },
+};
+use sea_orm::{
+    prelude::*,
+    sea_query::{ExprTrait, Query},
+    ActiveValue::Set, Condition, DatabaseTransaction, QueryOrder,
+    QuerySelect, SqlErr, TransactionTrait,
+};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+
+/// The admin acting, and from where.
+pub struct Actor<'a> {
+    pub user: &'a CurrentUser,
+    pub client: &'a ClientInfo,
+}
+
+impl Actor<'_> {
+    fn organisation_id(&self) -> Uuid {
+        self.user.organisation.id
+    }
+
+    fn audit<'e>(&self, action: &'e str, target: Uuid, changes: Option<Value>) -> AuditEntry<'e> {
+        AuditEntry {
+            organisation_id: self.user.organisation.id,
+            actor_user_id: Some(self.user.id),
+            actor_organisation_id: Some(self.user.home_organisation.id),
+            action,
+            target_type: "user",
+            target_id: Some(target.to_string()),
+            changes,
+            ip: self.client.ip.clone(),
+        }
+    }
+
+    fn name(&self) -> String {
+        self.user.display_name()
+    }
+}
+
+/// A form after checking: trimmed, optional fields as `None`.
+struct Checked {
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: Option<String>,
+    external_id: Option<String>,
+    timezone: Option<String>,
+    roles: BTreeSet<Uuid>,
+}
+
+fn optional(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_string())
+}
+
+/// Checks every field of `form` at once, so the person sees all problems together.
+fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
+    let mut fields = Vec::new();
+    let mut problem = |field: &str, message: &str| {
+        fields.push(FieldError {
+            field: field.to_string(),
+            message: message.to_string(),
+        })
+    };
+    for (field, label, value) in [
+        ("first_name", "first name", &form.first_name),
+        ("last_name", "last name", &form.last_name),
+    ] {
+        let value = value.trim();
+        if value.is_empty() {
+            problem(field, &format!("Enter the person's {label}."));
+        } else if value.chars().count() > 100 {
+            problem(field, &format!("The {label} can be at most 100 characters."));
+        }
+    }
+    let email = form.email.trim().to_string();
+    if email.is_empty() {
+        problem("email", "Enter the person's email address.");
+    } else if let Err(e) = super::bootstrap::check_email("email", &email) {
+        problem("email", &e.to_string());
+    }
+    let phone = optional(&form.phone);
+    if let Some(phone) = &phone {
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+        if !allowed || !(5..=20).contains(&digits) || phone.len() > 32 {
+            problem(
+                "phone",
+                "Enter a phone number of 5 to 20 digits, such as +44 20 7946 0958.",
+            );
+        }
+    }
+    let external_id = optional(&form.external_id);
+    if external_id.as_ref().is_some_and(|id| id.chars().count() > 255) {
+        problem("external_id", "The external ID can be at most 255 characters.");
+    }
+    let timezone = optional(&form.timezone);
+    if let Some(zone) = &timezone {
+        if zone.parse::<chrono_tz::Tz>().is_err() {
+            problem(
+                "timezone",
+                "Enter a time zone by its IANA name, such as Europe/London or America/New_York.",
+            );
+        }
+    }
+    if form.roles.is_empty() {
+        problem("roles", "Choose at least one role.");
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid {
+            message: "Some details need your attention.".to_string(),
+            fields,
+        });
+    }
+    Ok(Checked {
+        first_name: form.first_name.trim().to_string(),
+        last_name: form.last_name.trim().to_string(),
+        email,
+        phone,
+        external_id,
+        timezone,
+        roles: form.roles.iter().copied().collect(),
+    })
+}
+
+/// Refuses `email` when another account of the organisation has it (ignoring case).
+async fn check_email_free(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    email: &str,
+    except: Option<Uuid>,
+) -> ServiceResult<()> {
+    match auth::find_user_by_email(db, organisation_id, email).await? {
+        Some(other) if Some(other.id) != except => Err(email_taken(email).into()),
+        _ => Ok(()),
+    }
+}
+
+fn email_taken(email: &str) -> AppError {
+    AppError::field(
+        "email",
+        format!("{email} already belongs to someone in this organisation."),
+    )
+}
+
+/// Maps the database's uniqueness refusal (two admins adding the same address at once) to the
+/// same message the check gives.
+fn unique_email(error: DbErr, email: &str) -> ServiceError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(email).into(),
+        _ => error.into(),
+    }
+}
+
+/// The organisation's roles among `ids`; a role of another organisation is refused as unknown.
+async fn roles_of(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    ids: &BTreeSet<Uuid>,
+) -> ServiceResult<Vec<role::Model>> {
+    let found = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .filter(role::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(role::Column::Name)
+        .all(db)
+        .await?;
+    if found.len() != ids.len() {
+        return Err(AppError::field(
+            "roles",
+            "One of the chosen roles no longer exists. Reload the page and choose again.",
+        )
+        .into());
+    }
+    Ok(found)
+}
+
+/// The permissions each of `role_ids` grants.
+async fn permissions_of(
+    db: &impl ConnectionTrait,
+    role_ids: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<Vec<(Uuid, Permission)>> {
+    let rows: Vec<(Uuid, String)> = role_permission::Entity::find()
+        .select_only()
+        .column(role_permission::Column::RoleId)
+        .column(role_permission::Column::Permission)
+        .filter(role_permission::Column::RoleId.is_in(role_ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(role, code)| Permission::from_code(&code).map(|p| (role, p)))
+        .collect())
+}
+
+/// Nobody grants what they do not hold: every permission of the added roles (and of a new
+/// account's user type) that the organisation has must be one the actor holds.
+async fn check_grants(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    user_type: Option<UserType>,
+    added: &[role::Model],
+) -> ServiceResult<()> {
+    let in_organisation =
+        |p: &Permission| p.feature().is_none_or(|f| actor.user.features.contains(&f));
+    if let Some(user_type) = user_type {
+        if let Some(missing) = user_type
+            .baseline()
+            .iter()
+            .filter(|p| in_organisation(p))
+            .find(|p| !actor.user.can(**p))
+        {
+            return Err(AppError::field(
+                "user_type",
+                format!(
+                    "You cannot create a {} account: that type may \"{}\", which you may not.",
+                    user_type.label().to_lowercase(),
+                    missing.description().to_lowercase()
+                ),
+            )
+            .into());
+        }
+    }
+    let granted = permissions_of(db, added.iter().map(|r| r.id)).await?;
+    if let Some((role_id, missing)) = granted
+        .iter()
+        .filter(|(_, p)| in_organisation(p))
+        .find(|(_, p)| !actor.user.can(*p))
+    {
+        let name = added
+            .iter()
+            .find(|r| r.id == *role_id)
+            .map(|r| r.name.as_str())
+            .unwrap_or("?");
+        return Err(AppError::field(
+            "roles",
+            format!(
+                "You cannot give the role \"{name}\": it allows people to \"{}\", which you may not do yourself.",
+                missing.description().to_lowercase()
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Whether an account of `user_type` holding `role_ids` can run the organisation: a tenant admin
+/// by type, or someone whose roles let them manage roles (and so restore anyone's access).
+async fn administers(
+    db: &impl ConnectionTrait,
+    user_type: UserType,
+    role_ids: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<bool> {
+    if user_type == UserType::TenantAdmin {
+        return Ok(true);
+    }
+    Ok(permissions_of(db, role_ids)
+        .await?
+        .iter()
+        .any(|(_, p)| *p == Permission::RolesManage))
+}
+
+/// Whether anyone other than `except` is an active administrator of the organisation.
+async fn another_administrator(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    except: Uuid,
+) -> ServiceResult<bool> {
+    let managing_roles = Query::select()
+        .column((user_role::Entity, user_role::Column::UserId))
+        .from(user_role::Entity)
+        .inner_join(
+            role_permission::Entity,
+            Expr::col((role_permission::Entity, role_permission::Column::RoleId))
+                .equals((user_role::Entity, user_role::Column::RoleId)),
+        )
+        .inner_join(
+            role::Entity,
+            Expr::col((role::Entity, role::Column::Id))
+                .equals((user_role::Entity, user_role::Column::RoleId)),
+        )
+        .and_where(Expr::col((role::Entity, role::Column::OrganisationId)).eq(organisation_id))
+        .and_where(
+            Expr::col((role_permission::Entity, role_permission::Column::Permission))
+                .eq(Permission::RolesManage.code()),
+        )
+        .to_owned();
+    let found = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::Status.eq(UserStatus::Active.code()))
+        .filter(user::Column::Id.ne(except))
+        .filter(
+            Condition::any()
+                .add(user::Column::UserType.eq(UserType::TenantAdmin.code()))
+                .add(user::Column::Id.in_subquery(managing_roles)),
+        )
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// Serialises guarded changes of one organisation on PostgreSQL (two admins demoting each other
+/// at the same moment must not leave nobody in charge); SQLite runs one writer at a time anyway.
+async fn lock_organisation(txn: &DatabaseTransaction, organisation_id: Uuid) -> ServiceResult<()> {
+    organisation::Entity::find_by_id(organisation_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    Ok(())
+}
+
+/// The account `id` of the actor's organisation; another organisation's account is "not found".
+async fn target(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<user::Model> {
+    user::Entity::find_by_id(id)
+        .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()).into())
+}
+
+async fn role_ids_of(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<BTreeSet<Uuid>> {
+    Ok(user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::RoleId)
+        .filter(user_role::Column::UserId.eq(user_id))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+fn user_type_of(user: &user::Model) -> UserType {
+    UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer)
+}
+
+fn status_of(user: &user::Model) -> UserStatus {
+    UserStatus::from_code(&user.status).unwrap_or(UserStatus::Suspended)
+}
+
+fn organisation_name(actor: &Actor<'_>) -> String {
+    actor.user.organisation.name.clone()
+}
+
+/// The invitation email for `user`, with its link.
+fn invitation_email(
+    state: &AppState,
+    organisation: &str,
+    inviter: &str,
+    user: &user::Model,
+    minted: &Minted,
+) -> mail::Email {
+    let expires = now() + chrono::Duration::days(INVITATION_DAYS);
+    mail::compose(
+        &user.email,
+        format!("You are invited to {organisation} on Tenantry"),
+        organisation,
+        &[
+            format!("Hello {},", user.first_name),
+            format!("{inviter} has invited you to join {organisation} on Tenantry."),
+            format!(
+                "Choose your password to get started. This link works once, for {INVITATION_DAYS} days (until {}).",
+                expires.format("%-d %B %Y, %H:%M UTC")
+            ),
+        ],
+        ("Accept the invitation", &state.mail.link(&minted.path())),
+        "If you were not expecting this invitation, you can ignore this email.",
+    )
+}
+
+/// The password-reset email for `user`.
+fn reset_email(
+    state: &AppState,
+    organisation: &str,
+    requested_by: Option<&str>,
+    user: &user::Model,
+    minted: &Minted,
+) -> mail::Email {
+    let why = match requested_by {
+        Some(admin) => format!(
+            "{admin}, an administrator of {organisation}, has reset the password of your account ({})."
+        , user.email),
+        None => format!(
+            "Someone asked to reset the password of your {organisation} account ({}).",
+            user.email
+        ),
+    };
+    mail::compose(
+        &user.email,
+        format!("Reset your {organisation} password"),
+        organisation,
+        &[
+            format!("Hello {},", user.first_name),
+            why,
+            format!("Choose a new password with the link below. It works once, for {RESET_HOURS} hour."),
+        ],
+        ("Choose a new password", &state.mail.link(&minted.path())),
+        "If you did not ask for this, you can ignore this email and keep your password.",
+    )
+}
+
+/// Writes an invitation (token and email) for `user`; its older links stop working.
+async fn send_invitation(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor<'_>,
+    user: &user::Model,
+) -> ServiceResult<()> {
+    let minted = Minted::new(TokenKind::Invitation);
+    let email = invitation_email(state, &organisation_name(actor), &actor.name(), user, &minted);
+    let message = mail::enqueue(txn, Some(actor.organisation_id()), email).await?;
+    minted
+        .store(
+            txn,
+            user.id,
+            chrono::Duration::days(INVITATION_DAYS),
+            Some(actor.user.id),
+            Some(message),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Adds someone: invited by email, or created with a temporary password shown once.
+pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> ServiceResult<Added> {
+    let checked = check_form(&new.form)?;
+    let organisation_id = actor.organisation_id();
+    let db = &state.db;
+    check_email_free(db, organisation_id, &checked.email, None).await?;
+    let roles = roles_of(db, organisation_id, &checked.roles).await?;
+    check_grants(db, actor, Some(new.user_type), &roles).await?;
+    let temporary = match new.onboarding {
+        Onboarding::Invitation => None,
+        Onboarding::TemporaryPassword => {
+            let password = temporary_password();
+            let hash = state.passwords.hash(password.clone()).await?;
+            Some((password, hash))
+        }
+    };
+    let txn = db.begin().await?;
+    let mut model = NewUser {
+        organisation_id,
+        email: &checked.email,
+        first_name: &checked.first_name,
+        last_name: &checked.last_name,
+        user_type: new.user_type,
+        status: if temporary.is_some() {
+            UserStatus::Active
+        } else {
+            UserStatus::Invited
+        },
+        password_hash: temporary.as_ref().map(|(_, hash)| hash.clone()),
+        must_change_password: temporary.is_some(),
+        platform_role: PlatformRole::None,
+    }
+    .into_active_model();
+    model.phone = Set(checked.phone.clone());
+    model.external_id = Set(checked.external_id.clone());
+    model.timezone = Set(checked.timezone.clone());
+    let created = model
+        .insert(&txn)
+        .await
+        .map_err(|e| unique_email(e, &checked.email))?;
+    if !roles.is_empty() {
+        user_role::Entity::insert_many(roles.iter().map(|r| user_role::ActiveModel {
+            user_id: Set(created.id),
+            role_id: Set(r.id),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    if temporary.is_none() {
+        send_invitation(&txn, state, actor, &created).await?;
+    }
+    let action = if temporary.is_some() {
+        "user.created"
+    } else {
+        "user.invited"
+    };
+    audit::record(
+        &txn,
+        actor.audit(
+            action,
+            created.id,
+            Some(json!({
+                "email": created.email,
+                "first_name": created.first_name,
+                "last_name": created.last_name,
+                "user_type": new.user_type.code(),
+                "roles": roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+                "onboarding": if temporary.is_some() { "temporary_password" } else { "invitation" },
+            })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(Added {
+        user_id: created.id,
+        email: created.email,
+        temporary_password: temporary.map(|(password, _)| password),
+    })
+}
+
+/// One account of the actor's organisation.
+pub async fn detail(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<AccountDetail> {
+    let user = target(db, actor, id).await?;
+    let roles = role_ids_of(db, user.id).await?;
+    let at = now();
+    Ok(AccountDetail {
+        id: user.id,
+        user_type: user_type_of(&user),
+        status: status_of(&user),
+        version: user.version,
+        created: Moment::new(user.created_at, at),
+        last_sign_in: user.last_login_at.map(|t| Moment::new(t, at)),
+        is_self: user.id == actor.user.id,
+        form: AccountForm {
+            first_name: user.first_name,
+            last_name: user.last_name,
+            email: user.email,
+            phone: user.phone.unwrap_or_default(),
+            external_id: user.external_id.unwrap_or_default(),
+            timezone: user.timezone.unwrap_or_default(),
+            roles: roles.into_iter().collect(),
+        },
+    })
+}
+
+fn conflict() -> AppError {
+    AppError::Conflict(
+        "Someone else changed this person while you were editing. Your changes were not saved: \
+         reload to see the current details, then make your changes again."
+            .to_string(),
+    )
+}
+
+/// Saves an admin's edit of account `id`, refusing it when the account changed since the form
+/// was loaded.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    change: &AccountChange,
+) -> ServiceResult<AccountDetail> {
+    let checked = check_form(&change.form)?;
+    let organisation_id = actor.organisation_id();
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, organisation_id).await?;
+    let before = target(&txn, actor, id).await?;
+    if before.version != change.version {
+        return Err(conflict().into());
+    }
+    check_email_free(&txn, organisation_id, &checked.email, Some(id)).await?;
+    let held = role_ids_of(&txn, id).await?;
+    if held != checked.roles {
+        if id == actor.user.id {
+            return Err(AppError::field(
+                "roles",
+                "You cannot change your own roles. Ask another administrator to do it.",
+            )
+            .into());
+        }
+        let roles = roles_of(&txn, organisation_id, &checked.roles).await?;
+        let added: Vec<role::Model> = roles
+            .iter()
+            .filter(|r| !held.contains(&r.id))
+            .cloned()
+            .collect();
+        check_grants(&txn, actor, None, &added).await?;
+        let user_type = user_type_of(&before);
+        if status_of(&before) == UserStatus::Active
+            && administers(&txn, user_type, held.iter().copied()).await?
+            && !administers(&txn, user_type, checked.roles.iter().copied()).await?
+            && !another_administrator(&txn, organisation_id, id).await?
+        {
+            return Err(AppError::field(
+                "roles",
+                "This is the last active administrator of the organisation: keep a role that can manage roles, or make someone else an administrator first.",
+            )
+            .into());
+        }
+        user_role::Entity::delete_many()
+            .filter(user_role::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
+        user_role::Entity::insert_many(checked.roles.iter().map(|r| user_role::ActiveModel {
+            user_id: Set(id),
+            role_id: Set(*r),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::FirstName, Expr::value(&checked.first_name))
+        .col_expr(user::Column::LastName, Expr::value(&checked.last_name))
+        .col_expr(user::Column::Email, Expr::value(&checked.email))
+        .col_expr(user::Column::Phone, Expr::value(checked.phone.clone()))
+        .col_expr(user::Column::ExternalId, Expr::value(checked.external_id.clone()))
+        .col_expr(user::Column::Timezone, Expr::value(checked.timezone.clone()))
+        .col_expr(user::Column::Version, Expr::value(change.version + 1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Version.eq(change.version))
+        .exec(&txn)
+        .await
+        .map_err(|e| unique_email(e, &checked.email))?;
+    if updated.rows_affected != 1 {
+        return Err(conflict().into());
+    }
+    let mut changes = Map::new();
+    let mut compare = |field: &str, old: Option<&str>, new: Option<&str>| {
+        if old != new {
+            changes.insert(field.into(), json!({ "before": old, "after": new }));
+        }
+    };
+    compare("first_name", Some(&before.first_name), Some(&checked.first_name));
+    compare("last_name", Some(&before.last_name), Some(&checked.last_name));
+    compare("email", Some(&before.email), Some(&checked.email));
+    compare("phone", before.phone.as_deref(), checked.phone.as_deref());
+    compare(
+        "external_id",
+        before.external_id.as_deref(),
+        checked.external_id.as_deref(),
+    );
+    compare("timezone", before.timezone.as_deref(), checked.timezone.as_deref());
+    if held != checked.roles {
+        let names = role_names(&txn, organisation_id).await?;
+        let named = |ids: &BTreeSet<Uuid>| {
+            ids.iter()
+                .filter_map(|id| names.iter().find(|(r, _)| r == id).map(|(_, n)| n.clone()))
+                .collect::<Vec<_>>()
+        };
+        changes.insert(
+            "roles".into(),
+            json!({ "before": named(&held), "after": named(&checked.roles) }),
+        );
+    }
+    if !changes.is_empty() {
+        audit::record(&txn, actor.audit("user.updated", id, Some(Value::Object(changes))))
+            .await?;
+    }
+    let detail = detail(&txn, actor, id).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+async fn role_names(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<Vec<(Uuid, String)>> {
+    Ok(role::Entity::find()
+        .select_only()
+        .column(role::Column::Id)
+        .column(role::Column::Name)
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Sets the status of account `id`, bumping its version, and records it.
+async fn set_status(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    user: &user::Model,
+    status: UserStatus,
+    action: &str,
+) -> ServiceResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(status.code()))
+        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(txn)
+        .await?;
+    audit::record(
+        txn,
+        actor.audit(
+            action,
+            user.id,
+            Some(json!({ "status": { "before": user.status, "after": status.code() } })),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Suspends account `id`: its sessions end at once, it cannot sign in, it leaves assignee
+/// pickers and default lists; its history and roles stay.
+pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    if id == actor.user.id {
+        return Err(AppError::Forbidden(
+            "suspend yourself. Ask another administrator if your account should be suspended"
+                .into(),
+        )
+        .into());
+    }
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
+    let user = target(&txn, actor, id).await?;
+    if status_of(&user) == UserStatus::Suspended {
+        return Err(AppError::Conflict(format!("{} is already suspended.", display(&user))).into());
+    }
+    let roles = role_ids_of(&txn, id).await?;
+    if status_of(&user) == UserStatus::Active
+        && administers(&txn, user_type_of(&user), roles).await?
+        && !another_administrator(&txn, actor.organisation_id(), id).await?
+    {
+        return Err(AppError::Conflict(format!(
+            "{} is the last active administrator of the organisation and cannot be suspended. Make someone else an administrator first.",
+            display(&user)
+        ))
+        .into());
+    }
+    set_status(&txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
+    sessions::end_all_for_user(&txn, id, None).await?;
+    tokens::retire(&txn, id, TokenKind::PasswordReset).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Reactivates account `id`: sign-in and roles come back. Someone who never accepted their
+/// invitation goes back to Invited.
+pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let user = target(&txn, actor, id).await?;
+    if status_of(&user) != UserStatus::Suspended {
+        return Err(AppError::Conflict(format!("{} is not suspended.", display(&user))).into());
+    }
+    let status = if user.password_hash.is_some() {
+        UserStatus::Active
+    } else {
+        UserStatus::Invited
+    };
+    set_status(&txn, actor, &user, status, "user.reactivated").await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn display(user: &user::Model) -> String {
+    let name = format!("{} {}", user.first_name, user.last_name);
+    let name = name.trim();
+    if name.is_empty() {
+        user.email.clone()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Resets the password of account `id` by email link or temporary password; either way its
+/// sessions end.
+pub async fn reset_password(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    method: ResetMethod,
+) -> ServiceResult<ResetDone> {
+    let user = target(&state.db, actor, id).await?;
+    match status_of(&user) {
+        UserStatus::Invited => {
+            return Err(AppError::Conflict(format!(
+                "{} has not accepted their invitation yet, so there is no password to reset. Resend the invitation instead.",
+                display(&user)
+            ))
+            .into())
+        }
+        UserStatus::Suspended => {
+            return Err(AppError::Conflict(format!(
+                "{} is suspended. Reactivate the account before resetting its password.",
+                display(&user)
+            ))
+            .into())
+        }
+        UserStatus::Active => {}
+    }
+    let temporary = match method {
+        ResetMethod::Email => None,
+        ResetMethod::TemporaryPassword => {
+            let password = temporary_password();
+            let hash = state.passwords.hash(password.clone()).await?;
+            Some((password, hash))
+        }
+    };
+    let txn = state.db.begin().await?;
+    sessions::end_all_for_user(&txn, id, None).await?;
+    match &temporary {
+        Some((_, hash)) => {
+            user::Entity::update_many()
+                .col_expr(user::Column::PasswordHash, Expr::value(hash))
+                .col_expr(user::Column::MustChangePassword, Expr::value(true))
+                .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+                .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+                .filter(user::Column::Id.eq(id))
+                .exec(&txn)
+                .await?;
+            tokens::retire(&txn, id, TokenKind::PasswordReset).await?;
+        }
+        None => {
+            let minted = Minted::new(TokenKind::PasswordReset);
+            let email = reset_email(
+                state,
+                &organisation_name(actor),
+                Some(&actor.name()),
+                &user,
+                &minted,
+            );
+            let message = mail::enqueue(&txn, Some(actor.organisation_id()), email).await?;
+            minted
+                .store(
+                    &txn,
+                    id,
+                    chrono::Duration::hours(RESET_HOURS),
+                    Some(actor.user.id),
+                    Some(message),
+                )
+                .await?;
+        }
+    }
+    let action = if temporary.is_some() {
+        "user.password_reset_temporary"
+    } else {
+        "user.password_reset_sent"
+    };
+    audit::record(&txn, actor.audit(action, id, None)).await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(ResetDone {
+        temporary_password: temporary.map(|(password, _)| password),
+    })
+}
+
+/// The organisation's pending invitations, newest first, with their emails' delivery.
+pub async fn invitations(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<Vec<Invitation>> {
+    let invited = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::Status.eq(UserStatus::Invited.code()))
+        .order_by_desc(user::Column::CreatedAt)
+        .limit(500)
+        .all(db)
+        .await?;
+    let latest = tokens::latest(db, TokenKind::Invitation, invited.iter().map(|u| u.id)).await?;
+    let messages = outbox_message::Entity::find()
+        .filter(outbox_message::Column::Id.is_in(latest.iter().filter_map(|t| t.outbox_message_id)))
+        .all(db)
+        .await?;
+    let at = now();
+    let mut list: Vec<Invitation> = invited
+        .into_iter()
+        .filter_map(|u| {
+            let token = latest.iter().find(|t| t.user_id == u.id)?;
+            let delivery = token
+                .outbox_message_id
+                .and_then(|m| messages.iter().find(|row| row.id == m))
+                .map(mail::delivery_state);
+            Some(Invitation {
+                user_id: u.id,
+                name: display(&u),
+                email: u.email.clone(),
+                user_type: user_type_of(&u),
+                sent: Moment::new(token.created_at, at),
+                expires: Moment::new(token.expires_at, at),
+                expired: token.expires_at <= at,
+                delivery,
+            })
+        })
+        .collect();
+    list.sort_by(|a, b| b.sent.iso.cmp(&a.sent.iso));
+    Ok(list)
+}
+
+async fn invited(db: &impl ConnectionTrait, actor: &Actor<'_>, id: Uuid) -> ServiceResult<user::Model> {
+    let user = target(db, actor, id).await?;
+    if status_of(&user) != UserStatus::Invited {
+        return Err(AppError::Conflict(format!(
+            "{} has no pending invitation: they have accepted it or been suspended.",
+            display(&user)
+        ))
+        .into());
+    }
+    Ok(user)
+}
+
+/// Sends a new invitation link to account `id`; the old link stops working.
+pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let user = invited(&txn, actor, id).await?;
+    send_invitation(&txn, state, actor, &user).await?;
+    audit::record(&txn, actor.audit("user.invitation_resent", id, None)).await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// Withdraws the invitation of account `id`: the account, which never signed in, is removed and
+/// its link stops working. The audit trail keeps the record.
+pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let user = invited(&txn, actor, id).await?;
+    audit::record(
+        &txn,
+        actor.audit(
+            "user.invitation_revoked",
+            id,
+            Some(json!({ "email": user.email, "first_name": user.first_name, "last_name": user.last_name })),
+        ),
+    )
+    .await?;
+    user::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Active members of the organisation matching `search` (name or email prefix), for assignee
+/// pickers: suspended and invited people are never offered.
+pub async fn assignable(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    search: &str,
+    limit: u64,
+) -> ServiceResult<Vec<Assignable>> {
+    let query = crate::model::users::UserQuery {
+        search: search.to_string(),
+        status: crate::model::users::StatusFilter::Only(UserStatus::Active),
+        ..Default::default()
+    };
+    let rows = super::users::page_select(db.get_database_backend(), organisation_id, &query)
+        .limit(Ord::min(limit, 100))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|u| Assignable {
+            id: u.id,
+            name: display(&u),
+            email: u.email,
+        })
+        .collect())
+}
+
+/// Per-address and per-account limits of "forgot password" requests.
+pub const RESET_ACCOUNT_THROTTLE: super::throttle::ThrottlePolicy =
+    super::throttle::ThrottlePolicy {
+        free_attempts: 3,
+        delay_step_secs: 60,
+        max_attempts: 5,
+        lockout_secs: 60 * 60,
+    };
+pub const RESET_IP_THROTTLE: super::throttle::ThrottlePolicy = super::throttle::ThrottlePolicy {
+    free_attempts: 20,
+    delay_step_secs: 5,
+    max_attempts: 50,
+    lockout_secs: 60 * 60,
+};
+
+/// "Forgot password": sends a reset link when `email` names an active account of organisation
+/// `slug`. The caller always gets the same answer, so the form tells nobody who has an account.
+pub async fn request_reset(
+    state: &AppState,
+    slug: &str,
+    email: &str,
+    client: &ClientInfo,
+) -> ServiceResult<()> {
+    super::bootstrap::check_email("email", email)?;
+    let normalised = auth::normalise_email(email);
+    let account_key = format!("reset:{slug}:{normalised}");
+    let ip_key = format!("reset-ip:{}", client.ip.as_deref().unwrap_or("unknown"));
+    super::throttle::claim(
+        &state.db,
+        &[
+            (ip_key.as_str(), &RESET_IP_THROTTLE),
+            (account_key.as_str(), &RESET_ACCOUNT_THROTTLE),
+        ],
+        now().timestamp(),
+    )
+    .await?;
+    let Some(org) = super::organisations::find_by_slug(&state.db, slug).await? else {
+        return Ok(());
+    };
+    let Some(user) = auth::find_user_by_email(&state.db, org.id, &normalised).await? else {
+        return Ok(());
+    };
+    if status_of(&user) != UserStatus::Active {
+        return Ok(());
+    }
+    let txn = state.db.begin().await?;
+    let minted = Minted::new(TokenKind::PasswordReset);
+    let email = reset_email(state, &org.name, None, &user, &minted);
+    let message = mail::enqueue(&txn, Some(org.id), email).await?;
+    minted
+        .store(
+            &txn,
+            user.id,
+            chrono::Duration::hours(RESET_HOURS),
+            None,
+            Some(message),
+        )
+        .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            organisation_id: org.id,
+            actor_user_id: None,
+            actor_organisation_id: None,
+            action: "user.password_reset_requested",
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            changes: None,
+            ip: client.ip.clone(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// What the link with `secret` leads to.
+pub async fn link_state(
+    db: &impl ConnectionTrait,
+    kind: TokenKind,
+    secret: &str,
+) -> ServiceResult<crate::model::account::LinkState> {
+    use crate::model::account::LinkState;
+    let Some(token) = tokens::find(db, kind, secret).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    let Some(user) = user::Entity::find_by_id(token.user_id).one(db).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    let Some(org) = organisation::Entity::find_by_id(user.organisation_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(LinkState::Unknown);
+    };
+    let usable_status = match kind {
+        TokenKind::Invitation => UserStatus::Invited,
+        TokenKind::PasswordReset => UserStatus::Active,
+    };
+    Ok(if token.used_at.is_some() || status_of(&user) != usable_status {
+        LinkState::Used {
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+        }
+    } else if token.expires_at <= now() {
+        LinkState::Expired {
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+        }
+    } else {
+        LinkState::Valid {
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+            email: user.email,
+            first_name: user.first_name,
+        }
+    })
+}
+
+/// A completed link: the new session's secret and where to go.
+pub struct Completed {
+    pub session_secret: String,
+    pub organisation_slug: String,
+}
+
+fn link_not_usable(kind: TokenKind) -> AppError {
+    AppError::Conflict(match kind {
+        TokenKind::Invitation => "This invitation link has expired or was already used. Ask an administrator of the organisation to send a new one.".into(),
+        TokenKind::PasswordReset => "This password-reset link has expired or was already used. Ask for a new one from the sign-in page.".into(),
+    })
+}
+
+/// Sets the password chosen through an emailed link: an invitation activates the account, a reset
+/// ends every other session. Either way the person is signed in.
+pub async fn complete_link(
+    state: &AppState,
+    kind: TokenKind,
+    secret: &str,
+    password: &str,
+    confirmation: &str,
+    client: &ClientInfo,
+) -> ServiceResult<Completed> {
+    let token = tokens::find(&state.db, kind, secret)
+        .await?
+        .filter(|t| t.used_at.is_none() && t.expires_at > now())
+        .ok_or_else(|| link_not_usable(kind))?;
+    passwords::check_policy("password", password)?;
+    if password != confirmation {
+        return Err(AppError::field("confirmation", "The two passwords are not the same.").into());
+    }
+    let hash = state.passwords.hash(password.to_string()).await?;
+    let txn = state.db.begin().await?;
+    if !tokens::consume(&txn, token.id).await? {
+        return Err(link_not_usable(kind).into());
+    }
+    let user = user::Entity::find_by_id(token.user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| link_not_usable(kind))?;
+    let (required, status, action) = match kind {
+        TokenKind::Invitation => (
+            UserStatus::Invited,
+            UserStatus::Active,
+            "user.invitation_accepted",
+        ),
+        TokenKind::PasswordReset => (
+            UserStatus::Active,
+            UserStatus::Active,
+            "user.password_reset_completed",
+        ),
+    };
+    if status_of(&user) != required {
+        return Err(link_not_usable(kind).into());
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::MustChangePassword, Expr::value(false))
+        .col_expr(user::Column::Status, Expr::value(status.code()))
+        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    sessions::end_all_for_user(&txn, user.id, None).await?;
+    tokens::retire(&txn, user.id, kind).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            organisation_id: user.organisation_id,
+            actor_user_id: Some(user.id),
+            actor_organisation_id: Some(user.organisation_id),
+            action,
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            changes: (kind == TokenKind::Invitation).then(
+                || json!({ "status": { "before": UserStatus::Invited.code(), "after": UserStatus::Active.code() } }),
+            ),
+            ip: client.ip.clone(),
+        },
+    )
+    .await?;
+    let session_secret = sessions::start(&txn, &state.auth, user.id, client).await?;
+    let org = organisation::Entity::find_by_id(user.organisation_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("account without organisation".into()))?;
+    txn.commit().await?;
+    Ok(Completed {
+        session_secret,
+        organisation_slug: org.slug,
+    })
+}

@@ -1,0 +1,73 @@
+//! A modal dialog, and the one-time display of a generated password.
+
+use leptos::{html, prelude::*};
+
+/// A modal dialog: the page behind is dimmed, Escape or Cancel closes it, focus moves into it.
+#[component]
+pub fn Modal(
+    /// The dialog's heading, which also names it for screen readers.
+    #[prop(into)]
+    title: String,
+    /// Called when the person closes the dialog.
+    on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let panel = NodeRef::<html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(panel) = panel.get() {
+            let _ = panel.focus();
+        }
+    });
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+        }
+    };
+    view! {
+        <div class="modal-backdrop">
+            <div
+                class="modal"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby="modal-title"
+                tabindex="-1"
+                node_ref=panel
+                on:keydown=on_keydown
+            >
+                <h2 id="modal-title">{title}</h2>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+/// A generated password, shown once with a button that copies it.
+#[component]
+pub fn OneTimePassword(#[prop(into)] password: String, #[prop(into)] for_whom: String) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = {
+        let password = password.clone();
+        move |_| {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.navigator().clipboard().write_text(&password);
+                copied.set(true);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = &password;
+        }
+    };
+    view! {
+        <p>"The temporary password of " <strong>{for_whom}</strong> ":"</p>
+        <div class="secret">
+            <code data-testid="temporary-password">{password.clone()}</code>
+            <button type="button" class="button" on:click=copy>
+                {move || if copied.get() { "Copied" } else { "Copy" }}
+            </button>
+        </div>
+        <p class="muted">
+            "It is shown only this once and cannot be seen again. Hand it over in person or by a "
+            "channel you trust; they choose their own password when they first sign in."
+        </p>
+    }
+}

@@ -1,0 +1,261 @@
+//! One person's page: their details and roles to edit, their access (suspend, reactivate) and
+//! their password (reset).
+
+use super::{
+    actions::{ActionDialogs, Pending, Person},
+    form::{AccountFields, RoleChoices},
+};
+use crate::{
+    api::accounts::{get_user, UpdateUser},
+    model::{
+        account::{AccountChange, AccountDetail},
+        AppError, CurrentUser, Permission, UserStatus,
+    },
+    ui::{
+        components::{
+            display::{Avatar, StatusBadge, TypeBadge},
+            form::{action_error, FormAlert, FormValues},
+        },
+        pages::errors::ForbiddenPage,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+/// `/o/{slug}/users/{id}`.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    if !user.can(Permission::UsersView) {
+        return view! { <ForbiddenPage reason="Seeing the people of this organisation is not part of your access." /> }
+            .into_any();
+    }
+    let slug = user.organisation.slug.clone();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+    });
+    let detail = Resource::new(move || id.get(), {
+        let slug = slug.clone();
+        move |id| {
+            let slug = slug.clone();
+            async move {
+                match id {
+                    Some(id) => get_user(slug, id).await,
+                    None => Err(AppError::NotFound("That person".into())),
+                }
+            }
+        }
+    });
+    let reload = Callback::new(move |_| detail.refetch());
+    view! {
+        <Title text="User" />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>"← Users"</a></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match detail.await {
+                        Ok(detail) => view! { <Account slug detail reload /> }.into_any(),
+                        Err(error) => view! {
+                            <div class="alert alert-error" role="alert">{error.to_string()}</div>
+                        }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+    }
+    .into_any()
+}
+
+#[component]
+fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl IntoView {
+    let me = expect_context::<CurrentUser>();
+    let person = Person {
+        id: detail.id,
+        name: detail.full_name(),
+        email: detail.form.email.clone(),
+    };
+    let dialogs = RwSignal::new(None::<Pending>);
+    let initials = crate::model::session::initials(&detail.form.first_name, &detail.form.last_name);
+    let can_suspend = me.can(Permission::UsersSuspend);
+    let can_reset = me.can(Permission::UsersResetPassword);
+    let access = match (detail.status, detail.is_self) {
+        (_, true) => view! {
+            <p class="muted">"You cannot suspend your own account. Ask another administrator."</p>
+        }
+        .into_any(),
+        (_, false) if !can_suspend => view! {
+            <p class="muted">"Suspending people is not part of your access."</p>
+        }
+        .into_any(),
+        (UserStatus::Suspended, false) => {
+            let person = person.clone();
+            view! {
+                <p>"Suspended: cannot sign in and is left out of assignee lists."</p>
+                <button type="button" class="button" on:click=move |_| dialogs.set(Some(Pending::Reactivate(person.clone())))>
+                    "Reactivate"
+                </button>
+            }
+            .into_any()
+        }
+        (_, false) => {
+            let person = person.clone();
+            view! {
+                <p class="muted">"Suspending signs them out at once and keeps their history."</p>
+                <button type="button" class="button button-danger-outline" on:click=move |_| dialogs.set(Some(Pending::Suspend(person.clone())))>
+                    "Suspend"
+                </button>
+            }
+            .into_any()
+        }
+    };
+    let password = match detail.status {
+        UserStatus::Invited => view! {
+            <p class="muted">
+                "No password yet: the invitation is pending. "
+                <a href=format!("/o/{slug}/users/invitations")>"Resend it"</a>
+                " from the pending invitations."
+            </p>
+        }
+        .into_any(),
+        UserStatus::Suspended => view! {
+            <p class="muted">"Reactivate the account before resetting its password."</p>
+        }
+        .into_any(),
+        UserStatus::Active if !can_reset => view! {
+            <p class="muted">"Resetting passwords is not part of your access."</p>
+        }
+        .into_any(),
+        UserStatus::Active => {
+            let person = person.clone();
+            view! {
+                <p class="muted">"Send a reset link or generate a temporary password. Either way they are signed out."</p>
+                <button type="button" class="button" on:click=move |_| dialogs.set(Some(Pending::Reset(person.clone())))>
+                    "Reset password"
+                </button>
+            }
+            .into_any()
+        }
+    };
+    let last_sign_in = match detail.last_sign_in.clone() {
+        Some(at) => view! { <time datetime=at.iso title=at.exact>{at.relative}</time> }.into_any(),
+        None => view! { <span>"Never"</span> }.into_any(),
+    };
+    view! {
+        <Title text=person.name.clone() />
+        <header class="page-header person-header">
+            <Avatar initials />
+            <div>
+                <h1>{person.name.clone()}</h1>
+                <p class="muted">
+                    {detail.form.email.clone()} " · " <TypeBadge user_type=detail.user_type /> " "
+                    <StatusBadge status=detail.status />
+                </p>
+            </div>
+        </header>
+        <div class="detail-layout">
+            <EditForm slug=slug.clone() detail=detail.clone() reload />
+            <aside class="detail-side">
+                <section class="card">
+                    <h2>"Access"</h2>
+                    {access}
+                </section>
+                <section class="card">
+                    <h2>"Password"</h2>
+                    {password}
+                </section>
+                <section class="card">
+                    <h2>"Activity"</h2>
+                    <dl class="facts">
+                        <dt>"Last sign-in"</dt>
+                        <dd>{last_sign_in}</dd>
+                        <dt>"Added"</dt>
+                        <dd><time datetime=detail.created.iso.clone() title=detail.created.exact.clone()>{detail.created.relative.clone()}</time></dd>
+                    </dl>
+                </section>
+            </aside>
+        </div>
+        <ActionDialogs slug open=dialogs on_done=reload />
+    }
+}
+
+#[component]
+fn EditForm(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl IntoView {
+    let me = expect_context::<CurrentUser>();
+    let can_edit = me.can(Permission::UsersEdit);
+    let save = ServerAction::<UpdateUser>::new();
+    let error = action_error(save);
+    let version = RwSignal::new(detail.version);
+    let saved = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(updated)) = save.value().get() {
+            version.set(updated.version);
+            saved.set(true);
+        }
+    });
+    let conflict = move || matches!(error.get(), Some(AppError::Conflict(_)));
+    let id = detail.id;
+    let (is_self, held_roles) = (detail.is_self, detail.form.roles.clone());
+    let on_submit = {
+        let slug = slug.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            saved.set(false);
+            let values = FormValues::of(&ev);
+            let mut form = super::form::read_account_form(&values);
+            if is_self {
+                // The role boxes are disabled for one's own account; keep what is held.
+                form.roles = held_roles.clone();
+            }
+            save.dispatch(UpdateUser {
+                slug: slug.clone(),
+                id,
+                change: AccountChange {
+                    form,
+                    version: version.get_untracked(),
+                },
+            });
+        }
+    };
+    let roles_note = if detail.is_self {
+        "You cannot change your own roles. Ask another administrator."
+    } else {
+        ""
+    };
+    view! {
+        <form class="card stack edit-form" on:submit=on_submit novalidate>
+            <h2>"Details"</h2>
+            <FormAlert error />
+            <Show when=conflict>
+                <button type="button" class="button" on:click=move |_| reload.run(())>"Reload the current details"</button>
+            </Show>
+            <p class="alert alert-success" role="status" hidden=move || !saved.get()>"Saved."</p>
+            <AccountFields form=detail.form.clone() error />
+            <div class="field">
+                <span class="label">"User type"</span>
+                <p><TypeBadge user_type=detail.user_type /></p>
+                <p class="field-hint">
+                    "The user type is fixed when an account is created: it sets the baseline of what "
+                    "the person can do and the kind of licence seat they use. To change what they can "
+                    "do, change their roles. For a different type, invite them again with that type."
+                </p>
+            </div>
+            <RoleChoices selected=detail.form.roles.clone() error disabled=detail.is_self note=roles_note />
+            {if can_edit {
+                view! {
+                    <button type="submit" class="button button-primary" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                    </button>
+                }.into_any()
+            } else {
+                view! { <p class="muted">"Changing people's details is not part of your access."</p> }.into_any()
+            }}
+        </form>
+    }
+}

@@ -1,0 +1,92 @@
+//! The fields an admin fills in to add or edit someone, shared by both pages.
+
+use crate::{
+    api::roles::list_roles,
+    model::{account::AccountForm, AppError, CurrentUser},
+    ui::components::form::{field_error, Field, FormValues},
+};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+/// Reads the account fields of a submitted form.
+pub fn read_account_form(values: &FormValues) -> AccountForm {
+    AccountForm {
+        first_name: values.text("first_name"),
+        last_name: values.text("last_name"),
+        email: values.text("email"),
+        phone: values.text("phone"),
+        external_id: values.text("external_id"),
+        timezone: values.text("timezone"),
+        roles: values
+            .all("roles")
+            .iter()
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .collect(),
+    }
+}
+
+/// Name, email and the optional details, with the server's message under each.
+#[component]
+pub fn AccountFields(form: AccountForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <div class="field-row">
+            <Field label="First name" name="first_name" autocomplete="off" value=form.first_name
+                error=field_error(error, "first_name") required=true />
+            <Field label="Last name" name="last_name" autocomplete="off" value=form.last_name
+                error=field_error(error, "last_name") required=true />
+        </div>
+        <Field label="Email" name="email" kind="email" autocomplete="off" value=form.email
+            error=field_error(error, "email") required=true />
+        <div class="field-row">
+            <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="off" value=form.phone
+                error=field_error(error, "phone") />
+            <Field label="Time zone (optional)" name="timezone" autocomplete="off" value=form.timezone
+                hint="IANA name, such as Europe/London" error=field_error(error, "timezone") />
+        </div>
+        <Field label="External ID (optional)" name="external_id" autocomplete="off" value=form.external_id
+            hint="The person's ID in your HR system or identity provider."
+            error=field_error(error, "external_id") />
+    }
+}
+
+/// The organisation's roles as checkboxes.
+#[component]
+pub fn RoleChoices(
+    selected: Vec<Uuid>,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] disabled: bool,
+    /// Shown above the boxes when not empty.
+    #[prop(optional)]
+    note: &'static str,
+) -> impl IntoView {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let roles = Resource::new(|| (), move |_| list_roles(slug.clone()));
+    let message = field_error(error, "roles");
+    view! {
+        <fieldset class="field role-choices" class:field-invalid=move || message.get().is_some()
+            aria-describedby="roles-error">
+            <legend>"Roles"</legend>
+            {(!note.is_empty()).then(|| view! { <p class="field-hint">{note}</p> })}
+            <Suspense fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
+                {move || {
+                    let selected = selected.clone();
+                    Suspend::new(async move {
+                        roles.await.unwrap_or_default().into_iter().map(|role| {
+                            let checked = selected.contains(&role.id);
+                            view! {
+                                <label class="check">
+                                    <input type="checkbox" name="roles" value=role.id.to_string()
+                                        checked=checked disabled=disabled />
+                                    {role.name}
+                                </label>
+                            }
+                        }).collect_view()
+                    })
+                }}
+            </Suspense>
+            <p class="field-error" id="roles-error" hidden=move || message.get().is_none()>
+                {move || message.get()}
+            </p>
+        </fieldset>
+    }
+}
