@@ -1,6 +1,6 @@
 #!/bin/sh
 # Starts Tenantry for the browser tests on a fresh SQLite database; its output, with the first
-# super-admin's one-time password, goes to test-results/server.log.
+# super-admin's one-time password, goes to test-results/server.log, its mail to test-results/mail.
 set -eu
 port="$1"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,5 +12,7 @@ data=$(mktemp -d)
 export TENANTRY_DATABASE_URL="sqlite://$data/tenantry.db?mode=rwc"
 export TENANTRY_LISTEN="127.0.0.1:$port"
 export TENANTRY_BASE_URL="http://127.0.0.1:$port"
+# Mail is written as .eml files the tests open, like a person opens their inbox.
+export TENANTRY_MAIL="dir:$here/test-results/mail"
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 exec "${TENANTRY_BIN:-$target/debug/tenantry}" serve > "$here/test-results/server.log" 2>&1

@@ -1,6 +1,6 @@
 import { expect, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** The one-time password the server printed for the first super-admin. */
@@ -48,4 +48,34 @@ export async function signInAsAdmin(page: Page) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/o\/operator$/);
   await hydrated(page);
+}
+
+/** The text of a mail file: headers unfolded, quoted-printable decoded. */
+function decode(raw: string): string {
+  return raw
+    .replace(/=\r?\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** Waits for the newest message to `address` in the server's mail folder that `matches`, and returns
+ * the first link in it starting with `prefix` (a path such as "/invitation"). */
+export async function linkFromMail(address: string, prefix: string, after = 0): Promise<string> {
+  const folder = join(__dirname, "..", "test-results", "mail");
+  let link: string | undefined;
+  await expect
+    .poll(() => {
+      if (!existsSync(folder)) return undefined;
+      const messages = readdirSync(folder)
+        .filter((name) => name.endsWith(".eml"))
+        .map((name) => ({ path: join(folder, name), at: statSync(join(folder, name)).mtimeMs }))
+        .filter((m) => m.at > after)
+        .sort((a, b) => b.at - a.at)
+        .map((m) => decode(readFileSync(m.path, "utf8")))
+        .filter((text) => text.toLowerCase().includes(`to: ${address.toLowerCase()}`));
+      const found = messages[0]?.match(new RegExp(`https?://[^/\\s]+${prefix}\\?token=[A-Za-z0-9_-]+`));
+      link = found?.[0];
+      return link;
+    }, { message: `a message to ${address} with a ${prefix} link`, timeout: 15_000 })
+    .toBeTruthy();
+  return new URL(link!).pathname + new URL(link!).search;
 }

@@ -10,7 +10,7 @@ test("the Users page counts, lists and filters the organisation's people, keepin
 
   const totals = page.getByRole("region", { name: "Totals" });
   await expect(totals.getByText("Total")).toBeVisible();
-  await expect(totals.locator(".stat-card").first()).toContainText("1");
+  await expect(totals.locator(".stat-card").first()).toContainText(/[1-9]/);
   const table = page.getByRole("table", { name: "Users" });
   const adminRow = table.getByRole("row").filter({ hasText: "admin@example.com" });
   await expect(adminRow).toContainText("Tenant admin");

@@ -36,7 +36,10 @@ async fn main() {
         db: db.clone(),
         auth: Arc::new(AuthConfig::default()),
         passwords: Passwords::new(cores).expect("hasher"),
-        mail: Arc::new(app::services::mail::Mail::new("http://127.0.0.1", "bench@example.com")),
+        mail: Arc::new(app::services::mail::Mail::new(
+            "http://127.0.0.1",
+            "bench@example.com",
+        )),
     };
     let org = organisations::create(&db, "Bench", "bench", false, false)
         .await

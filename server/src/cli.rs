@@ -145,8 +145,13 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             }
             let auth = Arc::new(config.auth.clone());
             let mail = Arc::new(Mail::new(&config.base_url, &config.mail_from));
-            mail::spawn_worker(db.clone(), mail.clone(), &config.mail, RetryPolicy::default())
-                .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
+            mail::spawn_worker(
+                db.clone(),
+                mail.clone(),
+                &config.mail,
+                RetryPolicy::default(),
+            )
+            .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
             serve(
                 config,
                 AppState {

@@ -286,7 +286,10 @@ mod tests {
             url("smtp://u:p@mail.example.com:587"),
             "smtp://u:p@mail.example.com:587?tls=required"
         );
-        assert_eq!(url("smtp://127.0.0.1:2525?tls=none"), "smtp://127.0.0.1:2525");
+        assert_eq!(
+            url("smtp://127.0.0.1:2525?tls=none"),
+            "smtp://127.0.0.1:2525"
+        );
         assert_eq!(url("smtps://mail.example.com"), "smtps://mail.example.com");
         assert!(check(&["--mail", "smtp://x.example?tls=maybe"]).is_err());
         let from = check(&["--base-url", "https://admin.example.com"]).unwrap();

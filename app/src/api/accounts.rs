@@ -112,13 +112,11 @@ pub async fn list_invitations(slug: String) -> Result<Vec<Invitation>, AppError>
     guard::respond(
         async {
             let caller = guard::require(&slug, Permission::UsersView).await?;
-            Ok(
-                crate::services::accounts::invitations(
-                    &caller.state.db,
-                    caller.user.organisation.id,
-                )
-                .await?,
+            Ok(crate::services::accounts::invitations(
+                &caller.state.db,
+                caller.user.organisation.id,
             )
+            .await?)
         }
         .await,
     )

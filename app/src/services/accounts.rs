@@ -26,8 +26,8 @@ use crate::{
 use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, Query},
-    ActiveValue::Set, Condition, DatabaseTransaction, QueryOrder,
-    QuerySelect, SqlErr, TransactionTrait,
+    ActiveValue::Set,
+    Condition, DatabaseTransaction, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
@@ -94,7 +94,10 @@ fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         if value.is_empty() {
             problem(field, &format!("Enter the person's {label}."));
         } else if value.chars().count() > 100 {
-            problem(field, &format!("The {label} can be at most 100 characters."));
+            problem(
+                field,
+                &format!("The {label} can be at most 100 characters."),
+            );
         }
     }
     let email = form.email.trim().to_string();
@@ -117,8 +120,14 @@ fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         }
     }
     let external_id = optional(&form.external_id);
-    if external_id.as_ref().is_some_and(|id| id.chars().count() > 255) {
-        problem("external_id", "The external ID can be at most 255 characters.");
+    if external_id
+        .as_ref()
+        .is_some_and(|id| id.chars().count() > 255)
+    {
+        problem(
+            "external_id",
+            "The external ID can be at most 255 characters.",
+        );
     }
     let timezone = optional(&form.timezone);
     if let Some(zone) = &timezone {
@@ -426,7 +435,9 @@ fn reset_email(
         &[
             format!("Hello {},", user.first_name),
             why,
-            format!("Choose a new password with the link below. It works once, for {RESET_HOURS} hour."),
+            format!(
+                "Choose a new password with the link below. It works once, for {RESET_HOURS} hour."
+            ),
         ],
         ("Choose a new password", &state.mail.link(&minted.path())),
         "If you did not ask for this, you can ignore this email and keep your password.",
@@ -441,7 +452,13 @@ async fn send_invitation(
     user: &user::Model,
 ) -> ServiceResult<()> {
     let minted = Minted::new(TokenKind::Invitation);
-    let email = invitation_email(state, &organisation_name(actor), &actor.name(), user, &minted);
+    let email = invitation_email(
+        state,
+        &organisation_name(actor),
+        &actor.name(),
+        user,
+        &minted,
+    );
     let message = mail::enqueue(txn, Some(actor.organisation_id()), email).await?;
     minted
         .store(
@@ -634,8 +651,14 @@ pub async fn update(
         .col_expr(user::Column::LastName, Expr::value(&checked.last_name))
         .col_expr(user::Column::Email, Expr::value(&checked.email))
         .col_expr(user::Column::Phone, Expr::value(checked.phone.clone()))
-        .col_expr(user::Column::ExternalId, Expr::value(checked.external_id.clone()))
-        .col_expr(user::Column::Timezone, Expr::value(checked.timezone.clone()))
+        .col_expr(
+            user::Column::ExternalId,
+            Expr::value(checked.external_id.clone()),
+        )
+        .col_expr(
+            user::Column::Timezone,
+            Expr::value(checked.timezone.clone()),
+        )
         .col_expr(user::Column::Version, Expr::value(change.version + 1))
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(id))
@@ -652,8 +675,16 @@ pub async fn update(
             changes.insert(field.into(), json!({ "before": old, "after": new }));
         }
     };
-    compare("first_name", Some(&before.first_name), Some(&checked.first_name));
-    compare("last_name", Some(&before.last_name), Some(&checked.last_name));
+    compare(
+        "first_name",
+        Some(&before.first_name),
+        Some(&checked.first_name),
+    );
+    compare(
+        "last_name",
+        Some(&before.last_name),
+        Some(&checked.last_name),
+    );
     compare("email", Some(&before.email), Some(&checked.email));
     compare("phone", before.phone.as_deref(), checked.phone.as_deref());
     compare(
@@ -661,7 +692,11 @@ pub async fn update(
         before.external_id.as_deref(),
         checked.external_id.as_deref(),
     );
-    compare("timezone", before.timezone.as_deref(), checked.timezone.as_deref());
+    compare(
+        "timezone",
+        before.timezone.as_deref(),
+        checked.timezone.as_deref(),
+    );
     if held != checked.roles {
         let names = role_names(&txn, organisation_id).await?;
         let named = |ids: &BTreeSet<Uuid>| {
@@ -675,8 +710,11 @@ pub async fn update(
         );
     }
     if !changes.is_empty() {
-        audit::record(&txn, actor.audit("user.updated", id, Some(Value::Object(changes))))
-            .await?;
+        audit::record(
+            &txn,
+            actor.audit("user.updated", id, Some(Value::Object(changes))),
+        )
+        .await?;
     }
     let detail = detail(&txn, actor, id).await?;
     txn.commit().await?;
@@ -707,7 +745,10 @@ async fn set_status(
 ) -> ServiceResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(status.code()))
-        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))
         .exec(txn)
@@ -827,7 +868,10 @@ pub async fn reset_password(
             user::Entity::update_many()
                 .col_expr(user::Column::PasswordHash, Expr::value(hash))
                 .col_expr(user::Column::MustChangePassword, Expr::value(true))
-                .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+                .col_expr(
+                    user::Column::Version,
+                    Expr::col(user::Column::Version).add(1),
+                )
                 .col_expr(user::Column::UpdatedAt, Expr::value(now()))
                 .filter(user::Column::Id.eq(id))
                 .exec(&txn)
@@ -910,7 +954,11 @@ pub async fn invitations(
     Ok(list)
 }
 
-async fn invited(db: &impl ConnectionTrait, actor: &Actor<'_>, id: Uuid) -> ServiceResult<user::Model> {
+async fn invited(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<user::Model> {
     let user = target(db, actor, id).await?;
     if status_of(&user) != UserStatus::Invited {
         return Err(AppError::Conflict(format!(
@@ -1079,24 +1127,26 @@ pub async fn link_state(
         TokenKind::Invitation => UserStatus::Invited,
         TokenKind::PasswordReset => UserStatus::Active,
     };
-    Ok(if token.used_at.is_some() || status_of(&user) != usable_status {
-        LinkState::Used {
-            organisation_name: org.name,
-            organisation_slug: org.slug,
-        }
-    } else if token.expires_at <= now() {
-        LinkState::Expired {
-            organisation_name: org.name,
-            organisation_slug: org.slug,
-        }
-    } else {
-        LinkState::Valid {
-            organisation_name: org.name,
-            organisation_slug: org.slug,
-            email: user.email,
-            first_name: user.first_name,
-        }
-    })
+    Ok(
+        if token.used_at.is_some() || status_of(&user) != usable_status {
+            LinkState::Used {
+                organisation_name: org.name,
+                organisation_slug: org.slug,
+            }
+        } else if token.expires_at <= now() {
+            LinkState::Expired {
+                organisation_name: org.name,
+                organisation_slug: org.slug,
+            }
+        } else {
+            LinkState::Valid {
+                organisation_name: org.name,
+                organisation_slug: org.slug,
+                email: user.email,
+                first_name: user.first_name,
+            }
+        },
+    )
 }
 
 /// A completed link: the new session's secret and where to go.
@@ -1158,8 +1208,13 @@ pub async fn complete_link(
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))
         .col_expr(user::Column::Status, Expr::value(status.code()))
-        .col_expr(user::Column::Version, Expr::col(user::Column::Version).add(1))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        // Completing the link signs the person in.
+        .col_expr(user::Column::LastLoginAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;

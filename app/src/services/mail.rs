@@ -52,7 +52,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait after `attempts` failed attempts.
     pub fn backoff(&self, attempts: i32) -> Duration {
-        let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+        let doublings = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(20);
         self.first_retry
             .saturating_mul(1 << doublings)
             .min(self.max_retry)
@@ -131,7 +133,9 @@ pub fn compose(
         text.push_str(p);
         text.push_str("\n\n");
     }
-    text.push_str(&format!("{label}:\n{url}\n\n{closing}\n\n-- \n{organisation} on Tenantry\n"));
+    text.push_str(&format!(
+        "{label}:\n{url}\n\n{closing}\n\n-- \n{organisation} on Tenantry\n"
+    ));
     let mut html = String::from(
         "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933\">",
     );
@@ -248,10 +252,12 @@ impl Sender {
                 );
                 Ok(())
             }
-            Sender::Directory(files) => files.send(message).await.map(|_| ()).map_err(|e| Failure {
-                message: format!("could not write the message file: {e}"),
-                permanent: false,
-            }),
+            Sender::Directory(files) => {
+                files.send(message).await.map(|_| ()).map_err(|e| Failure {
+                    message: format!("could not write the message file: {e}"),
+                    permanent: false,
+                })
+            }
             Sender::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| Failure {
                 permanent: e.is_permanent(),
                 message: format!("the mail server refused or could not be reached: {e}"),
@@ -308,7 +314,10 @@ async fn claim(db: &DatabaseConnection, policy: &RetryPolicy) -> ServiceResult<V
          RETURNING *"
     );
     let statement = Statement::from_sql_and_values(backend, sql, [lease.into(), at.into()]);
-    Ok(outbox::Entity::find().from_raw_sql(statement).all(db).await?)
+    Ok(outbox::Entity::find()
+        .from_raw_sql(statement)
+        .all(db)
+        .await?)
 }
 
 /// Sends what is due; returns how many messages it tried.

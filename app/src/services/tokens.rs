@@ -79,7 +79,11 @@ impl Minted {
 }
 
 /// Makes every unused link of `kind` for `user_id` unusable.
-pub async fn retire(db: &impl ConnectionTrait, user_id: Uuid, kind: TokenKind) -> ServiceResult<()> {
+pub async fn retire(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    kind: TokenKind,
+) -> ServiceResult<()> {
     token::Entity::update_many()
         .col_expr(token::Column::UsedAt, Expr::value(now()))
         .filter(token::Column::UserId.eq(user_id))

@@ -7,7 +7,9 @@ use crate::{
     support::{Backend, Client, TestApp},
 };
 use app::{
-    entities::{audit_event, organisation, outbox_message, role, role_permission, token, user, user_role},
+    entities::{
+        audit_event, organisation, outbox_message, role, role_permission, token, user, user_role,
+    },
     model::{
         account::{AccountDetail, Added, Assignable, Delivery, Invitation, LinkState, ResetDone},
         users::{UserList, UserQuery},
@@ -49,7 +51,13 @@ async fn acme(backend: Backend) -> Acme {
     let acme = app.organisation("acme").await;
     let ada = app.user(&acme, "ada@acme.example", PASSWORD).await;
     let admin = app.client();
-    assert_eq!(admin.sign_in("acme", "ada@acme.example", PASSWORD).await.status, 200);
+    assert_eq!(
+        admin
+            .sign_in("acme", "ada@acme.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
     Acme {
         app,
         acme,
@@ -136,7 +144,11 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     // A real SMTP conversation delivers it, with the organisation's name and a working link.
     let mail = a.app.smtp.message_to("Grace@Acme.example").await;
     assert!(mail.subject.contains("Org acme"), "{}", mail.subject);
-    assert!(mail.text.contains("Ada Lovelace has invited you"), "{}", mail.text);
+    assert!(
+        mail.text.contains("Ada Lovelace has invited you"),
+        "{}",
+        mail.text
+    );
     assert!(mail.html.contains("Org acme"), "{}", mail.html);
     let link = mail.link(&format!("{}/invitation?token=", a.app.base));
     let secret = token_of(&link);
@@ -150,7 +162,11 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     let days = (stored.expires_at - stored.created_at).num_days();
     assert_eq!(days, 7);
 
-    let page = a.app.client().get(&format!("/invitation?token={secret}")).await;
+    let page = a
+        .app
+        .client()
+        .get(&format!("/invitation?token={secret}"))
+        .await;
     assert_eq!(page.status, 200);
     let guest = a.app.client();
     assert!(matches!(
@@ -161,7 +177,11 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     let weak = guest
         .call(
             "links/accept-invitation",
-            &[("token", &secret), ("password", "password"), ("confirmation", "password")],
+            &[
+                ("token", &secret),
+                ("password", "password"),
+                ("confirmation", "password"),
+            ],
         )
         .await;
     assert_eq!(weak.status, 422);
@@ -170,10 +190,18 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     let accepted = guest
         .call(
             "links/accept-invitation",
-            &[("token", &secret), ("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+            &[
+                ("token", &secret),
+                ("password", NEW_PASSWORD),
+                ("confirmation", NEW_PASSWORD),
+            ],
         )
         .await;
-    assert_eq!(accepted.location().as_deref(), Some("/o/acme"), "{accepted:?}");
+    assert_eq!(
+        accepted.location().as_deref(),
+        Some("/o/acme"),
+        "{accepted:?}"
+    );
     let me: app::model::CurrentUser = guest
         .call("session/current", &[("slug", "acme")])
         .await
@@ -190,7 +218,11 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
         .client()
         .call(
             "links/accept-invitation",
-            &[("token", &secret), ("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+            &[
+                ("token", &secret),
+                ("password", NEW_PASSWORD),
+                ("confirmation", NEW_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(again.status, 409);
@@ -219,7 +251,10 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
 async fn counts(app: &TestApp) -> (u64, u64, u64) {
     (
         user::Entity::find().count(app.db()).await.unwrap(),
-        outbox_message::Entity::find().count(app.db()).await.unwrap(),
+        outbox_message::Entity::find()
+            .count(app.db())
+            .await
+            .unwrap(),
         audit_event::Entity::find().count(app.db()).await.unwrap(),
     )
 }
@@ -240,7 +275,14 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
         .await;
     assert_eq!(empty.status, 422);
     let error = empty.error();
-    for field in ["first_name", "last_name", "email", "phone", "timezone", "roles"] {
+    for field in [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "timezone",
+        "roles",
+    ] {
         assert!(error.field_message(field).is_some(), "{field}: {error:?}");
     }
     assert!(error
@@ -313,7 +355,10 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
     );
     wait_until("the invitation shows as sent", || async {
         matches!(
-            invitations(&a.admin).await.first().and_then(|i| i.delivery.clone()),
+            invitations(&a.admin)
+                .await
+                .first()
+                .and_then(|i| i.delivery.clone()),
             Some(Delivery::Sent { .. })
         )
     })
@@ -367,13 +412,21 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
     let accept = guest
         .call(
             "links/accept-invitation",
-            &[("token", &second), ("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+            &[
+                ("token", &second),
+                ("password", NEW_PASSWORD),
+                ("confirmation", NEW_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(accept.status, 409);
     assert_eq!(
         audit_actions(&a.app, grace.user_id).await,
-        ["user.invited", "user.invitation_resent", "user.invitation_revoked"]
+        [
+            "user.invited",
+            "user.invitation_resent",
+            "user.invitation_revoked"
+        ]
     );
     // Only invitations can be resent or revoked.
     let not_invited = a
@@ -414,7 +467,11 @@ async fn an_expired_invitation_says_so(backend: Backend) {
     let accept = guest
         .call(
             "links/accept-invitation",
-            &[("token", &secret), ("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+            &[
+                ("token", &secret),
+                ("password", NEW_PASSWORD),
+                ("confirmation", NEW_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(accept.status, 409);
@@ -437,13 +494,18 @@ async fn outbox_row(app: &TestApp, to: &str) -> outbox_message::Model {
 
 async fn a_mail_outage_delays_mail_and_a_refusal_is_shown(backend: Backend) {
     let a = acme(backend).await;
-    a.app.smtp.refuse_next(2, "451 4.3.0 Mail server busy, try again later");
+    a.app
+        .smtp
+        .refuse_next(2, "451 4.3.0 Mail server busy, try again later");
     invite(&a, "grace@acme.example").await;
     // Two refusals, then delivered: retried with backoff, never lost.
     let mail = a.app.smtp.message_to("grace@acme.example").await;
     assert!(mail.subject.contains("invited"));
     wait_until("the delivery is recorded", || async {
-        outbox_row(&a.app, "grace@acme.example").await.sent_at.is_some()
+        outbox_row(&a.app, "grace@acme.example")
+            .await
+            .sent_at
+            .is_some()
     })
     .await;
     let row = outbox_row(&a.app, "grace@acme.example").await;
@@ -482,7 +544,12 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
         .admin
         .call_json(
             "users/add",
-            &new_account("grace@acme.example", &[viewer], "viewer", "TemporaryPassword"),
+            &new_account(
+                "grace@acme.example",
+                &[viewer],
+                "viewer",
+                "TemporaryPassword",
+            ),
         )
         .await
         .json();
@@ -502,13 +569,26 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
     );
     let detail = a
         .admin
-        .call("users/get", &[("slug", "acme"), ("id", &grace.id.to_string())])
+        .call(
+            "users/get",
+            &[("slug", "acme"), ("id", &grace.id.to_string())],
+        )
         .await;
     assert!(!detail.body.contains(&password));
     let browser = a.app.client();
-    let signed_in = browser.sign_in("acme", "grace@acme.example", &password).await;
-    assert_eq!(signed_in.location().as_deref(), Some("/o/acme/change-password"));
-    let blocked = browser.call_json("users/list", &json!({ "slug": "acme", "query": UserQuery::default() })).await;
+    let signed_in = browser
+        .sign_in("acme", "grace@acme.example", &password)
+        .await;
+    assert_eq!(
+        signed_in.location().as_deref(),
+        Some("/o/acme/change-password")
+    );
+    let blocked = browser
+        .call_json(
+            "users/list",
+            &json!({ "slug": "acme", "query": UserQuery::default() }),
+        )
+        .await;
     assert_eq!(blocked.status, 403);
     assert_eq!(audit_actions(&a.app, grace.id).await, ["user.created"]);
 }
@@ -625,7 +705,9 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
     .await
     .unwrap();
     let browser = a.app.client();
-    browser.sign_in("acme", "grace@acme.example", PASSWORD).await;
+    browser
+        .sign_in("acme", "grace@acme.example", PASSWORD)
+        .await;
     assert_eq!(current(&browser).await, 200);
     assert!(assignable(&a.admin).await.iter().any(|p| p.id == grace.id));
 
@@ -638,13 +720,19 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
     // Her open browser is signed out on its next request, and she cannot sign in.
     assert_eq!(current(&browser).await, 401);
     assert_eq!(
-        browser.sign_in("acme", "grace@acme.example", PASSWORD).await.status,
+        browser
+            .sign_in("acme", "grace@acme.example", PASSWORD)
+            .await
+            .status,
         422
     );
     assert!(!assignable(&a.admin).await.iter().any(|p| p.id == grace.id));
     let list: UserList = a
         .admin
-        .call_json("users/list", &json!({ "slug": "acme", "query": UserQuery::default() }))
+        .call_json(
+            "users/list",
+            &json!({ "slug": "acme", "query": UserQuery::default() }),
+        )
         .await
         .json();
     assert!(!list.rows.iter().any(|r| r.id == grace.id));
@@ -656,7 +744,10 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
         .await;
     assert_eq!(reactivated.status, 200, "{}", reactivated.body);
     assert_eq!(
-        browser.sign_in("acme", "grace@acme.example", PASSWORD).await.status,
+        browser
+            .sign_in("acme", "grace@acme.example", PASSWORD)
+            .await
+            .status,
         200
     );
     assert_eq!(detail(&a.admin, grace.id).await.form.roles, vec![agent]);
@@ -667,7 +758,12 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
 }
 
 /// A custom role with `permissions`, as issue 5's Roles page will create them.
-async fn custom_role(app: &TestApp, org: &organisation::Model, name: &str, permissions: &[Permission]) -> Uuid {
+async fn custom_role(
+    app: &TestApp,
+    org: &organisation::Model,
+    name: &str,
+    permissions: &[Permission],
+) -> Uuid {
     let id = Uuid::new_v4();
     role::ActiveModel {
         id: Set(id),
@@ -693,7 +789,12 @@ async fn custom_role(app: &TestApp, org: &organisation::Model, name: &str, permi
     id
 }
 
-async fn member(app: &TestApp, org: &organisation::Model, email: &str, roles: &[Uuid]) -> (user::Model, Client) {
+async fn member(
+    app: &TestApp,
+    org: &organisation::Model,
+    email: &str,
+    roles: &[Uuid],
+) -> (user::Model, Client) {
     let person = app
         .user_with(org, email, PASSWORD, |u| {
             u.user_type = Set(UserType::Agent.code().into());
@@ -723,7 +824,12 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         &app,
         &acme,
         "People manager",
-        &[Permission::UsersView, Permission::UsersEdit, Permission::UsersSuspend, Permission::UsersInvite],
+        &[
+            Permission::UsersView,
+            Permission::UsersEdit,
+            Permission::UsersSuspend,
+            Permission::UsersInvite,
+        ],
     )
     .await;
     // Ann administers through the Admin role; Max manages people but not roles.
@@ -732,7 +838,10 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
 
     // Nobody suspends themselves or changes their own roles.
     let own = ann_client
-        .call("users/suspend", &[("slug", "acme"), ("id", &ann.id.to_string())])
+        .call(
+            "users/suspend",
+            &[("slug", "acme"), ("id", &ann.id.to_string())],
+        )
         .await;
     assert_eq!(own.status, 403);
     assert!(own.error().to_string().contains("suspend yourself"));
@@ -744,19 +853,32 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         )
         .await;
     assert_eq!(own_roles.status, 422);
-    assert!(own_roles.error().field_message("roles").unwrap().contains("your own roles"));
+    assert!(own_roles
+        .error()
+        .field_message("roles")
+        .unwrap()
+        .contains("your own roles"));
     // Changing one's own name is fine.
     let renamed = ann_client
-        .call_json("users/update", &change(&mine, |f| f["first_name"] = json!("Anne")))
+        .call_json(
+            "users/update",
+            &change(&mine, |f| f["first_name"] = json!("Anne")),
+        )
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
 
     // The last active administrator can be neither suspended nor demoted.
     let last = max_client
-        .call("users/suspend", &[("slug", "acme"), ("id", &ann.id.to_string())])
+        .call(
+            "users/suspend",
+            &[("slug", "acme"), ("id", &ann.id.to_string())],
+        )
         .await;
     assert_eq!(last.status, 409);
-    assert!(last.error().to_string().contains("last active administrator"));
+    assert!(last
+        .error()
+        .to_string()
+        .contains("last active administrator"));
     let ann_now = detail(&max_client, ann.id).await;
     let demote = max_client
         .call_json(
@@ -766,7 +888,11 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         .await;
     assert_eq!(demote.status, 422);
     assert!(
-        demote.error().field_message("roles").unwrap().contains("last active administrator"),
+        demote
+            .error()
+            .field_message("roles")
+            .unwrap()
+            .contains("last active administrator"),
         "{:?}",
         demote.error()
     );
@@ -783,11 +909,20 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         )
         .await;
     assert_eq!(grant.status, 422);
-    assert!(grant.error().field_message("roles").unwrap().contains("Admin"));
+    assert!(grant
+        .error()
+        .field_message("roles")
+        .unwrap()
+        .contains("Admin"));
     let admin_type = max_client
         .call_json(
             "users/add",
-            &new_account("boss@acme.example", &[agent_role], "tenant_admin", "Invitation"),
+            &new_account(
+                "boss@acme.example",
+                &[agent_role],
+                "tenant_admin",
+                "Invitation",
+            ),
         )
         .await;
     assert_eq!(admin_type.status, 422);
@@ -805,14 +940,20 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     assert_eq!(demoted.status, 200, "{}", demoted.body);
     // And her new permissions apply on her next request.
     let denied = ann_client
-        .call("users/suspend", &[("slug", "acme"), ("id", &grace.id.to_string())])
+        .call(
+            "users/suspend",
+            &[("slug", "acme"), ("id", &grace.id.to_string())],
+        )
         .await;
     assert_eq!(denied.status, 403);
 
     // Someone with only the Viewer role may look but not change.
     let (_, viewer_client) = member(&app, &acme, "vic@acme.example", &[viewer]).await;
     let refused = viewer_client
-        .call("users/suspend", &[("slug", "acme"), ("id", &grace.id.to_string())])
+        .call(
+            "users/suspend",
+            &[("slug", "acme"), ("id", &grace.id.to_string())],
+        )
         .await;
     assert_eq!(refused.status, 403);
     let refused = viewer_client
@@ -825,7 +966,11 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     let refused = viewer_client
         .call(
             "users/reset-password",
-            &[("slug", "acme"), ("id", &grace.id.to_string()), ("method", "TemporaryPassword")],
+            &[
+                ("slug", "acme"),
+                ("id", &grace.id.to_string()),
+                ("method", "TemporaryPassword"),
+            ],
         )
         .await;
     assert_eq!(refused.status, 403);
@@ -845,7 +990,9 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
     let a = acme(backend).await;
     let grace = a.app.user(&a.acme, "grace@acme.example", PASSWORD).await;
     let browser = a.app.client();
-    browser.sign_in("acme", "grace@acme.example", PASSWORD).await;
+    browser
+        .sign_in("acme", "grace@acme.example", PASSWORD)
+        .await;
     let id = grace.id.to_string();
 
     let sent: ResetDone = a
@@ -859,7 +1006,12 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
     assert_eq!(sent.temporary_password, None);
     assert_eq!(current(&browser).await, 401, "sessions end at once");
     let mail = a.app.smtp.message_to("grace@acme.example").await;
-    assert!(mail.text.contains("Ada Lovelace, an administrator of Org acme"), "{}", mail.text);
+    assert!(
+        mail.text
+            .contains("Ada Lovelace, an administrator of Org acme"),
+        "{}",
+        mail.text
+    );
     let secret = token_of(&mail.link(&format!("{}/reset-password?token=", a.app.base)));
     let stored = token::Entity::find()
         .filter(token::Column::UserId.eq(grace.id))
@@ -868,19 +1020,31 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!((stored.expires_at - stored.created_at).num_minutes(), 60);
-    let page = a.app.client().get(&format!("/reset-password?token={secret}")).await;
+    let page = a
+        .app
+        .client()
+        .get(&format!("/reset-password?token={secret}"))
+        .await;
     assert_eq!(page.status, 200);
 
     let reset = browser
         .call(
             "links/reset-password",
-            &[("token", &secret), ("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)],
+            &[
+                ("token", &secret),
+                ("password", NEW_PASSWORD),
+                ("confirmation", NEW_PASSWORD),
+            ],
         )
         .await;
     assert_eq!(reset.location().as_deref(), Some("/o/acme"), "{reset:?}");
     assert_eq!(current(&browser).await, 200);
     assert_eq!(
-        a.app.client().sign_in("acme", "grace@acme.example", PASSWORD).await.status,
+        a.app
+            .client()
+            .sign_in("acme", "grace@acme.example", PASSWORD)
+            .await
+            .status,
         422
     );
     let twice = a
@@ -888,7 +1052,11 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
         .client()
         .call(
             "links/reset-password",
-            &[("token", &secret), ("password", "yet another long phrase"), ("confirmation", "yet another long phrase")],
+            &[
+                ("token", &secret),
+                ("password", "yet another long phrase"),
+                ("confirmation", "yet another long phrase"),
+            ],
         )
         .await;
     assert_eq!(twice.status, 409);
@@ -897,7 +1065,11 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
         .admin
         .call(
             "users/reset-password",
-            &[("slug", "acme"), ("id", &id), ("method", "TemporaryPassword")],
+            &[
+                ("slug", "acme"),
+                ("id", &id),
+                ("method", "TemporaryPassword"),
+            ],
         )
         .await
         .json();
@@ -905,7 +1077,11 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
     assert_eq!(current(&browser).await, 401);
     let again = a.app.client();
     assert_eq!(
-        again.sign_in("acme", "grace@acme.example", &password).await.location().as_deref(),
+        again
+            .sign_in("acme", "grace@acme.example", &password)
+            .await
+            .location()
+            .as_deref(),
         Some("/o/acme/change-password")
     );
     assert_eq!(
@@ -937,9 +1113,16 @@ async fn forgot_password_answers_the_same_and_is_rate_limited(backend: Backend) 
     assert_eq!(unknown.status, known.status);
     assert_eq!(unknown.location(), known.location());
     assert_eq!(unknown.body, known.body);
-    assert_eq!(known.location().as_deref(), Some("/o/acme/forgot-password?sent=1"));
+    assert_eq!(
+        known.location().as_deref(),
+        Some("/o/acme/forgot-password?sent=1")
+    );
     let mail = a.app.smtp.message_to("grace@acme.example").await;
-    assert!(mail.text.contains("Someone asked to reset"), "{}", mail.text);
+    assert!(
+        mail.text.contains("Someone asked to reset"),
+        "{}",
+        mail.text
+    );
     assert_eq!(
         outbox_message::Entity::find()
             .filter(outbox_message::Column::ToAddress.eq("nobody@acme.example"))
@@ -951,23 +1134,35 @@ async fn forgot_password_answers_the_same_and_is_rate_limited(backend: Backend) 
     // Three requests for one address go through; the next is slowed down.
     for _ in 0..2 {
         let ok = guest
-            .call("links/forgot-password", &[("slug", "acme"), ("email", "grace@acme.example")])
+            .call(
+                "links/forgot-password",
+                &[("slug", "acme"), ("email", "grace@acme.example")],
+            )
             .await;
         assert_eq!(ok.status, 200, "{}", ok.body);
     }
     let throttled = guest
-        .call("links/forgot-password", &[("slug", "acme"), ("email", "grace@acme.example")])
+        .call(
+            "links/forgot-password",
+            &[("slug", "acme"), ("email", "grace@acme.example")],
+        )
         .await;
     assert_eq!(throttled.status, 429);
     assert!(matches!(throttled.error(), AppError::Throttled { .. }));
     // The same limit for an address nobody has: the answer reveals nothing.
     for _ in 0..3 {
         guest
-            .call("links/forgot-password", &[("slug", "acme"), ("email", "ghost@acme.example")])
+            .call(
+                "links/forgot-password",
+                &[("slug", "acme"), ("email", "ghost@acme.example")],
+            )
             .await;
     }
     let ghost = guest
-        .call("links/forgot-password", &[("slug", "acme"), ("email", "ghost@acme.example")])
+        .call(
+            "links/forgot-password",
+            &[("slug", "acme"), ("email", "ghost@acme.example")],
+        )
         .await;
     assert_eq!(ghost.status, 429);
     // Only the newest link works.
@@ -994,7 +1189,10 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
         ("users/get", None),
         ("users/suspend", None),
         ("users/reactivate", None),
-        ("users/reset-password", Some(("method", "TemporaryPassword"))),
+        (
+            "users/reset-password",
+            Some(("method", "TemporaryPassword")),
+        ),
         ("users/invitations/resend", None),
         ("users/invitations/revoke", None),
     ] {
@@ -1023,7 +1221,10 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
         last_sign_in: None,
         is_self: false,
     };
-    let update = a.admin.call_json("users/update", &change(&victim_detail, |_| {})).await;
+    let update = a
+        .admin
+        .call_json("users/update", &change(&victim_detail, |_| {}))
+        .await;
     assert_eq!(update.status, 404);
     let invited = a
         .admin
@@ -1032,8 +1233,15 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
             &new_account("spy@acme.example", &[globex_role], "agent", "Invitation"),
         )
         .await;
-    assert_eq!(invited.status, 422, "another organisation's role is refused");
+    assert_eq!(
+        invited.status, 422,
+        "another organisation's role is refused"
+    );
     assert_eq!(find_user(&a.app, victim.id).await.unwrap(), before);
-    let names: Vec<String> = assignable(&a.admin).await.into_iter().map(|p| p.email).collect();
+    let names: Vec<String> = assignable(&a.admin)
+        .await
+        .into_iter()
+        .map(|p| p.email)
+        .collect();
     assert_eq!(names, ["ada@acme.example"]);
 }

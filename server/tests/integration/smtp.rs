@@ -157,7 +157,9 @@ impl SmtpServer {
                 to.push(address);
                 "250 OK\r\n".into()
             } else if command == "DATA" {
-                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+                write
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
                 let mut raw = Vec::new();
                 loop {
                     line.clear();

@@ -1,5 +1,6 @@
 //! A running Tenantry on a fresh database, and helpers to fill it and talk to it.
 
+use crate::smtp::SmtpServer;
 use app::{
     entities::{organisation, user},
     model::{AppError, PlatformRole, UserStatus, UserType},
@@ -11,10 +12,9 @@ use app::{
         AppState, AuthConfig,
     },
 };
-use crate::smtp::SmtpServer;
-use std::time::Duration;
 use sea_orm::{prelude::*, ConnectionTrait, Database};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -43,7 +43,10 @@ pub fn Modal(
 
 /// A generated password, shown once with a button that copies it.
 #[component]
-pub fn OneTimePassword(#[prop(into)] password: String, #[prop(into)] for_whom: String) -> impl IntoView {
+pub fn OneTimePassword(
+    #[prop(into)] password: String,
+    #[prop(into)] for_whom: String,
+) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = {
         let password = password.clone();

@@ -117,7 +117,12 @@ impl FormValues {
         {
             self.data
                 .as_ref()
-                .map(|d| d.get_all(name).iter().filter_map(|v| v.as_string()).collect())
+                .map(|d| {
+                    d.get_all(name)
+                        .iter()
+                        .filter_map(|v| v.as_string())
+                        .collect()
+                })
                 .unwrap_or_default()
         }
         #[cfg(not(feature = "hydrate"))]
@@ -132,4 +137,3 @@ impl FormValues {
         self.all(name).into_iter().next().unwrap_or_default()
     }
 }
-

@@ -31,14 +31,14 @@ pub fn AddUserPage() -> impl IntoView {
     let add = ServerAction::<AddUser>::new();
     let error = action_error(add);
     let onboarding = RwSignal::new(Onboarding::Invitation);
-    // Bumped to clear the form for the next person.
-    let round = RwSignal::new(0u32);
+    let form_ref = NodeRef::<leptos::html::Form>::new();
     let on_submit = {
         let slug = slug.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let values = FormValues::of(&ev);
-            let user_type = UserType::from_code(&values.text("user_type")).unwrap_or(UserType::Agent);
+            let user_type =
+                UserType::from_code(&values.text("user_type")).unwrap_or(UserType::Agent);
             add.dispatch(AddUser {
                 slug: slug.clone(),
                 account: NewAccount {
@@ -53,7 +53,11 @@ pub fn AddUserPage() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(added)) = add.value().get() {
             if added.temporary_password.is_none() {
-                round.update(|r| *r += 1);
+                // Ready for the next person.
+                if let Some(form) = form_ref.get_untracked() {
+                    form.reset();
+                    onboarding.set(Onboarding::Invitation);
+                }
             }
         }
     });
@@ -102,10 +106,9 @@ pub fn AddUserPage() -> impl IntoView {
             <p class="muted">"Add someone to " {user.organisation.name.clone()} "."</p>
         </header>
         {invited_notice}
-        {move || {
-            let _ = round.get();
+        {
             view! {
-                <form class="card stack narrow-form" on:submit=on_submit.clone() novalidate>
+                <form class="card stack narrow-form" on:submit=on_submit novalidate node_ref=form_ref>
                     <FormAlert error />
                     <AccountFields form=AccountForm::default() error />
                     <div class="field" class:field-invalid=move || field_error(error, "user_type").get().is_some()>
@@ -150,7 +153,7 @@ pub fn AddUserPage() -> impl IntoView {
                     </div>
                 </form>
             }
-        }}
+        }
         {password_dialog}
     }
     .into_any()

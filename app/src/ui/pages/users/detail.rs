@@ -160,8 +160,8 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
             </div>
         </header>
         <div class="detail-layout">
-            <EditForm slug=slug.clone() detail=detail.clone() reload />
-            <aside class="detail-side">
+            <EditForm slug=slug.clone() detail=detail.clone() />
+            <div class="detail-side">
                 <section class="card">
                     <h2>"Access"</h2>
                     {access}
@@ -179,14 +179,22 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
                         <dd><time datetime=detail.created.iso.clone() title=detail.created.exact.clone()>{detail.created.relative.clone()}</time></dd>
                     </dl>
                 </section>
-            </aside>
+            </div>
         </div>
         <ActionDialogs slug open=dialogs on_done=reload />
     }
 }
 
+/// Loads the page afresh, so every field shows what is saved now.
+fn reload_page() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
+    }
+}
+
 #[component]
-fn EditForm(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl IntoView {
+fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
     let me = expect_context::<CurrentUser>();
     let can_edit = me.can(Permission::UsersEdit);
     let save = ServerAction::<UpdateUser>::new();
@@ -233,7 +241,7 @@ fn EditForm(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl I
             <h2>"Details"</h2>
             <FormAlert error />
             <Show when=conflict>
-                <button type="button" class="button" on:click=move |_| reload.run(())>"Reload the current details"</button>
+                <button type="button" class="button" on:click=move |_| reload_page()>"Reload the current details"</button>
             </Show>
             <p class="alert alert-success" role="status" hidden=move || !saved.get()>"Saved."</p>
             <AccountFields form=detail.form.clone() error />

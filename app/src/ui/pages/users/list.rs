@@ -1,5 +1,6 @@
 //! The Users page: stat cards, filters kept in the URL, and one page of the table.
 
+use super::actions::{ActionDialogs, Pending, Person};
 use crate::{
     api::{roles::list_roles, users::list_users},
     model::{
@@ -11,7 +12,6 @@ use crate::{
         pages::errors::ForbiddenPage,
     },
 };
-use super::actions::{ActionDialogs, Pending, Person};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
