@@ -7,6 +7,9 @@ mod m20261122_000002_user_list_indexes;
 mod m20261122_000003_user_counts;
 mod m20261122_000004_user_search_indexes;
 mod m20261122_000005_mail_delivery;
+mod m20261122_000006_user_word_search;
+
+pub use m20261122_000006_user_word_search::SEARCH_DOCUMENT;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -20,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_user_counts::Migration),
             Box::new(m20261122_000004_user_search_indexes::Migration),
             Box::new(m20261122_000005_mail_delivery::Migration),
+            Box::new(m20261122_000006_user_word_search::Migration),
         ]
     }
 }

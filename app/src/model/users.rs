@@ -9,7 +9,7 @@ use uuid::Uuid;
 pub const PAGE_SIZE: u64 = 50;
 
 /// The list counts matching users up to this many; past it, it says "more than".
-pub const COUNT_CAP: u64 = 10_000;
+pub const COUNT_CAP: u64 = 1_000;
 
 /// Which statuses the list shows. By default suspended people are left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -1013,10 +1013,8 @@ pub async fn assignable(
         status: crate::model::users::StatusFilter::Only(UserStatus::Active),
         ..Default::default()
     };
-    let rows = super::users::page_select(db.get_database_backend(), organisation_id, &query)
-        .limit(Ord::min(limit, 100))
-        .all(db)
-        .await?;
+    let (rows, _) =
+        super::users::matching_page(db, organisation_id, &query, 0, Ord::min(limit, 100)).await?;
     Ok(rows
         .into_iter()
         .map(|u| Assignable {

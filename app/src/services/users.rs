@@ -13,9 +13,9 @@ use crate::{
 };
 use sea_orm::{
     prelude::*,
-    sea_query::{Asterisk, ExprTrait, Func, LikeExpr, NullOrdering, Query},
+    sea_query::{ExprTrait, Func, NullOrdering, Query, SimpleExpr},
     ActiveValue::Set,
-    Condition, DbBackend, Order, QueryOrder, QuerySelect, QueryTrait, Select,
+    Condition, DbBackend, JoinType, Order, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 
 /// What a new account starts with; everything else takes its default.
@@ -63,39 +63,88 @@ impl NewUser<'_> {
     }
 }
 
-/// The smallest string above every string that starts with `prefix` (its last character
-/// incremented), comparing bytewise as SQLite does; `None` when there is none.
-fn prefix_upper_bound(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        let next = (u32::from(last) + 1..=0x10FFFF).find_map(char::from_u32);
-        if let Some(next) = next {
-            chars.push(next);
-            return Some(chars.into_iter().collect());
+/// The PostgreSQL expression of a user's searchable words. The GIN index `users_search` (migration
+/// 6) is built on exactly this text, which the planner needs to recognise it.
+pub const SEARCH_DOCUMENT: &str = "to_tsvector('simple'::regconfig, translate(lower(first_name || ' ' || last_name || ' ' || email), '.@-_+''', '      '))";
+
+/// What a search box holds, as the search index sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Words {
+    /// Nothing typed: no condition.
+    Any,
+    /// Only punctuation typed: nobody matches.
+    Nothing,
+    /// Every word (letters and digits, lower case) must begin a word of the person's first name,
+    /// last name or email address.
+    All(Vec<String>),
+}
+
+impl Words {
+    fn of(search: &str) -> Self {
+        if search.trim().is_empty() {
+            return Self::Any;
+        }
+        let words: Vec<String> = search
+            .to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .take(5)
+            .map(str::to_owned)
+            .collect();
+        if words.is_empty() {
+            Self::Nothing
+        } else {
+            Self::All(words)
         }
     }
-    None
 }
 
-/// Escapes `%`, `_` and `\` so a search term matches literally in `LIKE … ESCAPE '\'`.
-fn like_prefix(term: &str) -> String {
-    let mut escaped = String::with_capacity(term.len() + 1);
-    for c in term.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            escaped.push('\\');
+/// The people whose words begin with each of `words`, answered by the word index: FTS5 on
+/// SQLite, GIN on PostgreSQL.
+fn word_condition(backend: DbBackend, words: &[String]) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => {
+            let query = words
+                .iter()
+                .map(|word| format!("'{word}':*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
+            Expr::cust_with_values(
+                format!("{SEARCH_DOCUMENT} @@ to_tsquery('simple', $1)"),
+                [query],
+            )
         }
-        escaped.push(c);
+        _ => {
+            let query = words
+                .iter()
+                .map(|word| format!("\"{word}\"*"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            Expr::cust_with_values(
+                r#""users"."rowid" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
+                [query],
+            )
+        }
     }
-    escaped.push('%');
-    escaped
 }
 
-fn lower(column: user::Column) -> Expr {
-    Expr::expr(Func::lower(Expr::col((user::Entity, column))))
+/// Whether the user holds `role`, checked row by row: right when most rows hold it.
+fn holds_role(role: Uuid) -> SimpleExpr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(user_role::Entity)
+            .and_where(
+                Expr::col((user_role::Entity, user_role::Column::UserId))
+                    .equals((user::Entity, user::Column::Id)),
+            )
+            .and_where(Expr::col((user_role::Entity, user_role::Column::RoleId)).eq(role))
+            .to_owned(),
+    )
 }
 
-/// The filters of `query` for organisation `organisation_id`, without paging or sorting.
-fn matching(backend: DbBackend, organisation_id: Uuid, query: &UserQuery) -> Condition {
+/// The filters of `query` that the users table answers itself: organisation, status, user type.
+fn row_filters(organisation_id: Uuid, query: &UserQuery) -> Condition {
     let mut condition = Condition::all().add(user::Column::OrganisationId.eq(organisation_id));
     condition = match query.status {
         StatusFilter::Current => {
@@ -107,63 +156,22 @@ fn matching(backend: DbBackend, organisation_id: Uuid, query: &UserQuery) -> Con
     if let Some(user_type) = query.user_type {
         condition = condition.add(user::Column::UserType.eq(user_type.code()));
     }
-    if let Some(role) = query.role {
-        condition = condition.add(
-            user::Column::Id.in_subquery(
-                Query::select()
-                    .column(user_role::Column::UserId)
-                    .from(user_role::Entity)
-                    .and_where(Expr::col(user_role::Column::RoleId).eq(role))
-                    .to_owned(),
-            ),
-        );
-    }
-    // Every word must begin the first name, the last name or the email address. SQLite uses its
-    // expression indexes only for ranges; PostgreSQL turns LIKE 'prefix%' into an index range.
-    for term in query.search.to_lowercase().split_whitespace().take(5) {
-        let starts = |column| match backend {
-            DbBackend::Sqlite => {
-                let below = Expr::expr(lower(column)).gte(term);
-                match prefix_upper_bound(term) {
-                    Some(bound) => below.and(Expr::expr(lower(column)).lt(bound)),
-                    None => below,
-                }
-            }
-            _ => Expr::expr(lower(column)).like(LikeExpr::new(like_prefix(term)).escape('\\')),
-        };
-        condition = condition.add(
-            Condition::any()
-                .add(starts(user::Column::FirstName))
-                .add(starts(user::Column::LastName))
-                .add(starts(user::Column::Email)),
-        );
-    }
     condition
 }
 
-/// The query of one page of users: filters, sorting, offset and limit.
-pub(crate) fn page_select(
-    backend: DbBackend,
-    organisation_id: Uuid,
-    query: &UserQuery,
-) -> Select<user::Entity> {
+/// `select` sorted as `query` asks, with a tie-breaker so every order is total.
+fn sorted(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Entity> {
     let order = if query.descending {
         Order::Desc
     } else {
         Order::Asc
     };
-    let select = user::Entity::find().filter(matching(backend, organisation_id, query));
     let select = match query.sort {
         UserSort::Name => select
             .order_by(lower(user::Column::LastName), order.clone())
             .order_by(lower(user::Column::FirstName), order.clone()),
         // Unique within the organisation: no tie-breaker needed, and none keeps the index usable.
-        UserSort::Email => {
-            return select
-                .order_by(lower(user::Column::Email), order)
-                .offset((Ord::max(query.page, 1) - 1) * PAGE_SIZE)
-                .limit(PAGE_SIZE)
-        }
+        UserSort::Email => return select.order_by(lower(user::Column::Email), order),
         // Never signed in sorts as the oldest sign-in, the same on both databases.
         UserSort::LastSignIn => {
             let nulls = if query.descending {
@@ -175,18 +183,123 @@ pub(crate) fn page_select(
         }
         UserSort::Created => select.order_by(user::Column::CreatedAt, order.clone()),
     };
-    let page = Ord::max(query.page, 1);
-    select
-        .order_by(user::Column::Id, order)
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+    select.order_by(user::Column::Id, order)
 }
 
-/// The SQL of one page of users, for the benchmark's query plans.
-pub fn list_statement(backend: DbBackend, organisation_id: Uuid, query: &UserQuery) -> String {
-    page_select(backend, organisation_id, query)
+/// The query of up to `COUNT_CAP + 1` ids of the users matching `query`, found through the most
+/// selective index: the word index for a search, the role's holders for a role filter.
+fn candidates(
+    backend: DbBackend,
+    organisation_id: Uuid,
+    query: &UserQuery,
+    words: &Words,
+) -> Select<user::Entity> {
+    let mut select = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(row_filters(organisation_id, query));
+    if let Words::All(words) = words {
+        select = select.filter(word_condition(backend, words));
+    }
+    if let Some(role) = query.role {
+        // A join lets the database start from the role's holders when they are few.
+        let holders = user_role::Entity::belongs_to(user::Entity)
+            .from(user_role::Column::UserId)
+            .to(user::Column::Id)
+            .into();
+        select = select
+            .join_rev(JoinType::InnerJoin, holders)
+            .filter(user_role::Column::RoleId.eq(role));
+    }
+    select.limit(COUNT_CAP + 1)
+}
+
+/// The SQL that finds the users matching `query`, for the benchmark's query plans.
+pub fn candidates_statement(
+    backend: DbBackend,
+    organisation_id: Uuid,
+    query: &UserQuery,
+) -> String {
+    candidates(backend, organisation_id, query, &Words::of(&query.search))
         .build(backend)
         .to_string()
+}
+
+/// The rows at `offset..offset + limit` of the users matching `query`, and how many match,
+/// counting no further than `COUNT_CAP + 1`.
+///
+/// The matches are first looked up through the most selective index, at most `COUNT_CAP + 1` of
+/// them. When that finds them all, the page is sorted from those ids alone, wherever they sit in
+/// the sort order; when more match, they are dense enough that walking the sort order's index
+/// meets a page of them soon. Either way a request reads a bounded number of rows, which keeps
+/// the list fast on organisations of any size.
+pub(crate) async fn matching_page(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    query: &UserQuery,
+    offset: u64,
+    limit: u64,
+) -> ServiceResult<(Vec<user::Model>, u64)> {
+    let words = Words::of(&query.search);
+    if words == Words::Nothing {
+        return Ok((Vec::new(), 0));
+    }
+    let backend = db.get_database_backend();
+    let ids: Vec<Uuid> = candidates(backend, organisation_id, query, &words)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let matching = ids.len() as u64;
+    if matching <= COUNT_CAP {
+        let rows = sorted(
+            user::Entity::find().filter(user::Column::Id.is_in(ids)),
+            query,
+        )
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+        return Ok((rows, matching));
+    }
+    let mut select = user::Entity::find().filter(row_filters(organisation_id, query));
+    if let Some(role) = query.role {
+        select = select.filter(holds_role(role));
+    }
+    let page = match &words {
+        Words::All(words) if backend == DbBackend::Postgres => {
+            // PostgreSQL would walk the sort order's index and test each row's words, slow when
+            // the matches bunch up far along it (all the "Hopper"s); collecting the matches from
+            // the word index and sorting them costs the same wherever they are. `OFFSET 0` keeps
+            // the planner from merging the two steps again.
+            let matches = select
+                .filter(word_condition(backend, words))
+                .offset(0)
+                .into_query();
+            let mut page = sorted(user::Entity::find(), query)
+                .offset(offset)
+                .limit(limit)
+                .into_query();
+            page.from_clear().from_subquery(matches, "users");
+            page
+        }
+        Words::All(words) => sorted(select.filter(word_condition(backend, words)), query)
+            .offset(offset)
+            .limit(limit)
+            .into_query(),
+        _ => sorted(select, query)
+            .offset(offset)
+            .limit(limit)
+            .into_query(),
+    };
+    let rows = user::Entity::find()
+        .from_raw_sql(backend.build(&page))
+        .all(db)
+        .await?;
+    Ok((rows, matching))
+}
+
+fn lower(column: user::Column) -> Expr {
+    Expr::expr(Func::lower(Expr::col((user::Entity, column))))
 }
 
 /// One page of the organisation's users matching `query`, with the stat-card counts.
@@ -195,11 +308,15 @@ pub async fn list(
     organisation_id: Uuid,
     query: &UserQuery,
 ) -> ServiceResult<UserList> {
-    let backend = db.get_database_backend();
-    let filter = matching(backend, organisation_id, query);
     let page = Ord::max(query.page, 1);
-    let users = page_select(backend, organisation_id, query).all(db).await?;
-    let matching = count_capped(db, filter).await?;
+    let (users, matching) = matching_page(
+        db,
+        organisation_id,
+        query,
+        (page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    )
+    .await?;
     let stats = stats(db, organisation_id).await?;
     let roles = super::roles::tags(db, organisation_id).await?;
     let held: Vec<(Uuid, Uuid)> = user_role::Entity::find()
@@ -239,27 +356,6 @@ pub async fn list(
     })
 }
 
-/// How many users match `filter`, counting no further than [`COUNT_CAP`]: beyond that a person
-/// refines the search rather than pages, and the count stays cheap on huge organisations.
-async fn count_capped(db: &impl ConnectionTrait, filter: Condition) -> ServiceResult<u64> {
-    let limited = user::Entity::find()
-        .select_only()
-        .expr(Expr::val(1))
-        .filter(filter)
-        .limit(COUNT_CAP + 1)
-        .into_query();
-    let count = Query::select()
-        .expr_as(Expr::col(Asterisk).count(), "count")
-        .from_subquery(limited, "limited")
-        .to_owned();
-    let row = db.query_one(&count).await?;
-    let count: i64 = match row {
-        Some(row) => row.try_get("", "count")?,
-        None => 0,
-    };
-    Ok(u64::try_from(count).unwrap_or(0))
-}
-
 /// How many people the organisation has in each status, from the counts the database keeps.
 pub async fn stats(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceResult<UserStats> {
     let counts = organisation_user_count::Entity::find()
@@ -282,25 +378,23 @@ pub async fn stats(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceR
 
 #[cfg(test)]
 mod tests {
-    use super::{like_prefix, prefix_upper_bound};
+    use super::Words;
 
     #[test]
-    fn prefix_ranges_cover_exactly_the_prefix() {
-        assert_eq!(prefix_upper_bound("gra").as_deref(), Some("grb"));
-        assert_eq!(prefix_upper_bound("a\u{10FFFF}").as_deref(), Some("b"));
-        assert_eq!(prefix_upper_bound("\u{10FFFF}"), None);
-        let upper = prefix_upper_bound("zoë").unwrap();
-        for inside in ["zoë", "zoëlla", "zoë\u{10FFFF}"] {
-            assert!(inside >= "zoë" && inside < upper.as_str(), "{inside}");
-        }
-        for outside in ["zof", "zoe", "zoì"] {
-            assert!(!(outside >= "zoë" && outside < upper.as_str()), "{outside}");
-        }
-    }
-
-    #[test]
-    fn search_terms_match_literally() {
-        assert_eq!(like_prefix("ada"), "ada%");
-        assert_eq!(like_prefix("100%_a\\b"), "100\\%\\_a\\\\b%");
+    fn a_search_is_split_into_words_of_letters_and_digits() {
+        assert_eq!(Words::of("  "), Words::Any);
+        assert_eq!(Words::of("%_'"), Words::Nothing);
+        assert_eq!(
+            Words::of("Ada.LOVE o'Brien-Zoë 42"),
+            Words::All(
+                ["ada", "love", "o", "brien", "zoë"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        assert_eq!(
+            Words::of("a':* & b"),
+            Words::All(vec!["a".into(), "b".into()])
+        );
     }
 }
