@@ -6,6 +6,7 @@
 //! words with a GIN expression index (see `SEARCH_DOCUMENT`, which queries must repeat exactly).
 //! The prefix indexes of migration 4 served the previous search and go.
 
+use crate::m20261122_000004_user_search_indexes;
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
 #[derive(DeriveMigrationName)]
@@ -27,20 +28,13 @@ const SQLITE_ROW: &str = "(rowid, words) VALUES (
 
 const SQLITE_REMOVE: &str = "DELETE FROM users_search WHERE rowid = OLD.rowid";
 
-/// Migration 4's indexes, by name and column.
-const PREFIX_INDEXES: &[(&str, &str)] = &[
-    ("users_search_first_name", "first_name"),
-    ("users_search_last_name", "last_name"),
-    ("users_search_email", "email"),
-];
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        for (name, _) in PREFIX_INDEXES {
-            db.execute_unprepared(&format!("DROP INDEX {name}")).await?;
-        }
+        m20261122_000004_user_search_indexes::Migration
+            .down(manager)
+            .await?;
         match manager.get_database_backend() {
             DbBackend::Postgres => {
                 db.execute_unprepared(&format!(
@@ -99,16 +93,8 @@ impl MigrationTrait for Migration {
                 db.execute_unprepared("DROP TABLE users_search").await?;
             }
         }
-        let ops = match manager.get_database_backend() {
-            DbBackend::Postgres => " text_pattern_ops",
-            _ => "",
-        };
-        for (name, column) in PREFIX_INDEXES {
-            db.execute_unprepared(&format!(
-                "CREATE INDEX {name} ON users (organisation_id, lower({column}){ops})"
-            ))
-            .await?;
-        }
-        Ok(())
+        m20261122_000004_user_search_indexes::Migration
+            .up(manager)
+            .await
     }
 }

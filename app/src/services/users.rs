@@ -102,29 +102,19 @@ impl Words {
 /// The people whose words begin with each of `words`, answered by the word index: FTS5 on
 /// SQLite, GIN on PostgreSQL.
 fn word_condition(backend: DbBackend, words: &[String]) -> SimpleExpr {
+    // Words are letters and digits only, so they need no escaping in either query language.
+    let each = |prefix: fn(&String) -> String, and: &str| {
+        words.iter().map(prefix).collect::<Vec<_>>().join(and)
+    };
     match backend {
-        DbBackend::Postgres => {
-            let query = words
-                .iter()
-                .map(|word| format!("'{word}':*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            Expr::cust_with_values(
-                format!("{SEARCH_DOCUMENT} @@ to_tsquery('simple', $1)"),
-                [query],
-            )
-        }
-        _ => {
-            let query = words
-                .iter()
-                .map(|word| format!("\"{word}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            Expr::cust_with_values(
-                r#""users"."rowid" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
-                [query],
-            )
-        }
+        DbBackend::Postgres => Expr::cust_with_values(
+            format!("{SEARCH_DOCUMENT} @@ to_tsquery('simple', $1)"),
+            [each(|word| format!("'{word}':*"), " & ")],
+        ),
+        _ => Expr::cust_with_values(
+            r#""users"."rowid" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
+            [each(|word| format!("\"{word}\"*"), " AND ")],
+        ),
     }
 }
 
@@ -250,51 +240,41 @@ pub(crate) async fn matching_page(
         .all(db)
         .await?;
     let matching = ids.len() as u64;
-    if matching <= COUNT_CAP {
-        let rows = sorted(
-            user::Entity::find().filter(user::Column::Id.is_in(ids)),
-            query,
-        )
-        .offset(offset)
-        .limit(limit)
-        .all(db)
-        .await?;
-        return Ok((rows, matching));
-    }
-    let mut select = user::Entity::find().filter(row_filters(organisation_id, query));
-    if let Some(role) = query.role {
-        select = select.filter(holds_role(role));
-    }
-    let page = match &words {
-        Words::All(words) if backend == DbBackend::Postgres => {
-            // PostgreSQL would walk the sort order's index and test each row's words, slow when
-            // the matches bunch up far along it (all the "Hopper"s); collecting the matches from
-            // the word index and sorting them costs the same wherever they are. `OFFSET 0` keeps
-            // the planner from merging the two steps again.
-            let matches = select
-                .filter(word_condition(backend, words))
-                .offset(0)
-                .into_query();
-            let mut page = sorted(user::Entity::find(), query)
-                .offset(offset)
-                .limit(limit)
-                .into_query();
-            page.from_clear().from_subquery(matches, "users");
-            page
+    let dense = matching > COUNT_CAP;
+    let select = if dense {
+        let mut select = user::Entity::find().filter(row_filters(organisation_id, query));
+        if let Some(role) = query.role {
+            select = select.filter(holds_role(role));
         }
-        Words::All(words) => sorted(select.filter(word_condition(backend, words)), query)
-            .offset(offset)
-            .limit(limit)
-            .into_query(),
-        _ => sorted(select, query)
-            .offset(offset)
-            .limit(limit)
-            .into_query(),
+        if let Words::All(words) = &words {
+            select = select.filter(word_condition(backend, words));
+        }
+        select
+    } else {
+        user::Entity::find().filter(user::Column::Id.is_in(ids))
     };
-    let rows = user::Entity::find()
-        .from_raw_sql(backend.build(&page))
-        .all(db)
-        .await?;
+    let rows = if dense && backend == DbBackend::Postgres && matches!(words, Words::All(_)) {
+        // PostgreSQL would walk the sort order's index and test each row's words, slow when the
+        // matches bunch up far along it (all the "Hopper"s); collecting the matches from the
+        // word index and sorting them costs the same wherever they are. `OFFSET 0` keeps the
+        // planner from merging the two steps again.
+        let mut page = sorted(user::Entity::find(), query)
+            .offset(offset)
+            .limit(limit)
+            .into_query();
+        page.from_clear()
+            .from_subquery(select.offset(0).into_query(), "users");
+        user::Entity::find()
+            .from_raw_sql(backend.build(&page))
+            .all(db)
+            .await?
+    } else {
+        sorted(select, query)
+            .offset(offset)
+            .limit(limit)
+            .all(db)
+            .await?
+    };
     Ok((rows, matching))
 }
 

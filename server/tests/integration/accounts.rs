@@ -66,17 +66,6 @@ async fn acme(backend: Backend) -> Acme {
     }
 }
 
-async fn role_of(app: &TestApp, org: &organisation::Model, template: RoleTemplate) -> Uuid {
-    role::Entity::find()
-        .filter(role::Column::OrganisationId.eq(org.id))
-        .filter(role::Column::Template.eq(template.code()))
-        .one(app.db())
-        .await
-        .unwrap()
-        .expect("built-in role")
-        .id
-}
-
 fn new_account(email: &str, roles: &[Uuid], user_type: &str, onboarding: &str) -> Value {
     json!({
         "slug": "acme",
@@ -97,7 +86,7 @@ fn new_account(email: &str, roles: &[Uuid], user_type: &str, onboarding: &str) -
 }
 
 async fn invite(a: &Acme, email: &str) -> Added {
-    let agent = role_of(&a.app, &a.acme, RoleTemplate::Agent).await;
+    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     a.admin
         .call_json(
             "users/add",
@@ -290,7 +279,7 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
         .unwrap()
         .contains("Europe/London"));
 
-    let agent = role_of(&a.app, &a.acme, RoleTemplate::Agent).await;
+    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     let taken = a
         .admin
         .call_json(
@@ -306,7 +295,7 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
         .contains("already belongs"));
 
     let other = a.app.organisation("globex").await;
-    let foreign_role = role_of(&a.app, &other, RoleTemplate::Agent).await;
+    let foreign_role = a.app.role(&other, RoleTemplate::Agent).await;
     let foreign = a
         .admin
         .call_json(
@@ -539,7 +528,7 @@ async fn a_mail_outage_delays_mail_and_a_refusal_is_shown(backend: Backend) {
 
 async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backend) {
     let a = acme(backend).await;
-    let viewer = role_of(&a.app, &a.acme, RoleTemplate::Viewer).await;
+    let viewer = a.app.role(&a.acme, RoleTemplate::Viewer).await;
     let added: Added = a
         .admin
         .call_json(
@@ -690,7 +679,7 @@ async fn assignable(client: &Client) -> Vec<Assignable> {
 
 async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Backend) {
     let a = acme(backend).await;
-    let agent = role_of(&a.app, &a.acme, RoleTemplate::Agent).await;
+    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     let grace = a
         .app
         .user_with(&a.acme, "grace@acme.example", PASSWORD, |u| {
@@ -817,9 +806,9 @@ async fn member(
 async fn the_guardrails_hold_on_the_server(backend: Backend) {
     let app = TestApp::start(backend).await;
     let acme = app.organisation("acme").await;
-    let admin_role = role_of(&app, &acme, RoleTemplate::Admin).await;
-    let agent_role = role_of(&app, &acme, RoleTemplate::Agent).await;
-    let viewer = role_of(&app, &acme, RoleTemplate::Viewer).await;
+    let admin_role = app.role(&acme, RoleTemplate::Admin).await;
+    let agent_role = app.role(&acme, RoleTemplate::Agent).await;
+    let viewer = app.role(&acme, RoleTemplate::Viewer).await;
     let manager_role = custom_role(
         &app,
         &acme,
@@ -1180,7 +1169,7 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
     let a = acme(backend).await;
     let globex = a.app.organisation("globex").await;
     let victim = a.app.user(&globex, "victim@globex.example", PASSWORD).await;
-    let globex_role = role_of(&a.app, &globex, RoleTemplate::Agent).await;
+    let globex_role = a.app.role(&globex, RoleTemplate::Agent).await;
     let id = victim.id.to_string();
     let before = find_user(&a.app, victim.id).await.unwrap();
 

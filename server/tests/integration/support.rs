@@ -2,8 +2,8 @@
 
 use crate::smtp::SmtpServer;
 use app::{
-    entities::{organisation, user},
-    model::{AppError, PlatformRole, UserStatus, UserType},
+    entities::{organisation, role, user},
+    model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
     services::{
         mail::{self, Mail, MailTransport, RetryPolicy},
         organisations,
@@ -189,6 +189,18 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The id of `org`'s built-in role made from `template`.
+    pub async fn role(&self, org: &organisation::Model, template: RoleTemplate) -> Uuid {
+        role::Entity::find()
+            .filter(role::Column::OrganisationId.eq(org.id))
+            .filter(role::Column::Template.eq(template.code()))
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("built-in role")
+            .id
+    }
+
     /// Inserts many users without passwords at once (hashing is slow), each adjusted by `adjust`
     /// with its index.
     pub async fn many_users(

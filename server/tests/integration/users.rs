@@ -5,7 +5,7 @@ use crate::{
     support::{Backend, TestApp},
 };
 use app::{
-    entities::{role, user_role},
+    entities::user_role,
     model::{
         users::{UserList, UserQuery},
         AppError, RoleTemplate, UserStatus, UserType,
@@ -49,16 +49,10 @@ async fn the_list_filters_sorts_pages_and_counts(backend: Backend) {
         }
     })
     .await;
-    let agent_role = role::Entity::find()
-        .filter(role::Column::OrganisationId.eq(acme.id))
-        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap();
+    let agent_role = app.role(&acme, RoleTemplate::Agent).await;
     user_role::Entity::insert(user_role::ActiveModel {
         user_id: Set(admin.id),
-        role_id: Set(agent_role.id),
+        role_id: Set(agent_role),
     })
     .exec_without_returning(app.db())
     .await
@@ -123,7 +117,7 @@ async fn the_list_filters_sorts_pages_and_counts(backend: Backend) {
         &browser,
         "acme",
         UserQuery {
-            role: Some(agent_role.id),
+            role: Some(agent_role),
             ..UserQuery::default()
         },
     )
@@ -344,13 +338,7 @@ async fn a_huge_organisation_is_counted_up_to_the_cap(backend: Backend) {
 /// The organisation's Agent role, given to every user whose email starts with "bulk".
 async fn agent_role(app: &TestApp, org: &app::entities::organisation::Model) -> Uuid {
     use app::entities::user;
-    let role = role::Entity::find()
-        .filter(role::Column::OrganisationId.eq(org.id))
-        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
-        .one(app.db())
-        .await
-        .expect("query")
-        .expect("agent role");
+    let role = app.role(org, RoleTemplate::Agent).await;
     let holders = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(org.id))
         .filter(user::Column::Email.starts_with("bulk"))
@@ -359,12 +347,12 @@ async fn agent_role(app: &TestApp, org: &app::entities::organisation::Model) -> 
         .expect("users");
     user_role::Entity::insert_many(holders.iter().map(|u| user_role::ActiveModel {
         user_id: Set(u.id),
-        role_id: Set(role.id),
+        role_id: Set(role),
     }))
     .exec_without_returning(app.db())
     .await
     .expect("roles");
-    role.id
+    role
 }
 
 async fn the_search_follows_renames_and_removals(backend: Backend) {
