@@ -6,7 +6,7 @@ use crate::{
 };
 use app::services::{
     bootstrap,
-    mail::{self, Mail, RetryPolicy},
+    mail::{self, Mail, MailTransport, RetryPolicy},
     passwords::Passwords,
     AppState,
 };
@@ -142,6 +142,13 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             .map_err(|e| format!("first start: {}", app::model::AppError::from(e)))?
             {
                 print_one_time_password(&config, &created);
+            }
+            if config.mail == MailTransport::Log {
+                tracing::warn!(
+                    "mail is written to this log, working invitation and reset links included \
+                     (TENANTRY_MAIL=log is for development: set TENANTRY_MAIL to an smtp:// URL \
+                     or dir:PATH in production)"
+                );
             }
             let auth = Arc::new(config.auth.clone());
             let mail = Arc::new(Mail::new(&config.base_url, &config.mail_from));

@@ -71,7 +71,12 @@ pub async fn logout(slug: String) -> Result<(), AppError> {
                 crate::services::sessions::end(&state.db, &secret).await?;
             }
             guard::set_cookie(&crate::services::sessions::clearing_cookie(&state.auth))?;
-            leptos_axum::redirect(&format!("/o/{slug}/login"));
+            // The slug goes into the redirect: only a well-formed one, whatever was posted.
+            if crate::services::organisations::check_slug("slug", &slug).is_ok() {
+                leptos_axum::redirect(&format!("/o/{slug}/login"));
+            } else {
+                leptos_axum::redirect("/");
+            }
             Ok(())
         }
         .await,

@@ -15,12 +15,13 @@ use super::{
 use crate::{
     entities::{organisation, outbox_message, role, role_permission, user, user_role},
     model::{
+        access::effective_permissions,
         account::{
             AccountChange, AccountDetail, AccountForm, Added, Assignable, Invitation, NewAccount,
             Onboarding, ResetDone, ResetMethod, INVITATION_DAYS, RESET_HOURS,
         },
         users::Moment,
-        AppError, CurrentUser, FieldError, Permission, PlatformRole, UserStatus, UserType,
+        AppError, CurrentUser, Feature, FieldError, Permission, PlatformRole, UserStatus, UserType,
     },
 };
 use sea_orm::{
@@ -93,6 +94,13 @@ fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         let value = value.trim();
         if value.is_empty() {
             problem(field, &format!("Enter the person's {label}."));
+        } else if value.chars().any(char::is_control) {
+            problem(
+                field,
+                &format!(
+                    "The {label} cannot contain line breaks, tabs or other control characters."
+                ),
+            );
         } else if value.chars().count() > 100 {
             problem(
                 field,
@@ -122,11 +130,11 @@ fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
     let external_id = optional(&form.external_id);
     if external_id
         .as_ref()
-        .is_some_and(|id| id.chars().count() > 255)
+        .is_some_and(|id| id.chars().count() > 255 || id.chars().any(char::is_control))
     {
         problem(
             "external_id",
-            "The external ID can be at most 255 characters.",
+            "The external ID can be at most 255 characters, without line breaks or control characters.",
         );
     }
     let timezone = optional(&form.timezone);
@@ -236,15 +244,11 @@ async fn check_grants(
     user_type: Option<UserType>,
     added: &[role::Model],
 ) -> ServiceResult<()> {
-    let in_organisation =
-        |p: &Permission| p.feature().is_none_or(|f| actor.user.features.contains(&f));
+    // Compared whatever features the organisation has now: a permission of a feature switched
+    // off today is one the account holds the day it is switched on.
+    let mine = grants_of_actor(db, actor).await?;
     if let Some(user_type) = user_type {
-        if let Some(missing) = user_type
-            .baseline()
-            .iter()
-            .filter(|p| in_organisation(p))
-            .find(|p| !actor.user.can(**p))
-        {
+        if let Some(missing) = user_type.baseline().iter().find(|p| !mine.contains(p)) {
             return Err(AppError::field(
                 "user_type",
                 format!(
@@ -257,11 +261,7 @@ async fn check_grants(
         }
     }
     let granted = permissions_of(db, added.iter().map(|r| r.id)).await?;
-    if let Some((role_id, missing)) = granted
-        .iter()
-        .filter(|(_, p)| in_organisation(p))
-        .find(|(_, p)| !actor.user.can(*p))
-    {
+    if let Some((role_id, missing)) = granted.iter().find(|(_, p)| !mine.contains(p)) {
         let name = added
             .iter()
             .find(|r| r.id == *role_id)
@@ -274,6 +274,76 @@ async fn check_grants(
                 missing.description().to_lowercase()
             ),
         )
+        .into());
+    }
+    Ok(())
+}
+
+/// What the actor is granted in the organisation they act in, whatever its features.
+async fn grants_of_actor(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+) -> ServiceResult<Vec<Permission>> {
+    let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    auth::granted(
+        db,
+        actor.user.id,
+        actor.user.user_type,
+        actor.user.platform_role,
+        &home,
+        actor.organisation_id(),
+    )
+    .await?
+    .ok_or_else(|| AppError::Unauthenticated.into())
+}
+
+/// What account `user` is granted: its type's baseline and its roles, whatever the features.
+async fn grants_of(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+) -> ServiceResult<Vec<Permission>> {
+    let roles = permissions_of(db, role_ids_of(db, user.id).await?).await?;
+    Ok(effective_permissions(
+        user_type_of(user),
+        roles.into_iter().map(|(_, p)| p),
+        Feature::ALL,
+    ))
+}
+
+/// Nobody acts on an account that may do more than they may: holding "reset passwords" or "edit
+/// people" must not be a way to take over an administrator's account. A platform administrator's
+/// account is a super-admin's business.
+async fn check_outranks(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    target: &user::Model,
+) -> ServiceResult<()> {
+    if target.id == actor.user.id {
+        return Ok(());
+    }
+    let platform_role =
+        PlatformRole::from_code(&target.platform_role).unwrap_or(PlatformRole::None);
+    if platform_role != PlatformRole::None && !actor.user.is_super_admin() {
+        return Err(AppError::Forbidden(format!(
+            "change {}'s account: they administer the whole platform, so only a super-admin can",
+            display(target)
+        ))
+        .into());
+    }
+    let mine = grants_of_actor(db, actor).await?;
+    if let Some(missing) = grants_of(db, target)
+        .await?
+        .into_iter()
+        .find(|p| !mine.contains(p))
+    {
+        return Err(AppError::Forbidden(format!(
+            "change {}'s account: they may \"{}\", which you may not. Ask someone who may do everything they may",
+            display(target),
+            missing.description().to_lowercase()
+        ))
         .into());
     }
     Ok(())
@@ -359,6 +429,23 @@ async fn target(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("That person".into()).into())
+}
+
+/// The account `id` the actor is about to change, locked until the transaction `txn` ends (so a
+/// concurrent suspension, acceptance or revocation waits for it), once the actor may act on it.
+async fn managed(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<user::Model> {
+    let user = user::Entity::find_by_id(id)
+        .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    check_outranks(txn, actor, &user).await?;
+    Ok(user)
 }
 
 async fn role_ids_of(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<BTreeSet<Uuid>> {
@@ -602,7 +689,7 @@ pub async fn update(
     let organisation_id = actor.organisation_id();
     let txn = state.db.begin().await?;
     lock_organisation(&txn, organisation_id).await?;
-    let before = target(&txn, actor, id).await?;
+    let before = managed(&txn, actor, id).await?;
     if before.version != change.version {
         return Err(conflict().into());
     }
@@ -669,6 +756,19 @@ pub async fn update(
     if updated.rows_affected != 1 {
         return Err(conflict().into());
     }
+    let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
+    if email_changed {
+        // Links sent to the old address stop working; a pending invitation follows the address.
+        for kind in [TokenKind::Invitation, TokenKind::PasswordReset] {
+            tokens::retire(&txn, id, kind).await?;
+        }
+        if status_of(&before) == UserStatus::Invited {
+            let mut moved = before.clone();
+            moved.email.clone_from(&checked.email);
+            moved.first_name.clone_from(&checked.first_name);
+            send_invitation(&txn, state, actor, &moved).await?;
+        }
+    }
     let mut changes = Map::new();
     let mut compare = |field: &str, old: Option<&str>, new: Option<&str>| {
         if old != new {
@@ -718,6 +818,9 @@ pub async fn update(
     }
     let detail = detail(&txn, actor, id).await?;
     txn.commit().await?;
+    if email_changed {
+        state.mail.wake();
+    }
     Ok(detail)
 }
 
@@ -743,7 +846,7 @@ async fn set_status(
     status: UserStatus,
     action: &str,
 ) -> ServiceResult<()> {
-    user::Entity::update_many()
+    let updated = user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(status.code()))
         .col_expr(
             user::Column::Version,
@@ -751,8 +854,12 @@ async fn set_status(
         )
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::Status.eq(&user.status))
         .exec(txn)
         .await?;
+    if updated.rows_affected != 1 {
+        return Err(conflict().into());
+    }
     audit::record(
         txn,
         actor.audit(
@@ -777,7 +884,7 @@ pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceRe
     }
     let txn = state.db.begin().await?;
     lock_organisation(&txn, actor.organisation_id()).await?;
-    let user = target(&txn, actor, id).await?;
+    let user = managed(&txn, actor, id).await?;
     if status_of(&user) == UserStatus::Suspended {
         return Err(AppError::Conflict(format!("{} is already suspended.", display(&user))).into());
     }
@@ -794,7 +901,10 @@ pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceRe
     }
     set_status(&txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
     sessions::end_all_for_user(&txn, id, None).await?;
-    tokens::retire(&txn, id, TokenKind::PasswordReset).await?;
+    // Neither an invitation nor a reset link may bring a suspended account back.
+    for kind in [TokenKind::Invitation, TokenKind::PasswordReset] {
+        tokens::retire(&txn, id, kind).await?;
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -803,7 +913,7 @@ pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceRe
 /// invitation goes back to Invited.
 pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
-    let user = target(&txn, actor, id).await?;
+    let user = managed(&txn, actor, id).await?;
     if status_of(&user) != UserStatus::Suspended {
         return Err(AppError::Conflict(format!("{} is not suspended.", display(&user))).into());
     }
@@ -827,6 +937,23 @@ fn display(user: &user::Model) -> String {
     }
 }
 
+/// Refuses to reset the password of an account that has none to reset or may not sign in.
+fn resettable(user: &user::Model) -> ServiceResult<()> {
+    match status_of(user) {
+        UserStatus::Invited => Err(AppError::Conflict(format!(
+            "{} has not accepted their invitation yet, so there is no password to reset. Resend the invitation instead.",
+            display(user)
+        ))
+        .into()),
+        UserStatus::Suspended => Err(AppError::Conflict(format!(
+            "{} is suspended. Reactivate the account before resetting its password.",
+            display(user)
+        ))
+        .into()),
+        UserStatus::Active => Ok(()),
+    }
+}
+
 /// Resets the password of account `id` by email link or temporary password; either way its
 /// sessions end.
 pub async fn reset_password(
@@ -835,24 +962,10 @@ pub async fn reset_password(
     id: Uuid,
     method: ResetMethod,
 ) -> ServiceResult<ResetDone> {
+    // Checked before the slow hashing for a quick answer, and again under the lock below.
     let user = target(&state.db, actor, id).await?;
-    match status_of(&user) {
-        UserStatus::Invited => {
-            return Err(AppError::Conflict(format!(
-                "{} has not accepted their invitation yet, so there is no password to reset. Resend the invitation instead.",
-                display(&user)
-            ))
-            .into())
-        }
-        UserStatus::Suspended => {
-            return Err(AppError::Conflict(format!(
-                "{} is suspended. Reactivate the account before resetting its password.",
-                display(&user)
-            ))
-            .into())
-        }
-        UserStatus::Active => {}
-    }
+    check_outranks(&state.db, actor, &user).await?;
+    resettable(&user)?;
     let temporary = match method {
         ResetMethod::Email => None,
         ResetMethod::TemporaryPassword => {
@@ -862,6 +975,8 @@ pub async fn reset_password(
         }
     };
     let txn = state.db.begin().await?;
+    let user = managed(&txn, actor, id).await?;
+    resettable(&user)?;
     sessions::end_all_for_user(&txn, id, None).await?;
     match &temporary {
         Some((_, hash)) => {
@@ -955,11 +1070,11 @@ pub async fn invitations(
 }
 
 async fn invited(
-    db: &impl ConnectionTrait,
+    txn: &DatabaseTransaction,
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<user::Model> {
-    let user = target(db, actor, id).await?;
+    let user = managed(txn, actor, id).await?;
     if status_of(&user) != UserStatus::Invited {
         return Err(AppError::Conflict(format!(
             "{} has no pending invitation: they have accepted it or been suspended.",
@@ -995,7 +1110,14 @@ pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
         ),
     )
     .await?;
-    user::Entity::delete_by_id(id).exec(&txn).await?;
+    let deleted = user::Entity::delete_many()
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Status.eq(UserStatus::Invited.code()))
+        .exec(&txn)
+        .await?;
+    if deleted.rows_affected != 1 {
+        return Err(conflict().into());
+    }
     txn.commit().await?;
     Ok(())
 }
@@ -1041,7 +1163,8 @@ pub const RESET_IP_THROTTLE: super::throttle::ThrottlePolicy = super::throttle::
 };
 
 /// "Forgot password": sends a reset link when `email` names an active account of organisation
-/// `slug`. The caller always gets the same answer, so the form tells nobody who has an account.
+/// `slug`. The caller always gets the same answer, as fast whether or not the account exists (the
+/// link is written after the answer), so the form tells nobody who has an account.
 pub async fn request_reset(
     state: &AppState,
     slug: &str,
@@ -1061,13 +1184,35 @@ pub async fn request_reset(
         now().timestamp(),
     )
     .await?;
+    let (state, slug, client) = (state.clone(), slug.to_string(), client.clone());
+    tokio::spawn(async move {
+        if let Err(error) = send_reset_link(&state, &slug, &normalised, &client).await {
+            tracing::error!(%error, "forgot password: the reset link could not be written");
+        }
+    });
+    Ok(())
+}
+
+/// Whether the account's access has run out (an account given access until a date).
+fn access_expired(user: &user::Model) -> bool {
+    user.access_expires_at.is_some_and(|at| at <= now())
+}
+
+/// Writes the reset link and its email for `email` in organisation `slug`, if that is an active
+/// account.
+async fn send_reset_link(
+    state: &AppState,
+    slug: &str,
+    normalised: &str,
+    client: &ClientInfo,
+) -> ServiceResult<()> {
     let Some(org) = super::organisations::find_by_slug(&state.db, slug).await? else {
         return Ok(());
     };
-    let Some(user) = auth::find_user_by_email(&state.db, org.id, &normalised).await? else {
+    let Some(user) = auth::find_user_by_email(&state.db, org.id, normalised).await? else {
         return Ok(());
     };
-    if status_of(&user) != UserStatus::Active {
+    if status_of(&user) != UserStatus::Active || access_expired(&user) {
         return Ok(());
     }
     let txn = state.db.begin().await?;
@@ -1126,7 +1271,7 @@ pub async fn link_state(
         TokenKind::PasswordReset => UserStatus::Active,
     };
     Ok(
-        if token.used_at.is_some() || status_of(&user) != usable_status {
+        if token.used_at.is_some() || status_of(&user) != usable_status || access_expired(&user) {
             LinkState::Used {
                 organisation_name: org.name,
                 organisation_slug: org.slug,
@@ -1180,13 +1325,16 @@ pub async fn complete_link(
     }
     let hash = state.passwords.hash(password.to_string()).await?;
     let txn = state.db.begin().await?;
-    if !tokens::consume(&txn, token.id).await? {
-        return Err(link_not_usable(kind).into());
-    }
+    // The account is locked before the link is spent, in the order a suspension or revocation
+    // takes them, so the two wait for each other instead of interleaving.
     let user = user::Entity::find_by_id(token.user_id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(|| link_not_usable(kind))?;
+    if !tokens::consume(&txn, token.id).await? {
+        return Err(link_not_usable(kind).into());
+    }
     let (required, status, action) = match kind {
         TokenKind::Invitation => (
             UserStatus::Invited,
@@ -1199,10 +1347,10 @@ pub async fn complete_link(
             "user.password_reset_completed",
         ),
     };
-    if status_of(&user) != required {
+    if status_of(&user) != required || access_expired(&user) {
         return Err(link_not_usable(kind).into());
     }
-    user::Entity::update_many()
+    let updated = user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))
         .col_expr(user::Column::Status, Expr::value(status.code()))
@@ -1214,8 +1362,12 @@ pub async fn complete_link(
         // Completing the link signs the person in.
         .col_expr(user::Column::LastLoginAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::Status.eq(required.code()))
         .exec(&txn)
         .await?;
+    if updated.rows_affected != 1 {
+        return Err(link_not_usable(kind).into());
+    }
     sessions::end_all_for_user(&txn, user.id, None).await?;
     tokens::retire(&txn, user.id, kind).await?;
     audit::record(

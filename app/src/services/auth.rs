@@ -7,8 +7,8 @@ use super::{
 use crate::{
     entities::{login_event, organisation, role_permission, session, user, user_role},
     model::{
-        access::effective_permissions, AppError, CurrentUser, Permission, PlatformRole, UserStatus,
-        UserType,
+        access::effective_permissions, AppError, CurrentUser, Feature, Permission, PlatformRole,
+        UserStatus, UserType,
     },
 };
 use sea_orm::{
@@ -233,34 +233,13 @@ pub async fn current_user(
     let platform_role = PlatformRole::from_code(&user.platform_role).unwrap_or(PlatformRole::None);
     let user_type = UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer);
     let features = organisations::effective_features(&acting);
-    let permissions = if acting.id == home.id {
-        let role_ids = user_role::Entity::find()
-            .select_only()
-            .column(user_role::Column::RoleId)
-            .filter(user_role::Column::UserId.eq(user.id))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?;
-        let codes = role_permission::Entity::find()
-            .select_only()
-            .column(role_permission::Column::Permission)
-            .filter(role_permission::Column::RoleId.is_in(role_ids))
-            .into_tuple::<String>()
-            .all(db)
-            .await?;
-        effective_permissions(
-            user_type,
-            codes.iter().filter_map(|c| Permission::from_code(c)),
-            &features,
-        )
-    } else if home.is_admin_tenant && platform_role == PlatformRole::SuperAdmin {
-        effective_permissions(UserType::TenantAdmin, [], &features)
-    } else if home.is_admin_tenant && platform_role == PlatformRole::Support {
-        effective_permissions(UserType::Viewer, [Permission::AuditView], &features)
-    } else {
+    let permissions = granted(db, user.id, user_type, platform_role, &home, acting.id)
+        .await?
         // A member of another organisation: as far as this one is concerned, nobody.
-        return Err(AppError::Unauthenticated.into());
-    };
+        .ok_or(AppError::Unauthenticated)?
+        .into_iter()
+        .filter(|p| p.feature().is_none_or(|f| features.contains(&f)))
+        .collect();
     Ok(CurrentUser {
         id: user.id,
         email: user.email.clone(),
@@ -273,6 +252,51 @@ pub async fn current_user(
         home_organisation: organisations::summary(&home),
         features,
         permissions,
+    })
+}
+
+/// What user `user_id` (of organisation `home`) is granted in organisation `acting`, whatever
+/// features that organisation has: their type's baseline and their roles at home; a platform
+/// role's grants in another organisation; `None` when they have no standing there.
+pub async fn granted(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    user_type: UserType,
+    platform_role: PlatformRole,
+    home: &organisation::Model,
+    acting: Uuid,
+) -> ServiceResult<Option<Vec<Permission>>> {
+    let everything = Feature::ALL;
+    Ok(if acting == home.id {
+        let role_ids = user_role::Entity::find()
+            .select_only()
+            .column(user_role::Column::RoleId)
+            .filter(user_role::Column::UserId.eq(user_id))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+        let codes = role_permission::Entity::find()
+            .select_only()
+            .column(role_permission::Column::Permission)
+            .filter(role_permission::Column::RoleId.is_in(role_ids))
+            .into_tuple::<String>()
+            .all(db)
+            .await?;
+        Some(effective_permissions(
+            user_type,
+            codes.iter().filter_map(|c| Permission::from_code(c)),
+            everything,
+        ))
+    } else if home.is_admin_tenant && platform_role == PlatformRole::SuperAdmin {
+        Some(effective_permissions(UserType::TenantAdmin, [], everything))
+    } else if home.is_admin_tenant && platform_role == PlatformRole::Support {
+        Some(effective_permissions(
+            UserType::Viewer,
+            [Permission::AuditView],
+            everything,
+        ))
+    } else {
+        None
     })
 }
 

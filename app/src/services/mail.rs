@@ -5,11 +5,14 @@
 
 use super::{now, ServiceError, ServiceResult};
 use crate::entities::outbox_message as outbox;
+use chrono::SubsecRound;
 use lettre::{
     message::{Mailbox, MultiPart},
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
 };
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    prelude::*, sea_query::Expr, ActiveValue::Set, DatabaseConnection, DbBackend, Statement,
+};
 use std::{path::PathBuf, sync::Arc, time::Duration};
 use tokio::sync::Notify;
 
@@ -34,7 +37,9 @@ pub struct RetryPolicy {
     pub max_retry: Duration,
     /// How often the worker looks for due messages when nobody wakes it.
     pub poll: Duration,
-    /// How long a claimed message stays reserved for the process that claimed it.
+    /// How long a claimed message stays reserved for the process that claimed it. One message
+    /// is claimed at a time and its delivery is abandoned (and retried) after half the lease, so
+    /// a slow mail server never lets the lease run out while the message is still being sent.
     pub lease: Duration,
 }
 
@@ -280,10 +285,10 @@ pub fn spawn_worker(
         .map_err(|e| ServiceError::Internal(format!("sender address: {e}")))?;
     Ok(tokio::spawn(async move {
         loop {
-            match deliver_due(&db, &sender, &from, &policy).await {
-                // A full batch: there may be more.
-                Ok(n) if n == BATCH => continue,
-                Ok(_) => {}
+            match deliver_next(&db, &sender, &from, &policy).await {
+                // One sent: there may be more.
+                Ok(true) => continue,
+                Ok(false) => {}
                 Err(error) => tracing::error!(%error, "mail worker"),
             }
             let _ = tokio::time::timeout(policy.poll, mail.wake.notified()).await;
@@ -291,14 +296,18 @@ pub fn spawn_worker(
     }))
 }
 
-const BATCH: usize = 20;
-
-/// Claims up to a batch of due messages for this process, so no other worker sends them.
-async fn claim(db: &DatabaseConnection, policy: &RetryPolicy) -> ServiceResult<Vec<outbox::Model>> {
+/// Claims the next due message for this process, so no other worker sends it while the lease
+/// lasts. The lease's end, in whole seconds (stored exactly by both databases), identifies this
+/// claim: a later claim of the same message always ends later.
+async fn claim(
+    db: &DatabaseConnection,
+    policy: &RetryPolicy,
+) -> ServiceResult<Option<outbox::Model>> {
     let at = now();
-    let lease = at
+    let lease = (at
         + chrono::Duration::from_std(policy.lease)
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            .map_err(|e| ServiceError::Internal(e.to_string()))?)
+    .trunc_subsecs(0);
     let backend = db.get_database_backend();
     let lock = if backend == DbBackend::Postgres {
         " FOR UPDATE SKIP LOCKED"
@@ -310,54 +319,76 @@ async fn claim(db: &DatabaseConnection, policy: &RetryPolicy) -> ServiceResult<V
            SELECT id FROM outbox_messages \
            WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2 \
              AND (locked_until IS NULL OR locked_until < $2) \
-           ORDER BY next_attempt_at LIMIT {BATCH}{lock}) \
+           ORDER BY next_attempt_at LIMIT 1{lock}) \
          RETURNING *"
     );
     let statement = Statement::from_sql_and_values(backend, sql, [lease.into(), at.into()]);
     Ok(outbox::Entity::find()
         .from_raw_sql(statement)
-        .all(db)
+        .one(db)
         .await?)
 }
 
-/// Sends what is due; returns how many messages it tried.
-async fn deliver_due(
+/// Sends the next due message; `false` when nothing was due.
+async fn deliver_next(
     db: &DatabaseConnection,
     sender: &Sender,
     from: &Mailbox,
     policy: &RetryPolicy,
-) -> ServiceResult<usize> {
-    let due = claim(db, policy).await?;
-    let count = due.len();
-    for row in due {
-        let outcome = sender.send(from, &row).await;
-        let attempts = row.attempts + 1;
-        let mut update = outbox::ActiveModel {
-            id: Set(row.id),
-            attempts: Set(attempts),
-            locked_until: Set(None),
-            ..Default::default()
-        };
-        match outcome {
-            Ok(()) => {
-                update.sent_at = Set(Some(now()));
-                update.last_error = Set(None);
-            }
-            Err(failure) => {
-                tracing::warn!(id = %row.id, to = %row.to_address, attempts, error = %failure.message, "mail not delivered");
-                update.last_error = Set(Some(failure.message));
-                if failure.permanent {
-                    update.failed_at = Set(Some(now()));
-                } else {
-                    let wait = chrono::Duration::from_std(policy.backoff(attempts))
-                        .unwrap_or(chrono::Duration::hours(1));
-                    update.next_attempt_at = Set(now() + wait);
-                }
-            }
+) -> ServiceResult<bool> {
+    let Some(row) = claim(db, policy).await? else {
+        return Ok(false);
+    };
+    let outcome = match tokio::time::timeout(policy.lease / 2, sender.send(from, &row)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Failure {
+            message: "the mail server did not finish accepting the message in time".into(),
+            permanent: false,
+        }),
+    };
+    let attempts = row.attempts + 1;
+    let mut update = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Attempts, Expr::value(attempts))
+        .col_expr(
+            outbox::Column::LockedUntil,
+            Expr::value(None::<DateTimeUtc>),
+        );
+    let finished = match outcome {
+        Ok(()) => {
+            update = update
+                .col_expr(outbox::Column::SentAt, Expr::value(Some(now())))
+                .col_expr(outbox::Column::LastError, Expr::value(None::<String>));
+            true
         }
-        update.update(db).await?;
+        Err(failure) => {
+            tracing::warn!(id = %row.id, to = %row.to_address, attempts, error = %failure.message, "mail not delivered");
+            update = update.col_expr(outbox::Column::LastError, Expr::value(failure.message));
+            if failure.permanent {
+                update = update.col_expr(outbox::Column::FailedAt, Expr::value(Some(now())));
+            } else {
+                let wait = chrono::Duration::from_std(policy.backoff(attempts))
+                    .unwrap_or(chrono::Duration::hours(1));
+                update = update.col_expr(outbox::Column::NextAttemptAt, Expr::value(now() + wait));
+            }
+            failure.permanent
+        }
+    };
+    if finished {
+        // A sent or refused message's body holds live links; nobody needs it any more.
+        update = update
+            .col_expr(outbox::Column::TextBody, Expr::value(""))
+            .col_expr(outbox::Column::HtmlBody, Expr::value(""));
     }
-    Ok(count)
+    // Only while our lease holds: had it run out, another worker owns the message now.
+    let written = update
+        .filter(outbox::Column::Id.eq(row.id))
+        .filter(outbox::Column::LockedUntil.eq(row.locked_until))
+        .exec(db)
+        .await?;
+    if written.rows_affected != 1 {
+        tracing::warn!(id = %row.id, "mail worker: the lease ran out before the result was written");
+    }
+    Ok(true)
 }
 
 /// Where one message stands, as an admin sees it.

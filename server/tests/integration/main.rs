@@ -4,6 +4,7 @@
 mod smtp;
 mod support;
 
+mod account_safety;
 mod accounts;
 mod auth;
 mod security;

@@ -201,6 +201,32 @@ impl TestApp {
             .id
     }
 
+    /// A super-admin of a new admin tenant `operator`, signed in there.
+    pub async fn super_admin(&self) -> Client {
+        let operator = organisations::create(self.db(), "Operator", "operator", true, false)
+            .await
+            .expect("admin tenant");
+        self.user_with(
+            &operator,
+            "root@operator.example",
+            "root's own long phrase",
+            |u| {
+                u.platform_role = sea_orm::ActiveValue::Set(PlatformRole::SuperAdmin.code().into());
+            },
+        )
+        .await;
+        let client = self.client();
+        let signed = client
+            .sign_in(
+                "operator",
+                "root@operator.example",
+                "root's own long phrase",
+            )
+            .await;
+        assert_eq!(signed.status, 200, "{}", signed.body);
+        client
+    }
+
     /// Inserts many users without passwords at once (hashing is slow), each adjusted by `adjust`
     /// with its index.
     pub async fn many_users(
