@@ -28,6 +28,9 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
+/// The largest request body accepted.
+const BODY_LIMIT: usize = 8 * 1024 * 1024;
+
 /// The whole application, ready to serve.
 pub fn build(state: AppState, trust_proxy: bool) -> Router {
     let options = leptos_options();
@@ -60,6 +63,9 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
             state,
             middleware::page_gate,
         ))
+        // Nothing a person sends is bigger than a CSV import (4 MB, escaped in JSON).
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(

@@ -6,6 +6,7 @@ use crate::model::{
         AccountChange, AccountDetail, Added, Assignable, Invitation, NewAccount, ResetDone,
         ResetMethod,
     },
+    import::{ImportRequest, ImportReview},
     AppError,
 };
 use leptos::prelude::*;
@@ -68,6 +69,32 @@ pub async fn suspend_user(slug: String, id: Uuid) -> Result<(), AppError> {
             let caller = guard::require(&slug, Permission::UsersSuspend).await?;
             let actor = caller.actor();
             Ok(crate::services::accounts::suspend(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Suspends every account of `ids`, or nobody when any of them may not be suspended.
+#[server(endpoint = "users/suspend-many", input = Json)]
+pub async fn suspend_users(slug: String, ids: Vec<Uuid>) -> Result<usize, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersSuspend).await?;
+            let actor = caller.actor();
+            Ok(crate::services::accounts::suspend_many(&caller.state, &actor, &ids).await?)
+        }
+        .await,
+    )
+}
+
+/// Reviews a CSV file of people to invite and, when asked and nothing is wrong, invites them all.
+#[server(endpoint = "users/import", input = Json)]
+pub async fn import_users(slug: String, request: ImportRequest) -> Result<ImportReview, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::UsersInvite).await?;
+            let actor = caller.actor();
+            Ok(crate::services::import::import(&caller.state, &actor, &request).await?)
         }
         .await,
     )

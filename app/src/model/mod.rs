@@ -3,6 +3,7 @@
 pub mod access;
 pub mod account;
 pub mod error;
+pub mod import;
 pub mod password;
 pub mod session;
 pub mod users;

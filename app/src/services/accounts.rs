@@ -40,11 +40,16 @@ pub struct Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn organisation_id(&self) -> Uuid {
+    pub(super) fn organisation_id(&self) -> Uuid {
         self.user.organisation.id
     }
 
-    fn audit<'e>(&self, action: &'e str, target: Uuid, changes: Option<Value>) -> AuditEntry<'e> {
+    pub(super) fn audit<'e>(
+        &self,
+        action: &'e str,
+        target: Uuid,
+        changes: Option<Value>,
+    ) -> AuditEntry<'e> {
         AuditEntry {
             organisation_id: self.user.organisation.id,
             actor_user_id: Some(self.user.id),
@@ -57,20 +62,20 @@ impl Actor<'_> {
         }
     }
 
-    fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         self.user.display_name()
     }
 }
 
 /// A form after checking: trimmed, optional fields as `None`.
-struct Checked {
-    first_name: String,
-    last_name: String,
-    email: String,
-    phone: Option<String>,
-    external_id: Option<String>,
-    timezone: Option<String>,
-    roles: BTreeSet<Uuid>,
+pub(super) struct Checked {
+    pub(super) first_name: String,
+    pub(super) last_name: String,
+    pub(super) email: String,
+    pub(super) phone: Option<String>,
+    pub(super) external_id: Option<String>,
+    pub(super) timezone: Option<String>,
+    pub(super) roles: BTreeSet<Uuid>,
 }
 
 fn optional(value: &str) -> Option<String> {
@@ -79,7 +84,7 @@ fn optional(value: &str) -> Option<String> {
 }
 
 /// Checks every field of `form` at once, so the person sees all problems together.
-fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
+pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
     let mut fields = Vec::new();
     let mut problem = |field: &str, message: &str| {
         fields.push(FieldError {
@@ -188,7 +193,7 @@ fn email_taken(email: &str) -> AppError {
 
 /// Maps the database's uniqueness refusal (two admins adding the same address at once) to the
 /// same message the check gives.
-fn unique_email(error: DbErr, email: &str) -> ServiceError {
+pub(super) fn unique_email(error: DbErr, email: &str) -> ServiceError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(email).into(),
         _ => error.into(),
@@ -196,7 +201,7 @@ fn unique_email(error: DbErr, email: &str) -> ServiceError {
 }
 
 /// The organisation's roles among `ids`; a role of another organisation is refused as unknown.
-async fn roles_of(
+pub(super) async fn roles_of(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     ids: &BTreeSet<Uuid>,
@@ -238,7 +243,7 @@ async fn permissions_of(
 
 /// Nobody grants what they do not hold: every permission of the added roles (and of a new
 /// account's user type) that the organisation has must be one the actor holds.
-async fn check_grants(
+pub(super) async fn check_grants(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     user_type: Option<UserType>,
@@ -472,21 +477,21 @@ fn organisation_name(actor: &Actor<'_>) -> String {
     actor.user.organisation.name.clone()
 }
 
-/// The invitation email for `user`, with its link.
-fn invitation_email(
+/// The invitation email to `to` (first name `first_name`), with its link.
+pub(super) fn invitation_email(
     state: &AppState,
     organisation: &str,
     inviter: &str,
-    user: &user::Model,
+    (to, first_name): (&str, &str),
     minted: &Minted,
 ) -> mail::Email {
     let expires = now() + chrono::Duration::days(INVITATION_DAYS);
     mail::compose(
-        &user.email,
+        to,
         format!("You are invited to {organisation} on Tenantry"),
         organisation,
         &[
-            format!("Hello {},", user.first_name),
+            format!("Hello {first_name},"),
             format!("{inviter} has invited you to join {organisation} on Tenantry."),
             format!(
                 "Choose your password to get started. This link works once, for {INVITATION_DAYS} days (until {}).",
@@ -543,7 +548,7 @@ async fn send_invitation(
         state,
         &organisation_name(actor),
         &actor.name(),
-        user,
+        (&user.email, &user.first_name),
         &minted,
     );
     let message = mail::enqueue(txn, Some(actor.organisation_id()), email).await?;
@@ -875,6 +880,67 @@ async fn set_status(
 /// Suspends account `id`: its sessions end at once, it cannot sign in, it leaves assignee
 /// pickers and default lists; its history and roles stay.
 pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
+    if let Some(already) = suspend_in(&txn, actor, id).await? {
+        return Err(
+            AppError::Conflict(format!("{} is already suspended.", display(&already))).into(),
+        );
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The most people one bulk suspension may name.
+pub const SUSPEND_MANY_MAX: usize = 500;
+
+/// Suspends every account of `ids`, or nobody when any of them may not be suspended (the
+/// refusal names each one and why). Those already suspended are left as they are. Returns how
+/// many were suspended.
+pub async fn suspend_many(
+    state: &AppState,
+    actor: &Actor<'_>,
+    ids: &[Uuid],
+) -> ServiceResult<usize> {
+    let ids: BTreeSet<Uuid> = ids.iter().copied().collect();
+    if ids.is_empty() {
+        return Err(AppError::field("ids", "Select the people to suspend first.").into());
+    }
+    if ids.len() > SUSPEND_MANY_MAX {
+        return Err(AppError::field(
+            "ids",
+            format!("Suspend at most {SUSPEND_MANY_MAX} people at a time."),
+        )
+        .into());
+    }
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
+    let mut suspended = 0;
+    let mut refusals = Vec::new();
+    for id in ids {
+        match suspend_in(&txn, actor, id).await {
+            Ok(None) => suspended += 1,
+            Ok(Some(_)) => {}
+            Err(ServiceError::Refused(refused)) => refusals.push(refused.to_string()),
+            Err(other) => return Err(other),
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(
+            AppError::Conflict(format!("Nobody was suspended. {}", refusals.join(" "))).into(),
+        );
+    }
+    txn.commit().await?;
+    Ok(suspended)
+}
+
+/// Suspends account `id` inside `txn` (which holds the organisation's lock); returns the account
+/// instead when it was suspended already.
+async fn suspend_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<Option<user::Model>> {
     if id == actor.user.id {
         return Err(AppError::Forbidden(
             "suspend yourself. Ask another administrator if your account should be suspended"
@@ -882,16 +948,14 @@ pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceRe
         )
         .into());
     }
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
-    let user = managed(&txn, actor, id).await?;
+    let user = managed(txn, actor, id).await?;
     if status_of(&user) == UserStatus::Suspended {
-        return Err(AppError::Conflict(format!("{} is already suspended.", display(&user))).into());
+        return Ok(Some(user));
     }
-    let roles = role_ids_of(&txn, id).await?;
+    let roles = role_ids_of(txn, id).await?;
     if status_of(&user) == UserStatus::Active
-        && administers(&txn, user_type_of(&user), roles).await?
-        && !another_administrator(&txn, actor.organisation_id(), id).await?
+        && administers(txn, user_type_of(&user), roles).await?
+        && !another_administrator(txn, actor.organisation_id(), id).await?
     {
         return Err(AppError::Conflict(format!(
             "{} is the last active administrator of the organisation and cannot be suspended. Make someone else an administrator first.",
@@ -899,14 +963,13 @@ pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceRe
         ))
         .into());
     }
-    set_status(&txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
-    sessions::end_all_for_user(&txn, id, None).await?;
+    set_status(txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
+    sessions::end_all_for_user(txn, id, None).await?;
     // Neither an invitation nor a reset link may bring a suspended account back.
     for kind in [TokenKind::Invitation, TokenKind::PasswordReset] {
-        tokens::retire(&txn, id, kind).await?;
+        tokens::retire(txn, id, kind).await?;
     }
-    txn.commit().await?;
-    Ok(())
+    Ok(None)
 }
 
 /// Reactivates account `id`: sign-in and roles come back. Someone who never accepted their

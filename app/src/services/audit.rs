@@ -19,6 +19,12 @@ pub struct AuditEntry<'a> {
 
 /// Appends `entry` to the trail, inside the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> ServiceResult<()> {
+    row(entry).insert(db).await?;
+    Ok(())
+}
+
+/// The row that records `entry`, for callers that insert many at once.
+pub fn row(entry: AuditEntry<'_>) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         id: Set(Uuid::new_v4()),
         organisation_id: Set(entry.organisation_id),
@@ -31,7 +37,4 @@ pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Service
         at: Set(now()),
         ip: Set(entry.ip),
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }

@@ -171,9 +171,16 @@ pub async fn enqueue(
     organisation_id: Option<Uuid>,
     email: Email,
 ) -> ServiceResult<Uuid> {
+    let (id, row) = outbox_row(organisation_id, email);
+    row.insert(db).await?;
+    Ok(id)
+}
+
+/// The outbox row for `email` and its id, for callers that insert many at once.
+pub fn outbox_row(organisation_id: Option<Uuid>, email: Email) -> (Uuid, outbox::ActiveModel) {
     let at = now();
     let id = Uuid::new_v4();
-    outbox::ActiveModel {
+    let row = outbox::ActiveModel {
         id: Set(id),
         organisation_id: Set(organisation_id),
         to_address: Set(email.to),
@@ -187,10 +194,8 @@ pub async fn enqueue(
         locked_until: Set(None),
         failed_at: Set(None),
         created_at: Set(at),
-    }
-    .insert(db)
-    .await?;
-    Ok(id)
+    };
+    (id, row)
 }
 
 /// The configured way out, ready to send.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod import;
 pub mod mail;
 pub mod organisations;
 pub mod passwords;

@@ -60,8 +60,23 @@ impl Minted {
         outbox_id: Option<Uuid>,
     ) -> ServiceResult<token::Model> {
         retire(db, user_id, self.kind).await?;
+        Ok(self
+            .row(user_id, valid_for, created_by, outbox_id)
+            .insert(db)
+            .await?)
+    }
+
+    /// The token's row, for callers that insert many at once (for people who have no older
+    /// links to retire).
+    pub fn row(
+        &self,
+        user_id: Uuid,
+        valid_for: chrono::Duration,
+        created_by: Option<Uuid>,
+        outbox_id: Option<Uuid>,
+    ) -> token::ActiveModel {
         let at = now();
-        Ok(token::ActiveModel {
+        token::ActiveModel {
             id: Set(Uuid::new_v4()),
             kind: Set(self.kind.code().to_string()),
             token_hash: Set(sessions::hash_secret(&self.secret)),
@@ -73,8 +88,6 @@ impl Minted {
             outbox_message_id: Set(outbox_id),
             created_by: Set(created_by),
         }
-        .insert(db)
-        .await?)
     }
 }
 

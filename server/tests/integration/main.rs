@@ -7,5 +7,6 @@ mod support;
 mod account_safety;
 mod accounts;
 mod auth;
+mod bulk;
 mod security;
 mod users;
