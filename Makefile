@@ -39,3 +39,4 @@ e2e: build-debug
 bench: tools
 	cargo run --release -p server --example sign_in_throughput
 	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example user_list_latency
+	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example csv_import

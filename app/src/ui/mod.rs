@@ -18,7 +18,10 @@ use pages::{
     overview::OverviewPage,
     section::{Section, SectionPage},
     shell::ConsoleShell,
-    users::{add::AddUserPage, detail::UserPage, invitations::InvitationsPage, list::UsersPage},
+    users::{
+        add::AddUserPage, detail::UserPage, import::ImportUsersPage, invitations::InvitationsPage,
+        list::UsersPage,
+    },
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -94,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("users/new") view=AddUserPage />
                     <Route path=path!("users/invitations") view=InvitationsPage />
+                    <Route path=path!("users/import") view=ImportUsersPage />
                     <Route path=path!("users/:id") view=UserPage />
                     <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />
                     <Route path=path!("roles") view=|| view! { <SectionPage section=Section::Roles /> } />

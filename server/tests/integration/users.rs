@@ -426,13 +426,20 @@ async fn the_stat_cards_follow_status_changes_and_removals(backend: Backend) {
     let app = TestApp::start(backend).await;
     let acme = app.organisation("acme").await;
     let globex = app.organisation("globex").await;
-    app.many_users(&acme, 4, |_, _| {}).await;
+    // One statement inserts people of two statuses; another deletes two people of two statuses.
+    app.many_users(&acme, 5, |i, u| {
+        if i == 4 {
+            u.status = sea_orm::ActiveValue::Set(UserStatus::Invited.code().into());
+        }
+    })
+    .await;
     app.many_users(&globex, 2, |_, _| {}).await;
     let counts = |org| {
         let db = app.db().clone();
         async move { stats(&db, org).await.unwrap() }
     };
-    assert_eq!(counts(acme.id).await.active, 4);
+    let before = counts(acme.id).await;
+    assert_eq!((before.active, before.invited), (4, 1));
     user::Entity::update_many()
         .col_expr(
             user::Column::Status,
@@ -450,7 +457,7 @@ async fn the_stat_cards_follow_status_changes_and_removals(backend: Backend) {
         .await
         .unwrap();
     user::Entity::delete_many()
-        .filter(user::Column::Email.eq("person003@acme.example"))
+        .filter(user::Column::Email.is_in(["person003@acme.example", "person004@acme.example"]))
         .exec(app.db())
         .await
         .unwrap();

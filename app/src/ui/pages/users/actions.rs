@@ -2,7 +2,7 @@
 //! password. Each asks for confirmation in a dialog and shows the server's refusal in words.
 
 use crate::{
-    api::accounts::{ReactivateUser, ResetUserPassword, SuspendUser},
+    api::accounts::{ReactivateUser, ResetUserPassword, SuspendUser, SuspendUsers},
     model::account::ResetMethod,
     ui::components::{
         dialog::{Modal, OneTimePassword},
@@ -24,6 +24,8 @@ pub struct Person {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pending {
     Suspend(Person),
+    /// Several people chosen on the list.
+    SuspendMany(Vec<Person>),
     Reactivate(Person),
     Reset(Person),
 }
@@ -41,6 +43,9 @@ pub fn ActionDialogs(
         open.get().map(|pending| match pending {
             Pending::Suspend(person) => {
                 view! { <SuspendDialog slug person close on_done /> }.into_any()
+            }
+            Pending::SuspendMany(people) => {
+                view! { <SuspendManyDialog slug people close on_done /> }.into_any()
             }
             Pending::Reactivate(person) => {
                 view! { <ReactivateDialog slug person close on_done /> }.into_any()
@@ -85,6 +90,51 @@ fn SuspendDialog(
                     on:click=move |_| { action.dispatch(SuspendUser { slug: slug.clone(), id }); }
                 >
                     "Suspend"
+                </button>
+            </div>
+        </Modal>
+    }
+}
+
+#[component]
+fn SuspendManyDialog(
+    slug: String,
+    people: Vec<Person>,
+    close: Callback<()>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let action = ServerAction::<SuspendUsers>::new();
+    let error = action_error(action);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            close.run(());
+            on_done.run(());
+        }
+    });
+    let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
+    let count = people.len();
+    let names = people
+        .iter()
+        .map(|p| view! { <li>{p.name.clone()} " " <span class="muted-inline">{p.email.clone()}</span></li> })
+        .collect_view();
+    view! {
+        <Modal title=format!("Suspend {count} {}?", if count == 1 { "person" } else { "people" }) on_close=close>
+            <ul class="name-list">{names}</ul>
+            <p>
+                "They are signed out everywhere at once and cannot sign in until an administrator "
+                "reactivates them. Their history and roles stay. If any of them cannot be "
+                "suspended, nobody is, and you are told why."
+            </p>
+            <FormAlert error />
+            <div class="modal-actions">
+                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                <button
+                    type="button"
+                    class="button button-danger"
+                    disabled=move || action.pending().get()
+                    on:click=move |_| { action.dispatch(SuspendUsers { slug: slug.clone(), ids: ids.clone() }); }
+                >
+                    {format!("Suspend {count}")}
                 </button>
             </div>
         </Modal>

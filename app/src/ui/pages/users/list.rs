@@ -64,6 +64,13 @@ pub fn UsersPage() -> impl IntoView {
 
     let dialogs = RwSignal::new(None::<Pending>);
     let can_invite = user.can(Permission::UsersInvite);
+    // People ticked for a bulk action; a new view of the list starts with nobody ticked.
+    let selected = RwSignal::new(Vec::<Person>::new());
+    Effect::new(move |_| {
+        query.track();
+        selected.set(Vec::new());
+    });
+    let selection = user.can(Permission::UsersSuspend).then_some(selected);
     view! {
         <Title text="Users" />
         <header class="page-header page-header-row">
@@ -74,6 +81,7 @@ pub fn UsersPage() -> impl IntoView {
             <div class="header-actions">
                 <a class="button" href=format!("/o/{slug}/users/invitations")>"Pending invitations"</a>
                 {can_invite.then(|| view! {
+                    <a class="button" href=format!("/o/{slug}/users/import")>"Import from CSV"</a>
                     <a class="button button-primary" href=format!("/o/{slug}/users/new")>"+ Invite user"</a>
                 })}
             </div>
@@ -87,6 +95,7 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
         <Filters query show=show.clone() refresh=move || list.refetch() />
+        <BulkBar selected dialogs />
         <Transition fallback=|| ()>
             {
                 let slug = slug.clone();
@@ -94,16 +103,41 @@ pub fn UsersPage() -> impl IntoView {
                     let slug = slug.clone();
                     Suspend::new(async move {
                         match list.await {
-                            Ok(list) => view! { <UserTable list slug query=query.get_untracked() dialogs /> }.into_any(),
+                            Ok(list) => view! { <UserTable list slug query=query.get_untracked() dialogs selection /> }.into_any(),
                             Err(_) => ().into_any(),
                         }
                     })
                 }
             }
         </Transition>
-        <ActionDialogs slug=user.organisation.slug.clone() open=dialogs on_done=Callback::new(move |_| list.refetch()) />
+        <ActionDialogs slug=user.organisation.slug.clone() open=dialogs on_done=Callback::new(move |_| {
+            selected.set(Vec::new());
+            list.refetch();
+        }) />
     }
     .into_any()
+}
+
+/// What can be done to the people ticked in the table.
+#[component]
+fn BulkBar(selected: RwSignal<Vec<Person>>, dialogs: RwSignal<Option<Pending>>) -> impl IntoView {
+    move || {
+        let count = selected.read().len();
+        (count > 0).then(|| {
+            view! {
+                <div class="bulk-bar" role="region" aria-label="Selected people">
+                    <strong>{format!("{count} selected")}</strong>
+                    <button type="button" class="button button-small button-danger-outline"
+                        on:click=move |_| dialogs.set(Some(Pending::SuspendMany(selected.get_untracked())))>
+                        "Suspend selected"
+                    </button>
+                    <button type="button" class="button button-small" on:click=move |_| selected.set(Vec::new())>
+                        "Clear selection"
+                    </button>
+                </div>
+            }
+        })
+    }
 }
 
 #[component]
@@ -260,6 +294,8 @@ fn UserTable(
     slug: String,
     query: UserQuery,
     dialogs: RwSignal<Option<Pending>>,
+    /// The ticked people, when the admin may act on several at once.
+    selection: Option<RwSignal<Vec<Person>>>,
 ) -> impl IntoView {
     let me = expect_context::<CurrentUser>();
     if list.rows.is_empty() {
@@ -359,8 +395,29 @@ fn UserTable(
                 }
             });
             let page = format!("/o/{slug}/users/{}", row.id);
+            let tick = selection.map(|selected| {
+                let ticked = {
+                    let id = person.id;
+                    move || selected.read().iter().any(|p| p.id == id)
+                };
+                let box_ = (!is_self && row.status != UserStatus::Suspended).then(|| {
+                    let person = person.clone();
+                    let label = format!("Select {}", person.name);
+                    view! {
+                        <input type="checkbox" aria-label=label prop:checked=ticked
+                            on:change=move |_| selected.update(|all| {
+                                match all.iter().position(|p| p.id == person.id) {
+                                    Some(i) => { all.remove(i); }
+                                    None => all.push(person.clone()),
+                                }
+                            }) />
+                    }
+                });
+                view! { <td class="select-cell">{box_}</td> }
+            });
             view! {
                 <tr>
+                    {tick}
                     <td>
                         <div class="person">
                             <Avatar initials=row.initials() />
@@ -386,6 +443,46 @@ fn UserTable(
             }
         })
         .collect_view();
+    // Everyone on this page who can be ticked.
+    let tickable: Vec<Person> = list
+        .rows
+        .iter()
+        .filter(|r| r.id != me.id && r.status != UserStatus::Suspended)
+        .map(|r| Person {
+            id: r.id,
+            name: r.full_name(),
+            email: r.email.clone(),
+        })
+        .collect();
+    let select_all = selection.map(|selected| {
+        let all_ticked = {
+            let tickable = tickable.clone();
+            move || {
+                !tickable.is_empty()
+                    && tickable
+                        .iter()
+                        .all(|p| selected.read().iter().any(|s| s.id == p.id))
+            }
+        };
+        let toggle = {
+            let all_ticked = all_ticked.clone();
+            move |_| {
+                let untick = all_ticked();
+                selected.update(|all| {
+                    all.retain(|s| !tickable.iter().any(|p| p.id == s.id));
+                    if !untick {
+                        all.extend(tickable.iter().cloned());
+                    }
+                })
+            }
+        };
+        view! {
+            <th scope="col" class="select-cell">
+                <input type="checkbox" aria-label="Select everyone on this page"
+                    prop:checked=all_ticked on:change=toggle />
+            </th>
+        }
+    });
     let previous = (list.page > 1).then(|| UserQuery {
         page: list.page - 1,
         ..query.clone()
@@ -400,6 +497,7 @@ fn UserTable(
                 <caption class="visually-hidden">"Users"</caption>
                 <thead>
                     <tr>
+                        {select_all}
                         {sort_header(UserSort::Name)}
                         <th scope="col">"Type"</th>
                         <th scope="col">"Roles"</th>

@@ -1,8 +1,10 @@
-//! The Users screens: the list, adding someone, one person's page, pending invitations.
+//! The Users screens: the list, adding someone, importing many, one person's page, pending
+//! invitations.
 
 pub mod actions;
 pub mod add;
 pub mod detail;
 pub mod form;
+pub mod import;
 pub mod invitations;
 pub mod list;

@@ -1,0 +1,129 @@
+//! Benchmark (not a test): inviting 10,000 people from one CSV file, on SQLite and (when
+//! `TENANTRY_TEST_POSTGRES_URL` names a server) PostgreSQL: the review alone, then the review and
+//! the one transaction that writes every account, role, link, email and audit entry.
+//!
+//! `make bench`, or `cargo run --release -p server --example csv_import [PEOPLE]`.
+
+use app::{
+    model::{
+        access::effective_permissions, import::ImportRequest, CurrentUser, Feature, PlatformRole,
+        UserStatus, UserType,
+    },
+    services::{
+        accounts::Actor, import, organisations, passwords::Passwords, users::NewUser, AppState,
+        AuthConfig, ClientInfo,
+    },
+};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Database};
+use std::{sync::Arc, time::Instant};
+use uuid::Uuid;
+
+#[tokio::main]
+async fn main() {
+    let people: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    let mut csv = String::from("email,first_name,last_name,roles,user_type,timezone\n");
+    for i in 0..people {
+        let (role, user_type) = match i % 3 {
+            0 => ("Agent", "agent"),
+            1 => ("Agent; Viewer", "supervisor"),
+            _ => ("Viewer", "viewer"),
+        };
+        csv.push_str(&format!(
+            "person{i}@import.example,Person,Number {i},{role},{user_type},Europe/London\n"
+        ));
+    }
+    let name = format!("tenantry_bench_{}", Uuid::new_v4().simple());
+    let sqlite_path = std::env::temp_dir().join(format!("{name}.db"));
+    let mut targets = vec![(
+        "SQLite",
+        format!("sqlite://{}?mode=rwc", sqlite_path.display()),
+    )];
+    if let Ok(admin) = std::env::var("TENANTRY_TEST_POSTGRES_URL") {
+        let db = Database::connect(&admin).await.expect("PostgreSQL");
+        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("database");
+        let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+        targets.push(("PostgreSQL", format!("{base}/{name}")));
+    }
+    println!(
+        "CSV import of {people} people ({} KB), budget 10 s:",
+        csv.len() / 1024
+    );
+    for (label, url) in targets {
+        let db = server::database::connect(&url).await.expect("connect");
+        server::database::migrate(&db).await.expect("migrate");
+        let state = AppState {
+            db: db.clone(),
+            auth: Arc::new(AuthConfig::default()),
+            passwords: Passwords::new(1).expect("hasher"),
+            mail: Arc::new(app::services::mail::Mail::new(
+                "http://127.0.0.1",
+                "bench@example.com",
+            )),
+        };
+        let org = organisations::create(&db, "Import", "import", false, false)
+            .await
+            .expect("organisation");
+        let admin = NewUser {
+            organisation_id: org.id,
+            email: "admin@import.example",
+            first_name: "Ada",
+            last_name: "Admin",
+            user_type: UserType::TenantAdmin,
+            status: UserStatus::Active,
+            password_hash: None,
+            must_change_password: false,
+            platform_role: PlatformRole::None,
+        }
+        .into_active_model()
+        .insert(&db)
+        .await
+        .expect("admin");
+        let summary = organisations::summary(&org);
+        let user = CurrentUser {
+            id: admin.id,
+            email: admin.email.clone(),
+            first_name: admin.first_name.clone(),
+            last_name: admin.last_name.clone(),
+            user_type: UserType::TenantAdmin,
+            platform_role: PlatformRole::None,
+            theme: "system".into(),
+            organisation: summary.clone(),
+            home_organisation: summary,
+            features: Feature::ALL.to_vec(),
+            permissions: effective_permissions(UserType::TenantAdmin, [], Feature::ALL),
+        };
+        let client = ClientInfo::default();
+        let actor = Actor {
+            user: &user,
+            client: &client,
+        };
+        let mut request = ImportRequest {
+            csv: csv.clone(),
+            send: false,
+        };
+        let started = Instant::now();
+        let review = import::import(&state, &actor, &request)
+            .await
+            .expect("review");
+        let reviewed = started.elapsed();
+        assert_eq!(review.ready, people, "{:?}", review.problems.first());
+        request.send = true;
+        let started = Instant::now();
+        let done = import::import(&state, &actor, &request)
+            .await
+            .expect("import");
+        let sent = started.elapsed();
+        assert_eq!(done.invited, people);
+        println!(
+            "  {label:<10} review {:>6.2} s   review + invite everyone {:>6.2} s",
+            reviewed.as_secs_f64(),
+            sent.as_secs_f64()
+        );
+    }
+    let _ = std::fs::remove_file(&sqlite_path);
+}
