@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The most rows one file may hold.
+/// The most rows one file may hold (the Import page says "10,000").
 pub const IMPORT_MAX_ROWS: usize = 10_000;
 /// The largest file accepted, in bytes.
 pub const IMPORT_MAX_BYTES: usize = 4 * 1024 * 1024;

@@ -5,7 +5,7 @@ use crate::{
     api::accounts::ImportUsers,
     model::{
         account::INVITATION_DAYS,
-        import::{ImportRequest, ImportReview, IMPORT_COLUMNS, IMPORT_MAX_ROWS},
+        import::{ImportRequest, ImportReview, IMPORT_COLUMNS},
         CurrentUser, Permission,
     },
     ui::{
@@ -91,7 +91,7 @@ pub fn ImportUsersPage() -> impl IntoView {
         <header class="page-header">
             <h1>"Import people from a CSV file"</h1>
             <p class="muted">
-                "Invite up to " {IMPORT_MAX_ROWS.to_string()} " people to " {user.organisation.name.clone()}
+                "Invite up to 10,000 people to " {user.organisation.name.clone()}
                 " at once. You see what the file holds before anyone is invited."
             </p>
         </header>
@@ -202,7 +202,7 @@ fn Review(
             })}
             <div class="form-actions">
                 <button type="button" class="button button-primary"
-                    disabled=move || problems > 0 || ready == 0 || pending.get()
+                    disabled=move || { problems > 0 || ready == 0 || pending.get() }
                     on:click=move |_| send.run(())>
                     {move || if pending.get() { "Sending…".to_string() } else { format!("Send {ready} invitations") }}
                 </button>

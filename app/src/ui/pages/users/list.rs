@@ -316,7 +316,7 @@ fn UserTable(
     }
     let first = (list.page - 1) * crate::model::users::PAGE_SIZE + 1;
     let last = first + list.rows.len() as u64 - 1;
-    let sort_header = |sort: UserSort| {
+    let sort_header = |sort: UserSort, lead: Option<AnyView>| {
         let active = query.sort == sort;
         let next = UserQuery {
             sort,
@@ -336,6 +336,7 @@ fn UserTable(
         };
         view! {
             <th scope="col" aria-sort=aria_sort>
+                {lead}
                 <a href=href(&slug, &next) class="sort-link">{sort.label()}{arrow}</a>
             </th>
         }
@@ -413,13 +414,13 @@ fn UserTable(
                             }) />
                     }
                 });
-                view! { <td class="select-cell">{box_}</td> }
+                view! { <span class="select-box">{box_}</span> }
             });
             view! {
                 <tr>
-                    {tick}
                     <td>
                         <div class="person">
+                            {tick}
                             <Avatar initials=row.initials() />
                             <div>
                                 <a class="person-name" href=page.clone()>{row.full_name()}</a>
@@ -477,11 +478,12 @@ fn UserTable(
             }
         };
         view! {
-            <th scope="col" class="select-cell">
+            <span class="select-box">
                 <input type="checkbox" aria-label="Select everyone on this page"
                     prop:checked=all_ticked on:change=toggle />
-            </th>
+            </span>
         }
+        .into_any()
     });
     let previous = (list.page > 1).then(|| UserQuery {
         page: list.page - 1,
@@ -497,12 +499,11 @@ fn UserTable(
                 <caption class="visually-hidden">"Users"</caption>
                 <thead>
                     <tr>
-                        {select_all}
-                        {sort_header(UserSort::Name)}
+                        {sort_header(UserSort::Name, select_all)}
                         <th scope="col">"Type"</th>
                         <th scope="col">"Roles"</th>
                         <th scope="col">"Status"</th>
-                        {sort_header(UserSort::LastSignIn)}
+                        {sort_header(UserSort::LastSignIn, None)}
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
