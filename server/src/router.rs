@@ -28,8 +28,8 @@ pub fn leptos_options() -> LeptosOptions {
         .build()
 }
 
-/// The largest request body accepted.
-const BODY_LIMIT: usize = 8 * 1024 * 1024;
+/// The largest request body accepted: a CSV import's largest file, escaped in JSON.
+const BODY_LIMIT: usize = 2 * app::model::import::IMPORT_MAX_BYTES + 1024 * 1024;
 
 /// The whole application, ready to serve.
 pub fn build(state: AppState, trust_proxy: bool) -> Router {
@@ -63,7 +63,6 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
             state,
             middleware::page_gate,
         ))
-        // Nothing a person sends is bigger than a CSV import (4 MB, escaped in JSON).
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::refuse_cross_site))

@@ -143,6 +143,8 @@ pub enum LinkState {
         organisation_name: String,
         organisation_slug: String,
     },
+    /// The account's access has ended (it was given access until a date).
+    AccessEnded { organisation_name: String },
     /// No such link.
     Unknown,
 }

@@ -413,13 +413,31 @@ async fn another_administrator(
     Ok(found.is_some())
 }
 
-/// Serialises guarded changes of one organisation on PostgreSQL (two admins demoting each other
-/// at the same moment must not leave nobody in charge); SQLite runs one writer at a time anyway.
-async fn lock_organisation(txn: &DatabaseTransaction, organisation_id: Uuid) -> ServiceResult<()> {
-    organisation::Entity::find_by_id(organisation_id)
-        .lock_exclusive()
-        .one(txn)
-        .await?;
+/// Serialises changes to the people of one organisation (two admins demoting each other at the
+/// same moment must not leave nobody in charge). Every change to an account takes it first, then
+/// the account's row, so changes never wait for each other in a circle. On PostgreSQL it is a
+/// `FOR NO KEY UPDATE` row lock (which does not block the key-share locks of foreign keys); on
+/// SQLite a write that takes the database's one write lock at once, so the transaction reads the
+/// latest data and cannot fail later because someone wrote in between.
+pub(super) async fn lock_organisation(
+    txn: &DatabaseTransaction,
+    organisation_id: Uuid,
+) -> ServiceResult<()> {
+    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        organisation::Entity::update_many()
+            .col_expr(
+                organisation::Column::UpdatedAt,
+                Expr::col(organisation::Column::UpdatedAt).into(),
+            )
+            .filter(organisation::Column::Id.eq(organisation_id))
+            .exec(txn)
+            .await?;
+    } else {
+        organisation::Entity::find_by_id(organisation_id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+            .one(txn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -921,6 +939,9 @@ pub async fn suspend_many(
         match suspend_in(&txn, actor, id).await {
             Ok(None) => suspended += 1,
             Ok(Some(_)) => {}
+            Err(ServiceError::Refused(AppError::NotFound(_))) => refusals.push(
+                "Someone you selected is no longer in this organisation: reload the list.".into(),
+            ),
             Err(ServiceError::Refused(refused)) => refusals.push(refused.to_string()),
             Err(other) => return Err(other),
         }
@@ -976,6 +997,7 @@ async fn suspend_in(
 /// invitation goes back to Invited.
 pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id).await?;
     if status_of(&user) != UserStatus::Suspended {
         return Err(AppError::Conflict(format!("{} is not suspended.", display(&user))).into());
@@ -986,7 +1008,12 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
         UserStatus::Invited
     };
     set_status(&txn, actor, &user, status, "user.reactivated").await?;
+    if status == UserStatus::Invited {
+        // The suspension retired their link: a fresh invitation goes out.
+        send_invitation(&txn, state, actor, &user).await?;
+    }
     txn.commit().await?;
+    state.mail.wake();
     Ok(())
 }
 
@@ -1038,6 +1065,7 @@ pub async fn reset_password(
         }
     };
     let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id).await?;
     resettable(&user)?;
     sessions::end_all_for_user(&txn, id, None).await?;
@@ -1123,7 +1151,8 @@ pub async fn invitations(
                 user_type: user_type_of(&u),
                 sent: Moment::new(token.created_at, at),
                 expires: Moment::new(token.expires_at, at),
-                expired: token.expires_at <= at,
+                // A link retired without being accepted (a suspension) needs a resend too.
+                expired: token.expires_at <= at || token.used_at.is_some(),
                 delivery,
             })
         })
@@ -1151,6 +1180,7 @@ async fn invited(
 /// Sends a new invitation link to account `id`; the old link stops working.
 pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
     let user = invited(&txn, actor, id).await?;
     send_invitation(&txn, state, actor, &user).await?;
     audit::record(&txn, actor.audit("user.invitation_resent", id, None)).await?;
@@ -1163,6 +1193,7 @@ pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
 /// its link stops working. The audit trail keeps the record.
 pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
     let user = invited(&txn, actor, id).await?;
     audit::record(
         &txn,
@@ -1279,6 +1310,21 @@ async fn send_reset_link(
         return Ok(());
     }
     let txn = state.db.begin().await?;
+    lock_organisation(&txn, org.id).await?;
+    // Checked again under the lock: a suspension or a change of address in the meantime has
+    // retired the links, and this one must not undo that.
+    let Some(user) = user::Entity::find_by_id(user.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .filter(|u| {
+            status_of(u) == UserStatus::Active
+                && !access_expired(u)
+                && auth::normalise_email(&u.email) == normalised
+        })
+    else {
+        return Ok(());
+    };
     let minted = Minted::new(TokenKind::PasswordReset);
     let email = reset_email(state, &org.name, None, &user, &minted);
     let message = mail::enqueue(&txn, Some(org.id), email).await?;
@@ -1333,8 +1379,13 @@ pub async fn link_state(
         TokenKind::Invitation => UserStatus::Invited,
         TokenKind::PasswordReset => UserStatus::Active,
     };
+    if access_expired(&user) {
+        return Ok(LinkState::AccessEnded {
+            organisation_name: org.name,
+        });
+    }
     Ok(
-        if token.used_at.is_some() || status_of(&user) != usable_status || access_expired(&user) {
+        if token.used_at.is_some() || status_of(&user) != usable_status {
             LinkState::Used {
                 organisation_name: org.name,
                 organisation_slug: org.slug,
@@ -1387,9 +1438,16 @@ pub async fn complete_link(
         return Err(AppError::field("confirmation", "The two passwords are not the same.").into());
     }
     let hash = state.passwords.hash(password.to_string()).await?;
+    let organisation_id = user::Entity::find_by_id(token.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| link_not_usable(kind))?
+        .organisation_id;
     let txn = state.db.begin().await?;
-    // The account is locked before the link is spent, in the order a suspension or revocation
-    // takes them, so the two wait for each other instead of interleaving.
+    // The organisation, then the account, are locked before the link is spent, in the order a
+    // suspension or revocation takes them, so the two wait for each other instead of
+    // interleaving or deadlocking.
+    lock_organisation(&txn, organisation_id).await?;
     let user = user::Entity::find_by_id(token.user_id)
         .lock_exclusive()
         .one(&txn)

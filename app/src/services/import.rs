@@ -4,7 +4,9 @@
 //! a problem.
 
 use super::{
-    accounts::{check_form, check_grants, invitation_email, unique_email, Actor},
+    accounts::{
+        check_form, check_grants, invitation_email, lock_organisation, unique_email, Actor,
+    },
     audit, auth, mail,
     tokens::{Minted, TokenKind},
     users::NewUser,
@@ -74,6 +76,11 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
             IMPORT_MAX_BYTES / 1_048_576
         )));
     }
+    if csv_text.contains('\u{fffd}') {
+        return Err(refuse(
+            "The file is not in UTF-8, so names with accents would be damaged. Save it as \"CSV UTF-8\" and choose it again.",
+        ));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -85,7 +92,11 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .map(column_key)
         .collect::<Vec<_>>();
     let known: Vec<&str> = IMPORT_COLUMNS.iter().map(|(name, _)| *name).collect();
-    if let Some(unknown) = headers.iter().find(|h| !known.contains(&h.as_str())) {
+    // A trailing comma in the first line (spreadsheets add them) names no column.
+    if let Some(unknown) = headers
+        .iter()
+        .find(|h| !h.is_empty() && !known.contains(&h.as_str()))
+    {
         return Err(refuse(format!(
             "The first line names a column \"{unknown}\" we do not know. The columns are: {}.",
             known.join(", ")
@@ -109,6 +120,16 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         })?;
         if record.iter().all(str::is_empty) {
             continue;
+        }
+        let unnamed = record
+            .iter()
+            .enumerate()
+            .any(|(i, value)| !value.is_empty() && headers.get(i).is_none_or(String::is_empty));
+        if unnamed {
+            let line = record.position().map_or(0, |p| p.line());
+            return Err(refuse(format!(
+                "Line {line} has a value in a column the first line does not name. Put several roles in one cell, separated by semicolons, and quote values that contain commas."
+            )));
         }
         if rows.len() == IMPORT_MAX_ROWS {
             return Err(refuse(format!(
@@ -212,6 +233,7 @@ async fn review(
         let mut said = Vec::new();
         for name in &row.role_names {
             match by_name.get(&name.to_lowercase()) {
+                Some(r) if found.iter().any(|f: &role::Model| f.id == r.id) => {}
                 Some(r) => found.push((*r).clone()),
                 None => said.push(format!(
                     "There is no role named \"{name}\" in this organisation."
@@ -380,6 +402,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
         )));
     }
     let txn = state.db.begin().await?;
+    lock_organisation(&txn, organisation_id).await?;
     for chunk in users.chunks(CHUNK) {
         user::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
@@ -443,6 +466,20 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(empty.is_some_and(|m| m.contains("no people")));
+    }
+
+    #[test]
+    fn stray_values_and_other_encodings_are_refused() {
+        let trailing = read("email,first_name,last_name,roles,\nada@x.example,Ada,L,Agent,\n");
+        assert!(trailing.is_ok(), "an empty trailing column is fine");
+        let stray = read("email,first_name,last_name,roles\nada@x.example,Ada,L,Agent,Viewer\n")
+            .err()
+            .map(|e| e.to_string());
+        assert!(stray.is_some_and(|m| m.contains("Line 2") && m.contains("semicolons")));
+        let latin = read("email,first_name,last_name,roles\nren@x.example,Ren\u{fffd},D,Agent\n")
+            .err()
+            .map(|e| e.to_string());
+        assert!(latin.is_some_and(|m| m.contains("UTF-8")));
     }
 
     #[test]

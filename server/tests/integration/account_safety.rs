@@ -173,12 +173,29 @@ async fn links_die_with_a_suspension_or_an_email_change(backend: Backend) {
     assert_eq!(accept(&guest, &secret).await, 409);
     let status = find_user(&a.app, grace.user_id).await.unwrap().status;
     assert_eq!(status, UserStatus::Invited.code());
+    // Reactivated, she gets a fresh invitation instead.
+    let fresh = a
+        .app
+        .smtp
+        .nth_to("grace@acme.example", 1)
+        .await
+        .link(&format!("{}/invitation?token=", a.app.base));
+    let fresh = token_of(&fresh);
+    assert!(matches!(
+        link_state(&guest, "links/invitation", &fresh).await,
+        LinkState::Valid { .. }
+    ));
 
     // A pending invitation follows a corrected address; the link sent to the old one dies.
     let moved = "grace.hopper@acme.example";
     change_email(&a, grace.user_id, moved).await;
     let new_secret = mailed_secret(&a, moved, "/invitation").await;
     assert_eq!(accept(&guest, &secret).await, 409);
+    assert_eq!(
+        accept(&guest, &fresh).await,
+        409,
+        "the old address's link died"
+    );
     assert_eq!(accept(&guest, &new_secret).await, 200);
 
     // A reset link sent to an old address dies with the change of address.
@@ -261,9 +278,9 @@ async fn expired_access_makes_links_unusable(backend: Backend) {
     let before = find_user(&a.app, lin.id).await.unwrap();
 
     let guest = a.app.client();
-    assert!(!matches!(
+    assert!(matches!(
         link_state(&guest, "links/reset", &secret).await,
-        LinkState::Valid { .. }
+        LinkState::AccessEnded { .. }
     ));
     let used = guest.call("links/reset-password", &choosing(&secret)).await;
     assert_eq!(used.status, 409, "{}", used.body);

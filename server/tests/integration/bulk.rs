@@ -39,7 +39,7 @@ async fn people(a: &Acme) -> u64 {
 
 const GOOD: &str = "email,first_name,last_name,roles,user_type,timezone\n\
     grace@acme.example,Grace,Hopper,Agent,,Europe/London\n\
-    \"alan@acme.example\",Alan,Turing,Agent; Viewer,Supervisor,\n\
+    \"alan@acme.example\",Alan,Turing,Agent; Viewer; agent,Supervisor,\n\
     edsger@acme.example,Edsger,Dijkstra,viewer,analyst,\n";
 
 async fn a_csv_file_is_reviewed_then_invites_everyone_or_nobody(backend: Backend) {

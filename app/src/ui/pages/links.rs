@@ -78,6 +78,14 @@ fn unusable(state: LinkState, invitation: bool) -> AnyView {
             }
             .into_any()
         }
+        LinkState::AccessEnded { organisation_name } => view! {
+            <h1>"Your access has ended"</h1>
+            <p class="muted">
+                {format!("Your account with {organisation_name} was given access until a date that has passed, so this link no longer works. Ask an administrator of {organisation_name} if you still need access.")}
+            </p>
+            <a class="button" href="/">"Go to Tenantry"</a>
+        }
+        .into_any(),
         _ => view! {
             <h1>"This link does not work"</h1>
             <p class="muted">

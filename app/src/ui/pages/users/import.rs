@@ -29,7 +29,15 @@ pub fn ImportUsersPage() -> impl IntoView {
     let file = RwSignal::new(None::<(String, String)>);
     let action = ServerAction::<ImportUsers>::new();
     let error = action_error(action);
-    let csv_error = field_error(error, "csv");
+    let too_big = RwSignal::new(false);
+    let server_csv_error = field_error(error, "csv");
+    let csv_error = Signal::derive(move || {
+        if too_big.get() {
+            Some("The file is larger than 4 MB. Split it and import each part.".to_string())
+        } else {
+            server_csv_error.get()
+        }
+    });
     let run = {
         let slug = slug.clone();
         move |send: bool| {
@@ -48,6 +56,10 @@ pub fn ImportUsersPage() -> impl IntoView {
             {
                 let input: web_sys::HtmlInputElement = event_target(&ev);
                 if let Some(chosen) = input.files().and_then(|list| list.get(0)) {
+                    too_big.set(chosen.size() > crate::model::import::IMPORT_MAX_BYTES as f64);
+                    if too_big.get_untracked() {
+                        return;
+                    }
                     let run = run.clone();
                     leptos::task::spawn_local(async move {
                         let text = wasm_bindgen_futures::JsFuture::from(chosen.text())
@@ -68,6 +80,9 @@ pub fn ImportUsersPage() -> impl IntoView {
         let slug = slug.clone();
         let run = run.clone();
         move || {
+            if too_big.get() {
+                return None;
+            }
             let review = action.value().get()?.ok()?;
             let name = file.get().map(|(name, _)| name).unwrap_or_default();
             Some(if review.invited > 0 {
