@@ -427,7 +427,7 @@ pub(super) async fn lock_organisation(
         organisation::Entity::update_many()
             .col_expr(
                 organisation::Column::UpdatedAt,
-                Expr::col(organisation::Column::UpdatedAt).into(),
+                Expr::col(organisation::Column::UpdatedAt),
             )
             .filter(organisation::Column::Id.eq(organisation_id))
             .exec(txn)
