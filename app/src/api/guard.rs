@@ -89,6 +89,17 @@ pub async fn require(slug: &str, permission: Permission) -> Result<Caller, AppEr
     authorize(slug, Some(permission), PendingPassword::Refuse).await
 }
 
+/// The signed-in caller, a super-admin of the platform: the Platform pages' server functions.
+pub async fn require_super_admin(slug: &str) -> Result<Caller, AppError> {
+    let caller = authorize(slug, None, PendingPassword::Refuse).await?;
+    if !caller.user.is_super_admin() {
+        return Err(AppError::Forbidden(
+            "manage the platform's organisations: only a super-admin may".into(),
+        ));
+    }
+    Ok(caller)
+}
+
 /// Whether the request is a plain HTML form post (the page's JavaScript has not loaded).
 fn from_plain_form() -> bool {
     use_context::<Parts>().is_some_and(|parts| {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod links;
+pub mod organisations;
 pub mod roles;
 pub mod users;
 

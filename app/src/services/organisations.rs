@@ -2,10 +2,14 @@
 
 use super::{now, ServiceResult};
 use crate::{
-    entities::{organisation, role, role_permission},
-    model::{AppError, Feature, OrganisationSummary, RoleTemplate},
+    entities::{organisation, organisation_user_count, role, role_permission},
+    model::{
+        organisations::{OrganisationList, OrganisationRow, ORGANISATION_LIST_LIMIT},
+        users::Moment,
+        AppError, Feature, OrganisationSummary, RoleTemplate, UserStatus,
+    },
 };
-use sea_orm::{prelude::*, ActiveValue::Set};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 
 /// Checks that `slug` is URL-safe: lowercase letters, digits and single hyphens, 2 to 63 long.
 pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
@@ -103,6 +107,59 @@ pub fn effective_features(org: &organisation::Model) -> Vec<Feature> {
             })
             .collect(),
     }
+}
+
+/// The organisations whose name or address contains `search` (ignoring case), by name, with
+/// their people counted.
+pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<OrganisationList> {
+    let needle = search.trim().to_lowercase();
+    // A platform has hundreds or thousands of organisations, not millions: filtered here.
+    let matching: Vec<organisation::Model> = organisation::Entity::find()
+        .order_by_asc(organisation::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|o| {
+            needle.is_empty() || o.name.to_lowercase().contains(&needle) || o.slug.contains(&needle)
+        })
+        .collect();
+    let total = matching.len() as u64;
+    let shown: Vec<organisation::Model> = matching
+        .into_iter()
+        .take(ORGANISATION_LIST_LIMIT as usize)
+        .collect();
+    let counts = organisation_user_count::Entity::find()
+        .filter(organisation_user_count::Column::OrganisationId.is_in(shown.iter().map(|o| o.id)))
+        .all(db)
+        .await?;
+    let at = now();
+    let rows = shown
+        .into_iter()
+        .map(|o| {
+            let of = |active_only: bool| {
+                counts
+                    .iter()
+                    .filter(|c| c.organisation_id == o.id)
+                    .filter(|c| !active_only || c.status == UserStatus::Active.code())
+                    .map(|c| u64::try_from(c.users).unwrap_or(0))
+                    .sum::<u64>()
+            };
+            OrganisationRow {
+                id: o.id,
+                active_users: of(true),
+                users: of(false),
+                created: Moment::new(o.created_at, at),
+                name: o.name,
+                slug: o.slug,
+                is_admin_tenant: o.is_admin_tenant,
+                is_demo: o.is_demo,
+            }
+        })
+        .collect();
+    Ok(OrganisationList {
+        rows,
+        matching: total,
+    })
 }
 
 /// How the console names an organisation.

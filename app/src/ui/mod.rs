@@ -16,6 +16,7 @@ use pages::{
     links::{AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage},
     login::LoginPage,
     overview::OverviewPage,
+    platform::organisations::OrganisationsPage,
     section::{Section, SectionPage},
     shell::ConsoleShell,
     users::{
@@ -103,7 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles") view=|| view! { <SectionPage section=Section::Roles /> } />
                     <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />
                     <Route path=path!("settings") view=|| view! { <SectionPage section=Section::Settings /> } />
-                    <Route path=path!("platform/organisations") view=|| view! { <SectionPage section=Section::Organisations /> } />
+                    <Route path=path!("platform/organisations") view=OrganisationsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -8,5 +8,6 @@ mod account_safety;
 mod accounts;
 mod auth;
 mod bulk;
+mod platform;
 mod security;
 mod users;

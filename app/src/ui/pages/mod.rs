@@ -6,6 +6,7 @@ pub mod home;
 pub mod links;
 pub mod login;
 pub mod overview;
+pub mod platform;
 pub mod section;
 pub mod shell;
 pub mod users;

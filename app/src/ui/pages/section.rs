@@ -13,7 +13,6 @@ pub enum Section {
     Roles,
     Activity,
     Settings,
-    Organisations,
 }
 
 impl Section {
@@ -23,7 +22,6 @@ impl Section {
             Section::Roles => "Roles",
             Section::Activity => "Activity",
             Section::Settings => "Settings",
-            Section::Organisations => "Organisations",
         }
     }
 
@@ -33,7 +31,6 @@ impl Section {
             Section::Roles => user.can(Permission::RolesManage),
             Section::Activity => user.can(Permission::AuditView),
             Section::Settings => user.can(Permission::OrgSettings),
-            Section::Organisations => user.is_super_admin() && !user.is_switched(),
         }
     }
 }
