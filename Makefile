@@ -34,8 +34,9 @@ build-debug:
 e2e: build-debug
 	cd end2end && rm -rf test-results && npx playwright test
 
-## Prints sign-in throughput over HTTP against the raw argon2id rate of this machine, and the
-## Users page's server time on an organisation of 100,000 users on SQLite and PostgreSQL.
+## Prints sign-in throughput over HTTP against the raw argon2id rate of this machine, the Users
+## page's server time on an organisation of 100,000 users on SQLite and PostgreSQL, and the time
+## to invite 10,000 people from a CSV file.
 bench: tools
 	cargo run --release -p server --example sign_in_throughput
 	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example user_list_latency

@@ -14,9 +14,9 @@ test("a super-admin sees every organisation of the platform and searches them", 
   await expectAccessible(page);
   await keepScreenshot(page, "30-organisations");
 
-  await page.getByLabel("Search").fill("zzz");
+  await page.getByLabel("Search", { exact: true }).fill("zzz");
   await expect(page).toHaveURL(/\/o\/operator\/platform\/organisations\?q=zzz$/);
   await expect(page.getByText("No organisation matches this search.")).toBeVisible();
-  await page.getByLabel("Search").fill("oper");
+  await page.getByLabel("Search", { exact: true }).fill("oper");
   await expect(operator).toBeVisible();
 });

@@ -113,6 +113,8 @@ pub fn OrganisationsPage() -> impl IntoView {
                             <p class="muted">
                                 {if list.matching > shown as u64 {
                                     format!("Showing the first {ORGANISATION_LIST_LIMIT} of {}; search to narrow the list.", list.matching)
+                                } else if shown == 1 {
+                                    "1 organisation".to_string()
                                 } else {
                                     format!("{shown} organisations")
                                 }}
