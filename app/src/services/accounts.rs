@@ -582,6 +582,87 @@ async fn send_invitation(
     Ok(())
 }
 
+/// Invites the first tenant admin of `org`, just created by a super-admin, inside `txn`: the
+/// account, its Admin role, the link and email, and the audit trail of both.
+pub(super) async fn invite_first_admin(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor<'_>,
+    org: &organisation::Model,
+    admin_role: &role::Model,
+    new: &crate::model::organisations::NewOrganisation,
+) -> ServiceResult<()> {
+    let created = NewUser {
+        organisation_id: org.id,
+        email: new.admin_email.trim(),
+        first_name: new.admin_first_name.trim(),
+        last_name: new.admin_last_name.trim(),
+        user_type: UserType::TenantAdmin,
+        status: UserStatus::Invited,
+        password_hash: None,
+        must_change_password: false,
+        platform_role: PlatformRole::None,
+    }
+    .into_active_model()
+    .insert(txn)
+    .await?;
+    user_role::ActiveModel {
+        user_id: Set(created.id),
+        role_id: Set(admin_role.id),
+    }
+    .insert(txn)
+    .await?;
+    let minted = Minted::new(TokenKind::Invitation);
+    let email = invitation_email(
+        state,
+        &org.name,
+        &actor.name(),
+        (&created.email, &created.first_name),
+        &minted,
+    );
+    let message = mail::enqueue(txn, Some(org.id), email).await?;
+    minted
+        .store(
+            txn,
+            created.id,
+            chrono::Duration::days(INVITATION_DAYS),
+            Some(actor.user.id),
+            Some(message),
+        )
+        .await?;
+    let entry = |action, target_type, target: Uuid, changes| AuditEntry {
+        organisation_id: org.id,
+        actor_user_id: Some(actor.user.id),
+        actor_organisation_id: Some(actor.user.home_organisation.id),
+        action,
+        target_type,
+        target_id: Some(target.to_string()),
+        changes: Some(changes),
+        ip: actor.client.ip.clone(),
+    };
+    audit::record(
+        txn,
+        entry(
+            "organisation.created",
+            "organisation",
+            org.id,
+            json!({ "name": org.name, "slug": org.slug, "is_admin_tenant": org.is_admin_tenant, "is_demo": org.is_demo }),
+        ),
+    )
+    .await?;
+    audit::record(
+        txn,
+        entry(
+            "user.invited",
+            "user",
+            created.id,
+            json!({ "email": created.email, "user_type": UserType::TenantAdmin.code(), "roles": [admin_role.name], "onboarding": "invitation" }),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Adds someone: invited by email, or created with a temporary password shown once.
 pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> ServiceResult<Added> {
     let checked = check_form(&new.form)?;

@@ -4,12 +4,14 @@ use super::{now, ServiceResult};
 use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
     model::{
-        organisations::{OrganisationList, OrganisationRow, ORGANISATION_LIST_LIMIT},
+        organisations::{
+            NewOrganisation, OrganisationList, OrganisationRow, ORGANISATION_LIST_LIMIT,
+        },
         users::Moment,
         AppError, Feature, OrganisationSummary, RoleTemplate, UserStatus,
     },
 };
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr, TransactionTrait};
 
 /// Checks that `slug` is URL-safe: lowercase letters, digits and single hyphens, 2 to 63 long.
 pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
@@ -160,6 +162,101 @@ pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<Orga
         rows,
         matching: total,
     })
+}
+
+/// Creates an organisation with its built-in roles and invites its first tenant admin, in one
+/// transaction; every problem with the form is named at once.
+pub async fn create_with_admin(
+    state: &super::AppState,
+    actor: &super::accounts::Actor<'_>,
+    new: &NewOrganisation,
+) -> ServiceResult<organisation::Model> {
+    let db = &state.db;
+    let mut fields = Vec::new();
+    let mut problem = |field: &str, message: String| {
+        fields.push(crate::model::FieldError {
+            field: field.into(),
+            message,
+        })
+    };
+    let name = new.name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        problem(
+            "name",
+            "Give the organisation a name of 1 to 100 characters.".into(),
+        );
+    }
+    let slug = new.slug.trim();
+    if let Err(e) = check_slug("slug", slug) {
+        problem("slug", e.to_string());
+    } else if find_by_slug(db, slug).await?.is_some() {
+        problem(
+            "slug",
+            format!("The address \"{slug}\" belongs to another organisation; choose another."),
+        );
+    }
+    if new.is_admin_tenant {
+        if let Some(holder) = organisation::Entity::find()
+            .filter(organisation::Column::IsAdminTenant.eq(true))
+            .one(db)
+            .await?
+        {
+            problem(
+                "is_admin_tenant",
+                format!(
+                    "{} is the admin tenant already, and an instance has only one.",
+                    holder.name
+                ),
+            );
+        }
+    }
+    for (field, label, value) in [
+        ("admin_first_name", "first name", &new.admin_first_name),
+        ("admin_last_name", "last name", &new.admin_last_name),
+    ] {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > 100 || value.chars().any(char::is_control) {
+            problem(
+                field,
+                format!("Enter the first tenant admin's {label} (at most 100 characters)."),
+            );
+        }
+    }
+    if let Err(e) = super::bootstrap::check_email("admin_email", new.admin_email.trim()) {
+        problem("admin_email", e.to_string());
+    }
+    if !fields.is_empty() {
+        return Err(AppError::Invalid {
+            message: "Some details need your attention.".into(),
+            fields,
+        }
+        .into());
+    }
+    let txn = db.begin().await?;
+    let org = create(&txn, name, slug, new.is_admin_tenant, new.is_demo)
+        .await
+        .map_err(|e| match e {
+            super::ServiceError::Database(db)
+                if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
+            {
+                AppError::field(
+                "slug",
+                "Another organisation was created with this address or as the admin tenant a moment ago. Reload and try again.",
+            )
+            .into()
+            }
+            other => other,
+        })?;
+    let admin_role = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(org.id))
+        .filter(role::Column::Template.eq(RoleTemplate::Admin.code()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| super::ServiceError::Internal("no Admin role".into()))?;
+    super::accounts::invite_first_admin(&txn, state, actor, &org, &admin_role, new).await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(org)
 }
 
 /// How the console names an organisation.

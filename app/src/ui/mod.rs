@@ -16,7 +16,7 @@ use pages::{
     links::{AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage},
     login::LoginPage,
     overview::OverviewPage,
-    platform::organisations::OrganisationsPage,
+    platform::{new_organisation::NewOrganisationPage, organisations::OrganisationsPage},
     section::{Section, SectionPage},
     shell::ConsoleShell,
     users::{
@@ -105,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />
                     <Route path=path!("settings") view=|| view! { <SectionPage section=Section::Settings /> } />
                     <Route path=path!("platform/organisations") view=OrganisationsPage />
+                    <Route path=path!("platform/organisations/new") view=NewOrganisationPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -7,7 +7,10 @@ use crate::{
 use app::model::{organisations::OrganisationList, PlatformRole};
 use sea_orm::ActiveValue::Set;
 
-on_both_databases!(only_super_admins_list_the_organisations);
+on_both_databases!(
+    only_super_admins_list_the_organisations,
+    a_super_admin_creates_an_organisation_and_its_first_admin_joins,
+);
 
 async fn only_super_admins_list_the_organisations(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -80,4 +83,109 @@ async fn only_super_admins_list_the_organisations(backend: Backend) {
     assert_eq!(list(&help, "").await.status, 403);
     let anonymous = app.client();
     assert_eq!(list(&anonymous, "").await.status, 401);
+}
+
+fn new_organisation(name: &str, slug: &str, email: &str) -> serde_json::Value {
+    serde_json::json!({
+        "slug": "operator",
+        "organisation": {
+            "name": name, "slug": slug, "is_admin_tenant": false, "is_demo": false,
+            "admin_first_name": "Grace", "admin_last_name": "Hopper", "admin_email": email,
+        }
+    })
+}
+
+async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend: Backend) {
+    use app::entities::{organisation, role, user};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = TestApp::start(backend).await;
+    let root = app.super_admin().await;
+    let organisations = || organisation::Entity::find().count(app.db());
+
+    // Every problem at once, nothing written.
+    let before = organisations().await.unwrap();
+    let mut bad = new_organisation("", "Not A Slug", "nope");
+    bad["organisation"]["is_admin_tenant"] = serde_json::json!(true);
+    bad["organisation"]["admin_last_name"] = serde_json::json!("");
+    let refused = root.call_json("platform/organisations/create", &bad).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let error = refused.error();
+    for field in ["name", "slug", "admin_last_name", "admin_email"] {
+        assert!(error.field_message(field).is_some(), "{field}: {error:?}");
+    }
+    assert!(error
+        .field_message("is_admin_tenant")
+        .is_some_and(|m| m.contains("Operator is the admin tenant already")));
+    assert_eq!(organisations().await.unwrap(), before);
+
+    let created = root
+        .call_json(
+            "platform/organisations/create",
+            &new_organisation("Globex Corp", "globex", "grace@globex.example"),
+        )
+        .await;
+    assert_eq!(created.json::<String>(), "globex");
+    let globex = app::services::organisations::find_by_slug(app.db(), "globex")
+        .await
+        .unwrap()
+        .unwrap();
+    let roles = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(globex.id))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(roles, 3, "the built-in roles");
+    let taken = root
+        .call_json(
+            "platform/organisations/create",
+            &new_organisation("Globex again", "globex", "x@globex.example"),
+        )
+        .await;
+    assert_eq!(taken.status, 422);
+    assert!(taken.error().field_message("slug").is_some());
+
+    // The first tenant admin is invited by email and lands in the new organisation.
+    let mail = app.smtp.message_to("grace@globex.example").await;
+    assert!(mail.subject.contains("Globex Corp"), "{}", mail.subject);
+    let link = mail.link(&format!("{}/invitation?token=", app.base));
+    let token = link.split_once("token=").unwrap().1.to_string();
+    let grace = app.client();
+    let accepted = grace
+        .call(
+            "links/accept-invitation",
+            &crate::accounts::choosing(&token),
+        )
+        .await;
+    assert_eq!(
+        accepted.location().as_deref(),
+        Some("/o/globex"),
+        "{accepted:?}"
+    );
+    let me: app::model::CurrentUser = grace
+        .call("session/current", &[("slug", "globex")])
+        .await
+        .json();
+    assert_eq!(me.user_type, app::model::UserType::TenantAdmin);
+    assert!(me.can(app::model::Permission::RolesManage));
+    let admin = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(globex.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(admin.email, "grace@globex.example");
+
+    // Nobody else creates organisations.
+    let refused = grace
+        .call_json("platform/organisations/create", &{
+            let mut body = new_organisation("Mine", "mine", "me@mine.example");
+            body["slug"] = serde_json::json!("globex");
+            body
+        })
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(app::services::organisations::find_by_slug(app.db(), "mine")
+        .await
+        .unwrap()
+        .is_none());
 }

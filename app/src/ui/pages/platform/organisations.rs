@@ -63,9 +63,14 @@ pub fn OrganisationsPage() -> impl IntoView {
     };
     view! {
         <Title text="Organisations" />
-        <header class="page-header">
-            <h1>"Organisations"</h1>
-            <p class="muted">"Every organisation of this Tenantry instance."</p>
+        <header class="page-header page-header-row">
+            <div>
+                <h1>"Organisations"</h1>
+                <p class="muted">"Every organisation of this Tenantry instance."</p>
+            </div>
+            <div class="header-actions">
+                <a class="button button-primary" href=format!("/o/{slug}/platform/organisations/new")>"+ New organisation"</a>
+            </div>
         </header>
         <form class="filter-bar" method="get" role="search" aria-label="Search organisations"
             on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>

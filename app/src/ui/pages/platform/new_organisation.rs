@@ -1,0 +1,145 @@
+//! Platform → Organisations → New: name and address (suggested from the name), the admin-tenant
+//! and demo flags, and the first tenant admin, who is invited by email.
+
+use crate::{
+    api::organisations::CreateOrganisation,
+    model::{
+        organisations::{suggest_slug, NewOrganisation},
+        CurrentUser,
+    },
+    ui::{
+        components::form::{action_error, field_error, Field, FormAlert, FormValues},
+        pages::errors::ForbiddenPage,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/o/{slug}/platform/organisations/new`.
+#[component]
+pub fn NewOrganisationPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    if !user.is_super_admin() || user.is_switched() {
+        return view! { <ForbiddenPage reason="Creating organisations is for super-admins, from their own organisation." /> }
+            .into_any();
+    }
+    let slug = user.organisation.slug.clone();
+    let create = ServerAction::<CreateOrganisation>::new();
+    let error = action_error(create);
+    // The address follows the name until the super-admin types one.
+    let address = RwSignal::new(String::new());
+    let address_typed = RwSignal::new(false);
+    let on_name = move |ev: leptos::ev::Event| {
+        if !address_typed.get_untracked() {
+            address.set(suggest_slug(&event_target_value(&ev)));
+        }
+    };
+    let on_address = move |ev: leptos::ev::Event| {
+        address_typed.set(true);
+        address.set(event_target_value(&ev));
+    };
+    let on_submit = {
+        let slug = slug.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let values = FormValues::of(&ev);
+            create.dispatch(CreateOrganisation {
+                slug: slug.clone(),
+                organisation: NewOrganisation {
+                    name: values.text("name"),
+                    slug: values.text("slug"),
+                    is_admin_tenant: !values.all("is_admin_tenant").is_empty(),
+                    is_demo: !values.all("is_demo").is_empty(),
+                    admin_first_name: values.text("admin_first_name"),
+                    admin_last_name: values.text("admin_last_name"),
+                    admin_email: values.text("admin_email"),
+                },
+            });
+        }
+    };
+    let slug_error = field_error(error, "slug");
+    let admin_tenant_error = field_error(error, "is_admin_tenant");
+    let created = {
+        let slug = slug.clone();
+        move || {
+            create.value().get().and_then(Result::ok).map(|new_slug| {
+                view! {
+                    <div class="alert alert-success" role="status">
+                        "Organisation created at " <code>{format!("/o/{new_slug}")}</code>
+                        ". Its first tenant admin has been invited by email."
+                    </div>
+                    <p><a class="button" href=format!("/o/{slug}/platform/organisations")>"Back to Organisations"</a></p>
+                }
+            })
+        }
+    };
+    view! {
+        <Title text="New organisation" />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/platform/organisations")>"← Organisations"</a></p>
+        <header class="page-header">
+            <h1>"New organisation"</h1>
+            <p class="muted">"It starts with the Admin, Agent and Viewer roles and one invited tenant admin."</p>
+        </header>
+        {created}
+        <form class="card stack narrow-form" on:submit=on_submit novalidate
+            hidden=move || matches!(create.value().get(), Some(Ok(_)))>
+            <FormAlert error />
+            <div class="field" class:field-invalid=move || field_error(error, "name").get().is_some()>
+                <label for="field-name">"Name"</label>
+                <input id="field-name" name="name" autocomplete="off" on:input=on_name
+                    aria-describedby="field-name-error" />
+                <p class="field-error" id="field-name-error" hidden=move || field_error(error, "name").get().is_none()>
+                    {move || field_error(error, "name").get()}
+                </p>
+            </div>
+            <div class="field" class:field-invalid=move || slug_error.get().is_some()>
+                <label for="field-slug">"Address"</label>
+                <input id="field-slug" name="slug" autocomplete="off" prop:value=move || address.get()
+                    on:input=on_address aria-describedby="field-slug-hint field-slug-error" />
+                <p class="field-hint" id="field-slug-hint">
+                    {move || format!("People sign in at /o/{}. Lowercase letters, digits and single hyphens.", address.get())}
+                </p>
+                <p class="field-error" id="field-slug-error" hidden=move || slug_error.get().is_none()>
+                    {move || slug_error.get()}
+                </p>
+            </div>
+            <fieldset class="field choices">
+                <legend>"Kind"</legend>
+                <label class="choice">
+                    <input type="checkbox" name="is_admin_tenant" value="yes" aria-describedby="field-is_admin_tenant-error" />
+                    <span>
+                        <strong>"Admin tenant"</strong>
+                        <span class="muted">"Its members with a platform role run this instance. There is one per instance."</span>
+                    </span>
+                </label>
+                <p class="field-error" id="field-is_admin_tenant-error" hidden=move || admin_tenant_error.get().is_none()>
+                    {move || admin_tenant_error.get()}
+                </p>
+                <label class="choice">
+                    <input type="checkbox" name="is_demo" value="yes" />
+                    <span>
+                        <strong>"Demo"</strong>
+                        <span class="muted">"Shown with a Demo banner, for trying the product out."</span>
+                    </span>
+                </label>
+            </fieldset>
+            <h2>"First tenant admin"</h2>
+            <div class="field-row">
+                <Field label="First name" name="admin_first_name" autocomplete="off"
+                    error=field_error(error, "admin_first_name") required=true />
+                <Field label="Last name" name="admin_last_name" autocomplete="off"
+                    error=field_error(error, "admin_last_name") required=true />
+            </div>
+            <Field label="Email" name="admin_email" kind="email" autocomplete="off"
+                hint="The invitation goes here; the link works for 7 days."
+                error=field_error(error, "admin_email") required=true />
+            <div class="form-actions">
+                <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create organisation" }}
+                </button>
+                <a class="button" href=format!("/o/{slug}/platform/organisations")>"Cancel"</a>
+            </div>
+        </form>
+    }
+    .into_any()
+}
