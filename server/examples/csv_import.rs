@@ -14,9 +14,11 @@ use app::{
         AuthConfig, ClientInfo,
     },
 };
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Database};
+use sea_orm::ActiveModelTrait;
 use std::{sync::Arc, time::Instant};
-use uuid::Uuid;
+
+#[path = "support/targets.rs"]
+mod support;
 
 #[tokio::main]
 async fn main() {
@@ -35,26 +37,13 @@ async fn main() {
             "person{i}@import.example,Person,Number {i},{role},{user_type},Europe/London\n"
         ));
     }
-    let name = format!("tenantry_bench_{}", Uuid::new_v4().simple());
-    let sqlite_path = std::env::temp_dir().join(format!("{name}.db"));
-    let mut targets = vec![(
-        "SQLite",
-        format!("sqlite://{}?mode=rwc", sqlite_path.display()),
-    )];
-    if let Ok(admin) = std::env::var("TENANTRY_TEST_POSTGRES_URL") {
-        let db = Database::connect(&admin).await.expect("PostgreSQL");
-        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("database");
-        let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
-        targets.push(("PostgreSQL", format!("{base}/{name}")));
-    }
+    let targets = support::targets().await;
     println!(
         "CSV import of {people} people ({} KB), budget 10 s:",
         csv.len() / 1024
     );
-    for (label, url) in targets {
-        let db = server::database::connect(&url).await.expect("connect");
+    for (label, url) in &targets.urls {
+        let db = server::database::connect(url).await.expect("connect");
         server::database::migrate(&db).await.expect("migrate");
         let state = AppState {
             db: db.clone(),
@@ -98,10 +87,7 @@ async fn main() {
             permissions: effective_permissions(UserType::TenantAdmin, [], Feature::ALL),
         };
         let client = ClientInfo::default();
-        let actor = Actor {
-            user: &user,
-            client: &client,
-        };
+        let actor = Actor::new(&user, &client);
         let mut request = ImportRequest {
             csv: csv.clone(),
             send: false,
@@ -125,5 +111,5 @@ async fn main() {
             sent.as_secs_f64()
         );
     }
-    let _ = std::fs::remove_file(&sqlite_path);
+    let _ = std::fs::remove_file(&targets.sqlite_path);
 }

@@ -12,10 +12,11 @@ use app::{
     },
     services::{organisations, users},
 };
-use sea_orm::{
-    prelude::*, ActiveValue::Set, ConnectionTrait, Database, DatabaseConnection, Statement,
-};
+use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseConnection, Statement};
 use std::time::Instant;
+
+#[path = "support/targets.rs"]
+mod support;
 
 #[tokio::main]
 async fn main() {
@@ -27,22 +28,9 @@ async fn main() {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(200);
-    let name = format!("tenantry_bench_{}", Uuid::new_v4().simple());
-    let sqlite_path = std::env::temp_dir().join(format!("{name}.db"));
-    let mut targets = vec![(
-        "SQLite",
-        format!("sqlite://{}?mode=rwc", sqlite_path.display()),
-    )];
-    if let Ok(admin) = std::env::var("TENANTRY_TEST_POSTGRES_URL") {
-        let db = Database::connect(&admin).await.expect("PostgreSQL");
-        db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("database");
-        let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
-        targets.push(("PostgreSQL", format!("{base}/{name}")));
-    }
-    for (label, url) in targets {
-        let db = server::database::connect(&url).await.expect("connect");
+    let targets = support::targets().await;
+    for (label, url) in &targets.urls {
+        let db = server::database::connect(url).await.expect("connect");
         server::database::migrate(&db).await.expect("migrate");
         let (org, role) = fill(&db, total).await;
         report(label, &db, &org, &role, total, runs).await;
@@ -50,11 +38,16 @@ async fn main() {
     // TENANTRY_BENCH_KEEP=1 keeps both databases to study their plans by hand.
     if std::env::var_os("TENANTRY_BENCH_KEEP").is_some() {
         println!(
-            "kept {} and PostgreSQL database {name}",
-            sqlite_path.display()
+            "kept {} and PostgreSQL database {}",
+            targets.sqlite_path.display(),
+            targets
+                .sqlite_path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
         );
     } else {
-        let _ = std::fs::remove_file(&sqlite_path);
+        let _ = std::fs::remove_file(&targets.sqlite_path);
     }
 }
 

@@ -42,10 +42,7 @@ pub struct Caller {
 impl Caller {
     /// The caller as the account services see an acting admin.
     pub fn actor(&self) -> crate::services::accounts::Actor<'_> {
-        crate::services::accounts::Actor {
-            user: &self.user,
-            client: &self.client,
-        }
+        crate::services::accounts::Actor::new(&self.user, &self.client)
     }
 }
 

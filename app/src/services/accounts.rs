@@ -37,6 +37,18 @@ use std::collections::BTreeSet;
 pub struct Actor<'a> {
     pub user: &'a CurrentUser,
     pub client: &'a ClientInfo,
+    /// What the actor is granted here, read once per request (a bulk change asks per person).
+    grants: tokio::sync::OnceCell<Vec<Permission>>,
+}
+
+impl<'a> Actor<'a> {
+    pub fn new(user: &'a CurrentUser, client: &'a ClientInfo) -> Self {
+        Self {
+            user,
+            client,
+            grants: tokio::sync::OnceCell::new(),
+        }
+    }
 }
 
 impl Actor<'_> {
@@ -285,24 +297,30 @@ pub(super) async fn check_grants(
 }
 
 /// What the actor is granted in the organisation they act in, whatever its features.
-async fn grants_of_actor(
+async fn grants_of_actor<'b>(
     db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-) -> ServiceResult<Vec<Permission>> {
-    let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    auth::granted(
-        db,
-        actor.user.id,
-        actor.user.user_type,
-        actor.user.platform_role,
-        &home,
-        actor.organisation_id(),
-    )
-    .await?
-    .ok_or_else(|| AppError::Unauthenticated.into())
+    actor: &'b Actor<'_>,
+) -> ServiceResult<&'b [Permission]> {
+    let grants = actor
+        .grants
+        .get_or_try_init(|| async {
+            let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
+                .one(db)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            auth::granted(
+                db,
+                actor.user.id,
+                actor.user.user_type,
+                actor.user.platform_role,
+                &home,
+                actor.organisation_id(),
+            )
+            .await?
+            .ok_or_else(|| ServiceError::from(AppError::Unauthenticated))
+        })
+        .await?;
+    Ok(grants)
 }
 
 /// What account `user` is granted: its type's baseline and its roles, whatever the features.
@@ -561,15 +579,26 @@ async fn send_invitation(
     actor: &Actor<'_>,
     user: &user::Model,
 ) -> ServiceResult<()> {
+    invite_to(txn, state, actor, &organisation_name(actor), user).await
+}
+
+/// Writes an invitation to organisation `organisation` (the account's own) for `user`.
+async fn invite_to(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor<'_>,
+    organisation: &str,
+    user: &user::Model,
+) -> ServiceResult<()> {
     let minted = Minted::new(TokenKind::Invitation);
     let email = invitation_email(
         state,
-        &organisation_name(actor),
+        organisation,
         &actor.name(),
         (&user.email, &user.first_name),
         &minted,
     );
-    let message = mail::enqueue(txn, Some(actor.organisation_id()), email).await?;
+    let message = mail::enqueue(txn, Some(user.organisation_id), email).await?;
     minted
         .store(
             txn,
@@ -612,24 +641,7 @@ pub(super) async fn invite_first_admin(
     }
     .insert(txn)
     .await?;
-    let minted = Minted::new(TokenKind::Invitation);
-    let email = invitation_email(
-        state,
-        &org.name,
-        &actor.name(),
-        (&created.email, &created.first_name),
-        &minted,
-    );
-    let message = mail::enqueue(txn, Some(org.id), email).await?;
-    minted
-        .store(
-            txn,
-            created.id,
-            chrono::Duration::days(INVITATION_DAYS),
-            Some(actor.user.id),
-            Some(message),
-        )
-        .await?;
+    invite_to(txn, state, actor, &org.name, &created).await?;
     let entry = |action, target_type, target: Uuid, changes| AuditEntry {
         organisation_id: org.id,
         actor_user_id: Some(actor.user.id),

@@ -3,7 +3,7 @@
 
 use crate::{
     api::accounts::{ReactivateUser, ResetUserPassword, SuspendUser, SuspendUsers},
-    model::account::ResetMethod,
+    model::{account::ResetMethod, AppError},
     ui::components::{
         dialog::{Modal, OneTimePassword},
         form::{action_error, FormAlert},
@@ -57,6 +57,20 @@ pub fn ActionDialogs(
     }
 }
 
+/// Closes the dialog and lets the page reload once `action` has succeeded.
+fn close_when_done<I, O>(action: ServerAction<I>, close: Callback<()>, on_done: Callback<()>)
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            close.run(());
+            on_done.run(());
+        }
+    });
+}
+
 #[component]
 fn SuspendDialog(
     slug: String,
@@ -66,12 +80,7 @@ fn SuspendDialog(
 ) -> impl IntoView {
     let action = ServerAction::<SuspendUser>::new();
     let error = action_error(action);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            close.run(());
-            on_done.run(());
-        }
-    });
+    close_when_done(action, close, on_done);
     let id = person.id;
     view! {
         <Modal title=format!("Suspend {}?", person.name) on_close=close>
@@ -105,12 +114,7 @@ fn SuspendManyDialog(
 ) -> impl IntoView {
     let action = ServerAction::<SuspendUsers>::new();
     let error = action_error(action);
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            close.run(());
-            on_done.run(());
-        }
-    });
+    close_when_done(action, close, on_done);
     let ids: Vec<Uuid> = people.iter().map(|p| p.id).collect();
     let count = people.len();
     let names = people
@@ -150,12 +154,7 @@ fn ReactivateDialog(
 ) -> impl IntoView {
     let action = ServerAction::<ReactivateUser>::new();
     let error = action_error(action);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            close.run(());
-            on_done.run(());
-        }
-    });
+    close_when_done(action, close, on_done);
     let id = person.id;
     view! {
         <Modal title=format!("Reactivate {}?", person.name) on_close=close>
