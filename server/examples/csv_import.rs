@@ -53,6 +53,7 @@ async fn main() {
                 "http://127.0.0.1",
                 "bench@example.com",
             )),
+            licence_key: None,
         };
         let org = organisations::create(&db, "Import", "import", false, false)
             .await
@@ -85,6 +86,7 @@ async fn main() {
             home_organisation: summary,
             features: Feature::ALL.to_vec(),
             permissions: effective_permissions(UserType::TenantAdmin, [], Feature::ALL),
+            licence_expired: None,
         };
         let client = ClientInfo::default();
         let actor = Actor::new(&user, &client);

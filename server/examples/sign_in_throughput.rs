@@ -40,6 +40,7 @@ async fn main() {
             "http://127.0.0.1",
             "bench@example.com",
         )),
+        licence_key: None,
     };
     let org = organisations::create(&db, "Bench", "bench", false, false)
         .await

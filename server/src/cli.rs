@@ -5,7 +5,7 @@ use crate::{
     database, router,
 };
 use app::services::{
-    bootstrap,
+    bootstrap, licence,
     mail::{self, Mail, MailTransport, RetryPolicy},
     passwords::Passwords,
     AppState,
@@ -59,6 +59,21 @@ pub enum Command {
         #[arg(long)]
         org_name: Option<String>,
     },
+    /// The instance's licence.
+    #[command(subcommand)]
+    Licence(LicenceCommand),
+}
+
+/// What to do with the licence.
+#[derive(Debug, Subcommand)]
+pub enum LicenceCommand {
+    /// Check a licence file and install it, replacing the current licence.
+    Install {
+        /// The licence file (JSON, as the vendor sent it).
+        file: std::path::PathBuf,
+    },
+    /// Print the installed licence and the seats in use.
+    Show,
 }
 
 fn init_logging(format: LogFormat) {
@@ -126,6 +141,56 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             print_one_time_password(&config, &created);
             Ok(())
         }
+        Command::Licence(LicenceCommand::Install { file }) => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let installed = licence::install(
+                &db,
+                &text,
+                config.licence_key.as_ref(),
+                licence::Installer {
+                    user_id: None,
+                    organisation_id: None,
+                    ip: None,
+                },
+            )
+            .await
+            .map_err(|e| app::model::AppError::from(e).to_string())?;
+            println!(
+                "Licence installed for {}: {} seats, features {}, valid through {}{}.",
+                installed.licensee,
+                installed.seats,
+                feature_list(&installed.features),
+                installed.expires_on,
+                if installed.signed {
+                    ", signature verified"
+                } else {
+                    " (signature not checked: no TENANTRY_LICENCE_PUBLIC_KEY)"
+                }
+            );
+            Ok(())
+        }
+        Command::Licence(LicenceCommand::Show) => {
+            let status = licence::status(&db, config.licence_key.as_ref())
+                .await
+                .map_err(|e| app::model::AppError::from(e).to_string())?;
+            match status.licence {
+                None => println!(
+                    "No licence installed: every feature is available and seats are not limited ({} in use).",
+                    status.seats_used
+                ),
+                Some(l) => println!(
+                    "Licensed to {}: {} of {} seats in use, features {}, valid through {}{}.",
+                    l.licensee,
+                    status.seats_used,
+                    l.seats,
+                    feature_list(&l.features),
+                    l.expires_on,
+                    if l.expired() { " (EXPIRED)" } else { "" }
+                ),
+            }
+            Ok(())
+        }
         Command::Serve {
             admin_org,
             admin_org_name,
@@ -159,6 +224,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 RetryPolicy::default(),
             )
             .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
+            let licence_key = config.licence_key.clone();
             serve(
                 config,
                 AppState {
@@ -166,11 +232,23 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                     auth,
                     passwords,
                     mail,
+                    licence_key,
                 },
             )
             .await
         }
     }
+}
+
+fn feature_list(features: &[app::model::Feature]) -> String {
+    if features.is_empty() {
+        return "none".into();
+    }
+    features
+        .iter()
+        .map(|f| f.code())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Concurrent password hashes: one per core, so hashing never starves request handling of

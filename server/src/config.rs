@@ -1,7 +1,7 @@
 //! Configuration from flags and environment, checked before anything starts.
 
 pub use app::services::mail::MailTransport;
-use app::services::AuthConfig;
+use app::services::{licence::LicenceKey, AuthConfig};
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 
@@ -68,6 +68,11 @@ pub struct Settings {
     #[arg(long, env = "TENANTRY_TRUST_PROXY", global = true)]
     pub trust_proxy: bool,
 
+    /// The licence vendor's Ed25519 public key (32 bytes, base64). When set, only licences
+    /// signed with its private key can be installed.
+    #[arg(long, env = "TENANTRY_LICENCE_PUBLIC_KEY", global = true)]
+    pub licence_public_key: Option<String>,
+
     /// Log format.
     #[arg(long, env = "TENANTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -105,6 +110,7 @@ pub struct Config {
     pub mail_from: String,
     pub trust_proxy: bool,
     pub auth: AuthConfig,
+    pub licence_key: Option<LicenceKey>,
 }
 
 impl Settings {
@@ -168,6 +174,13 @@ impl Settings {
             secure_cookies: parsed.scheme() == "https",
             ..AuthConfig::default()
         };
+        let licence_key = match self.licence_public_key.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                LicenceKey::from_base64(text)
+                    .map_err(|e| bad("TENANTRY_LICENCE_PUBLIC_KEY (--licence-public-key)", e))?,
+            ),
+        };
         Ok(Config {
             database_url,
             listen: self.listen,
@@ -176,6 +189,7 @@ impl Settings {
             mail_from,
             trust_proxy: self.trust_proxy,
             auth,
+            licence_key,
         })
     }
 }

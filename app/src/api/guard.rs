@@ -97,6 +97,18 @@ pub async fn require_super_admin(slug: &str) -> Result<Caller, AppError> {
     Ok(caller)
 }
 
+/// The signed-in caller, a member of the admin tenant who may switch into other organisations.
+pub async fn require_switcher(slug: &str) -> Result<Caller, AppError> {
+    let caller = authorize(slug, None, PendingPassword::Refuse).await?;
+    if !caller.user.can_switch() {
+        return Err(AppError::Forbidden(
+            "switch to other organisations: only the platform's super-admins and support staff may"
+                .into(),
+        ));
+    }
+    Ok(caller)
+}
+
 /// Whether the request is a plain HTML form post (the page's JavaScript has not loaded).
 fn from_plain_form() -> bool {
     use_context::<Parts>().is_some_and(|parts| {

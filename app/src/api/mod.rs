@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod licence;
 pub mod links;
 pub mod organisations;
 pub mod roles;

@@ -1,7 +1,9 @@
 //! The platform's organisations, for super-admins only.
 
 use crate::model::{
-    organisations::{NewOrganisation, OrganisationList},
+    organisations::{
+        NewOrganisation, OrganisationChanges, OrganisationDetail, OrganisationList, SwitchTarget,
+    },
     AppError,
 };
 use leptos::prelude::*;
@@ -43,6 +45,59 @@ pub async fn create_organisation(
             )
             .await?;
             Ok(created.slug)
+        }
+        .await,
+    )
+}
+
+/// Organisation `organisation` as its edit page shows it.
+#[server(endpoint = "platform/organisations/get")]
+pub async fn get_organisation(
+    slug: String,
+    organisation: String,
+) -> Result<OrganisationDetail, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_super_admin(&slug).await?;
+            Ok(crate::services::organisations::detail(&caller.state.db, &organisation).await?)
+        }
+        .await,
+    )
+}
+
+/// Changes organisation `organisation`: name, admin-tenant and demo flags, enabled features.
+#[server(endpoint = "platform/organisations/update", input = Json)]
+pub async fn update_organisation(
+    slug: String,
+    organisation: String,
+    changes: OrganisationChanges,
+) -> Result<OrganisationDetail, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_super_admin(&slug).await?;
+            let actor = caller.actor();
+            Ok(crate::services::organisations::update(
+                &caller.state,
+                &actor,
+                &organisation,
+                &changes,
+            )
+            .await?)
+        }
+        .await,
+    )
+}
+
+/// The organisations the caller may switch into, matching `search` (the sidebar's switcher).
+#[server(endpoint = "platform/switch-targets")]
+pub async fn switch_targets(slug: String, search: String) -> Result<Vec<SwitchTarget>, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_switcher(&slug).await?;
+            Ok(
+                crate::services::organisations::switch_targets(&caller.state.db, &search, 50)
+                    .await?,
+            )
         }
         .await,
     )

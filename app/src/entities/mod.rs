@@ -1,6 +1,7 @@
 //! SeaORM entities, one file per table. Only the services use them.
 
 pub mod audit_event;
+pub mod licence;
 pub mod login_event;
 pub mod login_throttle;
 pub mod organisation;

@@ -104,6 +104,30 @@ code_enum!(
     }
 );
 
+impl Feature {
+    /// The feature's name in the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            Feature::Helpdesk => "Helpdesk",
+            Feature::Crm => "CRM",
+            Feature::Rmm => "RMM",
+            Feature::Analytics => "Analytics",
+            Feature::Bots => "Bots",
+        }
+    }
+
+    /// One line saying what the feature is.
+    pub fn description(self) -> &'static str {
+        match self {
+            Feature::Helpdesk => "Tickets, macros and teams of agents",
+            Feature::Crm => "Contacts, companies and deals",
+            Feature::Rmm => "Remote monitoring and management of devices",
+            Feature::Analytics => "Reports and dashboards",
+            Feature::Bots => "Automated assistants and their administrators",
+        }
+    }
+}
+
 impl Permission {
     /// The feature this permission belongs to; it vanishes when the organisation lacks it.
     pub fn feature(self) -> Option<Feature> {
@@ -150,6 +174,15 @@ impl UserType {
             UserType::Agent => &[],
             UserType::Analyst => &[AnalyticsView, DataExport],
             UserType::Viewer => &[UsersView, TicketsViewAll, AnalyticsView],
+        }
+    }
+
+    /// The feature without which this kind of account has nothing to do.
+    pub fn feature(self) -> Option<Feature> {
+        match self {
+            UserType::BotAdmin => Some(Feature::Bots),
+            UserType::Analyst => Some(Feature::Analytics),
+            _ => None,
         }
     }
 

@@ -4,6 +4,7 @@ pub mod access;
 pub mod account;
 pub mod error;
 pub mod import;
+pub mod licence;
 pub mod organisations;
 pub mod password;
 pub mod session;

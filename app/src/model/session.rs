@@ -28,6 +28,8 @@ pub struct CurrentUser {
     pub home_organisation: OrganisationSummary,
     pub features: Vec<Feature>,
     pub permissions: Vec<Permission>,
+    /// The last day of the instance's licence, once it has passed: nobody can be added.
+    pub licence_expired: Option<String>,
 }
 
 impl CurrentUser {
@@ -55,6 +57,16 @@ impl CurrentUser {
     /// Whether the organisation in the URL is not the user's own (tenant switching).
     pub fn is_switched(&self) -> bool {
         self.organisation.id != self.home_organisation.id
+    }
+
+    /// Whether the user may switch into other organisations: super-admins and support staff of
+    /// the admin tenant.
+    pub fn can_switch(&self) -> bool {
+        self.home_organisation.is_admin_tenant
+            && matches!(
+                self.platform_role,
+                PlatformRole::SuperAdmin | PlatformRole::Support
+            )
     }
 
     /// Whether the user administers the whole platform.

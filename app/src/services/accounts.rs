@@ -264,6 +264,20 @@ pub(super) async fn check_grants(
     // Compared whatever features the organisation has now: a permission of a feature switched
     // off today is one the account holds the day it is switched on.
     let mine = grants_of_actor(db, actor).await?;
+    if let Some(feature) = user_type.and_then(UserType::feature) {
+        if !actor.user.features.contains(&feature) {
+            return Err(AppError::field(
+                "user_type",
+                format!(
+                    "{} accounts belong to the {} feature, which {} does not have.",
+                    user_type.map(UserType::label).unwrap_or_default(),
+                    feature.label(),
+                    actor.user.organisation.name
+                ),
+            )
+            .into());
+        }
+    }
     if let Some(user_type) = user_type {
         if let Some(missing) = user_type.baseline().iter().find(|p| !mine.contains(p)) {
             return Err(AppError::field(
@@ -621,6 +635,7 @@ pub(super) async fn invite_first_admin(
     admin_role: &role::Model,
     new: &crate::model::organisations::NewOrganisation,
 ) -> ServiceResult<()> {
+    super::licence::reserve_seats(txn, 1).await?;
     let created = NewUser {
         organisation_id: org.id,
         email: new.admin_email.trim(),
@@ -692,6 +707,8 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
         }
     };
     let txn = db.begin().await?;
+    lock_organisation(&txn, organisation_id).await?;
+    super::licence::reserve_seats(&txn, 1).await?;
     let mut model = NewUser {
         organisation_id,
         email: &checked.email,
@@ -1095,6 +1112,7 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
     if status_of(&user) != UserStatus::Suspended {
         return Err(AppError::Conflict(format!("{} is not suspended.", display(&user))).into());
     }
+    super::licence::reserve_seats(&txn, 1).await?;
     let status = if user.password_hash.is_some() {
         UserStatus::Active
     } else {

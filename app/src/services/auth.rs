@@ -232,7 +232,14 @@ pub async fn current_user(
     };
     let platform_role = PlatformRole::from_code(&user.platform_role).unwrap_or(PlatformRole::None);
     let user_type = UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer);
-    let features = organisations::effective_features(&acting);
+    let licence = super::licence::current(db).await?;
+    let licensed = licence
+        .as_ref()
+        .map_or_else(|| Feature::ALL.to_vec(), super::licence::features_of);
+    let features = organisations::effective_features(&licensed, &acting);
+    let licence_expired = licence
+        .filter(super::licence::expired)
+        .map(|l| l.expires_on.to_string());
     let permissions = granted(db, user.id, user_type, platform_role, &home, acting.id)
         .await?
         // A member of another organisation: as far as this one is concerned, nobody.
@@ -252,6 +259,7 @@ pub async fn current_user(
         home_organisation: organisations::summary(&home),
         features,
         permissions,
+        licence_expired,
     })
 }
 

@@ -403,6 +403,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
     }
     let txn = state.db.begin().await?;
     lock_organisation(&txn, organisation_id).await?;
+    super::licence::reserve_seats(&txn, users.len() as u64).await?;
     for chunk in users.chunks(CHUNK) {
         user::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod import;
+pub mod licence;
 pub mod mail;
 pub mod organisations;
 pub mod passwords;

@@ -5,7 +5,8 @@ use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
     model::{
         organisations::{
-            NewOrganisation, OrganisationList, OrganisationRow, ORGANISATION_LIST_LIMIT,
+            NewOrganisation, OrganisationChanges, OrganisationDetail, OrganisationList,
+            OrganisationRow, SwitchTarget, ORGANISATION_LIST_LIMIT,
         },
         users::Moment,
         AppError, Feature, OrganisationSummary, RoleTemplate, UserStatus,
@@ -95,28 +96,25 @@ pub async fn create(
     Ok(org)
 }
 
-/// The features the organisation may use. Until a licence is installed every feature is
-/// licensed; the organisation's override narrows that.
-pub fn effective_features(org: &organisation::Model) -> Vec<Feature> {
-    match &org.features_enabled {
-        None => Feature::ALL.to_vec(),
-        Some(list) => Feature::ALL
-            .iter()
-            .copied()
-            .filter(|f| {
-                list.as_array()
-                    .is_some_and(|codes| codes.iter().any(|c| c.as_str() == Some(f.code())))
-            })
-            .collect(),
-    }
+/// The features the organisation may use: the licence's (`licensed`), narrowed by the
+/// organisation's override when it has one.
+pub fn effective_features(licensed: &[Feature], org: &organisation::Model) -> Vec<Feature> {
+    let enabled = override_of(org);
+    licensed
+        .iter()
+        .copied()
+        .filter(|f| enabled.as_ref().is_none_or(|list| list.contains(f)))
+        .collect()
 }
 
-/// The organisations whose name or address contains `search` (ignoring case), by name, with
-/// their people counted.
-pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<OrganisationList> {
+/// Every organisation whose name or address contains `search` (ignoring case), by name. A
+/// platform has hundreds or thousands of organisations, not millions: filtered here.
+async fn matching(
+    db: &impl ConnectionTrait,
+    search: &str,
+) -> ServiceResult<Vec<organisation::Model>> {
     let needle = search.trim().to_lowercase();
-    // A platform has hundreds or thousands of organisations, not millions: filtered here.
-    let matching: Vec<organisation::Model> = organisation::Entity::find()
+    Ok(organisation::Entity::find()
         .order_by_asc(organisation::Column::Name)
         .all(db)
         .await?
@@ -124,32 +122,28 @@ pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<Orga
         .filter(|o| {
             needle.is_empty() || o.name.to_lowercase().contains(&needle) || o.slug.contains(&needle)
         })
-        .collect();
+        .collect())
+}
+
+/// The organisations whose name or address contains `search` (ignoring case), by name, with
+/// their people counted.
+pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<OrganisationList> {
+    let matching = matching(db, search).await?;
     let total = matching.len() as u64;
     let shown: Vec<organisation::Model> = matching
         .into_iter()
         .take(ORGANISATION_LIST_LIMIT as usize)
         .collect();
-    let counts = organisation_user_count::Entity::find()
-        .filter(organisation_user_count::Column::OrganisationId.is_in(shown.iter().map(|o| o.id)))
-        .all(db)
-        .await?;
+    let counts = counts_of(db, shown.iter().map(|o| o.id)).await?;
     let at = now();
     let rows = shown
         .into_iter()
         .map(|o| {
-            let of = |active_only: bool| {
-                counts
-                    .iter()
-                    .filter(|c| c.organisation_id == o.id)
-                    .filter(|c| !active_only || c.status == UserStatus::Active.code())
-                    .map(|c| u64::try_from(c.users).unwrap_or(0))
-                    .sum::<u64>()
-            };
+            let (active_users, users) = people(&counts, o.id);
             OrganisationRow {
                 id: o.id,
-                active_users: of(true),
-                users: of(false),
+                active_users,
+                users,
                 created: Moment::new(o.created_at, at),
                 name: o.name,
                 slug: o.slug,
@@ -161,6 +155,10 @@ pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<Orga
     Ok(OrganisationList {
         rows,
         matching: total,
+        seats_used: super::licence::seats_used(db).await?,
+        seats: super::licence::current(db)
+            .await?
+            .map(|l| u64::try_from(l.seats).unwrap_or(0)),
     })
 }
 
@@ -180,11 +178,8 @@ pub async fn create_with_admin(
         })
     };
     let name = new.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        problem(
-            "name",
-            "Give the organisation a name of 1 to 100 characters.".into(),
-        );
+    if let Err(message) = check_name(name) {
+        problem("name", message);
     }
     let slug = new.slug.trim();
     if let Err(e) = check_slug("slug", slug) {
@@ -257,6 +252,210 @@ pub async fn create_with_admin(
     txn.commit().await?;
     state.mail.wake();
     Ok(org)
+}
+
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        Err("Give the organisation a name of 1 to 100 characters.".into())
+    } else {
+        Ok(())
+    }
+}
+
+/// The feature codes of an override, checked: unknown codes are refused by name.
+pub fn parse_features(codes: &[String]) -> Result<Vec<Feature>, AppError> {
+    let mut features = Vec::new();
+    for code in codes {
+        let feature = Feature::from_code(code.trim()).ok_or_else(|| {
+            AppError::field(
+                "features_enabled",
+                format!(
+                    "\"{code}\" is not a feature code. The codes are: {}.",
+                    Feature::ALL
+                        .iter()
+                        .map(|f| f.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        if !features.contains(&feature) {
+            features.push(feature);
+        }
+    }
+    Ok(features)
+}
+
+fn override_of(org: &organisation::Model) -> Option<Vec<Feature>> {
+    org.features_enabled
+        .as_ref()
+        .map(super::licence::features_in)
+}
+
+async fn counts_of(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> ServiceResult<Vec<organisation_user_count::Model>> {
+    Ok(organisation_user_count::Entity::find()
+        .filter(organisation_user_count::Column::OrganisationId.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// (active, all) people of organisation `id` among `counts`.
+fn people(counts: &[organisation_user_count::Model], id: Uuid) -> (u64, u64) {
+    let of = |active_only: bool| {
+        counts
+            .iter()
+            .filter(|c| c.organisation_id == id)
+            .filter(|c| !active_only || c.status == UserStatus::Active.code())
+            .map(|c| u64::try_from(c.users).unwrap_or(0))
+            .sum::<u64>()
+    };
+    (of(true), of(false))
+}
+
+async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<organisation::Model> {
+    find_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("The organisation \"{slug}\"")).into())
+}
+
+/// Organisation `slug` as its edit page shows it.
+pub async fn detail(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<OrganisationDetail> {
+    let org = by_slug(db, slug).await?;
+    let licensed = super::licence::licensed_features(db).await?;
+    let admin_tenant_elsewhere = organisation::Entity::find()
+        .filter(organisation::Column::IsAdminTenant.eq(true))
+        .filter(organisation::Column::Id.ne(org.id))
+        .one(db)
+        .await?
+        .map(|o| o.name);
+    let (active_users, users) = people(&counts_of(db, [org.id]).await?, org.id);
+    Ok(OrganisationDetail {
+        id: org.id,
+        features_enabled: override_of(&org),
+        effective: effective_features(&licensed, &org),
+        licensed,
+        admin_tenant_elsewhere,
+        active_users,
+        users,
+        created: Moment::new(org.created_at, now()),
+        name: org.name,
+        slug: org.slug,
+        is_admin_tenant: org.is_admin_tenant,
+        is_demo: org.is_demo,
+    })
+}
+
+/// Changes organisation `slug`: name, flags and features, with an audit entry of what changed.
+pub async fn update(
+    state: &super::AppState,
+    actor: &super::accounts::Actor<'_>,
+    slug: &str,
+    changes: &OrganisationChanges,
+) -> ServiceResult<OrganisationDetail> {
+    let name = changes.name.trim();
+    check_name(name).map_err(|m| AppError::field("name", m))?;
+    let features = changes
+        .features_enabled
+        .as_deref()
+        .map(parse_features)
+        .transpose()?;
+    let txn = state.db.begin().await?;
+    let org = by_slug(&txn, slug).await?;
+    super::accounts::lock_organisation(&txn, org.id).await?;
+    if org.is_admin_tenant && !changes.is_admin_tenant {
+        return Err(AppError::field(
+            "is_admin_tenant",
+            "The admin tenant keeps its flag: its super-admins run the platform from it, and an instance needs one.",
+        )
+        .into());
+    }
+    if !org.is_admin_tenant && changes.is_admin_tenant {
+        let holder = organisation::Entity::find()
+            .filter(organisation::Column::IsAdminTenant.eq(true))
+            .one(&txn)
+            .await?;
+        if let Some(holder) = holder {
+            return Err(AppError::field(
+                "is_admin_tenant",
+                format!(
+                    "{} is the admin tenant already, and an instance has only one.",
+                    holder.name
+                ),
+            )
+            .into());
+        }
+    }
+    let codes = features
+        .as_ref()
+        .map(|list| serde_json::json!(list.iter().map(|f| f.code()).collect::<Vec<_>>()));
+    let mut before = serde_json::Map::new();
+    let mut after = serde_json::Map::new();
+    let mut changed = |field: &str, old: serde_json::Value, new: serde_json::Value| {
+        if old != new {
+            before.insert(field.into(), old);
+            after.insert(field.into(), new);
+        }
+    };
+    changed("name", org.name.clone().into(), name.into());
+    changed(
+        "is_admin_tenant",
+        org.is_admin_tenant.into(),
+        changes.is_admin_tenant.into(),
+    );
+    changed("is_demo", org.is_demo.into(), changes.is_demo.into());
+    changed(
+        "features_enabled",
+        org.features_enabled.clone().unwrap_or_default(),
+        codes.clone().unwrap_or_default(),
+    );
+    if !after.is_empty() {
+        let mut model: organisation::ActiveModel = org.clone().into();
+        model.name = Set(name.to_string());
+        model.is_admin_tenant = Set(changes.is_admin_tenant);
+        model.is_demo = Set(changes.is_demo);
+        model.features_enabled = Set(codes);
+        model.updated_at = Set(now());
+        model.update(&txn).await?;
+        super::audit::record(
+            &txn,
+            super::audit::AuditEntry {
+                organisation_id: org.id,
+                actor_user_id: Some(actor.user.id),
+                actor_organisation_id: Some(actor.user.home_organisation.id),
+                action: "organisation.updated",
+                target_type: "organisation",
+                target_id: Some(org.id.to_string()),
+                changes: Some(serde_json::json!({ "before": before, "after": after })),
+                ip: actor.client.ip.clone(),
+            },
+        )
+        .await?;
+    }
+    let detail = detail(&txn, slug).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+/// The organisations someone who may switch can go to, by name, matching `search`; at most
+/// `limit`.
+pub async fn switch_targets(
+    db: &impl ConnectionTrait,
+    search: &str,
+    limit: usize,
+) -> ServiceResult<Vec<SwitchTarget>> {
+    Ok(matching(db, search)
+        .await?
+        .into_iter()
+        .take(limit)
+        .map(|o| SwitchTarget {
+            name: o.name,
+            slug: o.slug,
+            is_demo: o.is_demo,
+        })
+        .collect())
 }
 
 /// How the console names an organisation.

@@ -40,6 +40,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Links, sender and the mail worker's wake-up call.
     pub mail: Arc<Mail>,
+    /// The vendor key licence files must be signed with; `None` accepts unsigned licences.
+    pub licence_key: Option<super::licence::LicenceKey>,
 }
 
 /// Where a request came from, as the server's middleware determined it.

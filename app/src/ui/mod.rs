@@ -16,7 +16,10 @@ use pages::{
     links::{AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage},
     login::LoginPage,
     overview::OverviewPage,
-    platform::{new_organisation::NewOrganisationPage, organisations::OrganisationsPage},
+    platform::{
+        licence::LicencePage, new_organisation::NewOrganisationPage,
+        organisation::OrganisationPage, organisations::OrganisationsPage,
+    },
     section::{Section, SectionPage},
     shell::ConsoleShell,
     users::{
@@ -106,6 +109,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=|| view! { <SectionPage section=Section::Settings /> } />
                     <Route path=path!("platform/organisations") view=OrganisationsPage />
                     <Route path=path!("platform/organisations/new") view=NewOrganisationPage />
+                    <Route path=path!("platform/organisations/:organisation") view=OrganisationPage />
+                    <Route path=path!("platform/licence") view=LicencePage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -106,6 +106,7 @@ impl TestApp {
             auth: Arc::new(auth),
             passwords: Passwords::new(2).expect("hasher"),
             mail: mail.clone(),
+            licence_key: Some(test_licence_key()),
         };
         mail::spawn_worker(
             state.db.clone(),
@@ -338,4 +339,36 @@ impl Client {
         )
         .await
     }
+}
+
+/// The private key of the test "vendor"; TestApp trusts its public key.
+fn vendor_keys() -> ring::signature::Ed25519KeyPair {
+    ring::signature::Ed25519KeyPair::from_seed_unchecked(&[42; 32]).expect("seed")
+}
+
+fn test_licence_key() -> app::services::licence::LicenceKey {
+    use base64::Engine;
+    use ring::signature::KeyPair;
+    app::services::licence::LicenceKey::from_base64(
+        &base64::engine::general_purpose::STANDARD.encode(vendor_keys().public_key().as_ref()),
+    )
+    .expect("key")
+}
+
+/// A licence file signed by the test vendor.
+pub fn licence_file(features: &[&str], seats: u64, expires: &str) -> String {
+    use base64::Engine;
+    let terms = app::model::licence::LicenceTerms {
+        licensee: "Acme Hosting Ltd".into(),
+        features: features.iter().map(|f| String::from(*f)).collect(),
+        seats,
+        expires: expires.into(),
+    };
+    let signature =
+        vendor_keys().sign(&app::services::licence::signed_bytes(&terms).expect("bytes"));
+    let mut file = serde_json::to_value(&terms).expect("json");
+    file["signature"] = base64::engine::general_purpose::STANDARD
+        .encode(signature.as_ref())
+        .into();
+    serde_json::to_string_pretty(&file).expect("text")
 }

@@ -137,3 +137,32 @@ impl FormValues {
         self.all(name).into_iter().next().unwrap_or_default()
     }
 }
+
+/// Reads the file chosen in the file input of `ev` and hands its name and text to `done`, unless
+/// it is larger than `max_bytes`: then it returns `false` and reads nothing. Browser only.
+pub fn read_chosen_file(
+    ev: &leptos::ev::Event,
+    max_bytes: usize,
+    done: impl FnOnce(String, String) + 'static,
+) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let input: web_sys::HtmlInputElement = event_target(ev);
+        if let Some(chosen) = input.files().and_then(|list| list.get(0)) {
+            if chosen.size() > max_bytes as f64 {
+                return false;
+            }
+            leptos::task::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(chosen.text())
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
+                done(chosen.name(), text);
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, max_bytes, done);
+    true
+}

@@ -2,7 +2,7 @@
 //! access like the real screens will, and say plainly that they are not ready.
 
 use super::errors::ForbiddenPage;
-use crate::model::{CurrentUser, Permission};
+use crate::model::{CurrentUser, Feature, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -27,7 +27,9 @@ impl Section {
 
     fn allowed(self, user: &CurrentUser) -> bool {
         match self {
-            Section::Teams => user.can(Permission::UsersView),
+            Section::Teams => {
+                user.features.contains(&Feature::Helpdesk) && user.can(Permission::UsersView)
+            }
             Section::Roles => user.can(Permission::RolesManage),
             Section::Activity => user.can(Permission::AuditView),
             Section::Settings => user.can(Permission::OrgSettings),
@@ -39,6 +41,12 @@ impl Section {
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
     let user = expect_context::<CurrentUser>();
+    if section == Section::Teams && !user.features.contains(&Feature::Helpdesk) {
+        return view! {
+            <ForbiddenPage reason=format!("Teams belong to the Helpdesk feature, which {} does not have.", user.organisation.name) />
+        }
+        .into_any();
+    }
     if !section.allowed(&user) {
         return view! {
             <ForbiddenPage reason=format!("{} is not part of your access in this organisation.", section.title()) />

@@ -2,8 +2,11 @@
 
 use super::errors::ServerErrorPage;
 use crate::{
-    api::auth::{signed_in_user, Logout},
-    model::{AppError, CurrentUser, Permission},
+    api::{
+        auth::{signed_in_user, Logout},
+        organisations::switch_targets,
+    },
+    model::{AppError, CurrentUser, Feature, Permission},
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -59,7 +62,7 @@ const NAV: &[NavItem] = &[
     NavItem {
         label: "Teams",
         path: "teams",
-        visible: |u| u.can(Permission::UsersView),
+        visible: |u| u.features.contains(&Feature::Helpdesk) && u.can(Permission::UsersView),
     },
     NavItem {
         label: "Roles",
@@ -95,15 +98,18 @@ fn Console(user: CurrentUser) -> impl IntoView {
             view! { <li><A href=href exact=true>{item.label}</A></li> }
         })
         .collect_view();
-    let platform = user.is_super_admin().then(|| {
-        let href = format!("{base}/platform/organisations");
+    let platform = (user.is_super_admin() && !user.is_switched()).then(|| {
         view! {
             <p class="nav-heading" id="nav-platform">"Platform"</p>
             <ul aria-labelledby="nav-platform">
-                <li><A href=href>"Organisations"</A></li>
+                <li><A href=format!("{base}/platform/organisations")>"Organisations"</A></li>
+                <li><A href=format!("{base}/platform/licence")>"Licence"</A></li>
             </ul>
         }
     });
+    let switcher = user
+        .can_switch()
+        .then(|| view! { <TenantSwitcher home=user.home_organisation.slug.clone() current=user.organisation.name.clone() acting=slug.clone() /> });
     let switched = user.is_switched().then(|| {
         let home = format!("/o/{}", user.home_organisation.slug);
         view! {
@@ -116,6 +122,16 @@ fn Console(user: CurrentUser) -> impl IntoView {
     let demo = user.organisation.is_demo.then(|| view! {
         <div class="banner banner-demo" role="status">"Demo organisation: the people and activity here are synthetic."</div>
     });
+    let expired = user
+        .licence_expired
+        .clone()
+        .filter(|_| user.can(Permission::UsersInvite) || user.is_super_admin())
+        .map(|day| {
+            let text = format!(
+                "The licence expired on {day}: nobody can be invited, created or reactivated until a super-admin installs a new one. Everyone here can still sign in."
+            );
+            view! { <div class="banner banner-licence" role="alert">{text}</div> }
+        });
     watch_session(slug.clone());
     let org_name = user.organisation.name.clone();
     let display_name = user.display_name();
@@ -134,11 +150,13 @@ fn Console(user: CurrentUser) -> impl IntoView {
                     <ul>{nav}</ul>
                     {platform}
                 </nav>
+                {switcher}
                 <UserMenu slug=slug display_name initials email />
             </aside>
             <div class="content">
                 {switched}
                 {demo}
+                {expired}
                 <main id="main" tabindex="-1">
                     <Outlet />
                 </main>
@@ -189,6 +207,78 @@ fn UserMenu(slug: String, display_name: String, initials: String, email: String)
                     <input type="hidden" name="slug" value=slug />
                     <button type="submit" class="button">"Sign out"</button>
                 </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// The tenant switcher at the bottom of the sidebar, for the platform's super-admins and support
+/// staff: a searchable list of organisations; choosing one loads the same section there.
+#[component]
+fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let targets = LocalResource::new({
+        let acting = acting.clone();
+        move || switch_targets(acting.clone(), search.get())
+    });
+    let location = use_location();
+    // The section (users, teams, …) the page belongs to; platform pages exist only at home.
+    let section = move || {
+        let path = location.pathname.get();
+        let rest = path
+            .strip_prefix(&format!("/o/{acting}"))
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if rest == "platform" {
+            String::new()
+        } else {
+            rest
+        }
+    };
+    let list = move || {
+        let section = section();
+        let home = home.clone();
+        targets.get().map(|answer| match answer {
+            Ok(found) if found.is_empty() => view! { <p class="muted">"No organisation matches."</p> }.into_any(),
+            Ok(found) => found
+                .into_iter()
+                .map(|target| {
+                    let href = if section.is_empty() {
+                        format!("/o/{}", target.slug)
+                    } else {
+                        format!("/o/{}/{section}", target.slug)
+                    };
+                    let mine = target.slug == home;
+                    view! {
+                        <li>
+                            <a href=href rel="external">
+                                {target.name}
+                                {mine.then(|| view! { " " <span class="muted">"(home)"</span> })}
+                                {target.is_demo.then(|| view! { " " <span class="badge badge-invited">"Demo"</span> })}
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+            Err(error) => view! { <p class="field-error">{error.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <details class="tenant-switcher">
+            <summary>
+                <span class="muted">"Organisation"</span>
+                <span class="switcher-current">{current}</span>
+            </summary>
+            <div class="switcher-panel">
+                <label for="switcher-search">"Switch to"</label>
+                <input id="switcher-search" type="search" autocomplete="off" placeholder="Find an organisation"
+                    on:input=move |ev| search.set(event_target_value(&ev)) />
+                <ul class="switcher-list" aria-label="Organisations">{list}</ul>
             </div>
         </details>
     }

@@ -1,6 +1,7 @@
 //! Platform → Organisations → New: name and address (suggested from the name), the admin-tenant
 //! and demo flags, and the first tenant admin, who is invited by email.
 
+use super::KindFields;
 use crate::{
     api::organisations::CreateOrganisation,
     model::{
@@ -103,26 +104,7 @@ pub fn NewOrganisationPage() -> impl IntoView {
                     {move || slug_error.get()}
                 </p>
             </div>
-            <fieldset class="field choices">
-                <legend>"Kind"</legend>
-                <label class="choice">
-                    <input type="checkbox" name="is_admin_tenant" value="yes" aria-describedby="field-is_admin_tenant-error" />
-                    <span>
-                        <strong>"Admin tenant"</strong>
-                        <span class="muted">"Its members with a platform role run this instance. There is one per instance."</span>
-                    </span>
-                </label>
-                <p class="field-error" id="field-is_admin_tenant-error" hidden=move || admin_tenant_error.get().is_none()>
-                    {move || admin_tenant_error.get()}
-                </p>
-                <label class="choice">
-                    <input type="checkbox" name="is_demo" value="yes" />
-                    <span>
-                        <strong>"Demo"</strong>
-                        <span class="muted">"Shown with a Demo banner, for trying the product out."</span>
-                    </span>
-                </label>
-            </fieldset>
+            <KindFields admin_tenant=false demo=false admin_tenant_held=None error=admin_tenant_error />
             <h2>"First tenant admin"</h2>
             <div class="field-row">
                 <Field label="First name" name="admin_first_name" autocomplete="off"

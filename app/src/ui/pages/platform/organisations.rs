@@ -88,10 +88,15 @@ pub fn OrganisationsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(list) => {
                         let shown = list.rows.len();
+                        let base = format!("/o/{}/platform/organisations", expect_context::<CurrentUser>().organisation.slug);
+                        let seats = match list.seats {
+                            Some(seats) => format!("{} of the licence's {seats} seats in use across the instance.", list.seats_used),
+                            None => format!("{} people invited or active across the instance; no licence limits the seats.", list.seats_used),
+                        };
                         let rows = list.rows.into_iter().map(|o| view! {
                             <tr>
                                 <td>
-                                    <strong>{o.name}</strong>
+                                    <a href=format!("{base}/{}", o.slug)><strong>{o.name}</strong></a>
                                     {o.is_admin_tenant.then(|| view! { " " <span class="badge badge-type">"Admin tenant"</span> })}
                                     {o.is_demo.then(|| view! { " " <span class="badge badge-invited">"Demo"</span> })}
                                 </td>
@@ -123,6 +128,7 @@ pub fn OrganisationsPage() -> impl IntoView {
                                 } else {
                                     format!("{shown} organisations")
                                 }}
+                                " · " {seats}
                             </p>
                         }.into_any()
                     }

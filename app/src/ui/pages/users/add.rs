@@ -114,8 +114,15 @@ pub fn AddUserPage() -> impl IntoView {
                     <div class="field" class:field-invalid=move || field_error(error, "user_type").get().is_some()>
                         <label for="field-user_type">"User type"</label>
                         <select id="field-user_type" name="user_type" aria-describedby="field-user_type-hint">
-                            {UserType::ALL.iter().map(|t| view! {
-                                <option value=t.code() selected=*t == UserType::Agent>{t.label()}</option>
+                            {UserType::ALL.iter().map(|t| {
+                                let missing = t.feature().filter(|f| !user.features.contains(f));
+                                let label = match missing {
+                                    Some(f) => format!("{} (needs {})", t.label(), f.label()),
+                                    None => t.label().to_string(),
+                                };
+                                view! {
+                                    <option value=t.code() selected=*t == UserType::Agent disabled=missing.is_some()>{label}</option>
+                                }
                             }).collect_view()}
                         </select>
                         <p class="field-hint" id="field-user_type-hint">

@@ -9,7 +9,7 @@ use crate::{
         CurrentUser, Permission,
     },
     ui::{
-        components::form::{action_error, field_error, FormAlert},
+        components::form::{action_error, field_error, read_chosen_file, FormAlert},
         pages::errors::ForbiddenPage,
     },
 };
@@ -52,28 +52,16 @@ pub fn ImportUsersPage() -> impl IntoView {
     let on_file = {
         let run = run.clone();
         move |ev: leptos::ev::Event| {
-            #[cfg(feature = "hydrate")]
-            {
-                let input: web_sys::HtmlInputElement = event_target(&ev);
-                if let Some(chosen) = input.files().and_then(|list| list.get(0)) {
-                    too_big.set(chosen.size() > crate::model::import::IMPORT_MAX_BYTES as f64);
-                    if too_big.get_untracked() {
-                        return;
-                    }
-                    let run = run.clone();
-                    leptos::task::spawn_local(async move {
-                        let text = wasm_bindgen_futures::JsFuture::from(chosen.text())
-                            .await
-                            .ok()
-                            .and_then(|v| v.as_string())
-                            .unwrap_or_default();
-                        file.set(Some((chosen.name(), text)));
-                        run(false);
-                    });
-                }
-            }
-            #[cfg(not(feature = "hydrate"))]
-            let _ = (&ev, &run);
+            let run = run.clone();
+            let read = read_chosen_file(
+                &ev,
+                crate::model::import::IMPORT_MAX_BYTES,
+                move |name, text| {
+                    file.set(Some((name, text)));
+                    run(false);
+                },
+            );
+            too_big.set(!read);
         }
     };
     let outcome = {

@@ -1,0 +1,383 @@
+//! The licence, features per organisation and seats: installed by super-admins only, signatures
+//! checked, effective features = licence ∩ override, seats counted when people are added.
+
+use crate::{
+    accounts::{acme, invite, new_account, Acme, PASSWORD},
+    on_both_databases,
+    support::{licence_file, Backend, Client, TestApp},
+};
+use app::{
+    entities::{audit_event, licence, organisation},
+    model::{
+        licence::LicenceStatus, organisations::OrganisationDetail, AppError, CurrentUser, Feature,
+        Permission, RoleTemplate,
+    },
+};
+use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
+use serde_json::json;
+
+on_both_databases!(
+    only_a_super_admin_installs_a_licence_and_it_must_be_signed,
+    features_are_the_licence_narrowed_by_the_organisation,
+    seats_limit_who_can_be_added,
+    an_expired_licence_blocks_adding_people_but_not_signing_in,
+    editing_an_organisation_keeps_one_admin_tenant,
+);
+
+fn install(
+    client: &Client,
+    text: &str,
+) -> impl std::future::Future<Output = crate::support::Answer> {
+    let client = client.clone();
+    let body = json!({ "slug": "operator", "document": text });
+    async move { client.call_json("platform/licence/install", &body).await }
+}
+
+async fn licence_row(app: &TestApp) -> Option<licence::Model> {
+    licence::Entity::find().one(app.db()).await.unwrap()
+}
+
+async fn only_a_super_admin_installs_a_licence_and_it_must_be_signed(backend: Backend) {
+    let a = acme(backend).await;
+    let root = a.app.super_admin().await;
+    let status: LicenceStatus = root
+        .call("platform/licence", &[("slug", "operator")])
+        .await
+        .json();
+    assert!(status.licence.is_none() && status.verifies_signatures);
+
+    // Unsigned, tampered with, malformed: each refused with its reason, nothing installed.
+    let good = licence_file(&["helpdesk", "crm"], 25, "2999-12-31");
+    let mut unsigned: serde_json::Value = serde_json::from_str(&good).unwrap();
+    unsigned.as_object_mut().unwrap().remove("signature");
+    let tampered = good.replace("25", "2500");
+    for (text, says) in [
+        (unsigned.to_string(), "not signed"),
+        (tampered, "signature does not match"),
+        ("not json".to_string(), "not a Tenantry licence"),
+        (
+            licence_file(&["helpdesk", "teleport"], 25, "2999-12-31"),
+            "\"teleport\"",
+        ),
+        (
+            licence_file(&["helpdesk"], 25, "2001-01-01"),
+            "expired on 2001-01-01",
+        ),
+    ] {
+        let refused = install(&root, &text).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        let message = refused.error().field_message("licence").unwrap_or_default();
+        assert!(message.contains(says), "{says}: {message}");
+    }
+    assert!(licence_row(&a.app).await.is_none());
+
+    // A tenant admin may neither read nor install the licence, even naming the operator.
+    for slug in ["acme", "operator"] {
+        let read = a.admin.call("platform/licence", &[("slug", slug)]).await;
+        assert!(matches!(read.status, 401 | 403), "{}", read.body);
+        let installed = a
+            .admin
+            .call_json(
+                "platform/licence/install",
+                &json!({ "slug": slug, "document": good }),
+            )
+            .await;
+        assert!(matches!(installed.status, 401 | 403), "{}", installed.body);
+    }
+    assert!(licence_row(&a.app).await.is_none());
+
+    let status: LicenceStatus = install(&root, &good).await.json();
+    let licence = status.licence.expect("installed");
+    assert_eq!(licence.licensee, "Acme Hosting Ltd");
+    assert_eq!(licence.features, [Feature::Helpdesk, Feature::Crm]);
+    assert_eq!((licence.seats, status.seats_used), (25, 2));
+    assert!(licence.signed && !licence.expired());
+    let audited = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("licence.installed"))
+        .one(a.app.db())
+        .await
+        .unwrap()
+        .expect("audited");
+    assert!(audited.actor_user_id.is_some());
+}
+
+async fn current(client: &Client, slug: &str) -> CurrentUser {
+    client
+        .call("session/current", &[("slug", slug)])
+        .await
+        .json()
+}
+
+async fn features_are_the_licence_narrowed_by_the_organisation(backend: Backend) {
+    let a = acme(backend).await;
+    let root = a.app.super_admin().await;
+    // No licence: everything.
+    assert_eq!(current(&a.admin, "acme").await.features, Feature::ALL);
+    install(
+        &root,
+        &licence_file(&["helpdesk", "crm", "analytics"], 100, "2999-12-31"),
+    )
+    .await
+    .json::<LicenceStatus>();
+    let me = current(&a.admin, "acme").await;
+    assert_eq!(
+        me.features,
+        [Feature::Helpdesk, Feature::Crm, Feature::Analytics]
+    );
+    assert!(!me.can(Permission::BotsManage), "bots are not licensed");
+
+    // The override as the seed's JSON array; rmm is not licensed, so only crm remains.
+    let update = |features: serde_json::Value| {
+        let root = root.clone();
+        async move {
+            root.call_json(
+                "platform/organisations/update",
+                &json!({
+                    "slug": "operator",
+                    "organisation": "acme",
+                    "changes": {
+                        "name": "Org acme",
+                        "is_admin_tenant": false,
+                        "is_demo": false,
+                        "features_enabled": features,
+                    }
+                }),
+            )
+            .await
+        }
+    };
+    let detail: OrganisationDetail = update(json!(["crm", "rmm"])).await.json();
+    assert_eq!(
+        detail.features_enabled,
+        Some(vec![Feature::Crm, Feature::Rmm])
+    );
+    assert_eq!(detail.effective, [Feature::Crm]);
+    let me = current(&a.admin, "acme").await;
+    assert_eq!(me.features, [Feature::Crm]);
+    for gone in [
+        Permission::TicketsViewAll,
+        Permission::AnalyticsView,
+        Permission::MacrosManage,
+    ] {
+        assert!(!me.can(gone), "{gone} belongs to a feature acme lacks");
+    }
+    assert!(me.can(Permission::UsersInvite));
+
+    // Unknown codes are refused by name and change nothing.
+    let refused = update(json!(["crm", "teleport"])).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let message = refused
+        .error()
+        .field_message("features_enabled")
+        .unwrap_or_default();
+    assert!(message.contains("\"teleport\""), "{message}");
+    assert_eq!(current(&a.admin, "acme").await.features, [Feature::Crm]);
+
+    // A kind of account whose feature the organisation lacks cannot be added; the refusal names
+    // the feature.
+    let viewer = a.app.role(&a.acme, RoleTemplate::Viewer).await;
+    let refused = a
+        .admin
+        .call_json(
+            "users/add",
+            &new_account("an@acme.example", &[viewer], "analyst", "Invitation"),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let message = refused
+        .error()
+        .field_message("user_type")
+        .unwrap_or_default();
+    assert!(message.contains("Analytics feature"), "{message}");
+
+    // Blank again: every licensed feature.
+    let detail: OrganisationDetail = update(serde_json::Value::Null).await.json();
+    assert_eq!(detail.features_enabled, None);
+    assert_eq!(
+        current(&a.admin, "acme").await.features,
+        [Feature::Helpdesk, Feature::Crm, Feature::Analytics]
+    );
+    let changes = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("organisation.updated"))
+        .count(a.app.db())
+        .await
+        .unwrap();
+    assert_eq!(changes, 2, "the refused change is not audited");
+}
+
+fn seats_error(answer: &crate::support::Answer) -> String {
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    match answer.error() {
+        AppError::Conflict(message) => message,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn seats_limit_who_can_be_added(backend: Backend) {
+    let a = acme(backend).await;
+    let root = a.app.super_admin().await;
+    // In use: Ada and root. Room for one more.
+    install(&root, &licence_file(&["helpdesk"], 3, "2999-12-31"))
+        .await
+        .json::<LicenceStatus>();
+    let grace = invite(&a, "grace@acme.example").await;
+    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
+    let refused = a
+        .admin
+        .call_json(
+            "users/add",
+            &new_account("linus@acme.example", &[agent], "agent", "TemporaryPassword"),
+        )
+        .await;
+    let message = seats_error(&refused);
+    assert!(message.contains("3 seats and 3 are in use"), "{message}");
+    let csv = "email,first_name,last_name,roles\nlinus@acme.example,Linus,T,Agent\n";
+    let refused = a
+        .admin
+        .call_json(
+            "users/import",
+            &json!({ "slug": "acme", "request": { "csv": csv, "send": true } }),
+        )
+        .await;
+    assert!(seats_error(&refused).contains("3 are in use"));
+    // A new organisation's first admin needs a seat too.
+    let refused = root
+        .call_json(
+            "platform/organisations/create",
+            &json!({ "slug": "operator", "organisation": {
+                "name": "Globex", "slug": "globex", "is_admin_tenant": false, "is_demo": false,
+                "admin_first_name": "Hank", "admin_last_name": "Scorpio",
+                "admin_email": "hank@globex.example" } }),
+        )
+        .await;
+    seats_error(&refused);
+    assert!(
+        app::services::organisations::find_by_slug(a.app.db(), "globex")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Suspending frees a seat; reactivating needs one.
+    let id = grace.user_id.to_string();
+    let suspended = a
+        .admin
+        .call("users/suspend", &[("slug", "acme"), ("id", &id)])
+        .await;
+    assert_eq!(suspended.status, 200, "{}", suspended.body);
+    let linus = a
+        .admin
+        .call_json(
+            "users/add",
+            &new_account("linus@acme.example", &[agent], "agent", "Invitation"),
+        )
+        .await;
+    assert_eq!(linus.status, 200, "{}", linus.body);
+    let refused = a
+        .admin
+        .call("users/reactivate", &[("slug", "acme"), ("id", &id)])
+        .await;
+    seats_error(&refused);
+    let status: LicenceStatus = root
+        .call("platform/licence", &[("slug", "operator")])
+        .await
+        .json();
+    assert_eq!(status.seats_used, 3);
+}
+
+async fn an_expired_licence_blocks_adding_people_but_not_signing_in(backend: Backend) {
+    let Acme { app, acme, .. } = acme(backend).await;
+    let root = app.super_admin().await;
+    install(&root, &licence_file(&["helpdesk"], 100, "2999-12-31"))
+        .await
+        .json::<LicenceStatus>();
+    // Time passes: the licence's last day was yesterday.
+    let mut row = licence_row(&app).await.unwrap().into_active_model();
+    row.expires_on = Set((chrono::Utc::now() - chrono::Duration::days(1)).date_naive());
+    row.update(app.db()).await.unwrap();
+
+    let ada = app.client();
+    let signed = ada.sign_in("acme", "ada@acme.example", PASSWORD).await;
+    assert_eq!(
+        signed.status, 200,
+        "signing in still works: {}",
+        signed.body
+    );
+    let agent = app.role(&acme, RoleTemplate::Agent).await;
+    let refused = ada
+        .call_json(
+            "users/add",
+            &new_account("grace@acme.example", &[agent], "agent", "Invitation"),
+        )
+        .await;
+    assert!(seats_error(&refused).contains("expired on"));
+    let status: LicenceStatus = root
+        .call("platform/licence", &[("slug", "operator")])
+        .await
+        .json();
+    assert!(status.licence.unwrap().expired());
+    // The console knows, to show its banner.
+    assert!(current(&ada, "acme").await.licence_expired.is_some());
+}
+
+async fn editing_an_organisation_keeps_one_admin_tenant(backend: Backend) {
+    let a = acme(backend).await;
+    let root = a.app.super_admin().await;
+    let edit = |target: &str, name: &str, admin_tenant: bool| {
+        let root = root.clone();
+        let body = json!({
+            "slug": "operator",
+            "organisation": target,
+            "changes": { "name": name, "is_admin_tenant": admin_tenant, "is_demo": true, "features_enabled": null }
+        });
+        async move { root.call_json("platform/organisations/update", &body).await }
+    };
+    let refused = edit("acme", "Acme", true).await;
+    assert_eq!(refused.status, 422);
+    let message = refused
+        .error()
+        .field_message("is_admin_tenant")
+        .unwrap_or_default();
+    assert!(
+        message.contains("Operator is the admin tenant"),
+        "{message}"
+    );
+    let refused = edit("operator", "Operator", false).await;
+    assert_eq!(refused.status, 422);
+    let refused = edit("acme", "  ", false).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.error().field_message("name").is_some());
+    let unchanged = organisation::Entity::find_by_id(a.acme.id)
+        .one(a.app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (unchanged.name.as_str(), unchanged.is_demo),
+        ("Org acme", false)
+    );
+
+    let detail: OrganisationDetail = edit("acme", "Acme Corporation", false).await.json();
+    assert_eq!(detail.name, "Acme Corporation");
+    assert!(detail.is_demo);
+    assert_eq!(detail.slug, "acme");
+    let missing = edit("nowhere", "X", false).await;
+    assert_eq!(missing.status, 404);
+    // Tenant admins cannot edit organisations, not even their own.
+    let refused = a
+        .admin
+        .call_json(
+            "platform/organisations/update",
+            &json!({ "slug": "acme", "organisation": "acme", "changes": { "name": "Mine", "is_admin_tenant": false, "is_demo": false, "features_enabled": null } }),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let refused = a
+        .admin
+        .call(
+            "platform/organisations/get",
+            &[("slug", "acme"), ("organisation", "acme")],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}
