@@ -69,9 +69,10 @@ impl CurrentUser {
             )
     }
 
-    /// Whether the user administers the whole platform.
+    /// Whether the user administers the whole platform: a platform role counts only in the admin
+    /// tenant.
     pub fn is_super_admin(&self) -> bool {
-        self.platform_role == PlatformRole::SuperAdmin
+        self.home_organisation.is_admin_tenant && self.platform_role == PlatformRole::SuperAdmin
     }
 }
 

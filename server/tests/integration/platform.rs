@@ -10,6 +10,7 @@ use sea_orm::ActiveValue::Set;
 on_both_databases!(
     only_super_admins_list_the_organisations,
     a_super_admin_creates_an_organisation_and_its_first_admin_joins,
+    platform_staff_switch_organisations_and_are_audited_from_home,
 );
 
 async fn only_super_admins_list_the_organisations(backend: Backend) {
@@ -188,4 +189,101 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
         .await
         .unwrap()
         .is_none());
+}
+
+async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: Backend) {
+    use crate::accounts::{new_account, PASSWORD};
+    use app::{
+        entities::audit_event,
+        model::{organisations::SwitchTarget, CurrentUser, Permission, RoleTemplate},
+    };
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let app = TestApp::start(backend).await;
+    let root = app.super_admin().await;
+    let acme = app.organisation("acme").await;
+    app.organisation("globex").await;
+    let targets = |client: &crate::support::Client, slug: &str, search: &str| {
+        let client = client.clone();
+        let form = [("slug", slug.to_string()), ("search", search.to_string())];
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            client.call("platform/switch-targets", &form).await
+        }
+    };
+    let all: Vec<SwitchTarget> = targets(&root, "operator", "").await.json();
+    let slugs: Vec<&str> = all.iter().map(|t| t.slug.as_str()).collect();
+    assert_eq!(slugs, ["operator", "acme", "globex"]);
+    let found: Vec<SwitchTarget> = targets(&root, "operator", "glob").await.json();
+    assert_eq!(found.len(), 1);
+
+    // Switched into acme, the super-admin acts there as a tenant admin would ...
+    let me: CurrentUser = root
+        .call("session/current", &[("slug", "acme")])
+        .await
+        .json();
+    assert!(me.is_switched() && me.can(Permission::UsersInvite));
+    assert_eq!(me.home_organisation.slug, "operator");
+    let agent = app.role(&acme, RoleTemplate::Agent).await;
+    let mut body = new_account("grace@acme.example", &[agent], "agent", "Invitation");
+    body["slug"] = serde_json::json!("acme");
+    let added = root.call_json("users/add", &body).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    // ... and the audit trail says where they acted and where they came from.
+    let entry = audit_event::Entity::find()
+        .filter(audit_event::Column::Action.eq("user.invited"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("audited");
+    let operator = app::services::organisations::find_by_slug(app.db(), "operator")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.organisation_id, acme.id);
+    assert_eq!(entry.actor_organisation_id, Some(operator.id));
+
+    // Support staff switch too, with read-only standing.
+    app.user_with(&operator, "help@operator.example", PASSWORD, |u| {
+        u.platform_role = Set(PlatformRole::Support.code().into());
+    })
+    .await;
+    let help = app.client();
+    help.sign_in("operator", "help@operator.example", PASSWORD)
+        .await;
+    assert_eq!(targets(&help, "operator", "").await.status, 200);
+    let support: CurrentUser = help
+        .call("session/current", &[("slug", "acme")])
+        .await
+        .json();
+    assert!(support.can(Permission::UsersView) && !support.can(Permission::UsersInvite));
+    body["account"]["form"]["email"] = serde_json::json!("linus@acme.example");
+    assert_eq!(help.call_json("users/add", &body).await.status, 403);
+
+    // Nobody else can switch: not a tenant admin, not even one whose account claims a platform
+    // role outside the admin tenant; whatever the URL says.
+    app.user_with(&acme, "ada@acme.example", PASSWORD, |u| {
+        u.platform_role = Set(PlatformRole::SuperAdmin.code().into());
+    })
+    .await;
+    let ada = app.client();
+    ada.sign_in("acme", "ada@acme.example", PASSWORD).await;
+    for slug in ["acme", "globex", "operator"] {
+        let refused = targets(&ada, slug, "").await;
+        assert!(
+            matches!(refused.status, 401 | 403),
+            "{slug}: {}",
+            refused.body
+        );
+    }
+    for slug in ["globex", "operator"] {
+        let refused = ada.call("session/current", &[("slug", slug)]).await;
+        assert_eq!(refused.status, 401, "{slug}");
+    }
+    let refused = ada
+        .call(
+            "platform/organisations",
+            &[("slug", "acme"), ("search", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
 }
