@@ -8,6 +8,7 @@ mod account_safety;
 mod accounts;
 mod auth;
 mod bulk;
+mod isolation;
 mod licence;
 mod platform;
 mod security;

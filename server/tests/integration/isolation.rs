@@ -1,0 +1,603 @@
+//! Tenant isolation, proven from the registry: for every server function the application
+//! registers and every page route it serves, a tenant admin of acme tries to read or change
+//! globex's data (naming globex, naming acme with globex's ids, guessing ids). Every attempt must
+//! leave globex's data as it was and show none of it. A server function without an attack below
+//! fails the suite, so a new endpoint cannot ship uncovered.
+
+use crate::{
+    accounts::PASSWORD,
+    on_both_databases,
+    support::{Answer, Backend, Client, TestApp},
+};
+use app::{
+    entities::{
+        audit_event, organisation, outbox_message, role, role_permission, session, token, user,
+        user_role,
+    },
+    model::{Permission, UserStatus},
+};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+on_both_databases!(no_endpoint_reaches_another_organisation);
+
+/// acme's admin (the attacker) and globex's people and roles (the victims).
+struct World {
+    app: TestApp,
+    globex: organisation::Model,
+    attacker: Client,
+    /// globex's own admin, for reading the bodies a legitimate request would send.
+    victim: Client,
+    vic: user::Model,
+    ivy: user::Model,
+    sue: user::Model,
+    secret_role: Uuid,
+}
+
+/// What must never appear in an answer to acme's admin: globex's people and roles.
+const MARKERS: &[&str] = &[
+    "vic@globex.example",
+    "ivy@globex.example",
+    "sue@globex.example",
+    "Victoria",
+    "Ivanka",
+    "Susannah",
+    "Globex secret role",
+    "GLX-EXTERNAL-7",
+];
+
+async fn world(backend: Backend) -> World {
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    let globex = app.organisation("globex").await;
+    app.user(&acme, "ada@acme.example", PASSWORD).await;
+    let person = |first: &'static str, status: UserStatus| {
+        move |u: &mut user::ActiveModel| {
+            u.first_name = Set(first.into());
+            u.status = Set(status.code().into());
+            u.external_id = Set(Some("GLX-EXTERNAL-7".into()).filter(|_| first == "Victoria"));
+        }
+    };
+    let vic = app
+        .user_with(
+            &globex,
+            "vic@globex.example",
+            PASSWORD,
+            person("Victoria", UserStatus::Active),
+        )
+        .await;
+    let ivy = app
+        .user_with(
+            &globex,
+            "ivy@globex.example",
+            PASSWORD,
+            person("Ivanka", UserStatus::Invited),
+        )
+        .await;
+    let sue = app
+        .user_with(
+            &globex,
+            "sue@globex.example",
+            PASSWORD,
+            person("Susannah", UserStatus::Suspended),
+        )
+        .await;
+    let secret_role = Uuid::new_v4();
+    role::ActiveModel {
+        id: Set(secret_role),
+        organisation_id: Set(globex.id),
+        name: Set("Globex secret role".into()),
+        description: Set("Only globex knows".into()),
+        template: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    role_permission::ActiveModel {
+        role_id: Set(secret_role),
+        permission: Set(Permission::UsersView.code().into()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    user_role::ActiveModel {
+        user_id: Set(vic.id),
+        role_id: Set(secret_role),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let attacker = app.client();
+    assert_eq!(
+        attacker
+            .sign_in("acme", "ada@acme.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
+    let victim = app.client();
+    assert_eq!(
+        victim
+            .sign_in("globex", "vic@globex.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
+    World {
+        app,
+        globex,
+        attacker,
+        victim,
+        vic,
+        ivy,
+        sue,
+        secret_role,
+    }
+}
+
+/// Everything of globex that an attack could change, as text.
+async fn snapshot(w: &World) -> String {
+    let db = w.app.db();
+    let org = organisation::Entity::find_by_id(w.globex.id)
+        .one(db)
+        .await
+        .unwrap();
+    let users = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(w.globex.id))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
+    let roles = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(w.globex.id))
+        .order_by_asc(role::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let role_ids: Vec<Uuid> = roles.iter().map(|r| r.id).collect();
+    let mut grants = role_permission::Entity::find()
+        .filter(role_permission::Column::RoleId.is_in(role_ids))
+        .all(db)
+        .await
+        .unwrap();
+    grants.sort_by(|a, b| (a.role_id, &a.permission).cmp(&(b.role_id, &b.permission)));
+    let mut memberships = user_role::Entity::find()
+        .filter(user_role::Column::UserId.is_in(ids.clone()))
+        .all(db)
+        .await
+        .unwrap();
+    memberships.sort_by_key(|m| (m.user_id, m.role_id));
+    let tokens = token::Entity::find()
+        .filter(token::Column::UserId.is_in(ids.clone()))
+        .order_by_asc(token::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.is_in(ids))
+        .order_by_asc(session::Column::Id)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        // Using a session moves its last-seen time; which sessions exist is what matters.
+        .map(|s| (s.id, s.user_id, s.absolute_expires_at))
+        .collect::<Vec<_>>();
+    let mail = outbox_message::Entity::find()
+        .filter(outbox_message::Column::OrganisationId.eq(w.globex.id))
+        .count(db)
+        .await
+        .unwrap();
+    let audit = audit_event::Entity::find()
+        .filter(audit_event::Column::OrganisationId.eq(w.globex.id))
+        .count(db)
+        .await
+        .unwrap();
+    format!(
+        "{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{tokens:?}\n{sessions:?}\nmail {mail}\naudit {audit}"
+    )
+}
+
+enum Body {
+    Form(Vec<(&'static str, String)>),
+    Json(Value),
+}
+
+/// One attempt on globex through one endpoint.
+struct Attack {
+    endpoint: &'static str,
+    body: Body,
+    /// The attempt names globex in its slug, so it must be refused outright (401 or 403), not
+    /// merely answered with acme's own data.
+    refused: bool,
+}
+
+fn form(endpoint: &'static str, refused: bool, fields: &[(&'static str, String)]) -> Attack {
+    Attack {
+        endpoint,
+        body: Body::Form(fields.to_vec()),
+        refused,
+    }
+}
+
+fn json_body(endpoint: &'static str, refused: bool, body: Value) -> Attack {
+    Attack {
+        endpoint,
+        body: Body::Json(body),
+        refused,
+    }
+}
+
+/// Every attack, by endpoint. Each names globex by slug (must be refused) and, where the
+/// endpoint takes ids, uses acme's slug with globex's ids or a guessed id.
+async fn attacks(w: &World) -> Vec<Attack> {
+    let s = |v: &str| v.to_string();
+    let (vic, ivy, sue) = (
+        w.vic.id.to_string(),
+        w.ivy.id.to_string(),
+        w.sue.id.to_string(),
+    );
+    let guess = Uuid::new_v4().to_string();
+    let new_account = |slug: &str| {
+        json!({ "slug": slug, "account": {
+            "form": { "first_name": "Eve", "last_name": "Intruder", "email": "eve@globex.example",
+                      "phone": "", "external_id": "", "timezone": "UTC", "roles": [w.secret_role] },
+            "user_type": "agent", "onboarding": "Invitation" } })
+    };
+    // The body globex's own admin would send to edit Vic, replayed by the attacker.
+    let vic_detail: app::model::account::AccountDetail = w
+        .victim
+        .call("users/get", &[("slug", "globex"), ("id", &vic)])
+        .await
+        .json();
+    let edit = |slug: &str| {
+        let mut form = serde_json::to_value(&vic_detail.form).unwrap();
+        form["first_name"] = json!("Hijacked");
+        form["email"] = json!("eve@acme.example");
+        json!({ "slug": slug, "id": vic_detail.id, "change": { "form": form, "version": vic_detail.version } })
+    };
+    let csv =
+        "email,first_name,last_name,roles\neve@globex.example,Eve,Intruder,globex secret role\n";
+    let update_globex = json!({ "slug": "acme", "organisation": "globex", "changes": {
+        "name": "Pwned", "is_admin_tenant": false, "is_demo": false, "features_enabled": [] } });
+    vec![
+        // Reading people.
+        json_body(
+            "users/list",
+            true,
+            json!({ "slug": "globex", "query": { "search": "", "status": "All", "user_type": null, "role": null, "sort": "Name", "descending": false, "page": 1 } }),
+        ),
+        json_body(
+            "users/list",
+            false,
+            json!({ "slug": "acme", "query": { "search": "globex", "status": "All", "user_type": null, "role": w.secret_role, "sort": "Name", "descending": false, "page": 1 } }),
+        ),
+        form(
+            "users/get",
+            true,
+            &[("slug", s("globex")), ("id", vic.clone())],
+        ),
+        form(
+            "users/get",
+            false,
+            &[("slug", s("acme")), ("id", vic.clone())],
+        ),
+        form(
+            "users/get",
+            false,
+            &[("slug", s("acme")), ("id", guess.clone())],
+        ),
+        form("users/invitations", true, &[("slug", s("globex"))]),
+        form(
+            "users/assignable",
+            true,
+            &[("slug", s("globex")), ("search", s(""))],
+        ),
+        form(
+            "users/assignable",
+            false,
+            &[("slug", s("acme")), ("search", s("vic"))],
+        ),
+        form("roles/list", true, &[("slug", s("globex"))]),
+        form("session/current", true, &[("slug", s("globex"))]),
+        // Changing people.
+        json_body("users/add", true, new_account("globex")),
+        json_body("users/add", false, new_account("acme")),
+        json_body("users/update", true, edit("globex")),
+        json_body("users/update", false, edit("acme")),
+        form(
+            "users/suspend",
+            true,
+            &[("slug", s("globex")), ("id", vic.clone())],
+        ),
+        form(
+            "users/suspend",
+            false,
+            &[("slug", s("acme")), ("id", vic.clone())],
+        ),
+        json_body(
+            "users/suspend-many",
+            true,
+            json!({ "slug": "globex", "ids": [w.vic.id] }),
+        ),
+        json_body(
+            "users/suspend-many",
+            false,
+            json!({ "slug": "acme", "ids": [w.vic.id, w.ivy.id] }),
+        ),
+        json_body(
+            "users/import",
+            true,
+            json!({ "slug": "globex", "request": { "csv": csv, "send": true } }),
+        ),
+        json_body(
+            "users/import",
+            false,
+            json!({ "slug": "acme", "request": { "csv": csv, "send": true } }),
+        ),
+        form(
+            "users/reactivate",
+            true,
+            &[("slug", s("globex")), ("id", sue.clone())],
+        ),
+        form(
+            "users/reactivate",
+            false,
+            &[("slug", s("acme")), ("id", sue.clone())],
+        ),
+        form(
+            "users/reset-password",
+            true,
+            &[
+                ("slug", s("globex")),
+                ("id", vic.clone()),
+                ("method", s("TemporaryPassword")),
+            ],
+        ),
+        form(
+            "users/reset-password",
+            false,
+            &[
+                ("slug", s("acme")),
+                ("id", vic.clone()),
+                ("method", s("Email")),
+            ],
+        ),
+        form(
+            "users/invitations/resend",
+            true,
+            &[("slug", s("globex")), ("id", ivy.clone())],
+        ),
+        form(
+            "users/invitations/resend",
+            false,
+            &[("slug", s("acme")), ("id", ivy.clone())],
+        ),
+        form(
+            "users/invitations/revoke",
+            true,
+            &[("slug", s("globex")), ("id", ivy.clone())],
+        ),
+        form(
+            "users/invitations/revoke",
+            false,
+            &[("slug", s("acme")), ("id", ivy.clone())],
+        ),
+        // The attacker's own account, pointed at globex.
+        form(
+            "auth/change-password",
+            true,
+            &[
+                ("slug", s("globex")),
+                ("current_password", s(PASSWORD)),
+                ("new_password", s("a brand new long phrase")),
+                ("confirmation", s("a brand new long phrase")),
+            ],
+        ),
+        form(
+            "auth/login",
+            false,
+            &[
+                ("slug", s("globex")),
+                ("email", s("vic@globex.example")),
+                ("password", s("a guessed long password")),
+            ],
+        ),
+        form(
+            "auth/login",
+            false,
+            &[
+                ("slug", s("globex")),
+                ("email", s("ada@acme.example")),
+                ("password", s(PASSWORD)),
+            ],
+        ),
+        form("auth/organisation", false, &[("slug", s("globex"))]),
+        form("auth/logout", false, &[("slug", s("globex"))]),
+        // Links: only a secret from an email opens them; guesses do nothing.
+        form("links/invitation", false, &[("token", guess.clone())]),
+        form("links/reset", false, &[("token", guess.clone())]),
+        form(
+            "links/accept-invitation",
+            false,
+            &[
+                ("token", guess.clone()),
+                ("password", s("a brand new long phrase")),
+                ("confirmation", s("a brand new long phrase")),
+            ],
+        ),
+        form(
+            "links/reset-password",
+            false,
+            &[
+                ("token", guess.clone()),
+                ("password", s("a brand new long phrase")),
+                ("confirmation", s("a brand new long phrase")),
+            ],
+        ),
+        form(
+            "links/forgot-password",
+            false,
+            &[("slug", s("globex")), ("email", s("ada@acme.example"))],
+        ),
+        form(
+            "links/forgot-password",
+            false,
+            &[("slug", s("acme")), ("email", s("vic@globex.example"))],
+        ),
+        // The platform's screens: super-admins only.
+        form(
+            "platform/organisations",
+            true,
+            &[("slug", s("acme")), ("search", s("globex"))],
+        ),
+        form(
+            "platform/organisations",
+            true,
+            &[("slug", s("globex")), ("search", s(""))],
+        ),
+        form(
+            "platform/organisations/get",
+            true,
+            &[("slug", s("acme")), ("organisation", s("globex"))],
+        ),
+        json_body("platform/organisations/update", true, update_globex),
+        json_body(
+            "platform/organisations/create",
+            true,
+            json!({ "slug": "acme", "organisation": {
+            "name": "Globex", "slug": "globex-2", "is_admin_tenant": false, "is_demo": false,
+            "admin_first_name": "Eve", "admin_last_name": "I", "admin_email": "eve@globex.example" } }),
+        ),
+        form(
+            "platform/switch-targets",
+            true,
+            &[("slug", s("acme")), ("search", s(""))],
+        ),
+        form(
+            "platform/switch-targets",
+            true,
+            &[("slug", s("globex")), ("search", s(""))],
+        ),
+        form("platform/licence", true, &[("slug", s("acme"))]),
+        json_body(
+            "platform/licence/install",
+            true,
+            json!({ "slug": "acme", "document": crate::support::licence_file(&[], 1, "2999-12-31") }),
+        ),
+    ]
+}
+
+async fn send(client: &Client, attack: &Attack) -> Answer {
+    match &attack.body {
+        Body::Form(fields) => {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            client.call(attack.endpoint, &fields).await
+        }
+        Body::Json(body) => client.call_json(attack.endpoint, body).await,
+    }
+}
+
+fn leaked(body: &str) -> Option<&'static str> {
+    MARKERS.iter().copied().find(|m| body.contains(m))
+}
+
+/// Every server function the application registers, as `/api/...` paths.
+fn registered_endpoints() -> BTreeSet<String> {
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect()
+}
+
+async fn no_endpoint_reaches_another_organisation(backend: Backend) {
+    let w = world(backend).await;
+    let before = snapshot(&w).await;
+    let attacks = attacks(&w).await;
+
+    // The registry and the attacks agree: no endpoint is left out, none is stale.
+    let registered = registered_endpoints();
+    assert!(registered.len() >= 30, "registry: {registered:?}");
+    let covered: BTreeSet<String> = attacks
+        .iter()
+        .map(|a| format!("/api/{}", a.endpoint))
+        .collect();
+    let uncovered: Vec<&String> = registered.difference(&covered).collect();
+    assert!(
+        uncovered.is_empty(),
+        "server functions with no isolation attack: {uncovered:?}; add attacks for them"
+    );
+    let stale: Vec<&String> = covered.difference(&registered).collect();
+    assert!(
+        stale.is_empty(),
+        "attacks on endpoints that no longer exist: {stale:?}"
+    );
+
+    let anonymous = w.app.client();
+    for attack in &attacks {
+        for (who, client) in [("acme's admin", &w.attacker), ("anonymous", &anonymous)] {
+            let answer = send(client, attack).await;
+            let what = format!("{who} → {} {}", attack.endpoint, answer.status);
+            assert!(answer.status < 500, "{what}: {}", answer.body);
+            if attack.refused {
+                assert!(
+                    matches!(answer.status, 401 | 403),
+                    "{what} must be refused: {}",
+                    answer.body
+                );
+            }
+            if let Some(marker) = leaked(&answer.body) {
+                panic!("{what} showed globex's \"{marker}\": {}", answer.body);
+            }
+            assert_eq!(snapshot(&w).await, before, "{what} changed globex's data");
+            // Sign-out and password attempts must not have cost acme's admin their session;
+            // if they did, sign in again so the next attack is still made signed in.
+            let me = w
+                .attacker
+                .call("session/current", &[("slug", "acme")])
+                .await;
+            if me.status != 200 {
+                w.attacker
+                    .sign_in("acme", "ada@acme.example", PASSWORD)
+                    .await;
+            }
+        }
+    }
+
+    // Every page, with globex's slug and ids: nothing of globex is shown.
+    let routes = leptos_axum::generate_route_list(app::App);
+    assert!(routes.len() >= 10, "pages: {}", routes.len());
+    for route in &routes {
+        for slug in ["globex", "acme"] {
+            let path = route
+                .path()
+                .replace(":slug", slug)
+                .replace(":organisation", "globex")
+                .replace(":id", &w.vic.id.to_string());
+            assert!(
+                !path.contains(':'),
+                "a route parameter this suite does not fill: {path}"
+            );
+            let answer = w.attacker.get(&path).await;
+            assert!(answer.status < 500, "GET {path}: {}", answer.status);
+            if let Some(marker) = leaked(&answer.body) {
+                panic!("GET {path} showed globex's \"{marker}\"");
+            }
+        }
+    }
+    // Checked once more after the pages: work the forgot-password attempts spawned has had
+    // time to run, and still nothing changed.
+    assert_eq!(snapshot(&w).await, before);
+    // And the suite can tell: globex's own admin does see Victoria.
+    let own = w
+        .victim
+        .call(
+            "users/get",
+            &[("slug", "globex"), ("id", &w.vic.id.to_string())],
+        )
+        .await;
+    assert_eq!(leaked(&own.body), Some("vic@globex.example"));
+}
