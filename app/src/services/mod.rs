@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod demo;
 pub mod import;
 pub mod licence;
 pub mod mail;

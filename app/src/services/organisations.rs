@@ -249,6 +249,9 @@ pub async fn create_with_admin(
         .await?
         .ok_or_else(|| super::ServiceError::Internal("no Admin role".into()))?;
     super::accounts::invite_first_admin(&txn, state, actor, &org, &admin_role, new).await?;
+    if org.is_demo {
+        super::demo::fill(&txn, &org, actor.user.id, actor.user.home_organisation.id).await?;
+    }
     txn.commit().await?;
     state.mail.wake();
     Ok(org)

@@ -11,6 +11,7 @@ on_both_databases!(
     only_super_admins_list_the_organisations,
     a_super_admin_creates_an_organisation_and_its_first_admin_joins,
     platform_staff_switch_organisations_and_are_audited_from_home,
+    a_demo_organisation_is_filled_with_synthetic_people,
 );
 
 async fn only_super_admins_list_the_organisations(backend: Backend) {
@@ -286,4 +287,92 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
         )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
+}
+
+async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
+    use app::{
+        entities::{audit_event, login_event, organisation, outbox_message, user},
+        model::{licence::LicenceStatus, UserStatus, UserType},
+        services::demo::DEMO_PEOPLE,
+    };
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let app = TestApp::start(backend).await;
+    let root = app.super_admin().await;
+    let mut body = new_organisation("Initech Demo", "initech", "bill@initech.example");
+    body["organisation"]["is_demo"] = serde_json::json!(true);
+
+    // Not enough seats for the sample people: refused, nothing created.
+    let installed = root
+        .call_json(
+            "platform/licence/install",
+            &serde_json::json!({ "slug": "operator", "document": crate::support::licence_file(&["helpdesk"], 10, "2999-12-31") }),
+        )
+        .await;
+    assert_eq!(installed.json::<LicenceStatus>().seats_used, 1);
+    let refused = root.call_json("platform/organisations/create", &body).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(
+        organisation::Entity::find().count(app.db()).await.unwrap(),
+        1
+    );
+    let installed = root
+        .call_json(
+            "platform/licence/install",
+            &serde_json::json!({ "slug": "operator", "document": crate::support::licence_file(&["helpdesk"], 100, "2999-12-31") }),
+        )
+        .await;
+    assert_eq!(installed.status, 200);
+
+    let created = root.call_json("platform/organisations/create", &body).await;
+    assert_eq!(created.json::<String>(), "initech");
+    let initech = app::services::organisations::find_by_slug(app.db(), "initech")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(initech.is_demo);
+    let people = user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(initech.id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        people.len(),
+        DEMO_PEOPLE + 1,
+        "the sample people and the first admin"
+    );
+    for t in UserType::ALL {
+        assert!(people.iter().any(|p| p.user_type == t.code()), "a {t}");
+    }
+    for s in UserStatus::ALL {
+        assert!(people.iter().any(|p| p.status == s.code()), "someone {s}");
+    }
+    assert!(people.iter().filter(|p| p.last_login_at.is_some()).count() > 10);
+    let sign_ins = login_event::Entity::find()
+        .filter(login_event::Column::OrganisationId.eq(initech.id))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(sign_ins > 20, "{sign_ins} sign-ins");
+    let activity = audit_event::Entity::find()
+        .filter(audit_event::Column::OrganisationId.eq(initech.id))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(activity > DEMO_PEOPLE as u64, "{activity} audit entries");
+    // Only the real first admin is emailed.
+    let mail = outbox_message::Entity::find()
+        .filter(outbox_message::Column::OrganisationId.eq(initech.id))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(mail, 1);
+    let status: LicenceStatus = root
+        .call("platform/licence", &[("slug", "operator")])
+        .await
+        .json();
+    assert_eq!(
+        status.seats_used,
+        2 + app::services::demo::seats_needed(),
+        "root, the first admin and the sample people who are not suspended"
+    );
 }
