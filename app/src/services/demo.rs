@@ -51,7 +51,7 @@ pub const DEMO_PEOPLE: usize = 24;
 fn profile(i: usize) -> (UserType, UserStatus) {
     let user_type = match i % 8 {
         0 => UserType::Supervisor,
-        1 | 2 | 3 => UserType::Agent,
+        1..=3 => UserType::Agent,
         4 => UserType::Analyst,
         5 => UserType::Viewer,
         6 => UserType::BotAdmin,
