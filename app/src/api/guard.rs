@@ -69,7 +69,18 @@ pub async fn authorize(
     let user = auth::current_user(&state, &signed, slug).await?;
     if let Some(permission) = permission {
         if !user.can(permission) {
-            return Err(AppError::Forbidden(permission.description().to_lowercase()));
+            let action = permission.description().to_lowercase();
+            // A permission of a product area the organisation lacks: say which.
+            return Err(AppError::Forbidden(
+                match permission.feature().filter(|f| !user.features.contains(f)) {
+                    Some(feature) => format!(
+                        "{action}: {} does not have the {} feature",
+                        user.organisation.name,
+                        feature.label()
+                    ),
+                    None => action,
+                },
+            ));
         }
     }
     Ok(Caller {

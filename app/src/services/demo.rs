@@ -250,6 +250,7 @@ fn plain(name: &str) -> String {
         .filter_map(|c| match c {
             'é' => Some('e'),
             'á' => Some('a'),
+            'í' => Some('i'),
             'ı' => Some('i'),
             c if c.is_ascii_alphabetic() => Some(c.to_ascii_lowercase()),
             _ => None,
@@ -271,5 +272,6 @@ mod tests {
         }
         assert_eq!(plain("Chloé"), "chloe");
         assert_eq!(plain("Yılmaz"), "yilmaz");
+        assert_eq!(plain("García"), "garcia");
     }
 }

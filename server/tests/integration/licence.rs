@@ -381,3 +381,58 @@ async fn editing_an_organisation_keeps_one_admin_tenant(backend: Backend) {
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
+
+/// The operator installs a licence with `tenantry licence install FILE`; a tampered file is
+/// refused with the reason and a failing exit status.
+#[test]
+fn the_command_line_installs_a_checked_licence() {
+    let dir = std::env::temp_dir().join(format!("tenantry_cli_{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = format!("sqlite://{}?mode=rwc", dir.join("cli.db").display());
+    let tenantry = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tenantry"))
+            .args(args)
+            .env("TENANTRY_DATABASE_URL", &database)
+            .env(
+                "TENANTRY_LICENCE_PUBLIC_KEY",
+                crate::support::test_licence_public_key(),
+            )
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("tenantry runs")
+    };
+    let good = dir.join("good.json");
+    std::fs::write(&good, licence_file(&["crm", "rmm"], 40, "2999-12-31")).unwrap();
+    let tampered = dir.join("tampered.json");
+    std::fs::write(
+        &tampered,
+        licence_file(&["crm", "rmm"], 40, "2999-12-31").replace("40", "4000"),
+    )
+    .unwrap();
+
+    let refused = tenantry(&["licence", "install", tampered.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("signature does not match"), "{said}");
+    let shown = tenantry(&["licence", "show"]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("No licence installed"));
+
+    let installed = tenantry(&["licence", "install", good.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&installed.stdout);
+    assert!(
+        installed.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&installed.stderr)
+    );
+    assert!(
+        said.contains("40 seats") && said.contains("signature verified"),
+        "{said}"
+    );
+    let shown = tenantry(&["licence", "show"]);
+    let said = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        said.contains("0 of 40 seats in use") && said.contains("crm, rmm"),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -346,13 +346,15 @@ fn vendor_keys() -> ring::signature::Ed25519KeyPair {
     ring::signature::Ed25519KeyPair::from_seed_unchecked(&[42; 32]).expect("seed")
 }
 
-fn test_licence_key() -> app::services::licence::LicenceKey {
+/// The test vendor's public key, as `TENANTRY_LICENCE_PUBLIC_KEY` takes it.
+pub fn test_licence_public_key() -> String {
     use base64::Engine;
     use ring::signature::KeyPair;
-    app::services::licence::LicenceKey::from_base64(
-        &base64::engine::general_purpose::STANDARD.encode(vendor_keys().public_key().as_ref()),
-    )
-    .expect("key")
+    base64::engine::general_purpose::STANDARD.encode(vendor_keys().public_key().as_ref())
+}
+
+fn test_licence_key() -> app::services::licence::LicenceKey {
+    app::services::licence::LicenceKey::from_base64(&test_licence_public_key()).expect("key")
 }
 
 /// A licence file signed by the test vendor.

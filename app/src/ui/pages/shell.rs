@@ -271,7 +271,7 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
     view! {
         <details class="tenant-switcher">
             <summary>
-                <span class="muted">"Organisation"</span>
+                <span class="muted">"Switch organisation"</span>
                 <span class="switcher-current">{current}</span>
             </summary>
             <div class="switcher-panel">

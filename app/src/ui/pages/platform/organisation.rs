@@ -95,10 +95,10 @@ fn OrganisationForm(
                         disabled=move || !restricted.get() />
                     <span>
                         <strong>{f.label()}</strong>
-                        " " <code>{f.code()}</code>
-                        <span class="muted">
-                            {if licensed { f.description().to_string() } else { format!("{} Not in the licence, so unavailable even if ticked.", f.description()) }}
-                        </span>
+                        <span class="muted">{format!("{} (code \"{}\")", f.description(), f.code())}</span>
+                        {(!licensed).then(|| view! {
+                            <span class="choice-warning">"Not in the licence, so unavailable even if ticked."</span>
+                        })}
                     </span>
                 </label>
             }
@@ -141,7 +141,7 @@ fn OrganisationForm(
                 error=field_error(error, "name") required=true />
             <div class="field">
                 <span class="label">"Address"</span>
-                <p><code>{format!("/o/{}", detail.slug)}</code></p>
+                <code class="static-value">{format!("/o/{}", detail.slug)}</code>
                 <p class="field-hint">"The address cannot change: sign-in links and bookmarks use it."</p>
             </div>
             <KindFields admin_tenant=detail.is_admin_tenant demo=detail.is_demo
