@@ -215,6 +215,18 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                      or dir:PATH in production)"
                 );
             }
+            if config.licence_key.is_some() {
+                let unsigned = licence::current(&db)
+                    .await
+                    .map_err(|e| app::model::AppError::from(e).to_string())?
+                    .is_some_and(|l| !l.signed);
+                if unsigned {
+                    tracing::warn!(
+                        "the installed licence was not signature-checked when it was installed; \
+                         install a licence signed by the vendor (tenantry licence install FILE)"
+                    );
+                }
+            }
             let auth = Arc::new(config.auth.clone());
             let mail = Arc::new(Mail::new(&config.base_url, &config.mail_from));
             mail::spawn_worker(

@@ -97,13 +97,20 @@ pub async fn require(slug: &str, permission: Permission) -> Result<Caller, AppEr
     authorize(slug, Some(permission), PendingPassword::Refuse).await
 }
 
-/// The signed-in caller, a super-admin of the platform: the Platform pages' server functions.
-pub async fn require_super_admin(slug: &str) -> Result<Caller, AppError> {
+/// The signed-in caller, a super-admin of the platform acting from the admin tenant: the Platform
+/// pages' server functions. `action` says what is refused to anyone else ("install a licence").
+pub async fn require_super_admin(slug: &str, action: &str) -> Result<Caller, AppError> {
     let caller = authorize(slug, None, PendingPassword::Refuse).await?;
     if !caller.user.is_super_admin() {
-        return Err(AppError::Forbidden(
-            "manage the platform's organisations: only a super-admin may".into(),
-        ));
+        return Err(AppError::Forbidden(format!(
+            "{action}: only the platform's super-admins may"
+        )));
+    }
+    if caller.user.is_switched() {
+        return Err(AppError::Forbidden(format!(
+            "{action} while acting in another organisation: go back to {} first",
+            caller.user.home_organisation.name
+        )));
     }
     Ok(caller)
 }

@@ -12,7 +12,7 @@ use super::guard;
 pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug).await?;
+            let caller = guard::require_super_admin(&slug, "read the licence").await?;
             let state = &caller.state;
             Ok(crate::services::licence::status(&state.db, state.licence_key.as_ref()).await?)
         }
@@ -25,7 +25,7 @@ pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
 pub async fn install_licence(slug: String, document: String) -> Result<LicenceStatus, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug).await?;
+            let caller = guard::require_super_admin(&slug, "install a licence").await?;
             let state = &caller.state;
             crate::services::licence::install(
                 &state.db,

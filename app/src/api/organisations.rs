@@ -21,7 +21,8 @@ pub async fn list_organisations(
 ) -> Result<OrganisationList, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug).await?;
+            let caller =
+                guard::require_super_admin(&slug, "list the platform's organisations").await?;
             Ok(crate::services::organisations::list(&caller.state.db, &search).await?)
         }
         .await,
@@ -36,7 +37,7 @@ pub async fn create_organisation(
 ) -> Result<String, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug).await?;
+            let caller = guard::require_super_admin(&slug, "create organisations").await?;
             let actor = caller.actor();
             let created = crate::services::organisations::create_with_admin(
                 &caller.state,
@@ -58,7 +59,8 @@ pub async fn get_organisation(
 ) -> Result<OrganisationDetail, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug).await?;
+            let caller =
+                guard::require_super_admin(&slug, "read an organisation's settings").await?;
             Ok(crate::services::organisations::detail(&caller.state.db, &organisation).await?)
         }
         .await,
@@ -74,7 +76,8 @@ pub async fn update_organisation(
 ) -> Result<OrganisationDetail, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug).await?;
+            let caller =
+                guard::require_super_admin(&slug, "change an organisation's settings").await?;
             let actor = caller.actor();
             Ok(crate::services::organisations::update(
                 &caller.state,

@@ -1,18 +1,98 @@
 //! The organisation's roles.
 
-use crate::model::{users::RoleTag, AppError};
+use crate::model::{
+    roles::{HoldersPlan, RoleDetail, RoleForm, RoleSummary},
+    users::RoleTag,
+    AppError,
+};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use super::guard;
+use {super::guard, crate::model::Permission};
 
 /// The roles of organisation `slug`, by name: for filters and pickers.
 #[server(endpoint = "roles/list")]
 pub async fn list_roles(slug: String) -> Result<Vec<RoleTag>, AppError> {
     guard::respond(
         async {
-            let caller = guard::require(&slug, crate::model::Permission::UsersView).await?;
+            let caller = guard::require(&slug, Permission::UsersView).await?;
             Ok(crate::services::roles::tags(&caller.state.db, caller.user.organisation.id).await?)
+        }
+        .await,
+    )
+}
+
+/// Every role with its permissions and holders: the Roles page.
+#[server(endpoint = "roles/overview")]
+pub async fn role_overview(slug: String) -> Result<Vec<RoleSummary>, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::RolesManage).await?;
+            Ok(
+                crate::services::roles::overview(&caller.state.db, caller.user.organisation.id)
+                    .await?,
+            )
+        }
+        .await,
+    )
+}
+
+/// One role with its holders.
+#[server(endpoint = "roles/get")]
+pub async fn get_role(slug: String, id: Uuid) -> Result<RoleDetail, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::RolesManage).await?;
+            Ok(
+                crate::services::roles::detail(&caller.state.db, caller.user.organisation.id, id)
+                    .await?,
+            )
+        }
+        .await,
+    )
+}
+
+/// Creates a custom role; returns its id.
+#[server(endpoint = "roles/create", input = Json)]
+pub async fn create_role(slug: String, role: RoleForm) -> Result<Uuid, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::RolesManage).await?;
+            let actor = caller.actor();
+            Ok(crate::services::roles::create(&caller.state, &actor, &role).await?)
+        }
+        .await,
+    )
+}
+
+/// Changes a custom role, unless someone changed it since `version`.
+#[server(endpoint = "roles/update", input = Json)]
+pub async fn update_role(
+    slug: String,
+    id: Uuid,
+    role: RoleForm,
+    version: String,
+) -> Result<RoleDetail, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::RolesManage).await?;
+            let actor = caller.actor();
+            Ok(crate::services::roles::update(&caller.state, &actor, id, &role, &version).await?)
+        }
+        .await,
+    )
+}
+
+/// Deletes a custom role; its holders lose it or get another role instead.
+#[server(endpoint = "roles/delete", input = Json)]
+pub async fn delete_role(slug: String, id: Uuid, holders: HoldersPlan) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require(&slug, Permission::RolesManage).await?;
+            let actor = caller.actor();
+            Ok(crate::services::roles::delete(&caller.state, &actor, id, holders).await?)
         }
         .await,
     )

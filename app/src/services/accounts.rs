@@ -62,12 +62,23 @@ impl Actor<'_> {
         target: Uuid,
         changes: Option<Value>,
     ) -> AuditEntry<'e> {
+        self.audit_of(action, "user", target, changes)
+    }
+
+    /// An audit entry of the actor doing `action` to the `target_type` with id `target`.
+    pub(super) fn audit_of<'e>(
+        &self,
+        action: &'e str,
+        target_type: &'e str,
+        target: Uuid,
+        changes: Option<Value>,
+    ) -> AuditEntry<'e> {
         AuditEntry {
             organisation_id: self.user.organisation.id,
             actor_user_id: Some(self.user.id),
             actor_organisation_id: Some(self.user.home_organisation.id),
             action,
-            target_type: "user",
+            target_type,
             target_id: Some(target.to_string()),
             changes,
             ip: self.client.ip.clone(),
@@ -235,7 +246,7 @@ pub(super) async fn roles_of(
 }
 
 /// The permissions each of `role_ids` grants.
-async fn permissions_of(
+pub(super) async fn permissions_of(
     db: &impl ConnectionTrait,
     role_ids: impl IntoIterator<Item = Uuid>,
 ) -> ServiceResult<Vec<(Uuid, Permission)>> {
@@ -311,7 +322,7 @@ pub(super) async fn check_grants(
 }
 
 /// What the actor is granted in the organisation they act in, whatever its features.
-async fn grants_of_actor<'b>(
+pub(super) async fn grants_of_actor<'b>(
     db: &impl ConnectionTrait,
     actor: &'b Actor<'_>,
 ) -> ServiceResult<&'b [Permission]> {
@@ -403,7 +414,7 @@ async fn administers(
 }
 
 /// Whether anyone other than `except` is an active administrator of the organisation.
-async fn another_administrator(
+pub(super) async fn another_administrator(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     except: Uuid,

@@ -13,7 +13,10 @@ use crate::{
 };
 use base64::Engine;
 use chrono::NaiveDate;
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QuerySelect, TransactionTrait};
+use sea_orm::{
+    prelude::*, sea_query::OnConflict, ActiveValue::Set, DatabaseTransaction, QuerySelect,
+    TransactionTrait,
+};
 use std::sync::Arc;
 
 /// The vendor's Ed25519 public key that licence signatures must verify against.
@@ -177,8 +180,9 @@ pub async fn install(
 ) -> ServiceResult<CheckedLicence> {
     let checked = check(text, key)?;
     let txn = db.begin().await?;
-    licence::Entity::delete_many().exec(&txn).await?;
-    licence::ActiveModel {
+    // Replaced in place (an upsert of row 1), never deleted and re-inserted: a transaction
+    // waiting in `reserve_seats` on the row then reads the new licence, not no licence at all.
+    let row = licence::ActiveModel {
         id: Set(1),
         licensee: Set(checked.licensee.clone()),
         features: Set(serde_json::json!(checked
@@ -192,9 +196,24 @@ pub async fn install(
         document: Set(text.to_string()),
         installed_at: Set(now()),
         installed_by: Set(installer.user_id),
-    }
-    .insert(&txn)
-    .await?;
+    };
+    licence::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(licence::Column::Id)
+                .update_columns([
+                    licence::Column::Licensee,
+                    licence::Column::Features,
+                    licence::Column::Seats,
+                    licence::Column::ExpiresOn,
+                    licence::Column::Signed,
+                    licence::Column::Document,
+                    licence::Column::InstalledAt,
+                    licence::Column::InstalledBy,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
     // Recorded in the admin tenant, where the platform's own activity belongs.
     let admin_tenant = organisation::Entity::find()
         .filter(organisation::Column::IsAdminTenant.eq(true))
@@ -282,8 +301,9 @@ pub async fn seats_used(db: &impl ConnectionTrait) -> ServiceResult<u64> {
 
 /// Checks, inside the transaction `txn` that is about to add `adding` people (invited, created or
 /// reactivated), that the licence has not expired and has that many seats free. On PostgreSQL it
-/// locks the licence row so two organisations cannot take the last seat at once; on SQLite the
-/// transaction holds the database's write lock already.
+/// locks the licence row so two organisations cannot take the last seat at once. On SQLite the
+/// caller must have written already in `txn` (every caller takes `lock_organisation` or inserts
+/// the organisation first), so the transaction holds the database's one write lock.
 pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceResult<()> {
     let mut query = licence::Entity::find_by_id(1);
     if txn.get_database_backend() != sea_orm::DbBackend::Sqlite {

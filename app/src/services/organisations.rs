@@ -366,8 +366,13 @@ pub async fn update(
         .map(parse_features)
         .transpose()?;
     let txn = state.db.begin().await?;
-    let org = by_slug(&txn, slug).await?;
-    super::accounts::lock_organisation(&txn, org.id).await?;
+    // Locked first, then read: a change that waited for another sees what that one wrote.
+    let id = by_slug(&txn, slug).await?.id;
+    super::accounts::lock_organisation(&txn, id).await?;
+    let org = organisation::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("The organisation \"{slug}\"")))?;
     if org.is_admin_tenant && !changes.is_admin_tenant {
         return Err(AppError::field(
             "is_admin_tenant",
@@ -421,7 +426,17 @@ pub async fn update(
         model.is_demo = Set(changes.is_demo);
         model.features_enabled = Set(codes);
         model.updated_at = Set(now());
-        model.update(&txn).await?;
+        model.update(&txn).await.map_err(|e| {
+            if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+                AppError::field(
+                    "is_admin_tenant",
+                    "Another organisation became the admin tenant a moment ago; an instance has only one.",
+                )
+                .into()
+            } else {
+                super::ServiceError::from(e)
+            }
+        })?;
         super::audit::record(
             &txn,
             super::audit::AuditEntry {

@@ -1,8 +1,26 @@
-//! Roles: named bundles of permissions, per organisation.
+//! Roles: named bundles of permissions, per organisation. The built-in roles (Admin, Agent,
+//! Viewer) are fixed; custom roles are created, changed and deleted here. Nobody gives a role a
+//! permission they do not hold, and no change may leave the organisation without an active
+//! administrator. Changes apply from each holder's next request: grants are read per request.
 
-use super::ServiceResult;
-use crate::{entities::role, model::users::RoleTag};
-use sea_orm::{prelude::*, QueryOrder};
+use super::{
+    accounts::{another_administrator, grants_of_actor, lock_organisation, permissions_of, Actor},
+    audit, now, ServiceResult,
+};
+use crate::{
+    entities::{role, role_permission, user, user_role},
+    model::{
+        roles::{HoldersPlan, RoleDetail, RoleForm, RoleHolder, RoleSummary, HOLDERS_SHOWN},
+        users::RoleTag,
+        AppError, FieldError, Permission,
+    },
+};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, SqlErr,
+    TransactionTrait,
+};
+use serde_json::json;
+use std::collections::BTreeSet;
 
 /// The organisation's roles by name.
 pub async fn tags(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceResult<Vec<RoleTag>> {
@@ -17,4 +35,463 @@ pub async fn tags(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceRe
             name: r.name,
         })
         .collect())
+}
+
+fn summary(
+    role: &role::Model,
+    permissions: &[(Uuid, Permission)],
+    holders: &[(Uuid, i64)],
+) -> RoleSummary {
+    let mut granted: Vec<Permission> = permissions
+        .iter()
+        .filter(|(id, _)| *id == role.id)
+        .map(|(_, p)| *p)
+        .collect();
+    granted.sort();
+    RoleSummary {
+        id: role.id,
+        name: role.name.clone(),
+        description: role.description.clone(),
+        built_in: role.template.is_some(),
+        permissions: granted,
+        holders: holders
+            .iter()
+            .find(|(id, _)| *id == role.id)
+            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0)),
+    }
+}
+
+async fn holder_counts(
+    db: &impl ConnectionTrait,
+    role_ids: Vec<Uuid>,
+) -> ServiceResult<Vec<(Uuid, i64)>> {
+    Ok(user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::RoleId)
+        .column_as(user_role::Column::UserId.count(), "holders")
+        .filter(user_role::Column::RoleId.is_in(role_ids))
+        .group_by(user_role::Column::RoleId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Every role of the organisation with its permissions and how many hold it: built-in first.
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<Vec<RoleSummary>> {
+    let roles = role::Entity::find()
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(role::Column::Name)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = roles.iter().map(|r| r.id).collect();
+    let permissions = permissions_of(db, ids.clone()).await?;
+    let holders = holder_counts(db, ids).await?;
+    let mut list: Vec<RoleSummary> = roles
+        .iter()
+        .map(|r| summary(r, &permissions, &holders))
+        .collect();
+    list.sort_by_key(|r| !r.built_in);
+    Ok(list)
+}
+
+/// Role `id` of the organisation; another organisation's role is "not found".
+async fn find(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<role::Model> {
+    role::Entity::find_by_id(id)
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That role".into()).into())
+}
+
+fn version_of(role: &role::Model) -> String {
+    role.updated_at.to_rfc3339()
+}
+
+/// Role `id` as its page shows it.
+pub async fn detail(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<RoleDetail> {
+    let role = find(db, organisation_id, id).await?;
+    let permissions = permissions_of(db, [role.id]).await?;
+    let holders = holder_counts(db, vec![role.id]).await?;
+    let people = user::Entity::find()
+        .filter(
+            user::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(user_role::Column::UserId)
+                    .from(user_role::Entity)
+                    .and_where(user_role::Column::RoleId.eq(role.id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(user::Column::FirstName)
+        .order_by_asc(user::Column::LastName)
+        .limit(HOLDERS_SHOWN as u64)
+        .all(db)
+        .await?;
+    Ok(RoleDetail {
+        role: summary(&role, &permissions, &holders),
+        holders: people
+            .into_iter()
+            .map(|u| RoleHolder {
+                id: u.id,
+                name: format!("{} {}", u.first_name, u.last_name)
+                    .trim()
+                    .to_string(),
+                email: u.email,
+            })
+            .collect(),
+        version: version_of(&role),
+    })
+}
+
+/// The form, checked: every problem named at once. `before` is what the role granted until now
+/// (a permission of a feature switched off may stay, but not be added).
+async fn check_form(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    form: &RoleForm,
+    before: &[Permission],
+    except: Option<Uuid>,
+) -> ServiceResult<(String, String, BTreeSet<Permission>)> {
+    let mut fields = Vec::new();
+    let mut problem = |field: &str, message: String| {
+        fields.push(FieldError {
+            field: field.into(),
+            message,
+        })
+    };
+    let name = form.name.trim().to_string();
+    let description = form.description.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        problem(
+            "name",
+            "Give the role a name of 1 to 60 characters, on one line.".into(),
+        );
+    } else {
+        let lower = name.to_lowercase();
+        let taken = role::Entity::find()
+            .filter(role::Column::OrganisationId.eq(actor.user.organisation.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .any(|r| r.name.to_lowercase() == lower && Some(r.id) != except);
+        if taken {
+            problem(
+                "name",
+                format!("There is already a role called \"{name}\"; choose another name."),
+            );
+        }
+    }
+    if description.chars().count() > 200 {
+        problem(
+            "description",
+            "Keep the description to 200 characters.".into(),
+        );
+    }
+    let permissions: BTreeSet<Permission> = form.permissions.iter().copied().collect();
+    let mine = grants_of_actor(db, actor).await?;
+    let changed = permissions
+        .iter()
+        .filter(|p| !before.contains(p))
+        .chain(before.iter().filter(|p| !permissions.contains(p)));
+    for permission in changed {
+        if !mine.contains(permission) {
+            problem(
+                "permissions",
+                format!(
+                    "You cannot give or take away \"{}\": you may not do it yourself.",
+                    permission.description().to_lowercase()
+                ),
+            );
+        } else if let Some(feature) = permission
+            .feature()
+            .filter(|f| !actor.user.features.contains(f) && !before.contains(permission))
+        {
+            problem(
+                "permissions",
+                format!(
+                    "\"{}\" belongs to the {} feature, which {} does not have.",
+                    permission.description(),
+                    feature.label(),
+                    actor.user.organisation.name
+                ),
+            );
+        }
+    }
+    if !fields.is_empty() {
+        let message = fields[0].message.clone();
+        return Err(AppError::Invalid { message, fields }.into());
+    }
+    Ok((name, description, permissions))
+}
+
+fn unique_name(error: DbErr, name: &str) -> super::ServiceError {
+    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        AppError::field(
+            "name",
+            format!("There is already a role called \"{name}\"; choose another name."),
+        )
+        .into()
+    } else {
+        error.into()
+    }
+}
+
+async fn write_permissions(
+    txn: &DatabaseTransaction,
+    role_id: Uuid,
+    permissions: &BTreeSet<Permission>,
+) -> ServiceResult<()> {
+    role_permission::Entity::delete_many()
+        .filter(role_permission::Column::RoleId.eq(role_id))
+        .exec(txn)
+        .await?;
+    if !permissions.is_empty() {
+        role_permission::Entity::insert_many(permissions.iter().map(|p| {
+            role_permission::ActiveModel {
+                role_id: Set(role_id),
+                permission: Set(p.code().to_string()),
+            }
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn codes(permissions: &BTreeSet<Permission>) -> Vec<&'static str> {
+    permissions.iter().map(|p| p.code()).collect()
+}
+
+/// Creates a custom role; returns its id.
+pub async fn create(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    form: &RoleForm,
+) -> ServiceResult<Uuid> {
+    let (name, description, permissions) = check_form(&state.db, actor, form, &[], None).await?;
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.user.organisation.id).await?;
+    let at = now();
+    let created = role::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(actor.user.organisation.id),
+        name: Set(name.clone()),
+        description: Set(description.clone()),
+        template: Set(None),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| unique_name(e, &name))?;
+    write_permissions(&txn, created.id, &permissions).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "role.created",
+            "role",
+            created.id,
+            Some(json!({ "name": name, "description": description, "permissions": codes(&permissions) })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+/// A custom role of the organisation, locked for the change about to be made.
+async fn editable(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<(role::Model, Vec<Permission>)> {
+    lock_organisation(txn, actor.user.organisation.id).await?;
+    let role = find(txn, actor.user.organisation.id, id).await?;
+    if role.template.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{} is a built-in role and cannot be changed or deleted. Create a custom role instead.",
+            role.name
+        ))
+        .into());
+    }
+    let permissions = permissions_of(txn, [role.id])
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    Ok((role, permissions))
+}
+
+/// Refuses, inside `txn` after a change, when the organisation has no active administrator left.
+async fn keep_an_administrator(txn: &DatabaseTransaction, actor: &Actor<'_>) -> ServiceResult<()> {
+    if another_administrator(txn, actor.user.organisation.id, Uuid::nil()).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "This would leave the organisation without an active administrator (a tenant admin, or someone whose roles may manage roles). Give someone else that power first.".into(),
+        )
+        .into())
+    }
+}
+
+/// Changes custom role `id`, unless it changed since `version` was read.
+pub async fn update(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    form: &RoleForm,
+    version: &str,
+) -> ServiceResult<RoleDetail> {
+    let txn = state.db.begin().await?;
+    let (role, before) = editable(&txn, actor, id).await?;
+    if version_of(&role) != version {
+        return Err(AppError::Conflict(
+            "Someone changed this role after you opened it. Reload to see their changes, then make yours again.".into(),
+        )
+        .into());
+    }
+    let (name, description, permissions) =
+        check_form(&txn, actor, form, &before, Some(role.id)).await?;
+    let mut model: role::ActiveModel = role.clone().into();
+    model.name = Set(name.clone());
+    model.description = Set(description.clone());
+    model.updated_at = Set(now());
+    model
+        .update(&txn)
+        .await
+        .map_err(|e| unique_name(e, &name))?;
+    write_permissions(&txn, role.id, &permissions).await?;
+    keep_an_administrator(&txn, actor).await?;
+    let before: BTreeSet<Permission> = before.into_iter().collect();
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "role.updated",
+            "role",
+            role.id,
+            Some(json!({
+                "before": { "name": role.name, "description": role.description, "permissions": codes(&before) },
+                "after": { "name": name, "description": description, "permissions": codes(&permissions) },
+            })),
+        ),
+    )
+    .await?;
+    let detail = detail(&txn, actor.user.organisation.id, role.id).await?;
+    txn.commit().await?;
+    Ok(detail)
+}
+
+/// Deletes custom role `id`; its holders lose it or get another role instead.
+pub async fn delete(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    plan: HoldersPlan,
+) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let (role, permissions) = editable(&txn, actor, id).await?;
+    let mine = grants_of_actor(&txn, actor).await?;
+    if let Some(missing) = permissions.iter().find(|p| !mine.contains(p)) {
+        return Err(AppError::Forbidden(format!(
+            "delete {}: it allows people to \"{}\", which you may not do yourself",
+            role.name,
+            missing.description().to_lowercase()
+        ))
+        .into());
+    }
+    let holders: Vec<Uuid> = user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::UserId)
+        .filter(user_role::Column::RoleId.eq(role.id))
+        .into_tuple()
+        .all(&txn)
+        .await?;
+    let moved_to = match plan {
+        HoldersPlan::Remove => None,
+        HoldersPlan::MoveTo(target) if target == role.id => {
+            return Err(
+                AppError::field("holders", "Choose a role other than the one you delete.").into(),
+            )
+        }
+        HoldersPlan::MoveTo(target) => {
+            let target = find(&txn, actor.user.organisation.id, target)
+                .await
+                .map_err(|_| AppError::field("holders", "The role to move its holders to no longer exists. Reload and choose again."))?;
+            let granted = permissions_of(&txn, [target.id]).await?;
+            if let Some((_, missing)) = granted.iter().find(|(_, p)| !mine.contains(p)) {
+                return Err(AppError::field(
+                    "holders",
+                    format!(
+                        "You cannot give the role \"{}\": it allows people to \"{}\", which you may not do yourself.",
+                        target.name,
+                        missing.description().to_lowercase()
+                    ),
+                )
+                .into());
+            }
+            Some(target)
+        }
+    };
+    if let Some(target) = &moved_to {
+        let already: BTreeSet<Uuid> = user_role::Entity::find()
+            .select_only()
+            .column(user_role::Column::UserId)
+            .filter(user_role::Column::RoleId.eq(target.id))
+            .into_tuple::<Uuid>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect();
+        let new: Vec<user_role::ActiveModel> = holders
+            .iter()
+            .filter(|u| !already.contains(u))
+            .map(|u| user_role::ActiveModel {
+                user_id: Set(*u),
+                role_id: Set(target.id),
+            })
+            .collect();
+        if !new.is_empty() {
+            user_role::Entity::insert_many(new)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+    }
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::RoleId.eq(role.id))
+        .exec(&txn)
+        .await?;
+    role_permission::Entity::delete_many()
+        .filter(role_permission::Column::RoleId.eq(role.id))
+        .exec(&txn)
+        .await?;
+    role::Entity::delete_by_id(role.id).exec(&txn).await?;
+    keep_an_administrator(&txn, actor).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "role.deleted",
+            "role",
+            role.id,
+            Some(json!({
+                "name": role.name,
+                "permissions": permissions.iter().map(|p| p.code()).collect::<Vec<_>>(),
+                "holders": holders.len(),
+                "moved_to": moved_to.map(|r| r.name),
+            })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

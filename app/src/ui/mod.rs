@@ -20,6 +20,10 @@ use pages::{
         licence::LicencePage, new_organisation::NewOrganisationPage,
         organisation::OrganisationPage, organisations::OrganisationsPage,
     },
+    roles::{
+        edit::{NewRolePage, RolePage},
+        list::RolesPage,
+    },
     section::{Section, SectionPage},
     shell::ConsoleShell,
     users::{
@@ -104,7 +108,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/import") view=ImportUsersPage />
                     <Route path=path!("users/:id") view=UserPage />
                     <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />
-                    <Route path=path!("roles") view=|| view! { <SectionPage section=Section::Roles /> } />
+                    <Route path=path!("roles") view=RolesPage />
+                    <Route path=path!("roles/new") view=NewRolePage />
+                    <Route path=path!("roles/:id") view=RolePage />
                     <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />
                     <Route path=path!("settings") view=|| view! { <SectionPage section=Section::Settings /> } />
                     <Route path=path!("platform/organisations") view=OrganisationsPage />

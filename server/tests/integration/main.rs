@@ -11,5 +11,6 @@ mod bulk;
 mod isolation;
 mod licence;
 mod platform;
+mod roles;
 mod security;
 mod users;

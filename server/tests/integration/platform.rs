@@ -242,6 +242,19 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
         .unwrap();
     assert_eq!(entry.organisation_id, acme.id);
     assert_eq!(entry.actor_organisation_id, Some(operator.id));
+    // The Platform screens work only from home, not while acting in a customer organisation.
+    let refused = root
+        .call(
+            "platform/organisations",
+            &[("slug", "acme"), ("search", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("go back to Operator"),
+        "{}",
+        refused.body
+    );
 
     // Support staff switch too, with read-only standing.
     app.user_with(&operator, "help@operator.example", PASSWORD, |u| {

@@ -10,7 +10,6 @@ use leptos_meta::Title;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Teams,
-    Roles,
     Activity,
     Settings,
 }
@@ -19,7 +18,6 @@ impl Section {
     fn title(self) -> &'static str {
         match self {
             Section::Teams => "Teams",
-            Section::Roles => "Roles",
             Section::Activity => "Activity",
             Section::Settings => "Settings",
         }
@@ -30,7 +28,6 @@ impl Section {
             Section::Teams => {
                 user.features.contains(&Feature::Helpdesk) && user.can(Permission::UsersView)
             }
-            Section::Roles => user.can(Permission::RolesManage),
             Section::Activity => user.can(Permission::AuditView),
             Section::Settings => user.can(Permission::OrgSettings),
         }

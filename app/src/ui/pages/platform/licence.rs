@@ -164,6 +164,11 @@ fn LicenceCard(status: LicenceStatus) -> impl IntoView {
             } else {
                 view! { <ul class="feature-list">{features}</ul> }.into_any()
             }}
+            {(status.verifies_signatures && !licence.signed).then(|| view! {
+                <div class="alert alert-error" role="alert">
+                    "This licence was installed before signatures were checked here. Install a licence signed by your vendor."
+                </div>
+            })}
             <p class="muted">{signatures}</p>
         </section>
     }

@@ -14,6 +14,8 @@ fn KindFields(
     demo: bool,
     /// Why the admin-tenant flag cannot be ticked (another organisation holds it), if so.
     admin_tenant_held: Option<String>,
+    /// What ticking "Demo" does here.
+    demo_hint: &'static str,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let locked = admin_tenant_held.is_some();
@@ -38,7 +40,7 @@ fn KindFields(
                 <input type="checkbox" name="is_demo" value="yes" checked=demo />
                 <span>
                     <strong>"Demo"</strong>
-                    <span class="muted">"Filled with sample people and activity, and shown with a Demo banner, for trying the product out."</span>
+                    <span class="muted">{demo_hint}</span>
                 </span>
             </label>
         </fieldset>

@@ -104,7 +104,8 @@ pub fn NewOrganisationPage() -> impl IntoView {
                     {move || slug_error.get()}
                 </p>
             </div>
-            <KindFields admin_tenant=false demo=false admin_tenant_held=None error=admin_tenant_error />
+            <KindFields admin_tenant=false demo=false admin_tenant_held=None error=admin_tenant_error
+                demo_hint="Filled with sample people and activity, and shown with a Demo banner, for trying the product out." />
             <h2>"First tenant admin"</h2>
             <div class="field-row">
                 <Field label="First name" name="admin_first_name" autocomplete="off"

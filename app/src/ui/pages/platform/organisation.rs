@@ -145,7 +145,8 @@ fn OrganisationForm(
                 <p class="field-hint">"The address cannot change: sign-in links and bookmarks use it."</p>
             </div>
             <KindFields admin_tenant=detail.is_admin_tenant demo=detail.is_demo
-                admin_tenant_held=admin_tenant_note error=admin_tenant_error />
+                admin_tenant_held=admin_tenant_note error=admin_tenant_error
+                demo_hint="Shows the Demo banner. Sample people are added only to organisations created as demos." />
             <fieldset class="field choices" aria-describedby="features-effective">
                 <legend>"Features enabled"</legend>
                 <label class="choice">

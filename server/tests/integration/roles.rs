@@ -1,0 +1,262 @@
+//! Roles: custom roles created, changed and deleted by those who may manage roles, never giving
+//! more than they hold, never leaving the organisation without an administrator; changes reach
+//! holders at their next request.
+
+use crate::{
+    accounts::{acme, custom_role, member, Acme},
+    on_both_databases,
+    support::{Backend, Client},
+};
+use app::{
+    entities::{audit_event, organisation},
+    model::{
+        roles::{RoleDetail, RoleSummary},
+        AppError, CurrentUser, Permission, RoleTemplate,
+    },
+};
+use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
+use serde_json::{json, Value};
+
+on_both_databases!(
+    custom_roles_are_created_changed_and_deleted,
+    nobody_gives_a_role_more_than_they_hold,
+    a_role_change_cannot_leave_the_organisation_without_an_administrator,
+);
+
+async fn overview(client: &Client) -> Vec<RoleSummary> {
+    client
+        .call("roles/overview", &[("slug", "acme")])
+        .await
+        .json()
+}
+
+async fn role(client: &Client, id: Uuid) -> RoleDetail {
+    client
+        .call("roles/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .await
+        .json()
+}
+
+fn form(name: &str, permissions: &[&str]) -> Value {
+    json!({ "name": name, "description": "Looks after a team", "permissions": permissions })
+}
+
+async fn permissions_of(client: &Client) -> Vec<Permission> {
+    client
+        .call("session/current", &[("slug", "acme")])
+        .await
+        .json::<CurrentUser>()
+        .permissions
+}
+
+async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
+    let Acme {
+        app, acme, admin, ..
+    } = acme(backend).await;
+    let created = admin
+        .call_json(
+            "roles/create",
+            &json!({ "slug": "acme", "role": form("Team lead", &["users.view", "tickets.view_all"]) }),
+        )
+        .await;
+    let id: Uuid = created.json();
+    let listed = overview(&admin).await;
+    assert_eq!(listed.len(), 4);
+    assert!(listed[..3].iter().all(|r| r.built_in), "built-in first");
+    let lead = listed.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(
+        lead.permissions,
+        [Permission::UsersView, Permission::TicketsViewAll]
+    );
+    assert_eq!(lead.holders, 0);
+
+    // The same name, in other letters, is taken; bad input is named field by field.
+    let refused = admin
+        .call_json(
+            "roles/create",
+            &json!({ "slug": "acme", "role": { "name": "team LEAD", "description": "x".repeat(201), "permissions": [] } }),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let error = refused.error();
+    assert!(error
+        .field_message("name")
+        .is_some_and(|m| m.contains("already a role")));
+    assert!(error.field_message("description").is_some());
+
+    // Its holder gains and loses permissions from their next request.
+    let (_, grace) = member(&app, &acme, "grace@acme.example", &[id]).await;
+    assert!(permissions_of(&grace)
+        .await
+        .contains(&Permission::TicketsViewAll));
+    let detail = role(&admin, id).await;
+    assert_eq!(detail.holders.len(), 1);
+    let change = |version: &str, permissions: &[&str]| json!({ "slug": "acme", "id": id, "role": form("Team lead", permissions), "version": version });
+    let updated: RoleDetail = admin
+        .call_json(
+            "roles/update",
+            &change(&detail.version, &["users.view", "audit.view"]),
+        )
+        .await
+        .json();
+    let now = permissions_of(&grace).await;
+    assert!(now.contains(&Permission::AuditView) && !now.contains(&Permission::TicketsViewAll));
+    // A save based on what was read before that change is refused, not merged.
+    let stale = admin
+        .call_json("roles/update", &change(&detail.version, &["users.view"]))
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(role(&admin, id).await.version, updated.version);
+
+    // Built-in roles are fixed.
+    let viewer = app.role(&acme, RoleTemplate::Viewer).await;
+    let version = role(&admin, viewer).await.version;
+    let fixed = admin
+        .call_json(
+            "roles/update",
+            &json!({ "slug": "acme", "id": viewer, "role": form("Viewer", &[]), "version": version }),
+        )
+        .await;
+    assert_eq!(fixed.status, 409);
+    let fixed = admin
+        .call_json(
+            "roles/delete",
+            &json!({ "slug": "acme", "id": viewer, "holders": "Remove" }),
+        )
+        .await;
+    assert_eq!(fixed.status, 409);
+
+    // Deleting a role in use: its holders get the Viewer role instead.
+    let deleted = admin
+        .call_json(
+            "roles/delete",
+            &json!({ "slug": "acme", "id": id, "holders": { "MoveTo": viewer } }),
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    assert_eq!(overview(&admin).await.len(), 3);
+    let now = permissions_of(&grace).await;
+    assert!(now.contains(&Permission::UsersView) && !now.contains(&Permission::AuditView));
+    assert_eq!(role(&admin, viewer).await.holders.len(), 1);
+    let actions: Vec<String> = audit_event::Entity::find()
+        .filter(audit_event::Column::TargetType.eq("role"))
+        .all(app.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["role.created", "role.updated", "role.deleted"]);
+}
+
+async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
+    let Acme { app, acme, .. } = acme(backend).await;
+    let manager = custom_role(
+        &app,
+        &acme,
+        "Role keeper",
+        &[
+            Permission::RolesManage,
+            Permission::UsersView,
+            Permission::TicketsViewAll,
+        ],
+    )
+    .await;
+    let (_, keeper) = member(&app, &acme, "keeper@acme.example", &[manager]).await;
+    let refused = keeper
+        .call_json(
+            "roles/create",
+            &json!({ "slug": "acme", "role": form("Suspenders", &["users.view", "users.suspend"]) }),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused
+        .error()
+        .field_message("permissions")
+        .is_some_and(|m| m.contains("suspend and reactivate people")));
+    let editors = custom_role(&app, &acme, "Editors", &[Permission::UsersEdit]).await;
+    let refused = keeper
+        .call_json(
+            "roles/delete",
+            &json!({ "slug": "acme", "id": editors, "holders": "Remove" }),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let admin_role = app.role(&acme, RoleTemplate::Admin).await;
+    let sorters = custom_role(&app, &acme, "Sorters", &[Permission::UsersView]).await;
+    let refused = keeper
+        .call_json(
+            "roles/delete",
+            &json!({ "slug": "acme", "id": sorters, "holders": { "MoveTo": admin_role } }),
+        )
+        .await;
+    assert_eq!(
+        refused.status, 422,
+        "moving people into Admin: {}",
+        refused.body
+    );
+    assert_eq!(overview(&keeper).await.len(), 6, "nothing was deleted");
+
+    // A permission of a feature the organisation lacks is not given, even by a tenant admin.
+    let mut org = organisation::Entity::find_by_id(acme.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    org.features_enabled = Set(Some(json!(["crm"])));
+    org.update(app.db()).await.unwrap();
+    let ada = app.client();
+    ada.sign_in("acme", "ada@acme.example", crate::accounts::PASSWORD)
+        .await;
+    let refused = ada
+        .call_json(
+            "roles/create",
+            &json!({ "slug": "acme", "role": form("Ticketeers", &["tickets.view_all"]) }),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused
+        .error()
+        .field_message("permissions")
+        .is_some_and(|m| m.contains("Helpdesk feature")));
+    // Someone without "manage roles" cannot even read them.
+    let viewer = app.role(&acme, RoleTemplate::Viewer).await;
+    let (_, reader) = member(&app, &acme, "reader@acme.example", &[viewer]).await;
+    let refused = reader.call("roles/overview", &[("slug", "acme")]).await;
+    assert_eq!(refused.status, 403);
+    assert!(matches!(refused.error(), AppError::Forbidden(_)));
+}
+
+async fn a_role_change_cannot_leave_the_organisation_without_an_administrator(backend: Backend) {
+    let app = crate::support::TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    // acme is run by an agent whose custom role lets them manage roles: no tenant admin.
+    let boss = custom_role(
+        &app,
+        &acme,
+        "Boss",
+        &[Permission::RolesManage, Permission::UsersView],
+    )
+    .await;
+    let (_, chief) = member(&app, &acme, "chief@acme.example", &[boss]).await;
+    let version = role(&chief, boss).await.version;
+    let refused = chief
+        .call_json(
+            "roles/update",
+            &json!({ "slug": "acme", "id": boss, "role": form("Boss", &["users.view"]), "version": version }),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("without an active administrator"));
+    let refused = chief
+        .call_json(
+            "roles/delete",
+            &json!({ "slug": "acme", "id": boss, "holders": "Remove" }),
+        )
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(permissions_of(&chief)
+        .await
+        .contains(&Permission::RolesManage));
+}
