@@ -27,6 +27,12 @@ export default defineConfig({
       ],
     },
   },
+  // The first journey replaces the first super-admin's one-time password; every other file signs
+  // in with the password it chose, so it runs first.
+  projects: [
+    { name: "first-sign-in", testMatch: /sign-in\.spec\.ts/ },
+    { name: "console", testIgnore: /sign-in\.spec\.ts/, dependencies: ["first-sign-in"] },
+  ],
   webServer: {
     command: `sh ./serve.sh ${port}`,
     url: `http://127.0.0.1:${port}/health`,

@@ -42,6 +42,8 @@ pub fn RolesPage() -> impl IntoView {
                                 .map(|r| {
                                     let allows = if r.permissions.is_empty() {
                                         "Nothing yet".to_string()
+                                    } else if r.permissions.len() == Permission::ALL.len() {
+                                        "Everything".to_string()
                                     } else {
                                         r.permissions.iter().map(|p| p.description()).collect::<Vec<_>>().join(" · ")
                                     };
