@@ -45,6 +45,12 @@ test("an admin creates a custom role and gives it to an agent, who sees exactly 
   const dialog = page.getByRole("dialog", { name: "Account created" });
   const password = (await dialog.getByTestId("temporary-password").textContent()) ?? "";
   await dialog.getByRole("button", { name: "I have noted it" }).click();
+  await expect(page).toHaveURL(/\/o\/operator\/users\/[0-9a-f-]{36}$/);
+  // His page answers "why can Ken do this": each permission with where it comes from.
+  const why = page.getByRole("region", { name: "What they can do, and why" });
+  await expect(why.getByText("Read the activity log")).toBeVisible();
+  await expect(why.getByText("from Role Auditor")).toHaveCount(2);
+  await keepScreenshot(page, "55-why-granted");
 
   const ken = await (await browser.newContext()).newPage();
   await open(ken, "/o/operator/login");

@@ -1,7 +1,7 @@
 //! One person's account as an admin adds, reads and changes it, and the public pages reached from
 //! an emailed link. Shared by the pages and the server.
 
-use super::{users::Moment, UserStatus, UserType};
+use super::{users::Moment, Feature, Permission, UserStatus, UserType};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -68,6 +68,17 @@ pub struct AccountDetail {
     pub last_sign_in: Option<Moment>,
     /// The account is the caller's own.
     pub is_self: bool,
+    /// Everything the account is granted, each with where it comes from.
+    pub permissions: Vec<GrantedPermission>,
+}
+
+/// One permission an account holds, and why: "user type Agent", "role Team lead".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantedPermission {
+    pub permission: Permission,
+    pub sources: Vec<String>,
+    /// Set when the organisation lacks the permission's feature: granted, but not in force.
+    pub missing_feature: Option<Feature>,
 }
 
 impl AccountDetail {

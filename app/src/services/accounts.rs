@@ -17,8 +17,9 @@ use crate::{
     model::{
         access::effective_permissions,
         account::{
-            AccountChange, AccountDetail, AccountForm, Added, Assignable, Invitation, NewAccount,
-            Onboarding, ResetDone, ResetMethod, INVITATION_DAYS, RESET_HOURS,
+            AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantedPermission,
+            Invitation, NewAccount, Onboarding, ResetDone, ResetMethod, INVITATION_DAYS,
+            RESET_HOURS,
         },
         users::Moment,
         AppError, CurrentUser, Feature, FieldError, Permission, PlatformRole, UserStatus, UserType,
@@ -793,7 +794,9 @@ pub async fn detail(
     let user = target(db, actor, id).await?;
     let roles = role_ids_of(db, user.id).await?;
     let at = now();
+    let permissions = why_granted(db, actor, &user, &roles).await?;
     Ok(AccountDetail {
+        permissions,
         id: user.id,
         user_type: user_type_of(&user),
         status: status_of(&user),
@@ -811,6 +814,38 @@ pub async fn detail(
             roles: roles.into_iter().collect(),
         },
     })
+}
+
+/// Every permission `user` holds, with where it comes from (their type, each role), in the
+/// order of `Permission::ALL`; those of a feature the organisation lacks are marked.
+async fn why_granted(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    user: &user::Model,
+    roles: &BTreeSet<Uuid>,
+) -> ServiceResult<Vec<GrantedPermission>> {
+    let user_type = user_type_of(user);
+    let names = role_names(db, user.organisation_id).await?;
+    let by_role = permissions_of(db, roles.iter().copied()).await?;
+    Ok(Permission::ALL
+        .iter()
+        .filter_map(|p| {
+            let mut sources = Vec::new();
+            if user_type.baseline().contains(p) {
+                sources.push(format!("User type {}", user_type.label()));
+            }
+            for (role_id, _) in by_role.iter().filter(|(_, granted)| granted == p) {
+                if let Some((_, name)) = names.iter().find(|(id, _)| id == role_id) {
+                    sources.push(format!("Role {name}"));
+                }
+            }
+            (!sources.is_empty()).then(|| GrantedPermission {
+                permission: *p,
+                sources,
+                missing_feature: p.feature().filter(|f| !actor.user.features.contains(f)),
+            })
+        })
+        .collect())
 }
 
 fn conflict() -> AppError {

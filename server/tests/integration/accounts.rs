@@ -1198,6 +1198,7 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
         version: before.version,
         created: app::model::users::Moment::new(before.created_at, before.created_at),
         last_sign_in: None,
+        permissions: Vec::new(),
         is_self: false,
     };
     let update = a

@@ -10,6 +10,7 @@ use crate::{
 use app::{
     entities::{audit_event, organisation},
     model::{
+        account::AccountDetail,
         roles::{RoleDetail, RoleSummary},
         AppError, CurrentUser, Permission, RoleTemplate,
     },
@@ -85,10 +86,31 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
     assert!(error.field_message("description").is_some());
 
     // Its holder gains and loses permissions from their next request.
-    let (_, grace) = member(&app, &acme, "grace@acme.example", &[id]).await;
+    let (grace_user, grace) = member(&app, &acme, "grace@acme.example", &[id]).await;
     assert!(permissions_of(&grace)
         .await
         .contains(&Permission::TicketsViewAll));
+    // Her page says where each of her permissions comes from.
+    let why: AccountDetail = admin
+        .call(
+            "users/get",
+            &[("slug", "acme"), ("id", &grace_user.id.to_string())],
+        )
+        .await
+        .json();
+    let granted: Vec<(Permission, Vec<String>)> = why
+        .permissions
+        .iter()
+        .map(|g| (g.permission, g.sources.clone()))
+        .collect();
+    let lead = vec!["Role Team lead".to_string()];
+    assert_eq!(
+        granted,
+        [
+            (Permission::UsersView, lead.clone()),
+            (Permission::TicketsViewAll, lead),
+        ]
+    );
     let detail = role(&admin, id).await;
     assert_eq!(detail.holders.len(), 1);
     let change = |version: &str, permissions: &[&str]| json!({ "slug": "acme", "id": id, "role": form("Team lead", permissions), "version": version });

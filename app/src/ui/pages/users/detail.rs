@@ -8,7 +8,7 @@ use super::{
 use crate::{
     api::accounts::{get_user, UpdateUser},
     model::{
-        account::{AccountChange, AccountDetail},
+        account::{AccountChange, AccountDetail, GrantedPermission},
         AppError, CurrentUser, Permission, UserStatus,
     },
     ui::{
@@ -170,6 +170,10 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
                     <h2>"Password"</h2>
                     {password}
                 </section>
+                <section class="card" aria-labelledby="granted-heading">
+                    <h2 id="granted-heading">"What they can do, and why"</h2>
+                    <GrantedList permissions=detail.permissions.clone() />
+                </section>
                 <section class="card">
                     <h2>"Activity"</h2>
                     <dl class="facts">
@@ -266,4 +270,31 @@ fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
             }}
         </form>
     }
+}
+
+/// Each permission the person holds with where it comes from, so an admin can answer "why can
+/// this person do X".
+#[component]
+fn GrantedList(permissions: Vec<GrantedPermission>) -> impl IntoView {
+    if permissions.is_empty() {
+        return view! { <p class="muted">"Nothing: their user type grants nothing and they hold no role."</p> }
+            .into_any();
+    }
+    let items = permissions
+        .into_iter()
+        .map(|g| {
+            let missing = g
+                .missing_feature
+                .map(|f| format!("Not in force: needs the {} feature.", f.label()));
+            let off = missing.is_some();
+            view! {
+                <li class:granted-off=off>
+                    <span class="granted-name">{g.permission.description()}</span>
+                    <span class="granted-why">{format!("from {}", g.sources.join(", "))}</span>
+                    {missing.map(|text| view! { <span class="granted-why">{text}</span> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="granted-list">{items}</ul> }.into_any()
 }
