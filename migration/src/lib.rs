@@ -10,6 +10,7 @@ mod m20261122_000005_mail_delivery;
 mod m20261122_000006_user_word_search;
 mod m20261123_000007_bulk_user_counts;
 mod m20261123_000008_licence;
+mod m20261123_000009_teams;
 
 pub use m20261122_000006_user_word_search::SEARCH_DOCUMENT;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_user_word_search::Migration),
             Box::new(m20261123_000007_bulk_user_counts::Migration),
             Box::new(m20261123_000008_licence::Migration),
+            Box::new(m20261123_000009_teams::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! The one place server functions get their state, their caller and their authorization.
 
 use crate::{
-    model::{AppError, CurrentUser, Permission},
+    model::{AppError, CurrentUser, Feature, Permission},
     services::{
         auth::{self, Signed},
         sessions, AppState, ClientInfo, ServiceError,
@@ -111,6 +111,29 @@ pub async fn require_super_admin(slug: &str, action: &str) -> Result<Caller, App
             "{action} while acting in another organisation: go back to {} first",
             caller.user.home_organisation.name
         )));
+    }
+    Ok(caller)
+}
+
+/// The signed-in caller acting in organisation `slug`, which must have `feature` (a clear 403
+/// naming it otherwise), holding `permission` when one is named: the server functions of a
+/// product area.
+pub async fn require_feature(
+    slug: &str,
+    feature: Feature,
+    permission: Option<Permission>,
+) -> Result<Caller, AppError> {
+    let caller = authorize(slug, None, PendingPassword::Refuse).await?;
+    if !caller.user.features.contains(&feature) {
+        return Err(AppError::Forbidden(format!(
+            "use {}: {} does not have the {} feature",
+            feature.label(),
+            caller.user.organisation.name,
+            feature.label()
+        )));
+    }
+    if let Some(permission) = permission.filter(|p| !caller.user.can(*p)) {
+        return Err(AppError::Forbidden(permission.description().to_lowercase()));
     }
     Ok(caller)
 }

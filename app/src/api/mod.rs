@@ -7,6 +7,7 @@ pub mod licence;
 pub mod links;
 pub mod organisations;
 pub mod roles;
+pub mod teams;
 pub mod users;
 
 #[cfg(feature = "ssr")]

@@ -10,6 +10,8 @@ pub mod outbox_message;
 pub mod role;
 pub mod role_permission;
 pub mod session;
+pub mod team;
+pub mod team_member;
 pub mod token;
 pub mod user;
 pub mod user_role;

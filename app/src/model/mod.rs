@@ -9,6 +9,7 @@ pub mod organisations;
 pub mod password;
 pub mod roles;
 pub mod session;
+pub mod teams;
 pub mod users;
 
 pub use access::{Feature, Permission, PlatformRole, RoleTemplate, UserStatus, UserType};

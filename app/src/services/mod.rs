@@ -13,6 +13,7 @@ pub mod passwords;
 pub mod roles;
 pub mod sessions;
 pub mod state;
+pub mod teams;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

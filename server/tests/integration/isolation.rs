@@ -11,8 +11,8 @@ use crate::{
 };
 use app::{
     entities::{
-        audit_event, organisation, outbox_message, role, role_permission, session, token, user,
-        user_role,
+        audit_event, organisation, outbox_message, role, role_permission, session, team,
+        team_member, token, user, user_role,
     },
     model::{Permission, PlatformRole, UserStatus},
 };
@@ -33,6 +33,10 @@ struct World {
     ivy: user::Model,
     sue: user::Model,
     secret_role: Uuid,
+    /// globex's team, managed by Vic.
+    secret_team: Uuid,
+    /// acme's own team, into which the attacker tries to put globex's people.
+    acme_team: Uuid,
 }
 
 /// What must never appear in an answer to acme's admin: globex's people and roles.
@@ -45,6 +49,7 @@ const MARKERS: &[&str] = &[
     "Susannah",
     "Globex secret role",
     "GLX-EXTERNAL-7",
+    "Globex secret team",
 ];
 
 async fn world(backend: Backend) -> World {
@@ -115,6 +120,34 @@ async fn world(backend: Backend) -> World {
     .insert(app.db())
     .await
     .unwrap();
+    let team_row = |org: Uuid, name: &str| team::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(org),
+        name: Set(name.into()),
+        description: Set(String::new()),
+        signature: Set("Regards, {agent_name}".into()),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+    };
+    let secret_team = team_row(globex.id, "Globex secret team")
+        .insert(app.db())
+        .await
+        .unwrap()
+        .id;
+    team_member::ActiveModel {
+        team_id: Set(secret_team),
+        user_id: Set(vic.id),
+        role: Set("manager".into()),
+        added_at: Set(chrono::Utc::now()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    let acme_team = team_row(acme.id, "Acme helpers")
+        .insert(app.db())
+        .await
+        .unwrap()
+        .id;
     let attacker = app.client();
     assert_eq!(
         attacker
@@ -140,6 +173,8 @@ async fn world(backend: Backend) -> World {
         ivy,
         sue,
         secret_role,
+        secret_team,
+        acme_team,
     }
 }
 
@@ -157,6 +192,7 @@ async fn snapshot(w: &World) -> String {
         .await
         .unwrap();
     let ids: Vec<Uuid> = users.iter().map(|u| u.id).collect();
+    let member_ids = ids.clone();
     let roles = role::Entity::find()
         .filter(role::Column::OrganisationId.eq(w.globex.id))
         .order_by_asc(role::Column::Id)
@@ -197,6 +233,23 @@ async fn snapshot(w: &World) -> String {
         // Using a session moves its last-seen time; which sessions exist is what matters.
         .map(|s| (s.id, s.user_id, s.absolute_expires_at))
         .collect::<Vec<_>>();
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganisationId.eq(w.globex.id))
+        .order_by_asc(team::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
+    // Members of globex's teams, and globex's people in anyone's team.
+    let mut team_members = team_member::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(team_member::Column::TeamId.is_in(teams.iter().map(|t| t.id)))
+                .add(team_member::Column::UserId.is_in(member_ids)),
+        )
+        .all(db)
+        .await
+        .unwrap();
+    team_members.sort_by_key(|m| (m.team_id, m.user_id));
     let mail = outbox_message::Entity::find()
         .filter(outbox_message::Column::OrganisationId.eq(w.globex.id))
         .count(db)
@@ -208,7 +261,7 @@ async fn snapshot(w: &World) -> String {
         .await
         .unwrap();
     format!(
-        "{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{tokens:?}\n{sessions:?}\nmail {mail}\naudit {audit}"
+        "{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{teams:?}\n{team_members:?}\n{tokens:?}\n{sessions:?}\nmail {mail}\naudit {audit}"
     )
 }
 
@@ -253,6 +306,7 @@ async fn attacks(w: &World) -> Vec<Attack> {
     );
     let guess = Uuid::new_v4().to_string();
     let role = w.secret_role.to_string();
+    let team = w.secret_team.to_string();
     let role_form = json!({ "name": "Renamed", "description": "", "permissions": ["users.view", "users.edit"] });
     let new_account = |slug: &str| {
         json!({ "slug": slug, "account": {
@@ -435,6 +489,86 @@ async fn attacks(w: &World) -> Vec<Attack> {
             "roles/delete",
             false,
             json!({ "slug": "acme", "id": w.secret_role, "holders": "Remove" }),
+        ),
+        // Teams.
+        form("teams/list", true, &[("slug", s("globex"))]),
+        form(
+            "teams/get",
+            true,
+            &[("slug", s("globex")), ("id", team.clone())],
+        ),
+        form(
+            "teams/get",
+            false,
+            &[("slug", s("acme")), ("id", team.clone())],
+        ),
+        json_body(
+            "teams/create",
+            true,
+            json!({ "slug": "globex", "team": { "name": "Eve's", "description": "" } }),
+        ),
+        json_body(
+            "teams/update",
+            true,
+            json!({ "slug": "globex", "id": w.secret_team, "team": { "name": "Renamed", "description": "" }, "version": "" }),
+        ),
+        json_body(
+            "teams/update",
+            false,
+            json!({ "slug": "acme", "id": w.secret_team, "team": { "name": "Renamed", "description": "" }, "version": "" }),
+        ),
+        json_body(
+            "teams/signature",
+            true,
+            json!({ "slug": "globex", "id": w.secret_team, "signature": "pwned", "version": "" }),
+        ),
+        json_body(
+            "teams/signature",
+            false,
+            json!({ "slug": "acme", "id": w.secret_team, "signature": "pwned", "version": "" }),
+        ),
+        form(
+            "teams/delete",
+            true,
+            &[("slug", s("globex")), ("id", team.clone())],
+        ),
+        form(
+            "teams/delete",
+            false,
+            &[("slug", s("acme")), ("id", team.clone())],
+        ),
+        json_body(
+            "teams/members/set",
+            true,
+            json!({ "slug": "globex", "id": w.secret_team, "user_id": w.ivy.id, "role": "Manager" }),
+        ),
+        json_body(
+            "teams/members/set",
+            false,
+            json!({ "slug": "acme", "id": w.secret_team, "user_id": w.ivy.id, "role": "Member" }),
+        ),
+        json_body(
+            "teams/members/set",
+            false,
+            json!({ "slug": "acme", "id": w.acme_team, "user_id": w.vic.id, "role": "Member" }),
+        ),
+        form(
+            "teams/members/remove",
+            true,
+            &[
+                ("slug", s("globex")),
+                ("id", team.clone()),
+                ("user_id", vic.clone()),
+            ],
+        ),
+        form(
+            "teams/members/remove",
+            false,
+            &[
+                ("slug", s("acme")),
+                ("id", team.clone()),
+                ("user_id", vic.clone()),
+            ],
         ),
         // The attacker's own account, pointed at globex.
         form(

@@ -13,4 +13,5 @@ mod licence;
 mod platform;
 mod roles;
 mod security;
+mod teams;
 mod users;

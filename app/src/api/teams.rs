@@ -1,0 +1,139 @@
+//! Teams, part of the Helpdesk feature: an organisation without it is refused by name.
+
+use crate::model::{
+    teams::{TeamDetail, TeamForm, TeamRole, TeamSummary},
+    AppError,
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::guard,
+    crate::{
+        model::{Feature, Permission},
+        services::teams,
+    },
+};
+
+/// Every team of organisation `slug`.
+#[server(endpoint = "teams/list")]
+pub async fn list_teams(slug: String) -> Result<Vec<TeamSummary>, AppError> {
+    guard::respond(
+        async {
+            let caller =
+                guard::require_feature(&slug, Feature::Helpdesk, Some(Permission::UsersView))
+                    .await?;
+            Ok(teams::list(&caller.state.db, caller.user.organisation.id).await?)
+        }
+        .await,
+    )
+}
+
+/// One team with its members.
+#[server(endpoint = "teams/get")]
+pub async fn get_team(slug: String, id: Uuid) -> Result<TeamDetail, AppError> {
+    guard::respond(
+        async {
+            // Its members read it too: the service checks.
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::detail(&caller.state.db, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Creates a team; returns its id.
+#[server(endpoint = "teams/create", input = Json)]
+pub async fn create_team(slug: String, team: TeamForm) -> Result<Uuid, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::create(&caller.state, &actor, &team).await?)
+        }
+        .await,
+    )
+}
+
+/// Renames a team or changes its description.
+#[server(endpoint = "teams/update", input = Json)]
+pub async fn update_team(
+    slug: String,
+    id: Uuid,
+    team: TeamForm,
+    version: String,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::update(&caller.state, &actor, id, &team, &version).await?)
+        }
+        .await,
+    )
+}
+
+/// Sets a team's signature for its public replies.
+#[server(endpoint = "teams/signature", input = Json)]
+pub async fn set_team_signature(
+    slug: String,
+    id: Uuid,
+    signature: String,
+    version: String,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::set_signature(&caller.state, &actor, id, &signature, &version).await?)
+        }
+        .await,
+    )
+}
+
+/// Deletes a team; its members stay in the organisation.
+#[server(endpoint = "teams/delete")]
+pub async fn delete_team(slug: String, id: Uuid) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::delete(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// Adds someone to a team as a member or manager, or changes what they are in it.
+#[server(endpoint = "teams/members/set", input = Json)]
+pub async fn set_team_member(
+    slug: String,
+    id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::add_member(&caller.state, &actor, id, user_id, role).await?)
+        }
+        .await,
+    )
+}
+
+/// Takes someone out of a team.
+#[server(endpoint = "teams/members/remove")]
+pub async fn remove_team_member(slug: String, id: Uuid, user_id: Uuid) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::remove_member(&caller.state, &actor, id, user_id).await?)
+        }
+        .await,
+    )
+}

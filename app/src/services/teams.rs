@@ -1,0 +1,489 @@
+//! Teams: groups of people with MEMBER or MANAGER standing, and the signature of the team's
+//! public replies. Those who may manage teams do everything; a team's managers change its
+//! members (not its managers) and its signature without being administrators. Suspended people
+//! cannot be added.
+
+use super::{
+    accounts::{lock_organisation, Actor},
+    audit, now, ServiceResult,
+};
+use crate::{
+    entities::{team, team_member, user},
+    model::{
+        teams::{
+            unknown_placeholders, TeamDetail, TeamForm, TeamMember, TeamRole, TeamSummary,
+            SIGNATURE_MAX_CHARS,
+        },
+        users::Moment,
+        AppError, FieldError, Permission, UserStatus,
+    },
+};
+use sea_orm::{
+    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, SqlErr, TransactionTrait,
+};
+use serde_json::json;
+
+fn name_of(u: &user::Model) -> String {
+    format!("{} {}", u.first_name, u.last_name)
+        .trim()
+        .to_string()
+}
+
+/// Every team of the organisation by name, with its size and managers.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<Vec<TeamSummary>> {
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.is_in(teams.iter().map(|t| t.id)))
+        .all(db)
+        .await?;
+    let managers = user::Entity::find()
+        .filter(
+            user::Column::Id.is_in(
+                members
+                    .iter()
+                    .filter(|m| m.role == TeamRole::Manager.code())
+                    .map(|m| m.user_id),
+            ),
+        )
+        .all(db)
+        .await?;
+    Ok(teams
+        .into_iter()
+        .map(|t| TeamSummary {
+            members: members.iter().filter(|m| m.team_id == t.id).count() as u64,
+            managers: members
+                .iter()
+                .filter(|m| m.team_id == t.id && m.role == TeamRole::Manager.code())
+                .filter_map(|m| managers.iter().find(|u| u.id == m.user_id).map(name_of))
+                .collect(),
+            id: t.id,
+            name: t.name,
+            description: t.description,
+        })
+        .collect())
+}
+
+/// Team `id` of the actor's organisation; another organisation's team is "not found".
+async fn find(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<team::Model> {
+    team::Entity::find_by_id(id)
+        .filter(team::Column::OrganisationId.eq(actor.user.organisation.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That team".into()).into())
+}
+
+async fn is_manager(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    team_id: Uuid,
+) -> ServiceResult<bool> {
+    Ok(team_member::Entity::find_by_id((team_id, actor.user.id))
+        .one(db)
+        .await?
+        .is_some_and(|m| m.role == TeamRole::Manager.code()))
+}
+
+fn version_of(team: &team::Model) -> String {
+    team.updated_at.to_rfc3339()
+}
+
+/// Team `id` as its page shows it: to those who see the organisation's people, and to its own
+/// members.
+pub async fn detail(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<TeamDetail> {
+    let team = find(db, actor, id).await?;
+    let rows = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team.id))
+        .all(db)
+        .await?;
+    // Those who see the organisation's people see every team; others only their own.
+    if !actor.user.can(Permission::UsersView) && !rows.iter().any(|m| m.user_id == actor.user.id) {
+        return Err(AppError::Forbidden(Permission::UsersView.description().to_lowercase()).into());
+    }
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
+        .order_by_asc(user::Column::FirstName)
+        .order_by_asc(user::Column::LastName)
+        .all(db)
+        .await?;
+    let at = now();
+    let members = people
+        .into_iter()
+        .filter_map(|u| {
+            let row = rows.iter().find(|m| m.user_id == u.id)?;
+            Some(TeamMember {
+                user_id: u.id,
+                name: name_of(&u),
+                status: UserStatus::from_code(&u.status).unwrap_or(UserStatus::Suspended),
+                email: u.email,
+                role: TeamRole::from_code(&row.role).unwrap_or(TeamRole::Member),
+                added: Moment::new(row.added_at, at),
+            })
+        })
+        .collect();
+    let can_manage_teams = actor.user.can(Permission::TeamsManage);
+    Ok(TeamDetail {
+        id: team.id,
+        version: version_of(&team),
+        can_manage_members: can_manage_teams || is_manager(db, actor, team.id).await?,
+        can_manage_teams,
+        name: team.name,
+        description: team.description,
+        signature: team.signature,
+        members,
+    })
+}
+
+fn require_teams_manager(actor: &Actor<'_>) -> ServiceResult<()> {
+    if actor.user.can(Permission::TeamsManage) {
+        Ok(())
+    } else {
+        Err(
+            AppError::Forbidden("create, rename or delete teams, or choose their managers".into())
+                .into(),
+        )
+    }
+}
+
+/// Refuses unless the actor may change team `id`'s members and signature: they manage teams, or
+/// they are one of its managers.
+async fn require_member_manager(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    team: &team::Model,
+) -> ServiceResult<()> {
+    if actor.user.can(Permission::TeamsManage) || is_manager(db, actor, team.id).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "change {}'s members or signature: only its managers and those who manage teams may",
+            team.name
+        ))
+        .into())
+    }
+}
+
+fn check_form(form: &TeamForm) -> Result<(String, String), AppError> {
+    let mut fields = Vec::new();
+    let name = form.name.trim().to_string();
+    let description = form.description.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+        fields.push(FieldError {
+            field: "name".into(),
+            message: "Give the team a name of 1 to 60 characters, on one line.".into(),
+        });
+    }
+    if description.chars().count() > 200 {
+        fields.push(FieldError {
+            field: "description".into(),
+            message: "Keep the description to 200 characters.".into(),
+        });
+    }
+    if fields.is_empty() {
+        Ok((name, description))
+    } else {
+        Err(AppError::Invalid {
+            message: fields[0].message.clone(),
+            fields,
+        })
+    }
+}
+
+fn name_taken(error: DbErr, name: &str) -> super::ServiceError {
+    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        AppError::field(
+            "name",
+            format!("There is already a team called \"{name}\"; choose another name."),
+        )
+        .into()
+    } else {
+        error.into()
+    }
+}
+
+/// Creates a team; returns its id.
+pub async fn create(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    form: &TeamForm,
+) -> ServiceResult<Uuid> {
+    require_teams_manager(actor)?;
+    let (name, description) = check_form(form)?;
+    let txn = state.db.begin().await?;
+    let at = now();
+    let created = team::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(actor.user.organisation.id),
+        name: Set(name.clone()),
+        description: Set(description.clone()),
+        signature: Set(String::new()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| name_taken(e, &name))?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.created",
+            "team",
+            created.id,
+            Some(json!({ "name": name, "description": description })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created.id)
+}
+
+/// The team, locked for a change, unless it changed since `version` was read.
+async fn locked(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+    version: Option<&str>,
+) -> ServiceResult<team::Model> {
+    lock_organisation(txn, actor.user.organisation.id).await?;
+    let team = find(txn, actor, id).await?;
+    if version.is_some_and(|v| v != version_of(&team)) {
+        return Err(AppError::Conflict(
+            "Someone changed this team after you opened it. Reload to see their changes, then make yours again.".into(),
+        )
+        .into());
+    }
+    Ok(team)
+}
+
+async fn touch(txn: &DatabaseTransaction, team: &team::Model) -> ServiceResult<()> {
+    team::Entity::update_many()
+        .col_expr(team::Column::UpdatedAt, Expr::value(now()))
+        .filter(team::Column::Id.eq(team.id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Renames team `id` or changes its description.
+pub async fn update(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    form: &TeamForm,
+    version: &str,
+) -> ServiceResult<()> {
+    require_teams_manager(actor)?;
+    let (name, description) = check_form(form)?;
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, Some(version)).await?;
+    let mut model: team::ActiveModel = team.clone().into();
+    model.name = Set(name.clone());
+    model.description = Set(description.clone());
+    model.updated_at = Set(now());
+    model.update(&txn).await.map_err(|e| name_taken(e, &name))?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.updated",
+            "team",
+            team.id,
+            Some(json!({ "before": { "name": team.name, "description": team.description }, "after": { "name": name, "description": description } })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sets team `id`'s signature: its managers or those who manage teams.
+pub async fn set_signature(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    signature: &str,
+    version: &str,
+) -> ServiceResult<()> {
+    let signature = signature.trim_end().replace("\r\n", "\n");
+    if signature.chars().count() > SIGNATURE_MAX_CHARS {
+        return Err(AppError::field(
+            "signature",
+            format!("Keep the signature to {SIGNATURE_MAX_CHARS} characters."),
+        )
+        .into());
+    }
+    let unknown = unknown_placeholders(&signature);
+    if !unknown.is_empty() {
+        return Err(AppError::field(
+            "signature",
+            format!(
+                "{} is not a placeholder this signature can use; see the list below the box.",
+                unknown.join(", ")
+            ),
+        )
+        .into());
+    }
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, Some(version)).await?;
+    require_member_manager(&txn, actor, &team).await?;
+    let mut model: team::ActiveModel = team.clone().into();
+    model.signature = Set(signature.clone());
+    model.updated_at = Set(now());
+    model.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.signature_changed",
+            "team",
+            team.id,
+            Some(json!({ "before": team.signature, "after": signature })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes team `id`; its members stay in the organisation.
+pub async fn delete(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    require_teams_manager(actor)?;
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, None).await?;
+    team_member::Entity::delete_many()
+        .filter(team_member::Column::TeamId.eq(team.id))
+        .exec(&txn)
+        .await?;
+    team::Entity::delete_by_id(team.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.deleted",
+            "team",
+            team.id,
+            Some(json!({ "name": team.name })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Adds person `user_id` to team `id` as `role`, or changes their role in it. Managers of the
+/// team add members; only those who manage teams choose managers.
+pub async fn add_member(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, None).await?;
+    require_member_manager(&txn, actor, &team).await?;
+    let existing = team_member::Entity::find_by_id((team.id, user_id))
+        .one(&txn)
+        .await?;
+    let touches_manager = role == TeamRole::Manager
+        || existing
+            .as_ref()
+            .is_some_and(|m| m.role == TeamRole::Manager.code());
+    if touches_manager {
+        require_teams_manager(actor)?;
+    }
+    let person = user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganisationId.eq(actor.user.organisation.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+    if person.status == UserStatus::Suspended.code() {
+        return Err(AppError::field(
+            "member",
+            format!(
+                "{} is suspended, so they cannot join a team. Reactivate them first.",
+                name_of(&person)
+            ),
+        )
+        .into());
+    }
+    match existing {
+        Some(row) => {
+            let mut model: team_member::ActiveModel = row.into();
+            model.role = Set(role.code().to_string());
+            model.update(&txn).await?;
+        }
+        None => {
+            team_member::ActiveModel {
+                team_id: Set(team.id),
+                user_id: Set(person.id),
+                role: Set(role.code().to_string()),
+                added_at: Set(now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    touch(&txn, &team).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.member_set",
+            "team",
+            team.id,
+            Some(json!({ "user_id": person.id, "email": person.email, "role": role.code() })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes person `user_id` out of team `id`. Managers of the team remove members; only those who
+/// manage teams remove a manager.
+pub async fn remove_member(
+    state: &super::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    user_id: Uuid,
+) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, None).await?;
+    require_member_manager(&txn, actor, &team).await?;
+    let Some(row) = team_member::Entity::find_by_id((team.id, user_id))
+        .one(&txn)
+        .await?
+    else {
+        return Err(AppError::NotFound("That member".into()).into());
+    };
+    if row.role == TeamRole::Manager.code() {
+        require_teams_manager(actor)?;
+    }
+    team_member::Entity::delete_by_id((team.id, user_id))
+        .exec(&txn)
+        .await?;
+    touch(&txn, &team).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.member_removed",
+            "team",
+            team.id,
+            Some(json!({ "user_id": user_id })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! Teams: created by those who manage teams; members and managers; a team's managers change its
+//! members and signature without being administrators; suspended people cannot join; all of it
+//! belongs to the Helpdesk feature.
+
+use crate::{
+    accounts::{acme, member, Acme},
+    on_both_databases,
+    support::Backend,
+    support::Client,
+};
+use app::{
+    entities::organisation,
+    model::{
+        teams::{TeamDetail, TeamRole, TeamSummary},
+        AppError, UserStatus,
+    },
+};
+use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
+use serde_json::json;
+
+on_both_databases!(
+    teams_are_created_and_their_members_managed,
+    teams_need_the_helpdesk_feature,
+);
+
+async fn team(client: &Client, id: Uuid) -> TeamDetail {
+    client
+        .call("teams/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .await
+        .json()
+}
+
+fn set_member(id: Uuid, user: Uuid, role: TeamRole) -> serde_json::Value {
+    json!({ "slug": "acme", "id": id, "user_id": user, "role": role })
+}
+
+async fn teams_are_created_and_their_members_managed(backend: Backend) {
+    let Acme {
+        app, acme, admin, ..
+    } = acme(backend).await;
+    let created = admin
+        .call_json(
+            "teams/create",
+            &json!({ "slug": "acme", "team": { "name": "Billing", "description": "Invoices and refunds" } }),
+        )
+        .await;
+    let id: Uuid = created.json();
+    let again = admin
+        .call_json(
+            "teams/create",
+            &json!({ "slug": "acme", "team": { "name": "billing", "description": "" } }),
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert!(again
+        .error()
+        .field_message("name")
+        .is_some_and(|m| m.contains("already a team")));
+
+    let (grace, grace_client) = member(&app, &acme, "grace@acme.example", &[]).await;
+    let (linus, lead) = member(&app, &acme, "linus@acme.example", &[]).await;
+    let (ken, _) = member(&app, &acme, "ken@acme.example", &[]).await;
+    let (sue, _) = member(&app, &acme, "sue@acme.example", &[]).await;
+    let mut suspended = sue.clone().into_active_model();
+    suspended.status = Set(UserStatus::Suspended.code().into());
+    suspended.update(app.db()).await.unwrap();
+
+    for (who, role) in [(grace.id, TeamRole::Member), (linus.id, TeamRole::Manager)] {
+        let added = admin
+            .call_json("teams/members/set", &set_member(id, who, role))
+            .await;
+        assert_eq!(added.status, 200, "{}", added.body);
+    }
+    let refused = admin
+        .call_json(
+            "teams/members/set",
+            &set_member(id, sue.id, TeamRole::Member),
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused
+        .error()
+        .field_message("member")
+        .is_some_and(|m| m.contains("suspended")));
+    let listed: Vec<TeamSummary> = admin.call("teams/list", &[("slug", "acme")]).await.json();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].members, 2);
+    // (Everyone `member` creates is called Ada Lovelace.)
+    assert_eq!(listed[0].managers, ["Ada Lovelace"]);
+
+    // Linus manages Billing without managing teams: members and signature, nothing more.
+    let mine = team(&lead, id).await;
+    assert!(mine.can_manage_members && !mine.can_manage_teams);
+    let added = lead
+        .call_json(
+            "teams/members/set",
+            &set_member(id, ken.id, TeamRole::Member),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let version = team(&lead, id).await.version;
+    let unknown = lead
+        .call_json(
+            "teams/signature",
+            &json!({ "slug": "acme", "id": id, "signature": "Thanks,\n{agent_nickname}", "version": version }),
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown
+        .error()
+        .field_message("signature")
+        .is_some_and(|m| m.contains("{agent_nickname}")));
+    let signed = lead
+        .call_json(
+            "teams/signature",
+            &json!({ "slug": "acme", "id": id, "signature": "Thanks,\n{agent_name}\n{team_name}", "version": version }),
+        )
+        .await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+    let stale = lead
+        .call_json(
+            "teams/signature",
+            &json!({ "slug": "acme", "id": id, "signature": "Old", "version": version }),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "a save from before the last change");
+    for refused in [
+        lead.call_json("teams/members/set", &set_member(id, grace.id, TeamRole::Manager))
+            .await,
+        lead.call_json(
+            "teams/update",
+            &json!({ "slug": "acme", "id": id, "team": { "name": "Mine", "description": "" }, "version": team(&lead, id).await.version }),
+        )
+        .await,
+        lead.call("teams/delete", &[("slug", "acme"), ("id", &id.to_string())])
+            .await,
+    ] {
+        assert_eq!(refused.status, 403, "{}", refused.body);
+    }
+    // Grace is only a member: she can read the team, not change it.
+    let refused = grace_client
+        .call(
+            "teams/members/remove",
+            &[
+                ("slug", "acme"),
+                ("id", &id.to_string()),
+                ("user_id", &ken.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let removed = lead
+        .call(
+            "teams/members/remove",
+            &[
+                ("slug", "acme"),
+                ("id", &id.to_string()),
+                ("user_id", &ken.id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    let detail = team(&admin, id).await;
+    let mut names: Vec<(&str, TeamRole)> = detail
+        .members
+        .iter()
+        .map(|m| (m.email.as_str(), m.role))
+        .collect();
+    names.sort_by_key(|(email, _)| *email);
+    assert_eq!(
+        names,
+        [
+            ("grace@acme.example", TeamRole::Member),
+            ("linus@acme.example", TeamRole::Manager)
+        ]
+    );
+    assert!(detail.signature.contains("{agent_name}"));
+
+    let deleted = admin
+        .call("teams/delete", &[("slug", "acme"), ("id", &id.to_string())])
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let gone = admin
+        .call("teams/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .await;
+    assert_eq!(gone.status, 404);
+}
+
+async fn teams_need_the_helpdesk_feature(backend: Backend) {
+    let Acme {
+        app, acme, admin, ..
+    } = acme(backend).await;
+    let mut org = organisation::Entity::find_by_id(acme.id)
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .into_active_model();
+    org.features_enabled = Set(Some(json!(["crm"])));
+    org.update(app.db()).await.unwrap();
+    for answer in [
+        admin.call("teams/list", &[("slug", "acme")]).await,
+        admin
+            .call_json(
+                "teams/create",
+                &json!({ "slug": "acme", "team": { "name": "Billing", "description": "" } }),
+            )
+            .await,
+    ] {
+        assert_eq!(answer.status, 403, "{}", answer.body);
+        match answer.error() {
+            AppError::Forbidden(message) => {
+                assert!(message.contains("Helpdesk feature"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
