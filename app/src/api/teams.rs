@@ -1,6 +1,7 @@
 //! Teams, part of the Helpdesk feature: an organisation without it is refused by name.
 
 use crate::model::{
+    account::Assignable,
     teams::{TeamDetail, TeamForm, TeamRole, TeamSummary},
     AppError,
 };
@@ -133,6 +134,23 @@ pub async fn remove_team_member(slug: String, id: Uuid, user_id: Uuid) -> Result
             let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
             let actor = caller.actor();
             Ok(teams::remove_member(&caller.state, &actor, id, user_id).await?)
+        }
+        .await,
+    )
+}
+
+/// Active people not in the team yet, matching `search`: the team page's "Add" picker.
+#[server(endpoint = "teams/candidates")]
+pub async fn team_candidates(
+    slug: String,
+    id: Uuid,
+    search: String,
+) -> Result<Vec<Assignable>, AppError> {
+    guard::respond(
+        async {
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let actor = caller.actor();
+            Ok(teams::candidates(&caller.state.db, &actor, id, &search).await?)
         }
         .await,
     )

@@ -487,3 +487,30 @@ pub async fn remove_member(
     txn.commit().await?;
     Ok(())
 }
+
+/// Active people of the organisation matching `search` who are not in team `id` yet: whom its
+/// managers may add.
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    search: &str,
+) -> ServiceResult<Vec<crate::model::account::Assignable>> {
+    let team = find(db, actor, id).await?;
+    require_member_manager(db, actor, &team).await?;
+    let members: Vec<Uuid> = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    Ok(
+        super::accounts::assignable(db, actor.user.organisation.id, search, 40)
+            .await?
+            .into_iter()
+            .filter(|p| !members.contains(&p.id))
+            .take(20)
+            .collect(),
+    )
+}

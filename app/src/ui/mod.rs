@@ -26,6 +26,7 @@ use pages::{
     },
     section::{Section, SectionPage},
     shell::ConsoleShell,
+    teams::{list::TeamsPage, team::TeamPage},
     users::{
         add::AddUserPage, detail::UserPage, import::ImportUsersPage, invitations::InvitationsPage,
         list::UsersPage,
@@ -107,7 +108,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/invitations") view=InvitationsPage />
                     <Route path=path!("users/import") view=ImportUsersPage />
                     <Route path=path!("users/:id") view=UserPage />
-                    <Route path=path!("teams") view=|| view! { <SectionPage section=Section::Teams /> } />
+                    <Route path=path!("teams") view=TeamsPage />
+                    <Route path=path!("teams/:id") view=TeamPage />
                     <Route path=path!("roles") view=RolesPage />
                     <Route path=path!("roles/new") view=NewRolePage />
                     <Route path=path!("roles/:id") view=RolePage />

@@ -12,7 +12,7 @@ use crate::{
     support::{Answer, Backend, Client},
 };
 use app::{
-    entities::{organisation, outbox_message, user},
+    entities::{outbox_message, user},
     model::{account::LinkState, AppError, Permission, RoleTemplate, UserStatus},
 };
 use sea_orm::{
@@ -335,9 +335,9 @@ async fn malformed_input_never_reaches_a_redirect_or_a_mail(backend: Backend) {
 async fn roles_of_a_switched_off_feature_are_checked_too(backend: Backend) {
     let a = acme(backend).await;
     // acme has no helpdesk today; Max may invite people but not delete tickets.
-    let mut acme: organisation::ActiveModel = a.acme.clone().into();
-    acme.features_enabled = Set(Some(json!(["crm", "analytics"])));
-    acme.update(a.app.db()).await.unwrap();
+    a.app
+        .restrict_features(&a.acme, &["crm", "analytics"])
+        .await;
     let inviter = custom_role(
         &a.app,
         &a.acme,

@@ -570,6 +570,29 @@ async fn attacks(w: &World) -> Vec<Attack> {
                 ("user_id", vic.clone()),
             ],
         ),
+        form(
+            "teams/candidates",
+            true,
+            &[
+                ("slug", s("globex")),
+                ("id", team.clone()),
+                ("search", s("")),
+            ],
+        ),
+        form(
+            "teams/candidates",
+            false,
+            &[("slug", s("acme")), ("id", team.clone()), ("search", s(""))],
+        ),
+        form(
+            "teams/candidates",
+            false,
+            &[
+                ("slug", s("acme")),
+                ("id", w.acme_team.to_string()),
+                ("search", s("vic")),
+            ],
+        ),
         // The attacker's own account, pointed at globex.
         form(
             "auth/change-password",

@@ -8,14 +8,14 @@ use crate::{
     support::{Backend, Client},
 };
 use app::{
-    entities::{audit_event, organisation},
+    entities::audit_event,
     model::{
         account::AccountDetail,
         roles::{RoleDetail, RoleSummary},
         AppError, CurrentUser, Permission, RoleTemplate,
     },
 };
-use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
+use sea_orm::prelude::*;
 use serde_json::{json, Value};
 
 on_both_databases!(
@@ -220,14 +220,7 @@ async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
     assert_eq!(overview(&keeper).await.len(), 6, "nothing was deleted");
 
     // A permission of a feature the organisation lacks is not given, even by a tenant admin.
-    let mut org = organisation::Entity::find_by_id(acme.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    org.features_enabled = Set(Some(json!(["crm"])));
-    org.update(app.db()).await.unwrap();
+    app.restrict_features(&acme, &["crm"]).await;
     let ada = app.client();
     ada.sign_in("acme", "ada@acme.example", crate::accounts::PASSWORD)
         .await;

@@ -190,6 +190,19 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Narrows what `org` may use to `features` (its override, as the seed's JSON array).
+    pub async fn restrict_features(&self, org: &organisation::Model, features: &[&str]) {
+        use sea_orm::{ActiveValue::Set, IntoActiveModel};
+        let mut model = organisation::Entity::find_by_id(org.id)
+            .one(self.db())
+            .await
+            .expect("query")
+            .expect("organisation")
+            .into_active_model();
+        model.features_enabled = Set(Some(serde_json::json!(features)));
+        model.update(self.db()).await.expect("features");
+    }
+
     /// The id of `org`'s built-in role made from `template`.
     pub async fn role(&self, org: &organisation::Model, template: RoleTemplate) -> Uuid {
         role::Entity::find()

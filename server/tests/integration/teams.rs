@@ -8,12 +8,9 @@ use crate::{
     support::Backend,
     support::Client,
 };
-use app::{
-    entities::organisation,
-    model::{
-        teams::{TeamDetail, TeamRole, TeamSummary},
-        AppError, UserStatus,
-    },
+use app::model::{
+    teams::{TeamDetail, TeamRole, TeamSummary},
+    AppError, UserStatus,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
 use serde_json::json;
@@ -190,14 +187,7 @@ async fn teams_need_the_helpdesk_feature(backend: Backend) {
     let Acme {
         app, acme, admin, ..
     } = acme(backend).await;
-    let mut org = organisation::Entity::find_by_id(acme.id)
-        .one(app.db())
-        .await
-        .unwrap()
-        .unwrap()
-        .into_active_model();
-    org.features_enabled = Set(Some(json!(["crm"])));
-    org.update(app.db()).await.unwrap();
+    app.restrict_features(&acme, &["crm"]).await;
     for answer in [
         admin.call("teams/list", &[("slug", "acme")]).await,
         admin

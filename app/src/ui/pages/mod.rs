@@ -10,4 +10,5 @@ pub mod platform;
 pub mod roles;
 pub mod section;
 pub mod shell;
+pub mod teams;
 pub mod users;

@@ -2,14 +2,13 @@
 //! access like the real screens will, and say plainly that they are not ready.
 
 use super::errors::ForbiddenPage;
-use crate::model::{CurrentUser, Feature, Permission};
+use crate::model::{CurrentUser, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// A console section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    Teams,
     Activity,
     Settings,
 }
@@ -17,7 +16,6 @@ pub enum Section {
 impl Section {
     fn title(self) -> &'static str {
         match self {
-            Section::Teams => "Teams",
             Section::Activity => "Activity",
             Section::Settings => "Settings",
         }
@@ -25,9 +23,6 @@ impl Section {
 
     fn allowed(self, user: &CurrentUser) -> bool {
         match self {
-            Section::Teams => {
-                user.features.contains(&Feature::Helpdesk) && user.can(Permission::UsersView)
-            }
             Section::Activity => user.can(Permission::AuditView),
             Section::Settings => user.can(Permission::OrgSettings),
         }
@@ -38,12 +33,6 @@ impl Section {
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
     let user = expect_context::<CurrentUser>();
-    if section == Section::Teams && !user.features.contains(&Feature::Helpdesk) {
-        return view! {
-            <ForbiddenPage reason=format!("Teams belong to the Helpdesk feature, which {} does not have.", user.organisation.name) />
-        }
-        .into_any();
-    }
     if !section.allowed(&user) {
         return view! {
             <ForbiddenPage reason=format!("{} is not part of your access in this organisation.", section.title()) />

@@ -243,7 +243,7 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
         let section = section();
         let home = home.clone();
         targets.get().map(|answer| match answer {
-            Ok(found) if found.is_empty() => view! { <p class="muted">"No organisation matches."</p> }.into_any(),
+            Ok(found) if found.is_empty() => view! { <li class="muted">"No organisation matches."</li> }.into_any(),
             Ok(found) => found
                 .into_iter()
                 .map(|target| {
@@ -265,7 +265,7 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
                 })
                 .collect_view()
                 .into_any(),
-            Err(error) => view! { <p class="field-error">{error.to_string()}</p> }.into_any(),
+            Err(error) => view! { <li class="field-error">{error.to_string()}</li> }.into_any(),
         })
     };
     view! {

@@ -1,0 +1,110 @@
+//! `/o/{slug}/teams`: every team with its size and managers; those who manage teams create one.
+
+use super::without_helpdesk;
+use crate::{
+    api::teams::{list_teams, CreateTeam},
+    model::{teams::TeamForm, CurrentUser, Permission},
+    ui::components::form::{action_error, field_error, Field, FormAlert, FormValues},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    if let Some(refusal) = without_helpdesk(&user) {
+        return refusal;
+    }
+    let slug = user.organisation.slug.clone();
+    let teams = Resource::new(|| (), {
+        let slug = slug.clone();
+        move |_| list_teams(slug.clone())
+    });
+    let create = ServerAction::<CreateTeam>::new();
+    let error = action_error(create);
+    let navigate = use_navigate();
+    Effect::new({
+        let slug = slug.clone();
+        move || {
+            if let Some(Ok(id)) = create.value().get() {
+                navigate(&format!("/o/{slug}/teams/{id}"), Default::default());
+            }
+        }
+    });
+    let on_submit = {
+        let slug = slug.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let values = FormValues::of(&ev);
+            create.dispatch(CreateTeam {
+                slug: slug.clone(),
+                team: TeamForm {
+                    name: values.text("name"),
+                    description: values.text("description"),
+                },
+            });
+        }
+    };
+    let new_team = user.can(Permission::TeamsManage).then(|| {
+        view! {
+            <form class="card stack narrow-form" on:submit=on_submit novalidate aria-labelledby="new-team">
+                <h2 id="new-team">"New team"</h2>
+                <FormAlert error />
+                <Field label="Team name" name="name" autocomplete="off" error=field_error(error, "name") required=true />
+                <Field label="Description (optional)" name="description" autocomplete="off"
+                    error=field_error(error, "description") />
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary" disabled=move || create.pending().get()>"Create team"</button>
+                </div>
+            </form>
+        }
+    });
+    view! {
+        <Title text="Teams" />
+        <header class="page-header">
+            <h1>"Teams"</h1>
+            <p class="muted">"Teams group agents for routing, and sign the replies they send for the team."</p>
+        </header>
+        <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    match teams.await {
+                        Ok(list) if list.is_empty() => view! {
+                            <section class="card empty-state"><p>"No teams yet."</p></section>
+                        }.into_any(),
+                        Ok(list) => {
+                            let rows = list.into_iter().map(|t| view! {
+                                <tr>
+                                    <td>
+                                        <a href=format!("/o/{slug}/teams/{}", t.id)><strong>{t.name}</strong></a>
+                                        <span class="cell-sub">{t.description}</span>
+                                    </td>
+                                    <td>{t.members}</td>
+                                    <td>{if t.managers.is_empty() { "—".to_string() } else { t.managers.join(", ") }}</td>
+                                </tr>
+                            }).collect_view();
+                            view! {
+                                <div class="table-wrap">
+                                    <table class="data-table">
+                                        <caption class="visually-hidden">"Teams"</caption>
+                                        <thead><tr>
+                                            <th scope="col">"Team"</th>
+                                            <th scope="col">"Members"</th>
+                                            <th scope="col">"Managers"</th>
+                                        </tr></thead>
+                                        <tbody>{rows}</tbody>
+                                    </table>
+                                </div>
+                            }.into_any()
+                        }
+                        Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    }
+                })
+            }}
+        </Transition>
+        {new_team}
+    }
+    .into_any()
+}

@@ -1,0 +1,384 @@
+//! `/o/{slug}/teams/{id}`: a team's members (added, made manager, removed), its signature with
+//! the placeholders it may use, and for those who manage teams its name and deletion.
+
+use super::without_helpdesk;
+use crate::{
+    api::teams::{
+        get_team, team_candidates, DeleteTeam, RemoveTeamMember, SetTeamMember, SetTeamSignature,
+        UpdateTeam,
+    },
+    model::{
+        teams::{TeamDetail, TeamForm, TeamRole, SIGNATURE_PLACEHOLDERS},
+        AppError, CurrentUser,
+    },
+    ui::components::{
+        dialog::Modal,
+        display::StatusBadge,
+        form::{action_error, field_error, Field, FormAlert, FormValues},
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use uuid::Uuid;
+
+#[component]
+pub fn TeamPage() -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    if let Some(refusal) = without_helpdesk(&user) {
+        return refusal;
+    }
+    let slug = user.organisation.slug.clone();
+    let params = use_params_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| Uuid::parse_str(&id).ok())
+    });
+    let set_member = ServerAction::<SetTeamMember>::new();
+    let remove = ServerAction::<RemoveTeamMember>::new();
+    let sign = ServerAction::<SetTeamSignature>::new();
+    let rename = ServerAction::<UpdateTeam>::new();
+    let detail = Resource::new(
+        move || {
+            (
+                id.get(),
+                set_member.version().get(),
+                remove.version().get(),
+                sign.version().get(),
+                rename.version().get(),
+            )
+        },
+        {
+            let slug = slug.clone();
+            move |(id, ..): (Option<Uuid>, usize, usize, usize, usize)| {
+                let slug = slug.clone();
+                async move {
+                    match id {
+                        Some(id) => get_team(slug, id).await,
+                        None => Err(AppError::NotFound("That team".into())),
+                    }
+                }
+            }
+        },
+    );
+    let actions = Actions {
+        set_member,
+        remove,
+        sign,
+        rename,
+        search: RwSignal::new(String::new()),
+        role: RwSignal::new(TeamRole::Member),
+    };
+    view! {
+        <p class="breadcrumb"><a href=format!("/o/{slug}/teams")>"← Teams"</a></p>
+        <Transition fallback=|| view! { <p class="loading">"Loading the team…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(team) => view! { <Team team actions /> }.into_any(),
+                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The changes a team page makes (each reloads the team when it succeeds), and the "Add
+/// someone" search, kept across those reloads.
+#[derive(Clone, Copy)]
+struct Actions {
+    set_member: ServerAction<SetTeamMember>,
+    remove: ServerAction<RemoveTeamMember>,
+    sign: ServerAction<SetTeamSignature>,
+    rename: ServerAction<UpdateTeam>,
+    search: RwSignal<String>,
+    role: RwSignal<TeamRole>,
+}
+
+#[component]
+fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
+    let user = expect_context::<CurrentUser>();
+    let slug = user.organisation.slug.clone();
+    let deleting = RwSignal::new(false);
+    let member_error = Signal::derive(move || {
+        action_error(actions.set_member)
+            .get()
+            .or_else(|| action_error(actions.remove).get())
+    });
+    let rows = team
+        .members
+        .iter()
+        .map(|m| {
+            let (slug, team_id, user_id) = (slug.clone(), team.id, m.user_id);
+            let can_remove = team.can_manage_members
+                && (m.role == TeamRole::Member || team.can_manage_teams);
+            let other_role = match m.role {
+                TeamRole::Member => TeamRole::Manager,
+                TeamRole::Manager => TeamRole::Member,
+            };
+            let slug_for_role = slug.clone();
+            view! {
+                <tr>
+                    <td>
+                        <strong>{m.name.clone()}</strong>
+                        <span class="cell-sub">{m.email.clone()}</span>
+                    </td>
+                    <td>{m.role.label()}</td>
+                    <td><StatusBadge status=m.status /></td>
+                    <td class="row-actions">
+                        {team.can_manage_teams.then(|| view! {
+                            <button type="button" class="button button-small" on:click=move |_| {
+                                actions.set_member.dispatch(SetTeamMember { slug: slug_for_role.clone(), id: team_id, user_id, role: other_role });
+                            }>{format!("Make {}", other_role.label().to_lowercase())}</button>
+                        })}
+                        {can_remove.then(|| view! {
+                            <button type="button" class="button button-small" on:click=move |_| {
+                                actions.remove.dispatch(RemoveTeamMember { slug: slug.clone(), id: team_id, user_id });
+                            }>"Remove"</button>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let members = if team.members.is_empty() {
+        view! { <p class="muted">"Nobody is in this team yet."</p> }.into_any()
+    } else {
+        view! {
+            <div class="table-wrap">
+                <table class="data-table">
+                    <caption class="visually-hidden">"Members"</caption>
+                    <thead><tr>
+                        <th scope="col">"Person"</th>
+                        <th scope="col">"In the team"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <Title text=team.name.clone() />
+        <header class="page-header page-header-row">
+            <div>
+                <h1>{team.name.clone()}</h1>
+                <p class="muted">{team.description.clone()}</p>
+            </div>
+            <div class="header-actions">
+                {team.can_manage_teams.then(|| view! {
+                    <button type="button" class="button button-danger" on:click=move |_| deleting.set(true)>"Delete team"</button>
+                })}
+            </div>
+        </header>
+        <div class="detail-layout">
+            <div class="stack">
+                <section class="card stack" aria-labelledby="members-heading">
+                    <h2 id="members-heading">"Members"</h2>
+                    <FormAlert error=member_error />
+                    <p class="field-error" role="alert" hidden=move || field_error(member_error, "member").get().is_none()>
+                        {move || field_error(member_error, "member").get()}
+                    </p>
+                    {members}
+                    {team.can_manage_members.then(|| view! { <AddMember team_id=team.id managers=team.can_manage_teams actions /> })}
+                </section>
+                <Signature team=team.clone() action=actions.sign />
+            </div>
+            {team.can_manage_teams.then(|| view! { <Rename team=team.clone() action=actions.rename /> })}
+        </div>
+        {
+            let (name, id) = (team.name.clone(), team.id);
+            move || deleting.get().then(|| view! {
+                <DeleteTeamDialog name=name.clone() id close=Callback::new(move |_| deleting.set(false)) />
+            })
+        }
+    }
+}
+
+/// Search the organisation's active people who are not in the team, and add one.
+#[component]
+fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let (action, search, role) = (actions.set_member, actions.search, actions.role);
+    let found = LocalResource::new({
+        let slug = slug.clone();
+        move || {
+            // Reload after each addition, so the one just added leaves the list.
+            action.version().track();
+            team_candidates(slug.clone(), team_id, search.get())
+        }
+    });
+    let results = move || {
+        let slug = slug.clone();
+        found.get().map(|answer| match answer {
+            Ok(people) if people.is_empty() => view! { <li class="muted">"Nobody else matches."</li> }.into_any(),
+            Ok(people) => people
+                .into_iter()
+                .map(|p| {
+                    let slug = slug.clone();
+                    view! {
+                        <li>
+                            <span>{p.name}" "<span class="muted">{p.email}</span></span>
+                            <button type="button" class="button button-small" on:click=move |_| {
+                                action.dispatch(SetTeamMember { slug: slug.clone(), id: team_id, user_id: p.id, role: role.get_untracked() });
+                            }>"Add"</button>
+                        </li>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+            Err(error) => view! { <li class="field-error">{error.to_string()}</li> }.into_any(),
+        })
+    };
+    view! {
+        <div class="add-member stack">
+            <h3>"Add someone"</h3>
+            <div class="field-row">
+                <div class="field field-search">
+                    <label for="member-search">"Find a person"</label>
+                    <input id="member-search" type="search" autocomplete="off" placeholder="Name or email"
+                        prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
+                </div>
+                {managers.then(|| view! {
+                    <div class="field">
+                        <label for="member-role">"As"</label>
+                        <select id="member-role" on:change=move |ev| {
+                            role.set(if event_target_value(&ev) == "manager" { TeamRole::Manager } else { TeamRole::Member });
+                        }>
+                            <option value="member" selected=move || role.get() == TeamRole::Member>"Member"</option>
+                            <option value="manager" selected=move || role.get() == TeamRole::Manager>"Manager"</option>
+                        </select>
+                    </div>
+                })}
+            </div>
+            <ul class="candidate-list" aria-label="People who can be added">{results}</ul>
+        </div>
+    }
+}
+
+/// The signature of the team's public replies, with the placeholders it may use.
+#[component]
+fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl IntoView {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let error = action_error(action);
+    let placeholders = SIGNATURE_PLACEHOLDERS
+        .iter()
+        .map(|(code, what)| view! { <li><code>{*code}</code>" "{*what}</li> })
+        .collect_view();
+    let saved = move || {
+        matches!(action.value().get(), Some(Ok(()))).then(|| {
+            view! {
+                <div class="alert alert-success" role="status">"Signature saved."</div>
+            }
+        })
+    };
+    let body = if team.can_manage_members {
+        let (id, version) = (team.id, team.version.clone());
+        let on_submit = move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            action.dispatch(SetTeamSignature {
+                slug: slug.clone(),
+                id,
+                signature: FormValues::of(&ev).text("signature"),
+                version: version.clone(),
+            });
+        };
+        let signature_error = field_error(error, "signature");
+        view! {
+            <form class="stack" on:submit=on_submit novalidate>
+                {saved}
+                <FormAlert error />
+                <div class="field" class:field-invalid=move || signature_error.get().is_some()>
+                    <label for="field-signature">"Signature"</label>
+                    <textarea id="field-signature" name="signature" rows="5" aria-describedby="signature-help field-signature-error">
+                        {team.signature.clone()}
+                    </textarea>
+                    <p class="field-error" id="field-signature-error" hidden=move || signature_error.get().is_none()>
+                        {move || signature_error.get()}
+                    </p>
+                </div>
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Save signature"</button>
+                </div>
+            </form>
+        }
+        .into_any()
+    } else if team.signature.is_empty() {
+        view! { <p class="muted">"No signature yet."</p> }.into_any()
+    } else {
+        view! { <pre class="signature">{team.signature.clone()}</pre> }.into_any()
+    };
+    view! {
+        <section class="card stack" aria-labelledby="signature-heading">
+            <h2 id="signature-heading">"Signature for the team's replies"</h2>
+            {body}
+            <div id="signature-help" class="field-hint">
+                "Placeholders, filled in for each reply:"
+                <ul class="placeholder-list">{placeholders}</ul>
+            </div>
+        </section>
+    }
+}
+
+/// The team's name and description, for those who manage teams.
+#[component]
+fn Rename(team: TeamDetail, action: ServerAction<UpdateTeam>) -> impl IntoView {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let error = action_error(action);
+    let (id, version) = (team.id, team.version.clone());
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let values = FormValues::of(&ev);
+        action.dispatch(UpdateTeam {
+            slug: slug.clone(),
+            id,
+            team: TeamForm {
+                name: values.text("name"),
+                description: values.text("description"),
+            },
+            version: version.clone(),
+        });
+    };
+    view! {
+        <form class="card stack detail-side" on:submit=on_submit novalidate aria-labelledby="rename-heading">
+            <h2 id="rename-heading">"Name and description"</h2>
+            <FormAlert error />
+            <Field label="Team name" name="name" autocomplete="off" value=team.name.clone() error=field_error(error, "name") required=true />
+            <Field label="Description" name="description" autocomplete="off" value=team.description.clone() error=field_error(error, "description") />
+            <div class="form-actions">
+                <button type="submit" class="button" disabled=move || action.pending().get()>"Save"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+fn DeleteTeamDialog(name: String, id: Uuid, close: Callback<()>) -> impl IntoView {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let delete = ServerAction::<DeleteTeam>::new();
+    let error = action_error(delete);
+    let navigate = use_navigate();
+    Effect::new({
+        let slug = slug.clone();
+        move || {
+            if let Some(Ok(())) = delete.value().get() {
+                navigate(&format!("/o/{slug}/teams"), Default::default());
+            }
+        }
+    });
+    view! {
+        <Modal title=format!("Delete {name}?") on_close=close>
+            <FormAlert error />
+            <p>"Its members stay in the organisation; only the team and its signature go. This cannot be undone."</p>
+            <div class="form-actions">
+                <button type="button" class="button button-danger" disabled=move || delete.pending().get()
+                    on:click=move |_| { delete.dispatch(DeleteTeam { slug: slug.clone(), id }); }>"Delete team"</button>
+                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+            </div>
+        </Modal>
+    }
+}
