@@ -80,6 +80,21 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// Goes to the page `to` names once `action` succeeds (a created item's page, a list after a
+/// deletion).
+pub fn navigate_on_success<I, O>(action: ServerAction<I>, to: impl Fn(&O) -> String + 'static)
+where
+    I: leptos::server_fn::ServerFn<Output = O, Error = AppError> + Clone + Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move || {
+        if let Some(Ok(done)) = action.value().get() {
+            navigate(&to(&done), Default::default());
+        }
+    });
+}
+
 /// The message for one field from an action's error.
 pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
     Signal::derive(move || error.get().and_then(|e| e.field_message(field)))

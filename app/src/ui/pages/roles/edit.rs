@@ -11,14 +11,14 @@ use crate::{
     ui::{
         components::{
             dialog::Modal,
-            form::{action_error, field_error, Field, FormAlert, FormValues},
+            form::{action_error, field_error, navigate_on_success, Field, FormAlert, FormValues},
         },
         pages::errors::ForbiddenPage,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
 /// `/o/{slug}/roles/new`.
@@ -32,17 +32,9 @@ pub fn NewRolePage() -> impl IntoView {
     let slug = user.organisation.slug.clone();
     let create = ServerAction::<CreateRole>::new();
     let error = action_error(create);
-    let navigate = use_navigate();
-    Effect::new({
+    navigate_on_success(create, {
         let slug = slug.clone();
-        move || {
-            if let Some(Ok(id)) = create.value().get() {
-                navigate(
-                    &format!("/o/{slug}/roles/{id}?created=1"),
-                    Default::default(),
-                );
-            }
-        }
+        move |id| format!("/o/{slug}/roles/{id}?created=1")
     });
     let on_submit = {
         let slug = slug.clone();
@@ -302,14 +294,9 @@ fn DeleteRoleDialog(role: RoleSummary, close: Callback<()>) -> impl IntoView {
         let slug = slug.clone();
         move || role_overview(slug.clone())
     });
-    let navigate = use_navigate();
-    Effect::new({
+    navigate_on_success(delete, {
         let slug = slug.clone();
-        move || {
-            if let Some(Ok(())) = delete.value().get() {
-                navigate(&format!("/o/{slug}/roles"), Default::default());
-            }
-        }
+        move |_| format!("/o/{slug}/roles")
     });
     let on_submit = {
         let slug = slug.clone();

@@ -4,11 +4,12 @@ use super::without_helpdesk;
 use crate::{
     api::teams::{list_teams, CreateTeam},
     model::{teams::TeamForm, CurrentUser, Permission},
-    ui::components::form::{action_error, field_error, Field, FormAlert, FormValues},
+    ui::components::form::{
+        action_error, field_error, navigate_on_success, Field, FormAlert, FormValues,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
@@ -23,14 +24,9 @@ pub fn TeamsPage() -> impl IntoView {
     });
     let create = ServerAction::<CreateTeam>::new();
     let error = action_error(create);
-    let navigate = use_navigate();
-    Effect::new({
+    navigate_on_success(create, {
         let slug = slug.clone();
-        move || {
-            if let Some(Ok(id)) = create.value().get() {
-                navigate(&format!("/o/{slug}/teams/{id}"), Default::default());
-            }
-        }
+        move |id| format!("/o/{slug}/teams/{id}")
     });
     let on_submit = {
         let slug = slug.clone();

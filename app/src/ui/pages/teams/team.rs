@@ -14,12 +14,12 @@ use crate::{
     ui::components::{
         dialog::Modal,
         display::StatusBadge,
-        form::{action_error, field_error, Field, FormAlert, FormValues},
+        form::{action_error, field_error, navigate_on_success, Field, FormAlert, FormValues},
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 #[component]
@@ -361,14 +361,9 @@ fn DeleteTeamDialog(name: String, id: Uuid, close: Callback<()>) -> impl IntoVie
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let delete = ServerAction::<DeleteTeam>::new();
     let error = action_error(delete);
-    let navigate = use_navigate();
-    Effect::new({
+    navigate_on_success(delete, {
         let slug = slug.clone();
-        move || {
-            if let Some(Ok(())) = delete.value().get() {
-                navigate(&format!("/o/{slug}/teams"), Default::default());
-            }
-        }
+        move |_| format!("/o/{slug}/teams")
     });
     view! {
         <Modal title=format!("Delete {name}?") on_close=close>
