@@ -1,10 +1,13 @@
-//! Synthetic data for demo organisations: people of every type and status, a custom role, sign-in
-//! history and an activity trail, so a prospect sees a lived-in console. Addresses are under the
+//! Synthetic data for demo organisations: people of every type and status, a custom role, two
+//! teams, sign-in history and an activity trail, so a prospect sees a lived-in console. Addresses are under the
 //! reserved `.example` domain and nobody is emailed.
 
 use super::{audit, now, users::NewUser, ServiceResult};
 use crate::{
-    entities::{audit_event, login_event, organisation, role, role_permission, user, user_role},
+    entities::{
+        audit_event, login_event, organisation, role, role_permission, team, team_member, user,
+        user_role,
+    },
     model::{Permission, PlatformRole, RoleTemplate, UserStatus, UserType},
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
@@ -229,9 +232,51 @@ pub async fn fill(
         }
         people.push(model);
     }
+    let active: Vec<Uuid> = people
+        .iter()
+        .filter(|p| p.status.as_ref() == UserStatus::Active.code())
+        .filter_map(|p| p.id.clone().take())
+        .collect();
     user::Entity::insert_many(people)
         .exec_without_returning(txn)
         .await?;
+    // Two teams of the active people, each with a manager and a signature.
+    let mut team_members = Vec::new();
+    for (n, (name, description)) in [
+        ("Billing", "Invoices, refunds and payment questions"),
+        (
+            "Technical support",
+            "Installation, outages and how-to questions",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let team = team::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            organisation_id: Set(org.id),
+            name: Set(name.into()),
+            description: Set(description.into()),
+            signature: Set("Kind regards,\n{agent_name}\n{team_name}, {organisation_name}".into()),
+            created_at: Set(at - chrono::Duration::days(45)),
+            updated_at: Set(at - chrono::Duration::days(45)),
+        }
+        .insert(txn)
+        .await?;
+        for (i, user_id) in active.iter().enumerate().filter(|(i, _)| i % 2 == n) {
+            team_members.push(team_member::ActiveModel {
+                team_id: Set(team.id),
+                user_id: Set(*user_id),
+                role: Set(if i < 2 { "manager" } else { "member" }.into()),
+                added_at: Set(at - chrono::Duration::days(40)),
+            });
+        }
+    }
+    if !team_members.is_empty() {
+        team_member::Entity::insert_many(team_members)
+            .exec_without_returning(txn)
+            .await?;
+    }
     user_role::Entity::insert_many(memberships)
         .exec_without_returning(txn)
         .await?;

@@ -372,6 +372,18 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
         .await
         .unwrap();
     assert!(activity > DEMO_PEOPLE as u64, "{activity} audit entries");
+    let teams = app::entities::team::Entity::find()
+        .filter(app::entities::team::Column::OrganisationId.eq(initech.id))
+        .all(app.db())
+        .await
+        .unwrap();
+    assert_eq!(teams.len(), 2);
+    let in_teams = app::entities::team_member::Entity::find()
+        .filter(app::entities::team_member::Column::TeamId.is_in(teams.iter().map(|t| t.id)))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert!(in_teams > 10, "{in_teams} team members");
     // Only the real first admin is emailed.
     let mail = outbox_message::Entity::find()
         .filter(outbox_message::Column::OrganisationId.eq(initech.id))
