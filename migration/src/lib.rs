@@ -14,6 +14,18 @@ mod m20261123_000009_teams;
 
 pub use m20261122_000006_user_word_search::SEARCH_DOCUMENT;
 
+/// A foreign key from `from` to `to` whose rows go when the row they point to goes.
+fn fk(
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
 /// All migrations, oldest first.
 pub struct Migrator;
 

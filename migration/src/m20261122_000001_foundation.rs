@@ -1,6 +1,7 @@
 //! The first schema: organisations, users, roles, sessions, tokens, sign-in history, audit trail,
 //! mail outbox and sign-in throttling.
 
+use crate::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -152,17 +153,6 @@ enum LoginThrottles {
     Attempts,
     LastAttemptAt,
     NextAllowedAt,
-}
-
-fn fk(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
 }
 
 #[async_trait::async_trait]

@@ -1,6 +1,7 @@
 //! Teams: groups of people for routing and for the signature on the team's public replies, with
 //! members who are MEMBER or MANAGER of the team.
 
+use crate::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -39,17 +40,6 @@ enum Users {
     Id,
 }
 
-fn cascade(
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -64,7 +54,7 @@ impl MigrationTrait for Migration {
                     .col(text(Teams::Signature).default(""))
                     .col(timestamp_with_time_zone(Teams::CreatedAt))
                     .col(timestamp_with_time_zone(Teams::UpdatedAt))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut fk(
                         (Teams::Table, Teams::OrganisationId),
                         (Organisations::Table, Organisations::Id),
                     ))
@@ -90,11 +80,11 @@ impl MigrationTrait for Migration {
                             .col(TeamMembers::TeamId)
                             .col(TeamMembers::UserId),
                     )
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut fk(
                         (TeamMembers::Table, TeamMembers::TeamId),
                         (Teams::Table, Teams::Id),
                     ))
-                    .foreign_key(&mut cascade(
+                    .foreign_key(&mut fk(
                         (TeamMembers::Table, TeamMembers::UserId),
                         (Users::Table, Users::Id),
                     ))

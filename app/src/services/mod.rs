@@ -8,6 +8,7 @@ pub mod demo;
 pub mod import;
 pub mod licence;
 pub mod mail;
+mod naming;
 pub mod organisations;
 pub mod passwords;
 pub mod roles;

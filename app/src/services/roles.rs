@@ -5,7 +5,7 @@
 
 use super::{
     accounts::{another_administrator, grants_of_actor, lock_organisation, permissions_of, Actor},
-    audit, now, ServiceResult,
+    audit, naming, now, ServiceResult,
 };
 use crate::{
     entities::{role, role_permission, user, user_role},
@@ -16,8 +16,7 @@ use crate::{
     },
 };
 use sea_orm::{
-    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, SqlErr,
-    TransactionTrait,
+    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -164,20 +163,8 @@ async fn check_form(
     except: Option<Uuid>,
 ) -> ServiceResult<(String, String, BTreeSet<Permission>)> {
     let mut fields = Vec::new();
-    let mut problem = |field: &str, message: String| {
-        fields.push(FieldError {
-            field: field.into(),
-            message,
-        })
-    };
-    let name = form.name.trim().to_string();
-    let description = form.description.trim().to_string();
-    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
-        problem(
-            "name",
-            "Give the role a name of 1 to 60 characters, on one line.".into(),
-        );
-    } else {
+    let (name, description) = naming::check("role", &form.name, &form.description, &mut fields);
+    if !fields.iter().any(|f| f.field == "name") {
         let lower = name.to_lowercase();
         let taken = role::Entity::find()
             .filter(role::Column::OrganisationId.eq(actor.user.organisation.id))
@@ -186,18 +173,16 @@ async fn check_form(
             .into_iter()
             .any(|r| r.name.to_lowercase() == lower && Some(r.id) != except);
         if taken {
-            problem(
-                "name",
-                format!("There is already a role called \"{name}\"; choose another name."),
-            );
+            // Named before the description's problem, as the form lists them.
+            fields.insert(0, naming::taken("role", &name));
         }
     }
-    if description.chars().count() > 200 {
-        problem(
-            "description",
-            "Keep the description to 200 characters.".into(),
-        );
-    }
+    let mut problem = |field: &str, message: String| {
+        fields.push(FieldError {
+            field: field.into(),
+            message,
+        })
+    };
     let permissions: BTreeSet<Permission> = form.permissions.iter().copied().collect();
     let mine = grants_of_actor(db, actor).await?;
     let changed = permissions
@@ -233,18 +218,6 @@ async fn check_form(
         return Err(AppError::Invalid { message, fields }.into());
     }
     Ok((name, description, permissions))
-}
-
-fn unique_name(error: DbErr, name: &str) -> super::ServiceError {
-    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        AppError::field(
-            "name",
-            format!("There is already a role called \"{name}\"; choose another name."),
-        )
-        .into()
-    } else {
-        error.into()
-    }
 }
 
 async fn write_permissions(
@@ -294,7 +267,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| unique_name(e, &name))?;
+    .map_err(|e| naming::taken_or("role", e, &name))?;
     write_permissions(&txn, created.id, &permissions).await?;
     audit::record(
         &txn,
@@ -370,7 +343,7 @@ pub async fn update(
     model
         .update(&txn)
         .await
-        .map_err(|e| unique_name(e, &name))?;
+        .map_err(|e| naming::taken_or("role", e, &name))?;
     write_permissions(&txn, role.id, &permissions).await?;
     keep_an_administrator(&txn, actor).await?;
     let before: BTreeSet<Permission> = before.into_iter().collect();

@@ -5,7 +5,7 @@
 
 use super::{
     accounts::{lock_organisation, Actor},
-    audit, now, ServiceResult,
+    audit, naming, now, ServiceResult,
 };
 use crate::{
     entities::{team, team_member, user},
@@ -15,12 +15,10 @@ use crate::{
             SIGNATURE_MAX_CHARS,
         },
         users::Moment,
-        AppError, FieldError, Permission, UserStatus,
+        AppError, Permission, UserStatus,
     },
 };
-use sea_orm::{
-    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, SqlErr, TransactionTrait,
-};
+use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait};
 use serde_json::json;
 
 fn name_of(u: &user::Model) -> String {
@@ -179,39 +177,13 @@ async fn require_member_manager(
 
 fn check_form(form: &TeamForm) -> Result<(String, String), AppError> {
     let mut fields = Vec::new();
-    let name = form.name.trim().to_string();
-    let description = form.description.trim().to_string();
-    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
-        fields.push(FieldError {
-            field: "name".into(),
-            message: "Give the team a name of 1 to 60 characters, on one line.".into(),
-        });
-    }
-    if description.chars().count() > 200 {
-        fields.push(FieldError {
-            field: "description".into(),
-            message: "Keep the description to 200 characters.".into(),
-        });
-    }
-    if fields.is_empty() {
-        Ok((name, description))
-    } else {
-        Err(AppError::Invalid {
-            message: fields[0].message.clone(),
+    let (name, description) = naming::check("team", &form.name, &form.description, &mut fields);
+    match fields.first() {
+        None => Ok((name, description)),
+        Some(first) => Err(AppError::Invalid {
+            message: first.message.clone(),
             fields,
-        })
-    }
-}
-
-fn name_taken(error: DbErr, name: &str) -> super::ServiceError {
-    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        AppError::field(
-            "name",
-            format!("There is already a team called \"{name}\"; choose another name."),
-        )
-        .into()
-    } else {
-        error.into()
+        }),
     }
 }
 
@@ -236,7 +208,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| name_taken(e, &name))?;
+    .map_err(|e| naming::taken_or("team", e, &name))?;
     audit::record(
         &txn,
         actor.audit_of(
@@ -294,7 +266,10 @@ pub async fn update(
     model.name = Set(name.clone());
     model.description = Set(description.clone());
     model.updated_at = Set(now());
-    model.update(&txn).await.map_err(|e| name_taken(e, &name))?;
+    model
+        .update(&txn)
+        .await
+        .map_err(|e| naming::taken_or("team", e, &name))?;
     audit::record(
         &txn,
         actor.audit_of(

@@ -93,26 +93,13 @@ async fn world(backend: Backend) -> World {
             person("Susannah", UserStatus::Suspended),
         )
         .await;
-    let secret_role = Uuid::new_v4();
-    role::ActiveModel {
-        id: Set(secret_role),
-        organisation_id: Set(globex.id),
-        name: Set("Globex secret role".into()),
-        description: Set("Only globex knows".into()),
-        template: Set(None),
-        created_at: Set(chrono::Utc::now()),
-        updated_at: Set(chrono::Utc::now()),
-    }
-    .insert(app.db())
-    .await
-    .unwrap();
-    role_permission::ActiveModel {
-        role_id: Set(secret_role),
-        permission: Set(Permission::UsersView.code().into()),
-    }
-    .insert(app.db())
-    .await
-    .unwrap();
+    let secret_role = crate::accounts::custom_role(
+        &app,
+        &globex,
+        "Globex secret role",
+        &[Permission::UsersView],
+    )
+    .await;
     user_role::ActiveModel {
         user_id: Set(vic.id),
         role_id: Set(secret_role),

@@ -24,7 +24,7 @@ on_both_databases!(
     editing_an_organisation_keeps_one_admin_tenant,
 );
 
-fn install(
+pub(crate) fn install(
     client: &Client,
     text: &str,
 ) -> impl std::future::Future<Output = crate::support::Answer> {

@@ -315,12 +315,11 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
     body["organisation"]["is_demo"] = serde_json::json!(true);
 
     // Not enough seats for the sample people: refused, nothing created.
-    let installed = root
-        .call_json(
-            "platform/licence/install",
-            &serde_json::json!({ "slug": "operator", "document": crate::support::licence_file(&["helpdesk"], 10, "2999-12-31") }),
-        )
-        .await;
+    let installed = crate::licence::install(
+        &root,
+        &crate::support::licence_file(&["helpdesk"], 10, "2999-12-31"),
+    )
+    .await;
     assert_eq!(installed.json::<LicenceStatus>().seats_used, 1);
     let refused = root.call_json("platform/organisations/create", &body).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
@@ -328,12 +327,11 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
         organisation::Entity::find().count(app.db()).await.unwrap(),
         1
     );
-    let installed = root
-        .call_json(
-            "platform/licence/install",
-            &serde_json::json!({ "slug": "operator", "document": crate::support::licence_file(&["helpdesk"], 100, "2999-12-31") }),
-        )
-        .await;
+    let installed = crate::licence::install(
+        &root,
+        &crate::support::licence_file(&["helpdesk"], 100, "2999-12-31"),
+    )
+    .await;
     assert_eq!(installed.status, 200);
 
     let created = root.call_json("platform/organisations/create", &body).await;

@@ -12,3 +12,15 @@ pub mod section;
 pub mod shell;
 pub mod teams;
 pub mod users;
+
+/// The `:id` of the page's route, when it is a well-formed id.
+fn route_id() -> leptos::prelude::Memo<Option<uuid::Uuid>> {
+    use leptos::prelude::*;
+    let params = leptos_router::hooks::use_params_map();
+    Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| uuid::Uuid::parse_str(&id).ok())
+    })
+}

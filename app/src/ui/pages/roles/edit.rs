@@ -18,7 +18,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 /// `/o/{slug}/roles/new`.
@@ -161,13 +161,7 @@ pub fn RolePage() -> impl IntoView {
             .into_any();
     }
     let slug = user.organisation.slug.clone();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| Uuid::parse_str(&id).ok())
-    });
+    let id = crate::ui::pages::route_id();
     let update = ServerAction::<UpdateRole>::new();
     let detail = Resource::new(move || (id.get(), update.version().get()), {
         let slug = slug.clone();

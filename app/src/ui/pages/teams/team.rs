@@ -19,7 +19,6 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
 #[component]
@@ -29,13 +28,7 @@ pub fn TeamPage() -> impl IntoView {
         return refusal;
     }
     let slug = user.organisation.slug.clone();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| Uuid::parse_str(&id).ok())
-    });
+    let id = crate::ui::pages::route_id();
     let set_member = ServerAction::<SetTeamMember>::new();
     let remove = ServerAction::<RemoveTeamMember>::new();
     let sign = ServerAction::<SetTeamSignature>::new();

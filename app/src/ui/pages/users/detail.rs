@@ -21,8 +21,6 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
-use uuid::Uuid;
 
 /// `/o/{slug}/users/{id}`.
 #[component]
@@ -33,13 +31,7 @@ pub fn UserPage() -> impl IntoView {
             .into_any();
     }
     let slug = user.organisation.slug.clone();
-    let params = use_params_map();
-    let id = Memo::new(move |_| {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| Uuid::parse_str(&id).ok())
-    });
+    let id = crate::ui::pages::route_id();
     let detail = Resource::new(move || id.get(), {
         let slug = slug.clone();
         move |id| {
