@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod i18n;
 pub mod model;
 pub mod ui;
 
@@ -11,3 +12,6 @@ pub mod entities;
 pub mod services;
 
 pub use ui::{shell, App};
+
+// The texts of app/locales, compiled in; English stands in for a text not yet translated.
+rust_i18n::i18n!("locales", fallback = "en");

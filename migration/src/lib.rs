@@ -11,6 +11,7 @@ mod m20261122_000006_user_word_search;
 mod m20261123_000007_bulk_user_counts;
 mod m20261123_000008_licence;
 mod m20261123_000009_teams;
+mod m20261123_000010_avatars;
 
 pub use m20261122_000006_user_word_search::SEARCH_DOCUMENT;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_bulk_user_counts::Migration),
             Box::new(m20261123_000008_licence::Migration),
             Box::new(m20261123_000009_teams::Migration),
+            Box::new(m20261123_000010_avatars::Migration),
         ]
     }
 }

@@ -82,6 +82,8 @@ async fn main() {
             user_type: UserType::TenantAdmin,
             platform_role: PlatformRole::None,
             theme: "system".into(),
+            locale: Default::default(),
+            avatar_url: None,
             organisation: summary.clone(),
             home_organisation: summary,
             features: Feature::ALL.to_vec(),

@@ -132,6 +132,11 @@ pub async fn page_gate(State(state): State<AppState>, request: Request, next: Ne
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
+    // The page is written in the person's language (`<html lang>` included).
+    let mut request = request;
+    request
+        .extensions_mut()
+        .insert(app::services::profile::locale_of(&signed.user));
     match auth::current_user(&state, &signed, slug).await {
         Ok(_) => {}
         Err(ServiceError::Refused(_)) => return Redirect::to(&login).into_response(),

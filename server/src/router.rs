@@ -45,6 +45,7 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/health", get(health))
+        .route("/avatars/{id}", get(avatar))
         .with_state(state.clone())
         .leptos_routes_with_context(
             &options,
@@ -86,6 +87,35 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
 }
 
 /// For load balancers: 200 when the database answers, 503 when it does not.
+/// A person's picture, for those who may see it (their organisation, the platform's staff).
+async fn avatar(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::http::header;
+    let secret = app::services::sessions::secret_from_headers(&headers);
+    match app::services::profile::avatar_for(&state, secret.as_deref(), id).await {
+        Ok(Some(picture)) => (
+            [
+                (header::CONTENT_TYPE, picture.content_type),
+                // The address carries the picture's version.
+                (
+                    header::CACHE_CONTROL,
+                    "private, max-age=31536000, immutable".to_string(),
+                ),
+            ],
+            picture.data,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "serving a picture failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     match state.db.execute_unprepared("SELECT 1").await {
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),

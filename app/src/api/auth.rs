@@ -49,6 +49,7 @@ pub async fn login(
                 &state.auth,
                 &signed.secret,
             ))?;
+            super::profile::remember_locale(&state, signed.locale)?;
             let target = if signed.must_change_password {
                 format!("/o/{slug}/change-password")
             } else {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod licence;
 pub mod links;
 pub mod organisations;
+pub mod profile;
 pub mod roles;
 pub mod teams;
 pub mod users;

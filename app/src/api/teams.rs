@@ -18,15 +18,15 @@ use {
     },
 };
 
-/// Every team of organisation `slug`.
+/// The teams of organisation `slug`: all of them for those who see its people, else the teams
+/// the caller belongs to.
 #[server(endpoint = "teams/list")]
 pub async fn list_teams(slug: String) -> Result<Vec<TeamSummary>, AppError> {
     guard::respond(
         async {
-            let caller =
-                guard::require_feature(&slug, Feature::Helpdesk, Some(Permission::UsersView))
-                    .await?;
-            Ok(teams::list(&caller.state.db, caller.user.organisation.id).await?)
+            let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
+            let only_of = (!caller.user.can(Permission::UsersView)).then_some(caller.user.id);
+            Ok(teams::list(&caller.state.db, caller.user.organisation.id, only_of).await?)
         }
         .await,
     )

@@ -14,4 +14,5 @@ pub mod team;
 pub mod team_member;
 pub mod token;
 pub mod user;
+pub mod user_avatar;
 pub mod user_role;

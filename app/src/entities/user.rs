@@ -23,6 +23,7 @@ pub struct Model {
     pub platform_role: String,
     pub access_expires_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
+    pub avatar_updated_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -7,6 +7,7 @@ pub mod import;
 pub mod licence;
 pub mod organisations;
 pub mod password;
+pub mod profile;
 pub mod roles;
 pub mod session;
 pub mod teams;

@@ -24,6 +24,10 @@ pub struct CurrentUser {
     pub user_type: UserType,
     pub platform_role: PlatformRole,
     pub theme: String,
+    /// The language the person chose for pages and emails.
+    pub locale: crate::i18n::Locale,
+    /// Where the person's picture is served, `None` when they have none (initials are shown).
+    pub avatar_url: Option<String>,
     pub organisation: OrganisationSummary,
     pub home_organisation: OrganisationSummary,
     pub features: Vec<Feature>,

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     entities::{organisation, outbox_message, role, role_permission, user, user_role},
+    i18n::Locale,
     model::{
         access::effective_permissions,
         account::{
@@ -24,6 +25,7 @@ use crate::{
         users::Moment,
         AppError, CurrentUser, Feature, FieldError, Permission, PlatformRole, UserStatus, UserType,
     },
+    tr,
 };
 use sea_orm::{
     prelude::*,
@@ -107,6 +109,30 @@ fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
+/// What is wrong with a person's first or last name (`label`), if anything.
+pub(super) fn name_problem(label: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        Some(format!("Enter the person's {label}."))
+    } else if value.chars().any(char::is_control) {
+        Some(format!(
+            "The {label} cannot contain line breaks, tabs or other control characters."
+        ))
+    } else if value.chars().count() > 100 {
+        Some(format!("The {label} can be at most 100 characters."))
+    } else {
+        None
+    }
+}
+
+/// Whether `zone` is an IANA time zone name.
+pub(super) fn valid_timezone(zone: &str) -> bool {
+    zone.parse::<chrono_tz::Tz>().is_ok()
+}
+
+pub(super) const TIMEZONE_HINT: &str =
+    "Enter a time zone by its IANA name, such as Europe/London or America/New_York.";
+
 /// Checks every field of `form` at once, so the person sees all problems together.
 pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
     let mut fields = Vec::new();
@@ -120,21 +146,8 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         ("first_name", "first name", &form.first_name),
         ("last_name", "last name", &form.last_name),
     ] {
-        let value = value.trim();
-        if value.is_empty() {
-            problem(field, &format!("Enter the person's {label}."));
-        } else if value.chars().any(char::is_control) {
-            problem(
-                field,
-                &format!(
-                    "The {label} cannot contain line breaks, tabs or other control characters."
-                ),
-            );
-        } else if value.chars().count() > 100 {
-            problem(
-                field,
-                &format!("The {label} can be at most 100 characters."),
-            );
+        if let Some(message) = name_problem(label, value) {
+            problem(field, &message);
         }
     }
     let email = form.email.trim().to_string();
@@ -167,13 +180,11 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         );
     }
     let timezone = optional(&form.timezone);
-    if let Some(zone) = &timezone {
-        if zone.parse::<chrono_tz::Tz>().is_err() {
-            problem(
-                "timezone",
-                "Enter a time zone by its IANA name, such as Europe/London or America/New_York.",
-            );
-        }
+    if timezone
+        .as_deref()
+        .is_some_and(|zone| !valid_timezone(zone))
+    {
+        problem("timezone", TIMEZONE_HINT);
     }
     if form.roles.is_empty() {
         problem("roles", "Choose at least one role.");
@@ -196,7 +207,7 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
 }
 
 /// Refuses `email` when another account of the organisation has it (ignoring case).
-async fn check_email_free(
+pub(super) async fn check_email_free(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     email: &str,
@@ -531,7 +542,7 @@ fn user_type_of(user: &user::Model) -> UserType {
     UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer)
 }
 
-fn status_of(user: &user::Model) -> UserStatus {
+pub(super) fn status_of(user: &user::Model) -> UserStatus {
     UserStatus::from_code(&user.status).unwrap_or(UserStatus::Suspended)
 }
 
@@ -539,33 +550,45 @@ fn organisation_name(actor: &Actor<'_>) -> String {
     actor.user.organisation.name.clone()
 }
 
-/// The invitation email to `to` (first name `first_name`), with its link.
+/// The invitation email to `to` (first name `first_name`), with its link, in `locale`.
 pub(super) fn invitation_email(
     state: &AppState,
     organisation: &str,
     inviter: &str,
-    (to, first_name): (&str, &str),
+    (to, first_name, locale): (&str, &str, Locale),
     minted: &Minted,
 ) -> mail::Email {
+    let l = locale;
     let expires = now() + chrono::Duration::days(INVITATION_DAYS);
     mail::compose(
+        l,
         to,
-        format!("You are invited to {organisation} on Tenantry"),
+        tr!(l, "email.invitation.subject", organisation = organisation),
         organisation,
         &[
-            format!("Hello {first_name},"),
-            format!("{inviter} has invited you to join {organisation} on Tenantry."),
-            format!(
-                "Choose your password to get started. This link works once, for {INVITATION_DAYS} days (until {}).",
-                expires.format("%-d %B %Y, %H:%M UTC")
+            tr!(l, "email.hello", name = first_name),
+            tr!(
+                l,
+                "email.invitation.body",
+                inviter = inviter,
+                organisation = organisation
+            ),
+            tr!(
+                l,
+                "email.invitation.expiry",
+                days = INVITATION_DAYS,
+                until = expires.format("%Y-%m-%d %H:%M UTC")
             ),
         ],
-        ("Accept the invitation", &state.mail.link(&minted.path())),
-        "If you were not expecting this invitation, you can ignore this email.",
+        Some((
+            &tr!(l, "email.invitation.action"),
+            &state.mail.link(&minted.path()),
+        )),
+        &tr!(l, "email.invitation.closing"),
     )
 }
 
-/// The password-reset email for `user`.
+/// The password-reset email for `user`, in their language.
 fn reset_email(
     state: &AppState,
     organisation: &str,
@@ -573,28 +596,37 @@ fn reset_email(
     user: &user::Model,
     minted: &Minted,
 ) -> mail::Email {
+    let l = super::profile::locale_of(user);
     let why = match requested_by {
-        Some(admin) => format!(
-            "{admin}, an administrator of {organisation}, has reset the password of your account ({})."
-        , user.email),
-        None => format!(
-            "Someone asked to reset the password of your {organisation} account ({}).",
-            user.email
+        Some(admin) => tr!(
+            l,
+            "email.reset.by_admin",
+            admin = admin,
+            organisation = organisation,
+            email = user.email
+        ),
+        None => tr!(
+            l,
+            "email.reset.by_request",
+            organisation = organisation,
+            email = user.email
         ),
     };
     mail::compose(
+        l,
         &user.email,
-        format!("Reset your {organisation} password"),
+        tr!(l, "email.reset.subject", organisation = organisation),
         organisation,
         &[
-            format!("Hello {},", user.first_name),
+            tr!(l, "email.hello", name = user.first_name),
             why,
-            format!(
-                "Choose a new password with the link below. It works once, for {RESET_HOURS} hour."
-            ),
+            tr!(l, "email.reset.expiry", hours = RESET_HOURS),
         ],
-        ("Choose a new password", &state.mail.link(&minted.path())),
-        "If you did not ask for this, you can ignore this email and keep your password.",
+        Some((
+            &tr!(l, "email.reset.action"),
+            &state.mail.link(&minted.path()),
+        )),
+        &tr!(l, "email.reset.closing"),
     )
 }
 
@@ -621,7 +653,11 @@ async fn invite_to(
         state,
         organisation,
         &actor.name(),
-        (&user.email, &user.first_name),
+        (
+            &user.email,
+            &user.first_name,
+            super::profile::locale_of(user),
+        ),
         &minted,
     );
     let message = mail::enqueue(txn, Some(user.organisation_id), email).await?;
@@ -737,6 +773,8 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
         platform_role: PlatformRole::None,
     }
     .into_active_model();
+    // Invitees start in the language of whoever invites them.
+    model.locale = Set(actor.user.locale.code().to_string());
     model.phone = Set(checked.phone.clone());
     model.external_id = Set(checked.external_id.clone());
     model.timezone = Set(checked.timezone.clone());
@@ -1445,7 +1483,7 @@ pub async fn request_reset(
 }
 
 /// Whether the account's access has run out (an account given access until a date).
-fn access_expired(user: &user::Model) -> bool {
+pub(super) fn access_expired(user: &user::Model) -> bool {
     user.access_expires_at.is_some_and(|at| at <= now())
 }
 
@@ -1534,7 +1572,7 @@ pub async fn link_state(
     };
     let usable_status = match kind {
         TokenKind::Invitation => UserStatus::Invited,
-        TokenKind::PasswordReset => UserStatus::Active,
+        TokenKind::PasswordReset | TokenKind::EmailChange => UserStatus::Active,
     };
     if access_expired(&user) {
         return Ok(LinkState::AccessEnded {
@@ -1569,10 +1607,11 @@ pub struct Completed {
     pub organisation_slug: String,
 }
 
-fn link_not_usable(kind: TokenKind) -> AppError {
+pub(super) fn link_not_usable(kind: TokenKind) -> AppError {
     AppError::Conflict(match kind {
         TokenKind::Invitation => "This invitation link has expired or was already used. Ask an administrator of the organisation to send a new one.".into(),
         TokenKind::PasswordReset => "This password-reset link has expired or was already used. Ask for a new one from the sign-in page.".into(),
+        TokenKind::EmailChange => "This confirmation link has expired or was already used. Ask for a new one from your profile.".into(),
     })
 }
 
@@ -1624,6 +1663,8 @@ pub async fn complete_link(
             UserStatus::Active,
             "user.password_reset_completed",
         ),
+        // Confirming an address sets no password (profile::confirm_email_change).
+        TokenKind::EmailChange => return Err(link_not_usable(kind).into()),
     };
     if status_of(&user) != required || access_expired(&user) {
         return Err(link_not_usable(kind).into());

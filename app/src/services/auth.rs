@@ -27,6 +27,8 @@ pub const SIGN_IN_REFUSED: &str =
 pub struct SignedIn {
     pub secret: String,
     pub must_change_password: bool,
+    /// The person's language, which the browser then remembers.
+    pub locale: crate::i18n::Locale,
 }
 
 /// Normalises an email address for comparison: trimmed, lowercase.
@@ -185,6 +187,7 @@ pub async fn sign_in(
     Ok(SignedIn {
         secret,
         must_change_password: user.must_change_password,
+        locale: super::profile::locale_of(user),
     })
 }
 
@@ -255,6 +258,8 @@ pub async fn current_user(
         user_type,
         platform_role,
         theme: user.theme.clone(),
+        locale: crate::i18n::Locale::from_code(&user.locale).unwrap_or_default(),
+        avatar_url: super::profile::avatar_url(user),
         organisation: organisations::summary(&acting),
         home_organisation: organisations::summary(&home),
         features,

@@ -369,6 +369,8 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
         model.phone = Set(c.phone.clone());
         model.external_id = Set(c.external_id.clone());
         model.timezone = Set(c.timezone.clone());
+        // Invitees start in the language of whoever invites them.
+        model.locale = Set(actor.user.locale.code().to_string());
         let user_id = Uuid::new_v4();
         model.id = Set(user_id);
         users.push(model);
@@ -381,7 +383,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
             state,
             &organisation,
             &inviter,
-            (&c.email, &c.first_name),
+            (&c.email, &c.first_name, actor.user.locale),
             &minted,
         );
         let (message_id, message) = mail::outbox_row(Some(organisation_id), email);

@@ -122,40 +122,47 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A message with one call to action: greeting, paragraphs, a button, a closing note. The HTML
-/// part says the same as the text part.
+/// A message in `locale`: greeting and paragraphs, at most one call to action (a button and its
+/// address), a closing note. The HTML part says the same as the text part.
 pub fn compose(
+    locale: crate::i18n::Locale,
     to: &str,
     subject: String,
     organisation: &str,
     paragraphs: &[String],
-    action: (&str, &str),
+    action: Option<(&str, &str)>,
     closing: &str,
 ) -> Email {
-    let (label, url) = action;
+    let footer = crate::tr!(locale, "email.footer", organisation = organisation);
     let mut text = String::new();
     for p in paragraphs {
         text.push_str(p);
         text.push_str("\n\n");
     }
-    text.push_str(&format!(
-        "{label}:\n{url}\n\n{closing}\n\n-- \n{organisation} on Tenantry\n"
-    ));
+    if let Some((label, url)) = action {
+        text.push_str(&format!("{label}:\n{url}\n\n"));
+    }
+    text.push_str(&format!("{closing}\n\n-- \n{footer}\n"));
     let mut html = String::from(
         "<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933\">",
     );
     for p in paragraphs {
         html.push_str(&format!("<p>{}</p>", escape(p)));
     }
+    if let Some((label, url)) = action {
+        html.push_str(&format!(
+            "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 18px;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p>\
+             <p style=\"font-size:13px;color:#52606d\">{fallback}<br>{url}</p>",
+            url = escape(url),
+            label = escape(label),
+            fallback = escape(&crate::tr!(locale, "email.button_fallback")),
+        ));
+    }
     html.push_str(&format!(
-        "<p><a href=\"{url}\" style=\"display:inline-block;padding:10px 18px;background:#2f5bea;color:#fff;border-radius:6px;text-decoration:none\">{label}</a></p>\
-         <p style=\"font-size:13px;color:#52606d\">If the button does not work, copy this address into your browser:<br>{url}</p>\
-         <p style=\"font-size:13px;color:#52606d\">{closing}</p>\
-         <p style=\"font-size:13px;color:#52606d\">{organisation} on Tenantry</p></body></html>",
-        url = escape(url),
-        label = escape(label),
+        "<p style=\"font-size:13px;color:#52606d\">{closing}</p>\
+         <p style=\"font-size:13px;color:#52606d\">{footer}</p></body></html>",
         closing = escape(closing),
-        organisation = escape(organisation),
+        footer = escape(&footer),
     ));
     Email {
         to: to.to_string(),
@@ -435,11 +442,12 @@ mod tests {
     #[test]
     fn html_part_is_escaped() {
         let email = compose(
+            crate::i18n::Locale::En,
             "a@example.com",
             "Hi".into(),
             "<Acme & Co>",
             &["Hello <b>".into()],
-            ("Open", "https://x.example/?a=1&b=2"),
+            Some(("Open", "https://x.example/?a=1&b=2")),
             "Bye",
         );
         assert!(email.html.contains("&lt;Acme &amp; Co&gt;"));
@@ -447,5 +455,15 @@ mod tests {
         assert!(email.html.contains("https://x.example/?a=1&amp;b=2"));
         assert!(email.text.contains("https://x.example/?a=1&b=2"));
         assert!(email.text.contains("<Acme & Co> on Tenantry"));
+        let french = compose(
+            crate::i18n::Locale::Fr,
+            "a@example.com",
+            "Salut".into(),
+            "Acme",
+            &[],
+            Some(("Ouvrir", "https://x.example/")),
+            "Au revoir",
+        );
+        assert!(french.text.contains("Acme sur Tenantry"), "{}", french.text);
     }
 }

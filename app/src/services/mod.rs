@@ -11,6 +11,7 @@ pub mod mail;
 mod naming;
 pub mod organisations;
 pub mod passwords;
+pub mod profile;
 pub mod roles;
 pub mod sessions;
 pub mod state;

@@ -129,15 +129,21 @@ pub fn clearing_cookie(config: &AuthConfig) -> String {
     format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// The session secret in a request's `Cookie` headers.
-pub fn secret_from_headers(headers: &http::HeaderMap) -> Option<String> {
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie_value<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE_NAME)
-        .map(|(_, value)| value.to_string())
+        .find(|(found, _)| *found == name)
+        .map(|(_, value)| value)
+}
+
+/// The session secret in a request's `Cookie` headers.
+pub fn secret_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    cookie_value(headers, COOKIE_NAME)
         .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }

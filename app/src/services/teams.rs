@@ -31,12 +31,21 @@ fn name_of(u: &user::Model) -> String {
 pub async fn list(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
+    only_of: Option<Uuid>,
 ) -> ServiceResult<Vec<TeamSummary>> {
-    let teams = team::Entity::find()
-        .filter(team::Column::OrganisationId.eq(organisation_id))
-        .order_by_asc(team::Column::Name)
-        .all(db)
-        .await?;
+    let mut query = team::Entity::find().filter(team::Column::OrganisationId.eq(organisation_id));
+    if let Some(person) = only_of {
+        query = query.filter(
+            team::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(team_member::Column::TeamId)
+                    .from(team_member::Entity)
+                    .and_where(team_member::Column::UserId.eq(person))
+                    .to_owned(),
+            ),
+        );
+    }
+    let teams = query.order_by_asc(team::Column::Name).all(db).await?;
     let members = team_member::Entity::find()
         .filter(team_member::Column::TeamId.is_in(teams.iter().map(|t| t.id)))
         .all(db)

@@ -11,6 +11,8 @@ use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 pub enum TokenKind {
     Invitation,
     PasswordReset,
+    /// A confirmation sent to the new address a person gave for themselves.
+    EmailChange,
 }
 
 impl TokenKind {
@@ -18,6 +20,7 @@ impl TokenKind {
         match self {
             TokenKind::Invitation => "invitation",
             TokenKind::PasswordReset => "password_reset",
+            TokenKind::EmailChange => "email_change",
         }
     }
 
@@ -26,6 +29,7 @@ impl TokenKind {
         match self {
             TokenKind::Invitation => "/invitation",
             TokenKind::PasswordReset => "/reset-password",
+            TokenKind::EmailChange => "/confirm-email",
         }
     }
 }
@@ -34,6 +38,8 @@ impl TokenKind {
 pub struct Minted {
     pub secret: String,
     pub kind: TokenKind,
+    /// The address a change-of-email link confirms.
+    pub new_email: Option<String>,
 }
 
 impl Minted {
@@ -41,6 +47,7 @@ impl Minted {
         Self {
             secret: sessions::new_secret(),
             kind,
+            new_email: None,
         }
     }
 
@@ -81,7 +88,7 @@ impl Minted {
             kind: Set(self.kind.code().to_string()),
             token_hash: Set(sessions::hash_secret(&self.secret)),
             user_id: Set(user_id),
-            new_email: Set(None),
+            new_email: Set(self.new_email.clone()),
             expires_at: Set(at + valid_for),
             used_at: Set(None),
             created_at: Set(at),

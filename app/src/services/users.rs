@@ -56,6 +56,7 @@ impl NewUser<'_> {
             platform_role: Set(self.platform_role.code().to_string()),
             access_expires_at: Set(None),
             last_login_at: Set(None),
+            avatar_updated_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),

@@ -13,13 +13,14 @@ use pages::{
     change_password::ChangePasswordPage,
     errors::NotFoundPage,
     home::HomePage,
-    links::{AcceptInvitationPage, ForgotPasswordPage, ResetPasswordPage},
+    links::{AcceptInvitationPage, ConfirmEmailPage, ForgotPasswordPage, ResetPasswordPage},
     login::LoginPage,
     overview::OverviewPage,
     platform::{
         licence::LicencePage, new_organisation::NewOrganisationPage,
         organisation::OrganisationPage, organisations::OrganisationsPage,
     },
+    profile::ProfilePage,
     roles::{
         edit::{NewRolePage, RolePage},
         list::RolesPage,
@@ -37,9 +38,10 @@ use pages::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_security_policy();
+    let locale = crate::i18n::Locale::of_request();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=locale.code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -78,6 +80,7 @@ fn set_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_context(crate::i18n::Locale::of_request());
     #[cfg(feature = "hydrate")]
     Effect::new(|| {
         // The browser tests wait for this before they click.
@@ -100,9 +103,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/o/:slug/forgot-password") view=ForgotPasswordPage />
                 <Route path=path!("/invitation") view=AcceptInvitationPage />
                 <Route path=path!("/reset-password") view=ResetPasswordPage />
+                <Route path=path!("/confirm-email") view=ConfirmEmailPage />
                 <Route path=path!("/o/:slug/change-password") view=ChangePasswordPage />
                 <ParentRoute path=path!("/o/:slug") view=ConsoleShell ssr=SsrMode::Async>
                     <Route path=path!("") view=OverviewPage />
+                    <Route path=path!("profile") view=ProfilePage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("users/new") view=AddUserPage />
                     <Route path=path!("users/invitations") view=InvitationsPage />

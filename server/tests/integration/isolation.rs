@@ -292,6 +292,15 @@ async fn attacks(w: &World) -> Vec<Attack> {
         w.sue.id.to_string(),
     );
     let guess = Uuid::new_v4().to_string();
+    // The session of globex's signed-in admin.
+    let victim_session = session::Entity::find()
+        .filter(session::Column::UserId.eq(w.vic.id))
+        .one(w.app.db())
+        .await
+        .unwrap()
+        .expect("vic is signed in")
+        .id
+        .to_string();
     let role = w.secret_role.to_string();
     let team = w.secret_team.to_string();
     let role_form = json!({ "name": "Renamed", "description": "", "permissions": ["users.view", "users.edit"] });
@@ -579,6 +588,50 @@ async fn attacks(w: &World) -> Vec<Attack> {
                 ("id", w.acme_team.to_string()),
                 ("search", s("vic")),
             ],
+        ),
+        // My profile: only ever the caller's own account.
+        form("profile/get", true, &[("slug", s("globex"))]),
+        form("profile/get", false, &[("slug", s("acme"))]),
+        json_body(
+            "profile/update",
+            true,
+            json!({ "slug": "globex", "change": { "first_name": "Hijacked", "last_name": "X",
+                "timezone": "", "locale": "en", "theme": "dark", "signature": "",
+                "notifications": { "assignment": true, "mention": true, "daily_digest": true },
+                "version": 1 } }),
+        ),
+        json_body(
+            "profile/avatar",
+            true,
+            json!({ "slug": "globex", "data": "iVBORw0KGgo=" }),
+        ),
+        form("profile/avatar/remove", true, &[("slug", s("globex"))]),
+        form("profile/security", true, &[("slug", s("globex"))]),
+        form("profile/security", false, &[("slug", s("acme"))]),
+        form(
+            "profile/sessions/end",
+            true,
+            &[("slug", s("globex")), ("id", victim_session.clone())],
+        ),
+        form(
+            "profile/sessions/end",
+            false,
+            &[("slug", s("acme")), ("id", victim_session.clone())],
+        ),
+        form(
+            "profile/email",
+            true,
+            &[
+                ("slug", s("globex")),
+                ("new_email", s("eve@evil.example")),
+                ("password", s(PASSWORD)),
+            ],
+        ),
+        form("links/email-change", false, &[("token", guess.clone())]),
+        form(
+            "links/email-change/confirm",
+            false,
+            &[("token", guess.clone())],
         ),
         // The attacker's own account, pointed at globex.
         form(

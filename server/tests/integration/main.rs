@@ -11,6 +11,7 @@ mod bulk;
 mod isolation;
 mod licence;
 mod platform;
+mod profile;
 mod roles;
 mod security;
 mod teams;

@@ -84,6 +84,24 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
     assert_eq!(listed[0].members, 2);
     // (Everyone `member` creates is called Ada Lovelace.)
     assert_eq!(listed[0].managers, ["Ada Lovelace"]);
+    // Without the people list, a person sees only the teams they belong to.
+    let other = admin
+        .call_json(
+            "teams/create",
+            &json!({ "slug": "acme", "team": { "name": "Shipping", "description": "" } }),
+        )
+        .await;
+    assert_eq!(other.status, 200, "{}", other.body);
+    let hers: Vec<TeamSummary> = grace_client
+        .call("teams/list", &[("slug", "acme")])
+        .await
+        .json();
+    assert_eq!(
+        hers.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["Billing"]
+    );
+    let everyone: Vec<TeamSummary> = admin.call("teams/list", &[("slug", "acme")]).await.json();
+    assert_eq!(everyone.len(), 2);
 
     // Linus manages Billing without managing teams: members and signature, nothing more.
     let mine = team(&lead, id).await;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 /// A labelled input with the server's message for it underneath.
 #[component]
 pub fn Field(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
@@ -151,6 +151,31 @@ impl FormValues {
     pub fn text(&self, name: &str) -> String {
         self.all(name).into_iter().next().unwrap_or_default()
     }
+}
+
+/// Reads the file chosen in the file input of `ev` and hands its size and its bytes in base64 to
+/// `done` (binary files such as pictures). Browser only.
+pub fn read_chosen_file_base64(ev: &leptos::ev::Event, done: impl FnOnce(f64, String) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        let input: web_sys::HtmlInputElement = event_target(ev);
+        if let Some(chosen) = input.files().and_then(|list| list.get(0)) {
+            leptos::task::spawn_local(async move {
+                let bytes = wasm_bindgen_futures::JsFuture::from(chosen.array_buffer())
+                    .await
+                    .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+                    .unwrap_or_default();
+                // btoa takes one character per byte.
+                let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
+                let encoded = web_sys::window()
+                    .and_then(|w| w.btoa(&binary).ok())
+                    .unwrap_or_default();
+                done(chosen.size(), encoded);
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, done);
 }
 
 /// Reads the file chosen in the file input of `ev` and hands its name and text to `done`, unless

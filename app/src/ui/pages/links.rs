@@ -215,3 +215,55 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         </AuthCard>
     }
 }
+
+/// `/confirm-email?token=…`: confirms the new address a person gave for themselves. Opening the
+/// link only shows the address; a button confirms it, so a mail scanner following links changes
+/// nothing.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    let l = crate::i18n::use_locale();
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let state = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        crate::api::profile::email_change_link,
+    );
+    let confirm = ServerAction::<crate::api::profile::ConfirmEmailChange>::new();
+    let error = action_error(confirm);
+    view! {
+        <Title text=crate::tr!(l, "confirm_email.title") />
+        <AuthCard>
+            <Suspense fallback=move || view! { <p aria-busy="true">{crate::tr!(l, "common.loading")}</p> }>
+                {move || {
+                    let token = token.clone();
+                    Suspend::new(async move {
+                        match state.await {
+                            Ok(email) => view! {
+                                <h1>{crate::tr!(l, "confirm_email.title")}</h1>
+                                <p>{crate::tr!(l, "confirm_email.body", email = email)}</p>
+                                <ActionForm action=confirm attr:class="stack">
+                                    <FormAlert error />
+                                    <input type="hidden" name="token" value=token />
+                                    <button type="submit" class="button button-primary" disabled=move || confirm.pending().get()>
+                                        {crate::tr!(l, "confirm_email.action")}
+                                    </button>
+                                </ActionForm>
+                            }
+                            .into_any(),
+                            Err(error) => view! {
+                                <h1>{crate::tr!(l, "confirm_email.unusable")}</h1>
+                                <p class="muted">{error.to_string()}</p>
+                            }
+                            .into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </AuthCard>
+    }
+}

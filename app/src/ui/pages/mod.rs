@@ -7,6 +7,7 @@ pub mod links;
 pub mod login;
 pub mod overview;
 pub mod platform;
+pub mod profile;
 pub mod roles;
 pub mod section;
 pub mod shell;

@@ -6,7 +6,9 @@ use crate::{
         auth::{signed_in_user, Logout},
         organisations::switch_targets,
     },
-    model::{AppError, CurrentUser, Feature, Permission},
+    i18n::{use_locale, Locale},
+    model::{profile::Theme, AppError, CurrentUser, Feature, Permission},
+    tr,
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -21,7 +23,7 @@ pub fn ConsoleShell() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let user = Resource::new(slug, signed_in_user);
     view! {
-        <Suspense fallback=|| view! { <div class="loading" aria-busy="true">"Loading…"</div> }>
+        <Suspense fallback=move || view! { <div class="loading" aria-busy="true">{tr!(use_locale(), "common.loading")}</div> }>
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(user) => view! { <Console user /> }.into_any(),
@@ -41,41 +43,50 @@ pub fn ConsoleShell() -> impl IntoView {
     }
 }
 
+/// The theme the console shows, which "My profile" changes at once.
+#[derive(Clone, Copy)]
+pub struct ThemeChoice(pub RwSignal<Theme>);
+
+/// The person's picture as the sidebar shows it, which "My profile" replaces at once.
+#[derive(Clone, Copy)]
+pub struct AvatarChoice(pub RwSignal<Option<String>>);
+
 /// A sidebar entry: where it goes and who sees it.
 struct NavItem {
-    label: &'static str,
+    label: fn(Locale) -> String,
     path: &'static str,
     visible: fn(&CurrentUser) -> bool,
 }
 
 const NAV: &[NavItem] = &[
     NavItem {
-        label: "Overview",
+        label: |l| tr!(l, "nav.overview"),
         path: "",
         visible: |_| true,
     },
     NavItem {
-        label: "Users",
+        label: |l| tr!(l, "nav.users"),
         path: "users",
         visible: |u| u.can(Permission::UsersView),
     },
     NavItem {
-        label: "Teams",
+        label: |l| tr!(l, "nav.teams"),
         path: "teams",
-        visible: |u| u.features.contains(&Feature::Helpdesk) && u.can(Permission::UsersView),
+        // A team's managers and members reach their teams here too; the page lists what they may see.
+        visible: |u| u.features.contains(&Feature::Helpdesk),
     },
     NavItem {
-        label: "Roles",
+        label: |l| tr!(l, "nav.roles"),
         path: "roles",
         visible: |u| u.can(Permission::RolesManage),
     },
     NavItem {
-        label: "Activity",
+        label: |l| tr!(l, "nav.activity"),
         path: "activity",
         visible: |u| u.can(Permission::AuditView),
     },
     NavItem {
-        label: "Settings",
+        label: |l| tr!(l, "nav.settings"),
         path: "settings",
         visible: |u| u.can(Permission::OrgSettings),
     },
@@ -85,7 +96,10 @@ const NAV: &[NavItem] = &[
 fn Console(user: CurrentUser) -> impl IntoView {
     let slug = user.organisation.slug.clone();
     let base = format!("/o/{slug}");
-    let theme = (user.theme != "system").then(|| user.theme.clone());
+    let l = user.locale;
+    provide_context(l);
+    let theme = RwSignal::new(Theme::from_code(&user.theme).unwrap_or_default());
+    provide_context(ThemeChoice(theme));
     let nav = NAV
         .iter()
         .filter(|item| (item.visible)(&user))
@@ -95,15 +109,15 @@ fn Console(user: CurrentUser) -> impl IntoView {
             } else {
                 format!("{base}/{}", item.path)
             };
-            view! { <li><A href=href exact=true>{item.label}</A></li> }
+            view! { <li><A href=href exact=true>{(item.label)(l)}</A></li> }
         })
         .collect_view();
     let platform = (user.is_super_admin() && !user.is_switched()).then(|| {
         view! {
-            <p class="nav-heading" id="nav-platform">"Platform"</p>
+            <p class="nav-heading" id="nav-platform">{tr!(l, "nav.platform")}</p>
             <ul aria-labelledby="nav-platform">
-                <li><A href=format!("{base}/platform/organisations")>"Organisations"</A></li>
-                <li><A href=format!("{base}/platform/licence")>"Licence"</A></li>
+                <li><A href=format!("{base}/platform/organisations")>{tr!(l, "nav.organisations")}</A></li>
+                <li><A href=format!("{base}/platform/licence")>{tr!(l, "nav.licence")}</A></li>
             </ul>
         }
     });
@@ -114,22 +128,22 @@ fn Console(user: CurrentUser) -> impl IntoView {
         let home = format!("/o/{}", user.home_organisation.slug);
         view! {
             <div class="banner banner-switched" role="status">
-                "You are acting in " <strong>{user.organisation.name.clone()}</strong>
-                ", not your own organisation. " <a href=home>"Return to "{user.home_organisation.name.clone()}</a>
+                {tr!(l, "shell.switched.before")} <strong>{user.organisation.name.clone()}</strong>
+                {tr!(l, "shell.switched.after")} " " <a href=home>{tr!(l, "shell.switched.return", organisation = user.home_organisation.name)}</a>
             </div>
         }
     });
-    let demo = user.organisation.is_demo.then(|| view! {
-        <div class="banner banner-demo" role="status">"Demo organisation: the people and activity here are synthetic."</div>
+    let demo = user.organisation.is_demo.then(|| {
+        view! {
+            <div class="banner banner-demo" role="status">{tr!(l, "shell.demo")}</div>
+        }
     });
     let expired = user
         .licence_expired
         .clone()
         .filter(|_| user.can(Permission::UsersInvite) || user.is_super_admin())
         .map(|day| {
-            let text = format!(
-                "The licence expired on {day}: nobody can be invited, created or reactivated until a super-admin installs a new one. Everyone here can still sign in."
-            );
+            let text = tr!(l, "shell.licence_expired", day = day);
             view! { <div class="banner banner-licence" role="alert">{text}</div> }
         });
     watch_session(slug.clone());
@@ -137,21 +151,23 @@ fn Console(user: CurrentUser) -> impl IntoView {
     let display_name = user.display_name();
     let initials = user.initials();
     let email = user.email.clone();
+    let avatar = RwSignal::new(user.avatar_url.clone());
+    provide_context(AvatarChoice(avatar));
     provide_context(user);
     view! {
-        <div class="console" data-theme=theme>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="console" data-theme=move || theme.get().attribute()>
+            <a class="skip-link" href="#main">{tr!(l, "shell.skip")}</a>
             <aside class="sidebar">
                 <div class="sidebar-org">
                     <span class="brand">"Tenantry"</span>
                     <span class="org-name">{org_name}</span>
                 </div>
-                <nav aria-label="Main">
+                <nav aria-label=tr!(l, "shell.main_nav")>
                     <ul>{nav}</ul>
                     {platform}
                 </nav>
                 {switcher}
-                <UserMenu slug=slug display_name initials email />
+                <UserMenu slug=slug display_name initials email avatar />
             </aside>
             <div class="content">
                 {switched}
@@ -192,20 +208,35 @@ fn watch_session(slug: String) {
 }
 
 #[component]
-fn UserMenu(slug: String, display_name: String, initials: String, email: String) -> impl IntoView {
+fn UserMenu(
+    slug: String,
+    display_name: String,
+    initials: String,
+    email: String,
+    avatar: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let l = use_locale();
     let logout = ServerAction::<Logout>::new();
+    let picture = move || match avatar.get() {
+        Some(url) => {
+            view! { <img class="avatar" src=url alt="" width="32" height="32" /> }.into_any()
+        }
+        None => {
+            view! { <span class="avatar" aria-hidden="true">{initials.clone()}</span> }.into_any()
+        }
+    };
     view! {
         <details class="user-menu">
             <summary>
-                <span class="avatar" aria-hidden="true">{initials}</span>
+                {picture}
                 <span class="user-name">{display_name}</span>
             </summary>
             <div class="user-menu-panel">
                 <p class="muted">{email}</p>
-                <a href=format!("/o/{slug}/change-password")>"Change password"</a>
+                <A href=format!("/o/{slug}/profile")>{tr!(l, "shell.profile")}</A>
                 <ActionForm action=logout>
                     <input type="hidden" name="slug" value=slug />
-                    <button type="submit" class="button">"Sign out"</button>
+                    <button type="submit" class="button">{tr!(l, "shell.sign_out")}</button>
                 </ActionForm>
             </div>
         </details>
@@ -216,6 +247,7 @@ fn UserMenu(slug: String, display_name: String, initials: String, email: String)
 /// staff: a searchable list of organisations; choosing one loads the same section there.
 #[component]
 fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoView {
+    let l = use_locale();
     let search = RwSignal::new(String::new());
     let targets = LocalResource::new({
         let acting = acting.clone();
@@ -243,7 +275,7 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
         let section = section();
         let home = home.clone();
         targets.get().map(|answer| match answer {
-            Ok(found) if found.is_empty() => view! { <li class="muted">"No organisation matches."</li> }.into_any(),
+            Ok(found) if found.is_empty() => view! { <li class="muted">{tr!(l, "switcher.none")}</li> }.into_any(),
             Ok(found) => found
                 .into_iter()
                 .map(|target| {
@@ -257,8 +289,8 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
                         <li>
                             <a href=href rel="external">
                                 {target.name}
-                                {mine.then(|| view! { " " <span class="muted">"(home)"</span> })}
-                                {target.is_demo.then(|| view! { " " <span class="badge badge-invited">"Demo"</span> })}
+                                {mine.then(|| view! { " " <span class="muted">{tr!(l, "switcher.home")}</span> })}
+                                {target.is_demo.then(|| view! { " " <span class="badge badge-invited">{tr!(l, "switcher.demo")}</span> })}
                             </a>
                         </li>
                     }
@@ -271,14 +303,14 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
     view! {
         <details class="tenant-switcher">
             <summary>
-                <span class="muted">"Switch organisation"</span>
+                <span class="muted">{tr!(l, "switcher.title")}</span>
                 <span class="switcher-current">{current}</span>
             </summary>
             <div class="switcher-panel">
-                <label for="switcher-search">"Switch to"</label>
-                <input id="switcher-search" type="search" autocomplete="off" placeholder="Find an organisation"
+                <label for="switcher-search">{tr!(l, "switcher.to")}</label>
+                <input id="switcher-search" type="search" autocomplete="off" placeholder=tr!(l, "switcher.find")
                     on:input=move |ev| search.set(event_target_value(&ev)) />
-                <ul class="switcher-list" aria-label="Organisations">{list}</ul>
+                <ul class="switcher-list" aria-label=tr!(l, "nav.organisations")>{list}</ul>
             </div>
         </details>
     }

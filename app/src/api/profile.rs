@@ -1,0 +1,164 @@
+//! "My profile": every signed-in person's own details, picture, address and sessions. Each call
+//! acts on the caller's own account only; nothing here takes another person's id.
+
+use crate::model::{
+    profile::{AccountSecurity, Profile, ProfileChange},
+    AppError,
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use uuid::Uuid;
+
+#[cfg(feature = "ssr")]
+use {
+    super::guard::{self, PendingPassword},
+    crate::services::profile,
+};
+
+#[cfg(feature = "ssr")]
+async fn caller(slug: &str) -> Result<guard::Caller, AppError> {
+    guard::authorize(slug, None, PendingPassword::Refuse).await
+}
+
+/// Remembers `locale` in the browser for the pages shown before signing in.
+#[cfg(feature = "ssr")]
+pub(super) fn remember_locale(
+    state: &crate::services::AppState,
+    locale: crate::i18n::Locale,
+) -> Result<(), AppError> {
+    guard::set_cookie(&locale.cookie(state.auth.secure_cookies))
+}
+
+/// The caller's profile.
+#[server(endpoint = "profile/get")]
+pub async fn get_profile(slug: String) -> Result<Profile, AppError> {
+    guard::respond(
+        async {
+            let caller = caller(&slug).await?;
+            Ok(profile::get(&caller.state.db, &caller.signed).await?)
+        }
+        .await,
+    )
+}
+
+/// Saves the caller's profile; the language is also remembered by the browser.
+#[server(endpoint = "profile/update", input = Json)]
+pub async fn update_profile(slug: String, change: ProfileChange) -> Result<Profile, AppError> {
+    guard::respond(
+        async {
+            let caller = caller(&slug).await?;
+            let saved =
+                profile::update(&caller.state, &caller.signed, &change, &caller.client).await?;
+            remember_locale(&caller.state, saved.locale)?;
+            Ok(saved)
+        }
+        .await,
+    )
+}
+
+/// Replaces the caller's picture with `data` (the file's bytes in base64); returns its address.
+#[server(endpoint = "profile/avatar", input = Json)]
+pub async fn upload_avatar(slug: String, data: String) -> Result<Option<String>, AppError> {
+    guard::respond(
+        async {
+            use base64::Engine;
+            let caller = caller(&slug).await?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data.trim())
+                .map_err(|_| {
+                    AppError::field(
+                        "avatar",
+                        "The picture did not arrive whole. Choose it again.",
+                    )
+                })?;
+            Ok(profile::set_avatar(&caller.state, &caller.signed, bytes, &caller.client).await?)
+        }
+        .await,
+    )
+}
+
+/// Removes the caller's picture.
+#[server(endpoint = "profile/avatar/remove")]
+pub async fn remove_avatar(slug: String) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = caller(&slug).await?;
+            Ok(profile::remove_avatar(&caller.state, &caller.signed, &caller.client).await?)
+        }
+        .await,
+    )
+}
+
+/// The caller's sessions and recent sign-ins.
+#[server(endpoint = "profile/security")]
+pub async fn get_account_security(slug: String) -> Result<AccountSecurity, AppError> {
+    guard::respond(
+        async {
+            let caller = caller(&slug).await?;
+            Ok(profile::security(&caller.state.db, &caller.signed).await?)
+        }
+        .await,
+    )
+}
+
+/// Ends one of the caller's own sessions, or with no `id` every one but this; returns how many.
+#[server(endpoint = "profile/sessions/end")]
+pub async fn end_sessions(slug: String, id: Option<Uuid>) -> Result<u64, AppError> {
+    guard::respond(
+        async {
+            let caller = caller(&slug).await?;
+            Ok(profile::end_sessions(&caller.state, &caller.signed, id, &caller.client).await?)
+        }
+        .await,
+    )
+}
+
+/// Sends a confirmation link to `new_email`; the address changes when it is opened.
+#[server(endpoint = "profile/email")]
+pub async fn change_email(
+    slug: String,
+    new_email: String,
+    password: String,
+) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let caller = caller(&slug).await?;
+            Ok(profile::request_email_change(
+                &caller.state,
+                &caller.signed,
+                &new_email,
+                &password,
+                &caller.client,
+            )
+            .await?)
+        }
+        .await,
+    )
+}
+
+/// The new address a confirmation link is for.
+#[server(endpoint = "links/email-change")]
+pub async fn email_change_link(token: String) -> Result<String, AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            profile::email_change_state(&state.db, &token).await?
+        }
+        .await,
+    )
+}
+
+/// Confirms the new address and sends the person to their organisation.
+#[server(endpoint = "links/email-change/confirm")]
+pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
+    guard::respond(
+        async {
+            let state = guard::state()?;
+            let client = guard::client().await;
+            let slug = profile::confirm_email_change(&state, &token, &client).await?;
+            leptos_axum::redirect(&format!("/o/{slug}/profile?email=confirmed"));
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,222 @@
+//! Languages of the console and its emails.
+//!
+//! The texts live in `app/locales/*.yml` (one file per area, every language of a text side by
+//! side) and are compiled in by `rust-i18n`. Nothing reads a global language: each call names its
+//! locale, so concurrent requests on the server never see each other's choice.
+//!
+//! - Pages take the locale from context: the signed-in person's choice inside the console, else the
+//!   `tenantry_lang` cookie, else the browser's `Accept-Language`. The server writes it into
+//!   `<html lang>`, and the browser reads it back from there when it hydrates.
+//! - Emails use the recipient's saved language.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Translates a key of `app/locales` into a locale: `tr!(locale, "nav.users")`, or with values
+/// for its `%{placeholders}`: `tr!(locale, "users.count", count = n)`.
+#[macro_export]
+macro_rules! tr {
+    ($locale:expr, $key:literal) => {
+        rust_i18n::t!($key, locale = $locale.code()).into_owned()
+    };
+    ($locale:expr, $key:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        rust_i18n::t!($key, locale = $locale.code(), $($name = $value),+).into_owned()
+    };
+}
+
+/// The name of the cookie that remembers the language for pages shown before signing in.
+pub const COOKIE_NAME: &str = "tenantry_lang";
+
+/// A language the console speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Locale {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Fr];
+
+    /// The BCP 47 code stored on the person and used in `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Fr => "fr",
+        }
+    }
+
+    /// The language's own name, as a person looking for it would recognise it.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::Fr => "Français",
+        }
+    }
+
+    /// The locale of a code such as `fr`, `fr-CA` or `EN_gb`; `None` when not spoken here.
+    pub fn from_code(code: &str) -> Option<Locale> {
+        let primary = code
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        Locale::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// The first language of an `Accept-Language` header spoken here, by the header's weights.
+    pub fn negotiate(accept_language: &str) -> Option<Locale> {
+        let mut ranked: Vec<(f32, usize, &str)> = accept_language
+            .split(',')
+            .enumerate()
+            .filter_map(|(position, part)| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let weight = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map(|q| q.trim().parse::<f32>().unwrap_or(0.0))
+                    .unwrap_or(1.0);
+                (weight > 0.0 && !tag.is_empty()).then_some((weight, position, tag))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked
+            .into_iter()
+            .find_map(|(_, _, tag)| Locale::from_code(tag))
+    }
+
+    /// The locale of this page: the cookie, then `Accept-Language` on the server; what the server
+    /// wrote into `<html lang>` in the browser.
+    pub fn of_request() -> Locale {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<http::request::Parts>()
+                .map(|parts| {
+                    // Set by the page gate for a signed-in person.
+                    parts
+                        .extensions
+                        .get::<Locale>()
+                        .copied()
+                        .unwrap_or_else(|| Locale::from_headers(&parts.headers))
+                })
+                .unwrap_or_default()
+        }
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+                .and_then(|html| html.get_attribute("lang"))
+                .and_then(|lang| Locale::from_code(&lang))
+                .unwrap_or_default()
+        }
+        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+        Locale::En
+    }
+
+    /// The cookie's language, else the best of `Accept-Language`, else English.
+    #[cfg(feature = "ssr")]
+    pub fn from_headers(headers: &http::HeaderMap) -> Locale {
+        let from_cookie = crate::services::sessions::cookie_value(headers, COOKIE_NAME)
+            .and_then(Locale::from_code);
+        from_cookie
+            .or_else(|| {
+                headers
+                    .get(http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Locale::negotiate)
+            })
+            .unwrap_or_default()
+    }
+
+    /// A `Set-Cookie` value remembering this language for a year.
+    pub fn cookie(self, secure: bool) -> String {
+        let secure = if secure { "; Secure" } else { "" };
+        format!(
+            "{COOKIE_NAME}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+            self.code()
+        )
+    }
+}
+
+/// The locale of the page being built (see the module's documentation).
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Locale;
+
+    #[test]
+    fn codes_and_accept_language() {
+        assert_eq!(Locale::from_code("fr-CA"), Some(Locale::Fr));
+        assert_eq!(Locale::from_code("EN_gb"), Some(Locale::En));
+        assert_eq!(Locale::from_code("de"), None);
+        assert_eq!(
+            Locale::negotiate("de-DE,de;q=0.9,fr;q=0.8,en;q=0.7"),
+            Some(Locale::Fr)
+        );
+        assert_eq!(Locale::negotiate("en;q=0.5, fr"), Some(Locale::Fr));
+        assert_eq!(Locale::negotiate("fr;q=0, en"), Some(Locale::En));
+        assert_eq!(Locale::negotiate("de, ja"), None);
+        assert_eq!(Locale::negotiate(""), None);
+    }
+
+    /// Every key the code asks for exists in every language, so nobody sees a raw key or falls
+    /// back to English without a translator having decided so.
+    #[test]
+    fn every_key_used_is_translated_into_every_language() {
+        let backend = crate::_rust_i18n_backend();
+        let mut keys = Vec::new();
+        collect_keys(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src")
+                .as_path(),
+            &mut keys,
+        );
+        assert!(keys.len() > 20, "found only {} keys", keys.len());
+        let mut missing = Vec::new();
+        for key in &keys {
+            for locale in Locale::ALL {
+                if backend.translate(locale.code(), key).is_none() {
+                    missing.push(format!("{}: {key}", locale.code()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "untranslated: {missing:#?}");
+    }
+
+    /// The keys of every `tr!(locale, "key"` under `dir`.
+    fn collect_keys(dir: &std::path::Path, keys: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect_keys(&path, keys);
+            } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for (at, _) in text.match_indices("tr!(") {
+                    // Not the end of another macro's name, such as include_str!(.
+                    let before = text[..at].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let rest = &text[at..];
+                    let Some(open) = rest.find('"') else { continue };
+                    // Only the macro's own calls: the key follows the locale argument.
+                    if rest[..open].contains([')', ';']) {
+                        continue;
+                    }
+                    let rest = &rest[open + 1..];
+                    if let Some(close) = rest.find('"') {
+                        keys.push(rest[..close].to_string());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,475 @@
+//! "My profile": every person edits their own details and preferences (checked, versioned,
+//! audited), uploads a picture that is checked and re-encoded, changes their address only through
+//! a link sent to the new one, and ends their own sessions, never anyone else's.
+
+use crate::{
+    accounts::{acme, audit_actions, find_user, member, token_of, Acme, PASSWORD},
+    on_both_databases,
+    support::{Backend, Client},
+};
+use app::{
+    entities::session,
+    model::{
+        profile::{AccountSecurity, Profile},
+        AppError, CurrentUser, UserType,
+    },
+};
+use base64::Engine;
+use sea_orm::prelude::*;
+use serde_json::{json, Value};
+
+on_both_databases!(
+    a_profile_is_checked_saved_and_audited,
+    pictures_are_checked_reencoded_and_shown_to_colleagues_only,
+    an_address_changes_only_once_the_new_one_confirms,
+    people_end_their_own_sessions_and_no_one_elses,
+);
+
+async fn profile(client: &Client) -> Profile {
+    client.call("profile/get", &[("slug", "acme")]).await.json()
+}
+
+fn change(p: &Profile, edits: Value) -> Value {
+    let mut change = json!({
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "timezone": p.timezone,
+        "locale": p.locale.code(),
+        "theme": p.theme.code(),
+        "signature": p.signature,
+        "notifications": p.notifications,
+        "version": p.version,
+    });
+    for (key, value) in edits.as_object().expect("an object") {
+        change[key] = value.clone();
+    }
+    json!({ "slug": "acme", "change": change })
+}
+
+async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
+    let Acme { app, acme, .. } = acme(backend).await;
+    let (grace, client) = member(&app, &acme, "grace@acme.example", &[]).await;
+    let before = profile(&client).await;
+    assert_eq!(before.user_type, UserType::Agent);
+    assert!(before.notifications.assignment && !before.notifications.daily_digest);
+
+    // Every problem is named at once, and nothing is written.
+    let refused = client
+        .call_json(
+            "profile/update",
+            &change(
+                &before,
+                json!({ "first_name": " ", "timezone": "Mars/Olympus", "locale": "tlh",
+                        "theme": "neon", "signature": "x".repeat(2001) }),
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let error = refused.error();
+    for field in ["first_name", "timezone", "locale", "theme", "signature"] {
+        assert!(error.field_message(field).is_some(), "{field}: {error:?}");
+    }
+    assert!(error
+        .field_message("timezone")
+        .is_some_and(|m| m.contains("Europe/London")));
+    assert_eq!(profile(&client).await, before);
+
+    // A valid change is saved; type and roles are not the person's to change.
+    let saved = client
+        .call_json(
+            "profile/update",
+            &change(
+                &before,
+                json!({ "first_name": "Grâce", "timezone": "Europe/Paris", "locale": "fr",
+                        "theme": "dark", "signature": "Grace\nSupport",
+                        "notifications": { "assignment": false, "mention": true, "daily_digest": true },
+                        "user_type": "tenant_admin" }),
+            ),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    let cookie = saved
+        .headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("tenantry_lang=fr"));
+    assert!(cookie, "the browser remembers the language");
+    let after: Profile = saved.json();
+    assert_eq!(after.first_name, "Grâce");
+    assert_eq!(after.timezone, "Europe/Paris");
+    assert_eq!(after.signature, "Grace\nSupport");
+    assert!(!after.notifications.assignment && after.notifications.daily_digest);
+    assert_eq!(after.user_type, UserType::Agent);
+    let me: CurrentUser = client
+        .call("session/current", &[("slug", "acme")])
+        .await
+        .json();
+    assert_eq!((me.locale.code(), me.theme.as_str()), ("fr", "dark"));
+    assert!(audit_actions(&app, grace.id)
+        .await
+        .contains(&"profile.updated".to_string()));
+
+    // The page itself is written in French.
+    let page = client.get("/o/acme/profile").await;
+    assert!(
+        page.body.contains("<html lang=\"fr\""),
+        "{}",
+        &page.body[..200]
+    );
+    assert!(page.body.contains("Mon profil"));
+
+    // A save from a stale page is refused rather than silently undoing the newer one.
+    let stale = client
+        .call_json(
+            "profile/update",
+            &change(&before, json!({ "last_name": "Stale" })),
+        )
+        .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert_eq!(
+        find_user(&app, grace.id).await.unwrap().last_name,
+        "Lovelace"
+    );
+
+    // Signed out, nothing is readable or writable.
+    let stranger = app.client();
+    let answer = stranger.call("profile/get", &[("slug", "acme")]).await;
+    assert_eq!(answer.status, 401);
+    let answer = stranger
+        .call_json("profile/update", &change(&after, json!({})))
+        .await;
+    assert_eq!(answer.status, 401);
+}
+
+fn encoded(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn picture(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).expect("encode");
+    out.into_inner()
+}
+
+/// A JPEG carrying an EXIF segment with a location in it, as phones write.
+fn jpeg_with_location() -> Vec<u8> {
+    let plain = picture(640, 480, image::ImageFormat::Jpeg);
+    let payload = b"Exif\0\0GPS-SECRET-LOCATION-51.5N";
+    let length = (payload.len() + 2) as u16;
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&length.to_be_bytes());
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+async fn upload(client: &Client, bytes: &[u8]) -> crate::support::Answer {
+    client
+        .call_json(
+            "profile/avatar",
+            &json!({ "slug": "acme", "data": encoded(bytes) }),
+        )
+        .await
+}
+
+async fn fetch_bytes(client: &Client, path: &str) -> (u16, Vec<u8>) {
+    let response = client
+        .http
+        .get(format!("{}{path}", client.base))
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.bytes().await.expect("body").to_vec())
+}
+
+async fn pictures_are_checked_reencoded_and_shown_to_colleagues_only(backend: Backend) {
+    let Acme {
+        app, acme, admin, ..
+    } = acme(backend).await;
+    let (grace, client) = member(&app, &acme, "grace@acme.example", &[]).await;
+    let refusal = |answer: crate::support::Answer| -> String {
+        assert_eq!(answer.status, 422, "{}", answer.body);
+        answer
+            .error()
+            .field_message("avatar")
+            .expect("about the picture")
+    };
+
+    let not_an_image = refusal(upload(&client, b"%PDF-1.7 not a picture at all").await);
+    assert!(
+        not_an_image.contains("not a PNG, JPEG or WebP"),
+        "{not_an_image}"
+    );
+    let mut oversized = picture(8, 8, image::ImageFormat::Png);
+    oversized.resize(2 * 1024 * 1024 + 1, 0);
+    let too_big = refusal(upload(&client, &oversized).await);
+    assert!(too_big.contains("largest accepted is 2.0 MB"), "{too_big}");
+    // Small on disk, huge once decoded: refused from its header alone.
+    let huge = refusal(upload(&client, &picture(4001, 2, image::ImageFormat::Png)).await);
+    assert!(huge.contains("4001 × 2 pixels"), "{huge}");
+    let mut damaged = picture(64, 64, image::ImageFormat::Png);
+    damaged.truncate(60);
+    let broken = refusal(upload(&client, &damaged).await);
+    assert!(broken.contains("could not be read"), "{broken}");
+    assert_eq!(profile(&client).await.avatar_url, None);
+
+    // A phone photo is cropped to a square PNG without its metadata.
+    let url: Option<String> = upload(&client, &jpeg_with_location()).await.json();
+    let url = url.expect("an address");
+    assert_eq!(
+        profile(&client).await.avatar_url.as_deref(),
+        Some(url.as_str())
+    );
+    let (status, served) = fetch_bytes(&admin, &url).await;
+    assert_eq!(status, 200, "a colleague sees it");
+    let kept = image::load_from_memory(&served).expect("an image");
+    assert_eq!((kept.width(), kept.height()), (256, 256));
+    assert_eq!(
+        image::guess_format(&served).unwrap(),
+        image::ImageFormat::Png
+    );
+    assert!(!served.windows(10).any(|w| w == b"GPS-SECRET"));
+    let webp = upload(&client, &picture(300, 200, image::ImageFormat::WebP)).await;
+    assert_eq!(webp.status, 200, "{}", webp.body);
+
+    // Another organisation and strangers get nothing.
+    let globex = app.organisation("globex").await;
+    let (_, outsider) = member(&app, &globex, "vic@globex.example", &[]).await;
+    let path = format!("/avatars/{}", grace.id);
+    assert_eq!(fetch_bytes(&outsider, &path).await.0, 404);
+    assert_eq!(fetch_bytes(&app.client(), &path).await.0, 404);
+
+    // Removed, the initials come back.
+    let removed = client
+        .call("profile/avatar/remove", &[("slug", "acme")])
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.body);
+    assert_eq!(profile(&client).await.avatar_url, None);
+    assert_eq!(fetch_bytes(&admin, &path).await.0, 404);
+    let actions = audit_actions(&app, grace.id).await;
+    assert!(actions.contains(&"profile.avatar_changed".to_string()));
+    assert!(actions.contains(&"profile.avatar_removed".to_string()));
+}
+
+async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
+    let a = acme(backend).await;
+    let (grace, client) = member(&a.app, &a.acme, "grace@acme.example", &[]).await;
+    // Grace reads her mail in French.
+    let p = profile(&client).await;
+    let saved = client
+        .call_json("profile/update", &change(&p, json!({ "locale": "fr" })))
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+
+    let ask = |email: &'static str, password: &'static str| {
+        let client = &client;
+        async move {
+            client
+                .call(
+                    "profile/email",
+                    &[
+                        ("slug", "acme"),
+                        ("new_email", email),
+                        ("password", password),
+                    ],
+                )
+                .await
+        }
+    };
+    let wrong = ask("grace@new.example", "not my password").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.error().field_message("password").is_some());
+    let taken = ask("ada@acme.example", PASSWORD).await;
+    assert!(taken
+        .error()
+        .field_message("new_email")
+        .is_some_and(|m| m.contains("already has this address")));
+    let invalid = ask("not an address", PASSWORD).await;
+    assert!(invalid.error().field_message("new_email").is_some());
+
+    let asked = ask("grace@new.example", PASSWORD).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert_eq!(
+        profile(&client).await.pending_email.as_deref(),
+        Some("grace@new.example")
+    );
+    let confirmation = a.app.smtp.message_to("grace@new.example").await;
+    assert!(
+        confirmation
+            .subject
+            .starts_with("Confirmez votre nouvelle adresse"),
+        "{}",
+        confirmation.subject
+    );
+    let notice = a.app.smtp.message_to("grace@acme.example").await;
+    assert!(notice.text.contains("grace@new.example"));
+    assert!(
+        !notice.text.contains("confirm-email"),
+        "the link goes only to the new address"
+    );
+
+    // Until the link is opened, the old address is the one that signs in.
+    let guest = a.app.client();
+    assert_eq!(
+        guest
+            .sign_in("acme", "grace@new.example", PASSWORD)
+            .await
+            .status,
+        422
+    );
+    let secret = token_of(&confirmation.link(&format!("{}/confirm-email?token=", a.app.base)));
+    let shown: String = guest
+        .call("links/email-change", &[("token", &secret)])
+        .await
+        .json();
+    assert_eq!(shown, "grace@new.example");
+    // Opening the page changes nothing; only the button does.
+    assert_eq!(
+        guest
+            .get(&format!("/confirm-email?token={secret}"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        find_user(&a.app, grace.id).await.unwrap().email,
+        "grace@acme.example"
+    );
+    let confirmed = guest
+        .call("links/email-change/confirm", &[("token", &secret)])
+        .await;
+    assert!(
+        confirmed
+            .location()
+            .is_some_and(|l| l.ends_with("/o/acme/profile?email=confirmed")),
+        "{confirmed:?}"
+    );
+    assert_eq!(
+        find_user(&a.app, grace.id).await.unwrap().email,
+        "grace@new.example"
+    );
+    assert_eq!(
+        guest
+            .sign_in("acme", "grace@new.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
+    assert!(audit_actions(&a.app, grace.id)
+        .await
+        .contains(&"profile.email_changed".to_string()));
+
+    // The link works once.
+    let again = guest
+        .call("links/email-change/confirm", &[("token", &secret)])
+        .await;
+    assert!(
+        matches!(again.error(), AppError::Conflict(_)),
+        "{}",
+        again.body
+    );
+    let guessed = guest
+        .call("links/email-change", &[("token", "guessed")])
+        .await;
+    assert!(matches!(guessed.error(), AppError::Conflict(_)));
+}
+
+async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
+    let Acme {
+        app, acme, admin, ..
+    } = acme(backend).await;
+    let (grace, laptop) = member(&app, &acme, "grace@acme.example", &[]).await;
+    let phone = app.client();
+    assert_eq!(
+        phone
+            .sign_in("acme", "grace@acme.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
+    let tablet = app.client();
+    assert_eq!(
+        tablet
+            .sign_in("acme", "grace@acme.example", PASSWORD)
+            .await
+            .status,
+        200
+    );
+    let failed = app
+        .client()
+        .sign_in("acme", "grace@acme.example", "a wrong guess of hers")
+        .await;
+    assert_eq!(failed.status, 422);
+
+    let seen: AccountSecurity = laptop
+        .call("profile/security", &[("slug", "acme")])
+        .await
+        .json();
+    assert_eq!(seen.sessions.len(), 3);
+    assert_eq!(seen.sessions.iter().filter(|s| s.current).count(), 1);
+    assert!(seen.sign_ins.iter().any(|s| !s.success));
+    assert!(seen.sign_ins.iter().filter(|s| s.success).count() >= 3);
+
+    // Another person's session cannot be ended, even by its id.
+    let ada_session = session::Entity::find()
+        .filter(session::Column::UserId.ne(grace.id))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("ada's session");
+    let ended: u64 = laptop
+        .call(
+            "profile/sessions/end",
+            &[("slug", "acme"), ("id", &ada_session.id.to_string())],
+        )
+        .await
+        .json();
+    assert_eq!(ended, 0);
+    assert_eq!(
+        admin
+            .call("session/current", &[("slug", "acme")])
+            .await
+            .status,
+        200
+    );
+
+    // One of hers, then all the others.
+    let other = seen.sessions.iter().find(|s| !s.current).expect("another");
+    let ended: u64 = laptop
+        .call(
+            "profile/sessions/end",
+            &[("slug", "acme"), ("id", &other.id.to_string())],
+        )
+        .await
+        .json();
+    assert_eq!(ended, 1);
+    let ended: u64 = laptop
+        .call("profile/sessions/end", &[("slug", "acme")])
+        .await
+        .json();
+    assert_eq!(ended, 1);
+    for gone in [&phone, &tablet] {
+        assert_eq!(
+            gone.call("session/current", &[("slug", "acme")])
+                .await
+                .status,
+            401
+        );
+    }
+    assert_eq!(
+        laptop
+            .call("session/current", &[("slug", "acme")])
+            .await
+            .status,
+        200
+    );
+    assert!(audit_actions(&app, grace.id)
+        .await
+        .contains(&"profile.sessions_ended".to_string()));
+}
