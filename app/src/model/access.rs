@@ -1,5 +1,6 @@
 //! Permissions, features, user types and platform roles: closed sets shared by browser and server.
 
+use crate::{i18n::Locale, tr};
 use serde::{Deserialize, Serialize};
 
 macro_rules! code_enum {
@@ -104,6 +105,17 @@ code_enum!(
     }
 );
 
+impl UserStatus {
+    /// The status as a badge names it, in `l`.
+    pub fn label_in(self, l: Locale) -> String {
+        match self {
+            UserStatus::Invited => tr!(l, "status.invited"),
+            UserStatus::Active => tr!(l, "status.active"),
+            UserStatus::Suspended => tr!(l, "status.suspended"),
+        }
+    }
+}
+
 impl Feature {
     /// The feature's name in the console.
     pub fn label(self) -> &'static str {
@@ -113,6 +125,28 @@ impl Feature {
             Feature::Rmm => "RMM",
             Feature::Analytics => "Analytics",
             Feature::Bots => "Bots",
+        }
+    }
+
+    /// The feature's name in `l`.
+    pub fn label_in(self, l: Locale) -> String {
+        match self {
+            Feature::Helpdesk => tr!(l, "feature.helpdesk"),
+            Feature::Crm => tr!(l, "feature.crm"),
+            Feature::Rmm => tr!(l, "feature.rmm"),
+            Feature::Analytics => tr!(l, "feature.analytics"),
+            Feature::Bots => tr!(l, "feature.bots"),
+        }
+    }
+
+    /// What the feature is, in `l`.
+    pub fn description_in(self, l: Locale) -> String {
+        match self {
+            Feature::Helpdesk => tr!(l, "feature.helpdesk.description"),
+            Feature::Crm => tr!(l, "feature.crm.description"),
+            Feature::Rmm => tr!(l, "feature.rmm.description"),
+            Feature::Analytics => tr!(l, "feature.analytics.description"),
+            Feature::Bots => tr!(l, "feature.bots.description"),
         }
     }
 
@@ -137,6 +171,28 @@ impl Permission {
             AnalyticsView => Some(Feature::Analytics),
             BotsManage => Some(Feature::Bots),
             _ => None,
+        }
+    }
+
+    /// What holding this permission allows, in `l`.
+    pub fn description_in(self, l: Locale) -> String {
+        use Permission::*;
+        match self {
+            UsersView => tr!(l, "permission.users_view"),
+            UsersInvite => tr!(l, "permission.users_invite"),
+            UsersEdit => tr!(l, "permission.users_edit"),
+            UsersSuspend => tr!(l, "permission.users_suspend"),
+            UsersResetPassword => tr!(l, "permission.users_reset_password"),
+            RolesManage => tr!(l, "permission.roles_manage"),
+            TeamsManage => tr!(l, "permission.teams_manage"),
+            AuditView => tr!(l, "permission.audit_view"),
+            OrgSettings => tr!(l, "permission.org_settings"),
+            TicketsViewAll => tr!(l, "permission.tickets_view_all"),
+            TicketsDelete => tr!(l, "permission.tickets_delete"),
+            DataExport => tr!(l, "permission.data_export"),
+            MacrosManage => tr!(l, "permission.macros_manage"),
+            AnalyticsView => tr!(l, "permission.analytics_view"),
+            BotsManage => tr!(l, "permission.bots_manage"),
         }
     }
 
@@ -183,6 +239,18 @@ impl UserType {
             UserType::BotAdmin => Some(Feature::Bots),
             UserType::Analyst => Some(Feature::Analytics),
             _ => None,
+        }
+    }
+
+    /// The label shown in the console, in `l`.
+    pub fn label_in(self, l: Locale) -> String {
+        match self {
+            UserType::TenantAdmin => tr!(l, "user_type.tenant_admin"),
+            UserType::BotAdmin => tr!(l, "user_type.bot_admin"),
+            UserType::Supervisor => tr!(l, "user_type.supervisor"),
+            UserType::Agent => tr!(l, "user_type.agent"),
+            UserType::Analyst => tr!(l, "user_type.analyst"),
+            UserType::Viewer => tr!(l, "user_type.viewer"),
         }
     }
 
@@ -251,6 +319,22 @@ pub fn effective_permissions(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Server messages use the English names; the pages use the translated ones. They agree.
+    #[test]
+    fn english_names_agree_with_the_translations() {
+        for f in Feature::ALL {
+            assert_eq!(f.label_in(Locale::En), f.label());
+            assert_eq!(f.description_in(Locale::En), f.description());
+        }
+        for p in Permission::ALL {
+            assert_eq!(p.description_in(Locale::En), p.description());
+        }
+        for t in UserType::ALL {
+            assert_eq!(t.label_in(Locale::En), t.label());
+        }
+        assert_eq!(UserType::Viewer.label_in(Locale::Fr), "Lecteur");
+    }
 
     #[test]
     fn codes_round_trip() {

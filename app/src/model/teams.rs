@@ -29,6 +29,14 @@ impl TeamRole {
         }
     }
 
+    /// The role's name in `l`.
+    pub fn label_in(self, l: crate::i18n::Locale) -> String {
+        match self {
+            TeamRole::Member => crate::tr!(l, "team_role.member"),
+            TeamRole::Manager => crate::tr!(l, "team_role.manager"),
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             TeamRole::Member => "Member",

@@ -1,6 +1,7 @@
 //! The Users page's query and answer, shared by the page and the server.
 
 use super::{UserStatus, UserType};
+use crate::{i18n::Locale, tr};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -36,6 +37,15 @@ impl StatusFilter {
             StatusFilter::Current => "",
             StatusFilter::All => "all",
             StatusFilter::Only(status) => status.code(),
+        }
+    }
+
+    /// What the filter calls it, in `l`.
+    pub fn label_in(self, l: Locale) -> String {
+        match self {
+            StatusFilter::Current => tr!(l, "status_filter.current"),
+            StatusFilter::All => tr!(l, "status_filter.all"),
+            StatusFilter::Only(status) => status.label_in(l),
         }
     }
 
@@ -82,6 +92,16 @@ impl UserSort {
             UserSort::Email => "email",
             UserSort::LastSignIn => "last_sign_in",
             UserSort::Created => "created",
+        }
+    }
+
+    /// The column's name in `l`.
+    pub fn label_in(self, l: Locale) -> String {
+        match self {
+            UserSort::Name => tr!(l, "user_sort.name"),
+            UserSort::Email => tr!(l, "user_sort.email"),
+            UserSort::LastSignIn => tr!(l, "user_sort.last_sign_in"),
+            UserSort::Created => tr!(l, "user_sort.created"),
         }
     }
 
@@ -225,11 +245,15 @@ pub struct UserList {
     pub stats: UserStats,
 }
 
-/// A moment in time as the console shows it, formatted on the server so the browser needs no
-/// date library: "3 hours ago", with the exact time for a tooltip and a machine-readable one.
+/// A moment in time as the console shows it, worked out on the server so the browser needs no
+/// date library: how long ago (shown as "3 hours ago" in the page's language), with the exact time
+/// for a tooltip and a machine-readable one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Moment {
-    pub relative: String,
+    /// Seconds from the moment to when it was read; negative for a moment to come.
+    pub seconds_ago: i64,
+    /// The day, for moments more than a month away.
+    pub day: String,
     pub exact: String,
     pub iso: String,
 }
@@ -238,9 +262,42 @@ impl Moment {
     /// `at` as seen at `now`.
     pub fn new(at: DateTime<Utc>, now: DateTime<Utc>) -> Self {
         Self {
-            relative: relative_time(at, now),
+            seconds_ago: (now - at).num_seconds(),
+            day: at.format("%Y-%m-%d").to_string(),
             exact: at.format("%Y-%m-%d %H:%M UTC").to_string(),
             iso: at.to_rfc3339(),
+        }
+    }
+
+    /// "just now", "5 minutes ago", "in 6 days", or the day for moments further away, in `l`.
+    pub fn relative(&self, l: Locale) -> String {
+        let (seconds, future) = (self.seconds_ago.abs(), self.seconds_ago < 0);
+        #[derive(PartialEq)]
+        enum Unit {
+            Minute,
+            Hour,
+            Day,
+        }
+        let (n, unit) = match seconds {
+            0..=59 => return tr!(l, "time.just_now"),
+            60..=3_599 => (seconds / 60, Unit::Minute),
+            3_600..=86_399 => (seconds / 3_600, Unit::Hour),
+            86_400..=2_591_999 => (seconds / 86_400, Unit::Day),
+            _ => return self.day.clone(),
+        };
+        match (unit, n == 1, future) {
+            (Unit::Minute, true, false) => tr!(l, "time.minute_ago"),
+            (Unit::Minute, false, false) => tr!(l, "time.minutes_ago", count = n),
+            (Unit::Minute, true, true) => tr!(l, "time.in_minute"),
+            (Unit::Minute, false, true) => tr!(l, "time.in_minutes", count = n),
+            (Unit::Hour, true, false) => tr!(l, "time.hour_ago"),
+            (Unit::Hour, false, false) => tr!(l, "time.hours_ago", count = n),
+            (Unit::Hour, true, true) => tr!(l, "time.in_hour"),
+            (Unit::Hour, false, true) => tr!(l, "time.in_hours", count = n),
+            (Unit::Day, true, false) => tr!(l, "time.day_ago"),
+            (Unit::Day, false, false) => tr!(l, "time.days_ago", count = n),
+            (Unit::Day, true, true) => tr!(l, "time.in_day"),
+            (Unit::Day, false, true) => tr!(l, "time.in_days", count = n),
         }
     }
 }
@@ -253,31 +310,6 @@ impl UserList {
     /// Whether more users match than were counted.
     pub fn more_than_counted(&self) -> bool {
         self.matching > COUNT_CAP
-    }
-}
-
-/// "just now", "5 minutes ago", "in 6 days", or the date for moments further away.
-pub fn relative_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let difference = (now - at).num_seconds();
-    let (seconds, future) = (difference.abs(), difference < 0);
-    let amount = |n: i64, unit: &str| {
-        let amount = if n == 1 {
-            format!("1 {unit}")
-        } else {
-            format!("{n} {unit}s")
-        };
-        if future {
-            format!("in {amount}")
-        } else {
-            format!("{amount} ago")
-        }
-    };
-    match seconds {
-        0..=59 => "just now".to_string(),
-        60..=3_599 => amount(seconds / 60, "minute"),
-        3_600..=86_399 => amount(seconds / 3_600, "hour"),
-        86_400..=2_591_999 => amount(seconds / 86_400, "day"),
-        _ => at.format("%-d %b %Y").to_string(),
     }
 }
 
@@ -318,22 +350,22 @@ mod tests {
     #[test]
     fn relative_times_read_naturally() {
         let now = Utc::now();
-        assert_eq!(relative_time(now, now), "just now");
+        let text = |at, l| Moment::new(at, now).relative(l);
+        let en = Locale::En;
+        assert_eq!(text(now, en), "just now");
+        assert_eq!(text(now - chrono::Duration::minutes(1), en), "1 minute ago");
+        assert_eq!(text(now - chrono::Duration::hours(5), en), "5 hours ago");
+        assert_eq!(text(now - chrono::Duration::days(2), en), "2 days ago");
+        assert_eq!(text(now + chrono::Duration::days(6), en), "in 6 days");
         assert_eq!(
-            relative_time(now - chrono::Duration::minutes(1), now),
-            "1 minute ago"
+            text(now - chrono::Duration::hours(5), Locale::Fr),
+            "il y a 5 heures"
         );
         assert_eq!(
-            relative_time(now - chrono::Duration::hours(5), now),
-            "5 hours ago"
+            text(now + chrono::Duration::days(1), Locale::Fr),
+            "dans 1 jour"
         );
-        assert_eq!(
-            relative_time(now - chrono::Duration::days(2), now),
-            "2 days ago"
-        );
-        assert_eq!(
-            relative_time(now + chrono::Duration::days(6), now),
-            "in 6 days"
-        );
+        let long_ago = now - chrono::Duration::days(90);
+        assert_eq!(text(long_ago, en), long_ago.format("%Y-%m-%d").to_string());
     }
 }

@@ -1,6 +1,9 @@
 //! Small pieces that show a value: avatars, badges, stat cards.
 
-use crate::model::{UserStatus, UserType};
+use crate::{
+    i18n::use_locale,
+    model::{users::Moment, UserStatus, UserType},
+};
 use leptos::prelude::*;
 
 /// A person's initials in a circle.
@@ -35,4 +38,11 @@ pub fn StatCard(label: &'static str, #[prop(into)] value: Signal<String>) -> imp
             <p class="stat-value">{value}</p>
         </div>
     }
+}
+
+/// A moment as "3 hours ago" in the page's language, the exact time in its tooltip.
+#[component]
+pub fn When(at: Moment) -> impl IntoView {
+    let text = at.relative(use_locale());
+    view! { <time datetime=at.iso title=at.exact>{text}</time> }
 }

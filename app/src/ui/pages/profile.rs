@@ -1,6 +1,7 @@
 //! `/o/{slug}/profile`, "My profile": every signed-in person's picture, details, preferences,
 //! address, password and sessions. Their type, roles and status are shown, not changed.
 
+use crate::ui::components::display::When;
 use crate::{
     api::profile::{
         get_account_security, get_profile, ChangeEmail, EndSessions, RemoveAvatar, UpdateProfile,
@@ -428,8 +429,8 @@ fn Security(slug: String) -> impl IntoView {
                         <tr>
                             <td>{s.device.clone()}</td>
                             <td>{s.ip.clone().unwrap_or_else(|| "—".into())}</td>
-                            <td><time datetime=s.started.iso.clone() title=s.started.exact.clone()>{s.started.relative.clone()}</time></td>
-                            <td><time datetime=s.last_seen.iso.clone() title=s.last_seen.exact.clone()>{s.last_seen.relative.clone()}</time></td>
+                            <td><When at=s.started.clone() /></td>
+                            <td><When at=s.last_seen.clone() /></td>
                             <td>{action}</td>
                         </tr>
                     }
@@ -446,7 +447,7 @@ fn Security(slug: String) -> impl IntoView {
                     };
                     view! {
                         <tr>
-                            <td><time datetime=e.at.iso.clone() title=e.at.exact.clone()>{e.at.relative.clone()}</time></td>
+                            <td><When at=e.at.clone() /></td>
                             <td>{e.device}</td>
                             <td>{e.ip.unwrap_or_else(|| "—".into())}</td>
                             <td>{result}</td>

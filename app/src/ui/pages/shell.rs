@@ -128,7 +128,7 @@ fn Console(user: CurrentUser) -> impl IntoView {
         let home = format!("/o/{}", user.home_organisation.slug);
         view! {
             <div class="banner banner-switched" role="status">
-                {tr!(l, "shell.switched.before")} <strong>{user.organisation.name.clone()}</strong>
+                {tr!(l, "shell.switched.before")} " " <strong>{user.organisation.name.clone()}</strong>
                 {tr!(l, "shell.switched.after")} " " <a href=home>{tr!(l, "shell.switched.return", organisation = user.home_organisation.name)}</a>
             </div>
         }

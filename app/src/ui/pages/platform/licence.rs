@@ -1,6 +1,7 @@
 //! Platform → Licence: who the instance is licensed to, its features, seats used of the total and
 //! expiry, and installing a new licence file.
 
+use crate::ui::components::display::When;
 use crate::{
     api::licence::{get_licence, InstallLicence},
     model::{licence::LicenceStatus, CurrentUser},
@@ -156,7 +157,7 @@ fn LicenceCard(status: LicenceStatus) -> impl IntoView {
                 <dt>"Signature"</dt>
                 <dd>{if licence.signed { "Verified with the vendor's key" } else { "Not checked" }}</dd>
                 <dt>"Installed"</dt>
-                <dd><time datetime=licence.installed.iso title=licence.installed.exact>{licence.installed.relative}</time></dd>
+                <dd><When at=licence.installed.clone() /></dd>
             </dl>
             <h3>"Features"</h3>
             {if licence.features.is_empty() {

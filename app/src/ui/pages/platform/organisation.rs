@@ -125,7 +125,7 @@ fn OrganisationForm(
                 <h1>{detail.name.clone()}</h1>
                 <p class="muted">
                     <code>{format!("/o/{}", detail.slug)}</code>
-                    {format!(" · {} active of {} people · created {}", detail.active_users, detail.users, detail.created.relative)}
+                    {format!(" · {} active of {} people · created {}", detail.active_users, detail.users, detail.created.relative(crate::i18n::use_locale()))}
                 </p>
             </div>
             <div class="header-actions">

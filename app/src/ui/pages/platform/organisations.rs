@@ -1,6 +1,7 @@
 //! Platform → Organisations: every organisation of the instance, searchable by name or address,
 //! with its admin-tenant and demo badges and how many people it has.
 
+use crate::ui::components::display::When;
 use crate::{
     api::organisations::list_organisations,
     model::{organisations::ORGANISATION_LIST_LIMIT, CurrentUser},
@@ -103,7 +104,7 @@ pub fn OrganisationsPage() -> impl IntoView {
                                 <td><code>{format!("/o/{}", o.slug)}</code></td>
                                 <td>{o.active_users}</td>
                                 <td>{o.users}</td>
-                                <td><time datetime=o.created.iso title=o.created.exact>{o.created.relative}</time></td>
+                                <td><When at=o.created.clone() /></td>
                             </tr>
                         }).collect_view();
                         view! {

@@ -5,6 +5,7 @@ use super::{
     actions::{ActionDialogs, Pending, Person},
     form::{AccountFields, RoleChoices},
 };
+use crate::ui::components::display::When;
 use crate::{
     api::accounts::{get_user, UpdateUser},
     model::{
@@ -136,7 +137,7 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
         }
     };
     let last_sign_in = match detail.last_sign_in.clone() {
-        Some(at) => view! { <time datetime=at.iso title=at.exact>{at.relative}</time> }.into_any(),
+        Some(at) => view! { <When at=at.clone() /> }.into_any(),
         None => view! { <span>"Never"</span> }.into_any(),
     };
     view! {
@@ -172,7 +173,7 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
                         <dt>"Last sign-in"</dt>
                         <dd>{last_sign_in}</dd>
                         <dt>"Added"</dt>
-                        <dd><time datetime=detail.created.iso.clone() title=detail.created.exact.clone()>{detail.created.relative.clone()}</time></dd>
+                        <dd><When at=detail.created.clone() /></dd>
                     </dl>
                 </section>
             </div>

@@ -1,6 +1,7 @@
 //! Pending invitations: when each was sent, when it expires, whether the email went out; resend
 //! or revoke.
 
+use crate::ui::components::display::When;
 use crate::{
     api::accounts::{list_invitations, ResendInvitation, RevokeInvitation},
     model::{
@@ -86,12 +87,12 @@ fn delivery_view(delivery: Option<Delivery>) -> AnyView {
     match delivery {
         None | Some(Delivery::Queued) => view! { <span class="badge">"Queued"</span> }.into_any(),
         Some(Delivery::Sent { at }) => view! {
-            <span class="badge badge-active" title=at.exact>"Sent " {at.relative}</span>
+            <span class="badge badge-active" title=at.exact.clone()>"Sent " {at.relative(crate::i18n::use_locale())}</span>
         }
         .into_any(),
         Some(Delivery::Retrying { error, attempts, next }) => view! {
             <span class="badge badge-invited">"Retrying"</span>
-            <span class="delivery-error">{format!("{attempts} attempts so far, next {}: {error}", next.relative)}</span>
+            <span class="delivery-error">{format!("{attempts} attempts so far, next {}: {error}", next.relative(crate::i18n::use_locale()))}</span>
         }
         .into_any(),
         Some(Delivery::Failed { error }) => view! {
@@ -117,7 +118,7 @@ fn InvitationTable(
             let expires = if invitation.expired {
                 view! { <span class="badge badge-suspended">"Expired"</span> }.into_any()
             } else {
-                view! { <time datetime=invitation.expires.iso.clone() title=invitation.expires.exact.clone()>{invitation.expires.relative.clone()}</time> }.into_any()
+                view! { <When at=invitation.expires.clone() /> }.into_any()
             };
             let actions = can_invite.then(|| {
                 let slug = slug.clone();
@@ -148,7 +149,7 @@ fn InvitationTable(
                         <div class="person-email">{invitation.email.clone()}</div>
                     </td>
                     <td><TypeBadge user_type=invitation.user_type /></td>
-                    <td><time datetime=invitation.sent.iso.clone() title=invitation.sent.exact.clone()>{invitation.sent.relative.clone()}</time></td>
+                    <td><When at=invitation.sent.clone() /></td>
                     <td>{expires}</td>
                     <td>{delivery_view(invitation.delivery.clone())}</td>
                     <td>{actions}</td>

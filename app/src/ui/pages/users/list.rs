@@ -1,6 +1,7 @@
 //! The Users page: stat cards, filters kept in the URL, and one page of the table.
 
 use super::actions::{ActionDialogs, Pending, Person};
+use crate::ui::components::display::When;
 use crate::{
     api::{roles::list_roles, users::list_users},
     model::{
@@ -352,7 +353,7 @@ fn UserTable(
                 .collect_view();
             let last_sign_in = match row.last_sign_in.clone() {
                 Some(at) => view! {
-                    <time datetime=at.iso title=at.exact>{at.relative}</time>
+                    <When at=at.clone() />
                 }
                 .into_any(),
                 None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
