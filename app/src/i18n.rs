@@ -140,6 +140,36 @@ impl Locale {
     }
 }
 
+#[cfg(feature = "ssr")]
+tokio::task_local! {
+    /// The language of the request being served: the server's middleware sets it from the cookie
+    /// or `Accept-Language`, and `guard::authorize` from the signed-in person's choice.
+    static REQUEST_LOCALE: std::cell::Cell<Locale>;
+}
+
+/// Runs `work` (the handling of one request) with `locale` as its language.
+#[cfg(feature = "ssr")]
+pub async fn serve_in<F: std::future::Future>(locale: Locale, work: F) -> F::Output {
+    REQUEST_LOCALE
+        .scope(std::cell::Cell::new(locale), work)
+        .await
+}
+
+/// Makes `locale` the language of the rest of this request (the signed-in person's choice).
+#[cfg(feature = "ssr")]
+pub fn set_request_locale(locale: Locale) {
+    let _ = REQUEST_LOCALE.try_with(|current| current.set(locale));
+}
+
+/// The language of the request being served, in which the services write their messages;
+/// English outside a request (the command line, background work, tests calling services).
+#[cfg(feature = "ssr")]
+pub fn request_locale() -> Locale {
+    REQUEST_LOCALE
+        .try_with(std::cell::Cell::get)
+        .unwrap_or_default()
+}
+
 /// The locale of the page being built (see the module's documentation).
 pub fn use_locale() -> Locale {
     use_context::<Locale>().unwrap_or_default()

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { expectAccessible, hydrated, keepScreenshot, open, signInAsAdmin } from "./support";
+import { expectAccessible, hydrated, keepScreenshot, linkFromMail, open, signInAsAdmin } from "./support";
 
 // An agent who manages a team edits it without being an administrator, then makes the console
 // theirs: theme, picture and language, each seen applied.
@@ -128,4 +128,20 @@ test("a manager edits their team, and an agent changes theme, picture and langua
   await expect(margaret.getByRole("heading", { name: "Mon profil" })).toBeVisible();
   await expect(console_).toHaveAttribute("data-theme", "dark");
   await expect(margaret.getByRole("region", { name: "Où vous êtes connecté·e" }).getByText("Ce navigateur")).toBeVisible();
+
+  // A new address takes over only once its link is opened and confirmed.
+  const before = Date.now();
+  await margaret.getByLabel("Nouvelle adresse").fill("margaret.h@example.com");
+  await margaret.getByLabel("Votre mot de passe actuel").fill(MARGARET_PASSWORD);
+  await margaret.getByRole("button", { name: "Envoyer un lien de confirmation" }).click();
+  await expect(margaret.getByText("Un lien de confirmation a été envoyé à margaret.h@example.com.", { exact: false })).toBeVisible();
+  const link = await linkFromMail("margaret.h@example.com", "/confirm-email", before);
+  await open(margaret, link);
+  await expect(margaret.getByRole("heading", { name: "Confirmez votre nouvelle adresse" })).toBeVisible();
+  await expectAccessible(margaret);
+  await keepScreenshot(margaret, "73-confirm-email");
+  await margaret.getByRole("button", { name: "Confirmer cette adresse" }).click();
+  await expect(margaret).toHaveURL(/\/o\/operator\/profile\?email=confirmed$/);
+  await expect(margaret.getByText("Votre nouvelle adresse est confirmée")).toBeVisible();
+  await expect(margaret.getByText("Vous vous connectez avec margaret.h@example.com.")).toBeVisible();
 });

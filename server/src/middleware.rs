@@ -74,6 +74,13 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
 }
 
 /// Headers every response carries.
+/// Serves the request in the language of its cookie or `Accept-Language`: messages from the
+/// services are written in it.
+pub async fn request_locale(request: Request, next: Next) -> Response {
+    let locale = app::i18n::Locale::from_headers(request.headers());
+    app::i18n::serve_in(locale, next.run(request)).await
+}
+
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -134,9 +141,9 @@ pub async fn page_gate(State(state): State<AppState>, request: Request, next: Ne
     };
     // The page is written in the person's language (`<html lang>` included).
     let mut request = request;
-    request
-        .extensions_mut()
-        .insert(app::services::profile::locale_of(&signed.user));
+    let locale = app::services::profile::locale_of(&signed.user);
+    request.extensions_mut().insert(locale);
+    app::i18n::set_request_locale(locale);
     match auth::current_user(&state, &signed, slug).await {
         Ok(_) => {}
         Err(ServiceError::Refused(_)) => return Redirect::to(&login).into_response(),

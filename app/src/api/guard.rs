@@ -1,11 +1,13 @@
 //! The one place server functions get their state, their caller and their authorization.
 
 use crate::{
+    i18n::{request_locale, Locale},
     model::{AppError, CurrentUser, Feature, Permission},
     services::{
         auth::{self, Signed},
         sessions, AppState, ClientInfo, ServiceError,
     },
+    tr,
 };
 use axum::Extension;
 use http::request::Parts;
@@ -67,16 +69,20 @@ pub async fn authorize(
         return Err(AppError::PasswordChangeRequired);
     }
     let user = auth::current_user(&state, &signed, slug).await?;
+    crate::i18n::set_request_locale(user.locale);
     if let Some(permission) = permission {
         if !user.can(permission) {
-            let action = permission.description().to_lowercase();
+            let l = request_locale();
+            let action = permission.description_in(l).to_lowercase();
             // A permission of a product area the organisation lacks: say which.
             return Err(AppError::Forbidden(
                 match permission.feature().filter(|f| !user.features.contains(f)) {
-                    Some(feature) => format!(
-                        "{action}: {} does not have the {} feature",
-                        user.organisation.name,
-                        feature.label()
+                    Some(feature) => tr!(
+                        l,
+                        "msg.guard.feature_missing",
+                        action = action,
+                        organisation = user.organisation.name,
+                        feature = feature.label_in(l)
                     ),
                     None => action,
                 },
@@ -98,18 +104,27 @@ pub async fn require(slug: &str, permission: Permission) -> Result<Caller, AppEr
 }
 
 /// The signed-in caller, a super-admin of the platform acting from the admin tenant: the Platform
-/// pages' server functions. `action` says what is refused to anyone else ("install a licence").
-pub async fn require_super_admin(slug: &str, action: &str) -> Result<Caller, AppError> {
+/// pages' server functions. `action` says in a language what is refused to anyone else ("install
+/// a licence").
+pub async fn require_super_admin(
+    slug: &str,
+    action: fn(Locale) -> String,
+) -> Result<Caller, AppError> {
     let caller = authorize(slug, None, PendingPassword::Refuse).await?;
+    let l = request_locale();
     if !caller.user.is_super_admin() {
-        return Err(AppError::Forbidden(format!(
-            "{action}: only the platform's super-admins may"
+        return Err(AppError::Forbidden(tr!(
+            l,
+            "msg.guard.super_admins_only",
+            action = action(l)
         )));
     }
     if caller.user.is_switched() {
-        return Err(AppError::Forbidden(format!(
-            "{action} while acting in another organisation: go back to {} first",
-            caller.user.home_organisation.name
+        return Err(AppError::Forbidden(tr!(
+            l,
+            "msg.guard.switched",
+            action = action(l),
+            organisation = caller.user.home_organisation.name
         )));
     }
     Ok(caller)
@@ -124,16 +139,19 @@ pub async fn require_feature(
     permission: Option<Permission>,
 ) -> Result<Caller, AppError> {
     let caller = authorize(slug, None, PendingPassword::Refuse).await?;
+    let l = request_locale();
     if !caller.user.features.contains(&feature) {
-        return Err(AppError::Forbidden(format!(
-            "use {}: {} does not have the {} feature",
-            feature.label(),
-            caller.user.organisation.name,
-            feature.label()
+        return Err(AppError::Forbidden(tr!(
+            l,
+            "msg.guard.use_feature",
+            feature = feature.label_in(l),
+            organisation = caller.user.organisation.name
         )));
     }
     if let Some(permission) = permission.filter(|p| !caller.user.can(*p)) {
-        return Err(AppError::Forbidden(permission.description().to_lowercase()));
+        return Err(AppError::Forbidden(
+            permission.description_in(l).to_lowercase(),
+        ));
     }
     Ok(caller)
 }
@@ -142,10 +160,8 @@ pub async fn require_feature(
 pub async fn require_switcher(slug: &str) -> Result<Caller, AppError> {
     let caller = authorize(slug, None, PendingPassword::Refuse).await?;
     if !caller.user.can_switch() {
-        return Err(AppError::Forbidden(
-            "switch to other organisations: only the platform's super-admins and support staff may"
-                .into(),
-        ));
+        let l = request_locale();
+        return Err(AppError::Forbidden(tr!(l, "msg.guard.switch_forbidden")));
     }
     Ok(caller)
 }

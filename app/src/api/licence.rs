@@ -12,7 +12,9 @@ use super::guard;
 pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug, "read the licence").await?;
+            let caller =
+                guard::require_super_admin(&slug, |l| crate::tr!(l, "msg.guard.read_licence"))
+                    .await?;
             let state = &caller.state;
             Ok(crate::services::licence::status(&state.db, state.licence_key.as_ref()).await?)
         }
@@ -25,7 +27,9 @@ pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
 pub async fn install_licence(slug: String, document: String) -> Result<LicenceStatus, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug, "install a licence").await?;
+            let caller =
+                guard::require_super_admin(&slug, |l| crate::tr!(l, "msg.guard.install_licence"))
+                    .await?;
             let state = &caller.state;
             crate::services::licence::install(
                 &state.db,

@@ -21,8 +21,10 @@ pub async fn list_organisations(
 ) -> Result<OrganisationList, AppError> {
     guard::respond(
         async {
-            let caller =
-                guard::require_super_admin(&slug, "list the platform's organisations").await?;
+            let caller = guard::require_super_admin(&slug, |l| {
+                crate::tr!(l, "msg.guard.list_organisations")
+            })
+            .await?;
             Ok(crate::services::organisations::list(&caller.state.db, &search).await?)
         }
         .await,
@@ -37,7 +39,10 @@ pub async fn create_organisation(
 ) -> Result<String, AppError> {
     guard::respond(
         async {
-            let caller = guard::require_super_admin(&slug, "create organisations").await?;
+            let caller = guard::require_super_admin(&slug, |l| {
+                crate::tr!(l, "msg.guard.create_organisations")
+            })
+            .await?;
             let actor = caller.actor();
             let created = crate::services::organisations::create_with_admin(
                 &caller.state,
@@ -60,7 +65,8 @@ pub async fn get_organisation(
     guard::respond(
         async {
             let caller =
-                guard::require_super_admin(&slug, "read an organisation's settings").await?;
+                guard::require_super_admin(&slug, |l| crate::tr!(l, "msg.guard.read_organisation"))
+                    .await?;
             Ok(crate::services::organisations::detail(&caller.state.db, &organisation).await?)
         }
         .await,
@@ -76,8 +82,10 @@ pub async fn update_organisation(
 ) -> Result<OrganisationDetail, AppError> {
     guard::respond(
         async {
-            let caller =
-                guard::require_super_admin(&slug, "change an organisation's settings").await?;
+            let caller = guard::require_super_admin(&slug, |l| {
+                crate::tr!(l, "msg.guard.change_organisation")
+            })
+            .await?;
             let actor = caller.actor();
             Ok(crate::services::organisations::update(
                 &caller.state,

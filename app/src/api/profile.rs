@@ -66,10 +66,8 @@ pub async fn upload_avatar(slug: String, data: String) -> Result<Option<String>,
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(data.trim())
                 .map_err(|_| {
-                    AppError::field(
-                        "avatar",
-                        "The picture did not arrive whole. Choose it again.",
-                    )
+                    let l = crate::i18n::request_locale();
+                    AppError::field("avatar", crate::tr!(l, "msg.profile.avatar_incomplete"))
                 })?;
             Ok(profile::set_avatar(&caller.state, &caller.signed, bytes, &caller.client).await?)
         }
@@ -113,24 +111,26 @@ pub async fn end_sessions(slug: String, id: Option<Uuid>) -> Result<u64, AppErro
     )
 }
 
-/// Sends a confirmation link to `new_email`; the address changes when it is opened.
+/// Sends a confirmation link to `new_email`, which it returns as the address now waiting; the
+/// address changes when the link is opened.
 #[server(endpoint = "profile/email")]
 pub async fn change_email(
     slug: String,
     new_email: String,
     password: String,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     guard::respond(
         async {
             let caller = caller(&slug).await?;
-            Ok(profile::request_email_change(
+            profile::request_email_change(
                 &caller.state,
                 &caller.signed,
                 &new_email,
                 &password,
                 &caller.client,
             )
-            .await?)
+            .await?;
+            Ok(new_email.trim().to_string())
         }
         .await,
     )

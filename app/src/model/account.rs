@@ -72,11 +72,20 @@ pub struct AccountDetail {
     pub permissions: Vec<GrantedPermission>,
 }
 
+/// Where a permission comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GrantSource {
+    /// The baseline of the account's user type.
+    UserType(UserType),
+    /// A role, by name.
+    Role(String),
+}
+
 /// One permission an account holds, and why: "user type Agent", "role Team lead".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GrantedPermission {
     pub permission: Permission,
-    pub sources: Vec<String>,
+    pub sources: Vec<GrantSource>,
     /// Set when the organisation lacks the permission's feature: granted, but not in force.
     pub missing_feature: Option<Feature>,
 }

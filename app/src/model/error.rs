@@ -43,6 +43,24 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The error's words in `l`, as a person reads them (`to_string` gives the English).
+    pub fn message(&self, l: crate::i18n::Locale) -> String {
+        use crate::tr;
+        match self {
+            AppError::Unauthenticated => tr!(l, "msg.error.unauthenticated"),
+            AppError::PasswordChangeRequired => tr!(l, "msg.error.password_change_required"),
+            AppError::Forbidden(action) => tr!(l, "msg.error.forbidden", action = action),
+            AppError::NotFound(what) => tr!(l, "msg.error.not_found", what = what),
+            AppError::Internal(reference) => {
+                tr!(l, "msg.error.internal", reference = reference)
+            }
+            AppError::Transport(detail) => tr!(l, "msg.error.transport", detail = detail),
+            AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Throttled { .. } => {
+                self.to_string()
+            }
+        }
+    }
+
     /// A validation failure of a single field.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
@@ -85,5 +103,30 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppError;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn messages_in_english_are_the_errors_own_words() {
+        for error in [
+            AppError::Unauthenticated,
+            AppError::PasswordChangeRequired,
+            AppError::Forbidden("suspend yourself".into()),
+            AppError::NotFound("That person".into()),
+            AppError::Conflict("Taken.".into()),
+            AppError::Internal("ab12cd34".into()),
+            AppError::Transport("offline".into()),
+        ] {
+            assert_eq!(error.message(Locale::En), error.to_string());
+        }
+        assert_eq!(
+            AppError::NotFound("Cette personne".into()).message(Locale::Fr),
+            "Cette personne est introuvable."
+        );
     }
 }

@@ -56,7 +56,7 @@ pub struct ReadyRow {
     pub line: usize,
     pub name: String,
     pub email: String,
-    pub user_type: String,
+    pub user_type: super::UserType,
     pub roles: Vec<String>,
 }
 

@@ -14,13 +14,13 @@ use super::{
 };
 use crate::{
     entities::{organisation, outbox_message, role, role_permission, user, user_role},
-    i18n::Locale,
+    i18n::{request_locale, Locale},
     model::{
         access::effective_permissions,
         account::{
-            AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantedPermission,
-            Invitation, NewAccount, Onboarding, ResetDone, ResetMethod, INVITATION_DAYS,
-            RESET_HOURS,
+            AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantSource,
+            GrantedPermission, Invitation, NewAccount, Onboarding, ResetDone, ResetMethod,
+            INVITATION_DAYS, RESET_HOURS,
         },
         users::Moment,
         AppError, CurrentUser, Feature, FieldError, Permission, PlatformRole, UserStatus, UserType,
@@ -109,17 +109,28 @@ fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-/// What is wrong with a person's first or last name (`label`), if anything.
-pub(super) fn name_problem(label: &str, value: &str) -> Option<String> {
+/// What is wrong with a person's first name or, when `last`, last name, if anything.
+pub(super) fn name_problem(last: bool, value: &str) -> Option<String> {
+    let l = request_locale();
     let value = value.trim();
     if value.is_empty() {
-        Some(format!("Enter the person's {label}."))
+        Some(if last {
+            tr!(l, "msg.accounts.last_name.missing")
+        } else {
+            tr!(l, "msg.accounts.first_name.missing")
+        })
     } else if value.chars().any(char::is_control) {
-        Some(format!(
-            "The {label} cannot contain line breaks, tabs or other control characters."
-        ))
+        Some(if last {
+            tr!(l, "msg.accounts.last_name.control")
+        } else {
+            tr!(l, "msg.accounts.first_name.control")
+        })
     } else if value.chars().count() > 100 {
-        Some(format!("The {label} can be at most 100 characters."))
+        Some(if last {
+            tr!(l, "msg.accounts.last_name.too_long")
+        } else {
+            tr!(l, "msg.accounts.first_name.too_long")
+        })
     } else {
         None
     }
@@ -130,31 +141,41 @@ pub(super) fn valid_timezone(zone: &str) -> bool {
     zone.parse::<chrono_tz::Tz>().is_ok()
 }
 
-pub(super) const TIMEZONE_HINT: &str =
-    "Enter a time zone by its IANA name, such as Europe/London or America/New_York.";
+/// How to write a time zone, said when one is not understood.
+pub(super) fn timezone_hint() -> String {
+    let l = request_locale();
+    tr!(l, "msg.accounts.timezone_hint")
+}
+
+/// "Some details need your attention.": the message of a form refused for several reasons.
+pub(super) fn check_details() -> String {
+    let l = request_locale();
+    tr!(l, "msg.error.check_details")
+}
 
 /// Checks every field of `form` at once, so the person sees all problems together.
 pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
+    let l = request_locale();
     let mut fields = Vec::new();
-    let mut problem = |field: &str, message: &str| {
+    let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
             field: field.to_string(),
-            message: message.to_string(),
+            message,
         })
     };
-    for (field, label, value) in [
-        ("first_name", "first name", &form.first_name),
-        ("last_name", "last name", &form.last_name),
+    for (field, last, value) in [
+        ("first_name", false, &form.first_name),
+        ("last_name", true, &form.last_name),
     ] {
-        if let Some(message) = name_problem(label, value) {
-            problem(field, &message);
+        if let Some(message) = name_problem(last, value) {
+            problem(field, message);
         }
     }
     let email = form.email.trim().to_string();
     if email.is_empty() {
-        problem("email", "Enter the person's email address.");
+        problem("email", tr!(l, "msg.accounts.email_missing"));
     } else if let Err(e) = super::bootstrap::check_email("email", &email) {
-        problem("email", &e.to_string());
+        problem("email", e.to_string());
     }
     let phone = optional(&form.phone);
     if let Some(phone) = &phone {
@@ -163,10 +184,7 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
             .chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c));
         if !allowed || !(5..=20).contains(&digits) || phone.len() > 32 {
-            problem(
-                "phone",
-                "Enter a phone number of 5 to 20 digits, such as +44 20 7946 0958.",
-            );
+            problem("phone", tr!(l, "msg.accounts.phone_invalid"));
         }
     }
     let external_id = optional(&form.external_id);
@@ -174,24 +192,21 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         .as_ref()
         .is_some_and(|id| id.chars().count() > 255 || id.chars().any(char::is_control))
     {
-        problem(
-            "external_id",
-            "The external ID can be at most 255 characters, without line breaks or control characters.",
-        );
+        problem("external_id", tr!(l, "msg.accounts.external_id_invalid"));
     }
     let timezone = optional(&form.timezone);
     if timezone
         .as_deref()
         .is_some_and(|zone| !valid_timezone(zone))
     {
-        problem("timezone", TIMEZONE_HINT);
+        problem("timezone", timezone_hint());
     }
     if form.roles.is_empty() {
-        problem("roles", "Choose at least one role.");
+        problem("roles", tr!(l, "msg.accounts.roles_missing"));
     }
     if !fields.is_empty() {
         return Err(AppError::Invalid {
-            message: "Some details need your attention.".to_string(),
+            message: check_details(),
             fields,
         });
     }
@@ -220,10 +235,8 @@ pub(super) async fn check_email_free(
 }
 
 fn email_taken(email: &str) -> AppError {
-    AppError::field(
-        "email",
-        format!("{email} already belongs to someone in this organisation."),
-    )
+    let l = request_locale();
+    AppError::field("email", tr!(l, "msg.accounts.email_taken", email = email))
 }
 
 /// Maps the database's uniqueness refusal (two admins adding the same address at once) to the
@@ -248,11 +261,8 @@ pub(super) async fn roles_of(
         .all(db)
         .await?;
     if found.len() != ids.len() {
-        return Err(AppError::field(
-            "roles",
-            "One of the chosen roles no longer exists. Reload the page and choose again.",
-        )
-        .into());
+        let l = request_locale();
+        return Err(AppError::field("roles", tr!(l, "msg.accounts.role_gone")).into());
     }
     Ok(found)
 }
@@ -287,15 +297,17 @@ pub(super) async fn check_grants(
     // Compared whatever features the organisation has now: a permission of a feature switched
     // off today is one the account holds the day it is switched on.
     let mine = grants_of_actor(db, actor).await?;
+    let l = request_locale();
     if let Some(feature) = user_type.and_then(UserType::feature) {
         if !actor.user.features.contains(&feature) {
             return Err(AppError::field(
                 "user_type",
-                format!(
-                    "{} accounts belong to the {} feature, which {} does not have.",
-                    user_type.map(UserType::label).unwrap_or_default(),
-                    feature.label(),
-                    actor.user.organisation.name
+                tr!(
+                    l,
+                    "msg.accounts.type_needs_feature",
+                    user_type = user_type.map(|t| t.label_in(l)).unwrap_or_default(),
+                    feature = feature.label_in(l),
+                    organisation = actor.user.organisation.name
                 ),
             )
             .into());
@@ -305,10 +317,11 @@ pub(super) async fn check_grants(
         if let Some(missing) = user_type.baseline().iter().find(|p| !mine.contains(p)) {
             return Err(AppError::field(
                 "user_type",
-                format!(
-                    "You cannot create a {} account: that type may \"{}\", which you may not.",
-                    user_type.label().to_lowercase(),
-                    missing.description().to_lowercase()
+                tr!(
+                    l,
+                    "msg.accounts.cannot_create_type",
+                    user_type = user_type.label_in(l).to_lowercase(),
+                    permission = missing.description_in(l).to_lowercase()
                 ),
             )
             .into());
@@ -323,9 +336,11 @@ pub(super) async fn check_grants(
             .unwrap_or("?");
         return Err(AppError::field(
             "roles",
-            format!(
-                "You cannot give the role \"{name}\": it allows people to \"{}\", which you may not do yourself.",
-                missing.description().to_lowercase()
+            tr!(
+                l,
+                "msg.accounts.cannot_give_role",
+                role = name,
+                permission = missing.description_in(l).to_lowercase()
             ),
         )
         .into());
@@ -384,12 +399,14 @@ async fn check_outranks(
     if target.id == actor.user.id {
         return Ok(());
     }
+    let l = request_locale();
     let platform_role =
         PlatformRole::from_code(&target.platform_role).unwrap_or(PlatformRole::None);
     if platform_role != PlatformRole::None && !actor.user.is_super_admin() {
-        return Err(AppError::Forbidden(format!(
-            "change {}'s account: they administer the whole platform, so only a super-admin can",
-            display(target)
+        return Err(AppError::Forbidden(tr!(
+            l,
+            "msg.accounts.outranked_platform",
+            name = display(target)
         ))
         .into());
     }
@@ -399,10 +416,11 @@ async fn check_outranks(
         .into_iter()
         .find(|p| !mine.contains(p))
     {
-        return Err(AppError::Forbidden(format!(
-            "change {}'s account: they may \"{}\", which you may not. Ask someone who may do everything they may",
-            display(target),
-            missing.description().to_lowercase()
+        return Err(AppError::Forbidden(tr!(
+            l,
+            "msg.accounts.outranked",
+            name = display(target),
+            permission = missing.description_in(l).to_lowercase()
         ))
         .into());
     }
@@ -506,7 +524,13 @@ async fn target(
         .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound("That person".into()).into())
+        .ok_or_else(|| that_person().into())
+}
+
+/// "That person", of a refusal saying they were not found.
+pub(super) fn that_person() -> AppError {
+    let l = request_locale();
+    AppError::NotFound(tr!(l, "msg.accounts.that_person"))
 }
 
 /// The account `id` the actor is about to change, locked until the transaction `txn` ends (so a
@@ -521,7 +545,7 @@ async fn managed(
         .lock_exclusive()
         .one(txn)
         .await?
-        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+        .ok_or_else(that_person)?;
     check_outranks(txn, actor, &user).await?;
     Ok(user)
 }
@@ -870,11 +894,11 @@ async fn why_granted(
         .filter_map(|p| {
             let mut sources = Vec::new();
             if user_type.baseline().contains(p) {
-                sources.push(format!("User type {}", user_type.label()));
+                sources.push(GrantSource::UserType(user_type));
             }
             for (role_id, _) in by_role.iter().filter(|(_, granted)| granted == p) {
                 if let Some((_, name)) = names.iter().find(|(id, _)| id == role_id) {
-                    sources.push(format!("Role {name}"));
+                    sources.push(GrantSource::Role(name.clone()));
                 }
             }
             (!sources.is_empty()).then(|| GrantedPermission {
@@ -887,11 +911,8 @@ async fn why_granted(
 }
 
 fn conflict() -> AppError {
-    AppError::Conflict(
-        "Someone else changed this person while you were editing. Your changes were not saved: \
-         reload to see the current details, then make your changes again."
-            .to_string(),
-    )
+    let l = request_locale();
+    AppError::Conflict(tr!(l, "msg.accounts.changed_meanwhile"))
 }
 
 /// Saves an admin's edit of account `id`, refusing it when the account changed since the form
@@ -914,11 +935,8 @@ pub async fn update(
     let held = role_ids_of(&txn, id).await?;
     if held != checked.roles {
         if id == actor.user.id {
-            return Err(AppError::field(
-                "roles",
-                "You cannot change your own roles. Ask another administrator to do it.",
-            )
-            .into());
+            let l = request_locale();
+            return Err(AppError::field("roles", tr!(l, "msg.accounts.own_roles")).into());
         }
         let roles = roles_of(&txn, organisation_id, &checked.roles).await?;
         let added: Vec<role::Model> = roles
@@ -933,11 +951,8 @@ pub async fn update(
             && !administers(&txn, user_type, checked.roles.iter().copied()).await?
             && !another_administrator(&txn, organisation_id, id).await?
         {
-            return Err(AppError::field(
-                "roles",
-                "This is the last active administrator of the organisation: keep a role that can manage roles, or make someone else an administrator first.",
-            )
-            .into());
+            let l = request_locale();
+            return Err(AppError::field("roles", tr!(l, "msg.accounts.last_admin_roles")).into());
         }
         user_role::Entity::delete_many()
             .filter(user_role::Column::UserId.eq(id))
@@ -1095,9 +1110,13 @@ pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceRe
     let txn = state.db.begin().await?;
     lock_organisation(&txn, actor.organisation_id()).await?;
     if let Some(already) = suspend_in(&txn, actor, id).await? {
-        return Err(
-            AppError::Conflict(format!("{} is already suspended.", display(&already))).into(),
-        );
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.already_suspended",
+            name = display(&already)
+        ))
+        .into());
     }
     txn.commit().await?;
     Ok(())
@@ -1114,14 +1133,15 @@ pub async fn suspend_many(
     actor: &Actor<'_>,
     ids: &[Uuid],
 ) -> ServiceResult<usize> {
+    let l = request_locale();
     let ids: BTreeSet<Uuid> = ids.iter().copied().collect();
     if ids.is_empty() {
-        return Err(AppError::field("ids", "Select the people to suspend first.").into());
+        return Err(AppError::field("ids", tr!(l, "msg.accounts.suspend_none")).into());
     }
     if ids.len() > SUSPEND_MANY_MAX {
         return Err(AppError::field(
             "ids",
-            format!("Suspend at most {SUSPEND_MANY_MAX} people at a time."),
+            tr!(l, "msg.accounts.suspend_too_many", max = SUSPEND_MANY_MAX),
         )
         .into());
     }
@@ -1133,17 +1153,20 @@ pub async fn suspend_many(
         match suspend_in(&txn, actor, id).await {
             Ok(None) => suspended += 1,
             Ok(Some(_)) => {}
-            Err(ServiceError::Refused(AppError::NotFound(_))) => refusals.push(
-                "Someone you selected is no longer in this organisation: reload the list.".into(),
-            ),
-            Err(ServiceError::Refused(refused)) => refusals.push(refused.to_string()),
+            Err(ServiceError::Refused(AppError::NotFound(_))) => {
+                refusals.push(tr!(l, "msg.accounts.selected_gone"))
+            }
+            Err(ServiceError::Refused(refused)) => refusals.push(refused.message(l)),
             Err(other) => return Err(other),
         }
     }
     if !refusals.is_empty() {
-        return Err(
-            AppError::Conflict(format!("Nobody was suspended. {}", refusals.join(" "))).into(),
-        );
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.nobody_suspended",
+            reasons = refusals.join(" ")
+        ))
+        .into());
     }
     txn.commit().await?;
     Ok(suspended)
@@ -1156,12 +1179,9 @@ async fn suspend_in(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<Option<user::Model>> {
+    let l = request_locale();
     if id == actor.user.id {
-        return Err(AppError::Forbidden(
-            "suspend yourself. Ask another administrator if your account should be suspended"
-                .into(),
-        )
-        .into());
+        return Err(AppError::Forbidden(tr!(l, "msg.accounts.suspend_self")).into());
     }
     let user = managed(txn, actor, id).await?;
     if status_of(&user) == UserStatus::Suspended {
@@ -1172,9 +1192,10 @@ async fn suspend_in(
         && administers(txn, user_type_of(&user), roles).await?
         && !another_administrator(txn, actor.organisation_id(), id).await?
     {
-        return Err(AppError::Conflict(format!(
-            "{} is the last active administrator of the organisation and cannot be suspended. Make someone else an administrator first.",
-            display(&user)
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.last_admin_suspend",
+            name = display(&user)
         ))
         .into());
     }
@@ -1194,7 +1215,13 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
     lock_organisation(&txn, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id).await?;
     if status_of(&user) != UserStatus::Suspended {
-        return Err(AppError::Conflict(format!("{} is not suspended.", display(&user))).into());
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.not_suspended",
+            name = display(&user)
+        ))
+        .into());
     }
     super::licence::reserve_seats(&txn, 1).await?;
     let status = if user.password_hash.is_some() {
@@ -1224,17 +1251,20 @@ fn display(user: &user::Model) -> String {
 
 /// Refuses to reset the password of an account that has none to reset or may not sign in.
 fn resettable(user: &user::Model) -> ServiceResult<()> {
+    let l = request_locale();
     match status_of(user) {
-        UserStatus::Invited => Err(AppError::Conflict(format!(
-            "{} has not accepted their invitation yet, so there is no password to reset. Resend the invitation instead.",
-            display(user)
-        ))
-        .into()),
-        UserStatus::Suspended => Err(AppError::Conflict(format!(
-            "{} is suspended. Reactivate the account before resetting its password.",
-            display(user)
-        ))
-        .into()),
+        UserStatus::Invited => {
+            Err(
+                AppError::Conflict(tr!(l, "msg.accounts.reset_invited", name = display(user)))
+                    .into(),
+            )
+        }
+        UserStatus::Suspended => {
+            Err(
+                AppError::Conflict(tr!(l, "msg.accounts.reset_suspended", name = display(user)))
+                    .into(),
+            )
+        }
         UserStatus::Active => Ok(()),
     }
 }
@@ -1363,9 +1393,11 @@ async fn invited(
 ) -> ServiceResult<user::Model> {
     let user = managed(txn, actor, id).await?;
     if status_of(&user) != UserStatus::Invited {
-        return Err(AppError::Conflict(format!(
-            "{} has no pending invitation: they have accepted it or been suspended.",
-            display(&user)
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.no_pending_invitation",
+            name = display(&user)
         ))
         .into());
     }
@@ -1608,10 +1640,11 @@ pub struct Completed {
 }
 
 pub(super) fn link_not_usable(kind: TokenKind) -> AppError {
+    let l = request_locale();
     AppError::Conflict(match kind {
-        TokenKind::Invitation => "This invitation link has expired or was already used. Ask an administrator of the organisation to send a new one.".into(),
-        TokenKind::PasswordReset => "This password-reset link has expired or was already used. Ask for a new one from the sign-in page.".into(),
-        TokenKind::EmailChange => "This confirmation link has expired or was already used. Ask for a new one from your profile.".into(),
+        TokenKind::Invitation => tr!(l, "msg.links.invitation_not_usable"),
+        TokenKind::PasswordReset => tr!(l, "msg.links.reset_not_usable"),
+        TokenKind::EmailChange => tr!(l, "msg.links.email_change_not_usable"),
     })
 }
 
@@ -1631,7 +1664,7 @@ pub async fn complete_link(
         .ok_or_else(|| link_not_usable(kind))?;
     passwords::check_policy("password", password)?;
     if password != confirmation {
-        return Err(AppError::field("confirmation", "The two passwords are not the same.").into());
+        return Err(passwords::mismatch());
     }
     let hash = state.passwords.hash(password.to_string()).await?;
     let organisation_id = user::Entity::find_by_id(token.user_id)

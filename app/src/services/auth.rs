@@ -6,10 +6,12 @@ use super::{
 };
 use crate::{
     entities::{login_event, organisation, role_permission, session, user, user_role},
+    i18n::{request_locale, Locale},
     model::{
         access::effective_permissions, AppError, CurrentUser, Feature, Permission, PlatformRole,
         UserStatus, UserType,
     },
+    tr,
 };
 use sea_orm::{
     prelude::*,
@@ -19,6 +21,11 @@ use sea_orm::{
 };
 
 /// The one answer to every failed sign-in, whatever the reason, so it reveals nothing.
+pub fn sign_in_refused(l: Locale) -> String {
+    tr!(l, "msg.auth.sign_in_refused")
+}
+
+/// The English words of [`sign_in_refused`], which the tests compare answers with.
 pub const SIGN_IN_REFUSED: &str =
     "That email and password did not match an active account of this organisation.";
 
@@ -76,7 +83,7 @@ async fn record_login(
 
 fn refused() -> AppError {
     AppError::Invalid {
-        message: SIGN_IN_REFUSED.to_string(),
+        message: sign_in_refused(request_locale()),
         fields: Vec::new(),
     }
 }
@@ -92,8 +99,9 @@ pub async fn sign_in(
     let db = &state.db;
     let email = normalise_email(email);
     if email.is_empty() || password.is_empty() {
+        let l = request_locale();
         return Err(AppError::Invalid {
-            message: "Enter your email and password.".to_string(),
+            message: tr!(l, "msg.auth.credentials_missing"),
             fields: Vec::new(),
         }
         .into());
@@ -329,20 +337,15 @@ pub async fn change_password(
         .verify(current_password.to_string(), user.password_hash.clone())
         .await?;
     if !verified.matches {
-        return Err(
-            AppError::field("current_password", "That is not your current password.").into(),
-        );
+        return Err(passwords::not_current("current_password"));
     }
     passwords::check_policy("new_password", new_password)?;
     if new_password != confirmation {
-        return Err(AppError::field("confirmation", "The two passwords are not the same.").into());
+        return Err(passwords::mismatch());
     }
     if new_password == current_password {
-        return Err(AppError::field(
-            "new_password",
-            "Choose a password different from the current one.",
-        )
-        .into());
+        let l = request_locale();
+        return Err(AppError::field("new_password", tr!(l, "msg.passwords.unchanged")).into());
     }
     let hash = state.passwords.hash(new_password.to_string()).await?;
     let txn = state.db.begin().await?;
@@ -374,4 +377,14 @@ pub async fn change_password(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_in_english_is_the_constant_tests_compare_with() {
+        assert_eq!(sign_in_refused(Locale::En), SIGN_IN_REFUSED);
+    }
 }

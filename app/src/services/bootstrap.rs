@@ -8,7 +8,9 @@ use super::{
 };
 use crate::{
     entities::{organisation, role, user_role},
+    i18n::request_locale,
     model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
+    tr,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, TransactionTrait};
 
@@ -35,10 +37,8 @@ pub fn check_email(field: &str, email: &str) -> Result<(), AppError> {
     if valid {
         Ok(())
     } else {
-        Err(AppError::field(
-            field,
-            "Enter an email address like name@example.com.",
-        ))
+        let l = request_locale();
+        Err(AppError::field(field, tr!(l, "msg.auth.email_invalid")))
     }
 }
 

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::{
     entities::{role, user, user_role},
+    i18n::{request_locale, Locale},
     model::{
         account::{AccountForm, INVITATION_DAYS},
         import::{
@@ -22,6 +23,7 @@ use crate::{
         },
         AppError, PlatformRole, UserStatus, UserType,
     },
+    tr,
 };
 use sea_orm::{
     prelude::*,
@@ -67,19 +69,28 @@ fn parse_user_type(text: &str) -> Option<UserType> {
         .find(|t| t.code() == key || column_key(t.label()) == key)
 }
 
+/// A number with one decimal, as written in `l`.
+fn one_decimal(value: f64, l: Locale) -> String {
+    let text = format!("{value:.1}");
+    match l {
+        Locale::En => text,
+        Locale::Fr => text.replace('.', ","),
+    }
+}
+
 /// Reads the file: the header must name the required columns and no unknown ones.
 fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
+    let l = request_locale();
     if csv_text.len() > IMPORT_MAX_BYTES {
-        return Err(refuse(format!(
-            "The file is {:.1} MB; import at most {} MB at a time.",
-            csv_text.len() as f64 / 1_048_576.0,
-            IMPORT_MAX_BYTES / 1_048_576
+        return Err(refuse(tr!(
+            l,
+            "msg.import.too_big",
+            size = one_decimal(csv_text.len() as f64 / 1_048_576.0, l),
+            max = IMPORT_MAX_BYTES / 1_048_576
         )));
     }
     if csv_text.contains('\u{fffd}') {
-        return Err(refuse(
-            "The file is not in UTF-8, so names with accents would be damaged. Save it as \"CSV UTF-8\" and choose it again.",
-        ));
+        return Err(refuse(tr!(l, "msg.import.not_utf8")));
     }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -87,7 +98,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .from_reader(csv_text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| refuse(format!("The file could not be read as CSV: {e}.")))?
+        .map_err(|e| refuse(tr!(l, "msg.import.unreadable", error = e)))?
         .iter()
         .map(column_key)
         .collect::<Vec<_>>();
@@ -97,9 +108,11 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .iter()
         .find(|h| !h.is_empty() && !known.contains(&h.as_str()))
     {
-        return Err(refuse(format!(
-            "The first line names a column \"{unknown}\" we do not know. The columns are: {}.",
-            known.join(", ")
+        return Err(refuse(tr!(
+            l,
+            "msg.import.unknown_column",
+            column = unknown,
+            columns = known.join(", ")
         )));
     }
     let missing: Vec<&str> = ["email", "first_name", "last_name", "roles"]
@@ -107,16 +120,17 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .filter(|c| !headers.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
-        return Err(refuse(format!(
-            "The first line must name the columns; missing: {}. Start from the template.",
-            missing.join(", ")
+        return Err(refuse(tr!(
+            l,
+            "msg.import.missing_columns",
+            columns = missing.join(", ")
         )));
     }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            refuse(format!("Line {line} could not be read as CSV: {e}."))
+            refuse(tr!(l, "msg.import.line_unreadable", line = line, error = e))
         })?;
         if record.iter().all(str::is_empty) {
             continue;
@@ -127,13 +141,13 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
             .any(|(i, value)| !value.is_empty() && headers.get(i).is_none_or(String::is_empty));
         if unnamed {
             let line = record.position().map_or(0, |p| p.line());
-            return Err(refuse(format!(
-                "Line {line} has a value in a column the first line does not name. Put several roles in one cell, separated by semicolons, and quote values that contain commas."
-            )));
+            return Err(refuse(tr!(l, "msg.import.unnamed_value", line = line)));
         }
         if rows.len() == IMPORT_MAX_ROWS {
-            return Err(refuse(format!(
-                "The file has more than {IMPORT_MAX_ROWS} people; split it and import each part."
+            return Err(refuse(tr!(
+                l,
+                "msg.import.too_many_rows",
+                max = IMPORT_MAX_ROWS
             )));
         }
         let field = |name: &str| -> String {
@@ -168,9 +182,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         });
     }
     if rows.is_empty() {
-        return Err(refuse(
-            "The file has no people below its header line. Add one person per line.",
-        ));
+        return Err(refuse(tr!(l, "msg.import.no_rows")));
     }
     Ok(rows)
 }
@@ -211,6 +223,7 @@ async fn review(
     actor: &Actor<'_>,
     rows: Vec<Row>,
 ) -> ServiceResult<(Vec<Ready>, Vec<RowProblem>)> {
+    let l = request_locale();
     let organisation_id = actor.organisation_id();
     let roles: Vec<role::Model> = role::Entity::find()
         .filter(role::Column::OrganisationId.eq(organisation_id))
@@ -235,9 +248,7 @@ async fn review(
             match by_name.get(&name.to_lowercase()) {
                 Some(r) if found.iter().any(|f: &role::Model| f.id == r.id) => {}
                 Some(r) => found.push((*r).clone()),
-                None => said.push(format!(
-                    "There is no role named \"{name}\" in this organisation."
-                )),
+                None => said.push(tr!(l, "msg.import.unknown_role", name = name)),
             }
         }
         row.form.roles = found.iter().map(|r| r.id).collect();
@@ -256,20 +267,14 @@ async fn review(
             Err(other) => return Err(other.into()),
         };
         if row.user_type.is_none() {
-            said.push(
-                "The user type must be one of tenant_admin, bot_admin, supervisor, agent, analyst or viewer."
-                    .into(),
-            );
+            said.push(tr!(l, "msg.import.unknown_user_type"));
         }
         if !email.is_empty() {
             if taken.contains(email) {
-                said.push(format!(
-                    "{} already belongs to someone in this organisation.",
-                    row.form.email
-                ));
+                said.push(tr!(l, "msg.accounts.email_taken", email = row.form.email));
             }
             match first_line.get(email.as_str()) {
-                Some(line) => said.push(format!("The same address is on line {line} of the file.")),
+                Some(line) => said.push(tr!(l, "msg.import.duplicate_address", line = line)),
                 None => {
                     first_line.insert(email, row.line);
                 }
@@ -328,7 +333,7 @@ pub async fn import(
                 line: r.line,
                 name: format!("{} {}", r.checked.first_name, r.checked.last_name),
                 email: r.checked.email.clone(),
-                user_type: r.user_type.label().to_string(),
+                user_type: r.user_type,
                 roles: r.roles.iter().map(|role| role.name.clone()).collect(),
             })
             .collect(),
@@ -411,9 +416,10 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
             .exec_without_returning(&txn)
             .await
             .map_err(|e| match unique_email(e, "") {
-                ServiceError::Refused(_) => refuse(
-                    "Someone added one of these people while you were reviewing the file. Review it again.",
-                ),
+                ServiceError::Refused(_) => {
+                    let l = request_locale();
+                    refuse(tr!(l, "msg.import.added_meanwhile"))
+                }
                 other => other,
             })?;
     }

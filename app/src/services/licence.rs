@@ -5,11 +5,13 @@
 use super::{audit::AuditEntry, now, ServiceResult};
 use crate::{
     entities::{licence, organisation, organisation_user_count},
+    i18n::request_locale,
     model::{
         licence::{LicenceStatus, LicenceSummary, LicenceTerms, LICENCE_SIGNING_PREFIX},
         users::Moment,
         AppError, Feature, UserStatus,
     },
+    tr,
 };
 use base64::Engine;
 use chrono::NaiveDate;
@@ -82,24 +84,24 @@ fn refused(message: impl Into<String>) -> super::ServiceError {
 /// Reads and checks a licence file: its format, its terms, its expiry and, when `key` is set,
 /// its signature. Every refusal says what is wrong in words an operator can act on.
 pub fn check(text: &str, key: Option<&LicenceKey>) -> ServiceResult<CheckedLicence> {
+    let l = request_locale();
     if text.trim().is_empty() {
-        return Err(refused("Choose a licence file, or paste its contents."));
+        return Err(refused(tr!(l, "msg.licence.missing")));
     }
-    let file: LicenceFile = serde_json::from_str(text).map_err(|e| {
-        refused(format!(
-            "This is not a Tenantry licence file ({e}). A licence is a JSON object with licensee, features, seats, expires and signature."
-        ))
-    })?;
+    let file: LicenceFile = serde_json::from_str(text)
+        .map_err(|e| refused(tr!(l, "msg.licence.not_a_licence", error = e)))?;
     let licensee = file.licensee.trim();
     if licensee.is_empty() || licensee.chars().any(char::is_control) {
-        return Err(refused("The licence names no licensee."));
+        return Err(refused(tr!(l, "msg.licence.no_licensee")));
     }
     let mut features = Vec::new();
     for code in &file.features {
         let feature = Feature::from_code(code).ok_or_else(|| {
-            refused(format!(
-                "The licence grants \"{code}\", which this version of Tenantry does not know. Known features: {}.",
-                known_features()
+            refused(tr!(
+                l,
+                "msg.licence.unknown_feature",
+                code = code,
+                features = known_features()
             ))
         })?;
         if !features.contains(&feature) {
@@ -107,27 +109,17 @@ pub fn check(text: &str, key: Option<&LicenceKey>) -> ServiceResult<CheckedLicen
         }
     }
     if file.seats == 0 || i64::try_from(file.seats).is_err() {
-        return Err(refused(
-            "The licence's seat limit must be a whole number of at least 1.",
-        ));
+        return Err(refused(tr!(l, "msg.licence.seats_invalid")));
     }
-    let expires_on = NaiveDate::parse_from_str(&file.expires, "%Y-%m-%d").map_err(|_| {
-        refused(format!(
-            "The licence's expiry \"{}\" is not a date like 2027-12-31.",
-            file.expires
-        ))
-    })?;
+    let expires_on = NaiveDate::parse_from_str(&file.expires, "%Y-%m-%d")
+        .map_err(|_| refused(tr!(l, "msg.licence.expiry_invalid", expires = file.expires)))?;
     let signed = match (key, &file.signature) {
         (None, _) => false,
-        (Some(_), None) => {
-            return Err(refused(
-                "This licence is not signed, and this instance accepts only licences signed by the vendor.",
-            ))
-        }
+        (Some(_), None) => return Err(refused(tr!(l, "msg.licence.unsigned"))),
         (Some(key), Some(signature)) => {
             let signature = base64::engine::general_purpose::STANDARD
                 .decode(signature.trim())
-                .map_err(|_| refused("The licence's signature is damaged (it is not base64)."))?;
+                .map_err(|_| refused(tr!(l, "msg.licence.signature_damaged")))?;
             let terms = LicenceTerms {
                 licensee: file.licensee.clone(),
                 features: file.features.clone(),
@@ -135,17 +127,13 @@ pub fn check(text: &str, key: Option<&LicenceKey>) -> ServiceResult<CheckedLicen
                 expires: file.expires.clone(),
             };
             if !key.verifies(&signed_bytes(&terms)?, &signature) {
-                return Err(refused(
-                    "The licence's signature does not match its contents: the file was changed after it was signed, or it was signed for another vendor key. Ask your vendor for a fresh licence file.",
-                ));
+                return Err(refused(tr!(l, "msg.licence.signature_mismatch")));
             }
             true
         }
     };
     if expires_on < now().date_naive() {
-        return Err(refused(format!(
-            "This licence expired on {expires_on}. Install a licence that is still valid."
-        )));
+        return Err(refused(tr!(l, "msg.licence.expired", day = expires_on)));
     }
     Ok(CheckedLicence {
         licensee: licensee.to_string(),
@@ -312,10 +300,12 @@ pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceRes
     let Some(licence) = query.one(txn).await? else {
         return Ok(());
     };
+    let l = request_locale();
     if expired(&licence) {
-        return Err(AppError::Conflict(format!(
-            "The licence expired on {}, so nobody can be added or reactivated until a super-admin installs a new one. People already here can still sign in.",
-            licence.expires_on
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.licence.expired_no_seats",
+            day = licence.expires_on
         ))
         .into());
     }
@@ -323,15 +313,25 @@ pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceRes
     let used = seats_used(txn).await?;
     if used + adding > seats {
         let free = seats.saturating_sub(used);
-        let need = if adding == 1 {
-            "one more seat".to_string()
+        let message = if adding == 1 {
+            tr!(
+                l,
+                "msg.licence.no_seat",
+                seats = seats,
+                used = used,
+                free = free
+            )
         } else {
-            format!("{adding} seats")
+            tr!(
+                l,
+                "msg.licence.no_seats",
+                seats = seats,
+                used = used,
+                free = free,
+                adding = adding
+            )
         };
-        return Err(AppError::Conflict(format!(
-            "The licence has {seats} seats and {used} are in use ({free} free), so there is no room for {need}. Suspend people who no longer need access, or install a licence with more seats."
-        ))
-        .into());
+        return Err(AppError::Conflict(message).into());
     }
     Ok(())
 }

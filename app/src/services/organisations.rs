@@ -3,6 +3,7 @@
 use super::{now, ServiceResult};
 use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
+    i18n::request_locale,
     model::{
         organisations::{
             NewOrganisation, OrganisationChanges, OrganisationDetail, OrganisationList,
@@ -11,6 +12,7 @@ use crate::{
         users::Moment,
         AppError, Feature, OrganisationSummary, RoleTemplate, UserStatus,
     },
+    tr,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr, TransactionTrait};
 
@@ -26,9 +28,10 @@ pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
     if valid {
         Ok(())
     } else {
+        let l = request_locale();
         Err(AppError::field(
             field,
-            "Use 2 to 63 lowercase letters, digits and single hyphens, for example \"acme-support\".",
+            tr!(l, "msg.organisations.slug_invalid"),
         ))
     }
 }
@@ -53,11 +56,14 @@ pub async fn create(
     is_demo: bool,
 ) -> ServiceResult<organisation::Model> {
     check_slug("slug", slug)?;
+    let l = request_locale();
     if name.trim().is_empty() {
-        return Err(AppError::field("name", "Give the organisation a name.").into());
+        return Err(AppError::field("name", tr!(l, "msg.organisations.name_missing")).into());
     }
     if find_by_slug(db, slug).await?.is_some() {
-        return Err(AppError::field("slug", format!("The address \"{slug}\" is taken.")).into());
+        return Err(
+            AppError::field("slug", tr!(l, "msg.organisations.slug_taken", slug = slug)).into(),
+        );
     }
     let now = now();
     let org = organisation::ActiveModel {
@@ -170,6 +176,7 @@ pub async fn create_with_admin(
     new: &NewOrganisation,
 ) -> ServiceResult<organisation::Model> {
     let db = &state.db;
+    let l = request_locale();
     let mut fields = Vec::new();
     let mut problem = |field: &str, message: String| {
         fields.push(crate::model::FieldError {
@@ -187,7 +194,7 @@ pub async fn create_with_admin(
     } else if find_by_slug(db, slug).await?.is_some() {
         problem(
             "slug",
-            format!("The address \"{slug}\" belongs to another organisation; choose another."),
+            tr!(l, "msg.organisations.slug_elsewhere", slug = slug),
         );
     }
     if new.is_admin_tenant {
@@ -198,23 +205,26 @@ pub async fn create_with_admin(
         {
             problem(
                 "is_admin_tenant",
-                format!(
-                    "{} is the admin tenant already, and an instance has only one.",
-                    holder.name
+                tr!(
+                    l,
+                    "msg.organisations.admin_tenant_exists",
+                    name = holder.name
                 ),
             );
         }
     }
-    for (field, label, value) in [
-        ("admin_first_name", "first name", &new.admin_first_name),
-        ("admin_last_name", "last name", &new.admin_last_name),
+    for (field, last, value) in [
+        ("admin_first_name", false, &new.admin_first_name),
+        ("admin_last_name", true, &new.admin_last_name),
     ] {
         let value = value.trim();
         if value.is_empty() || value.chars().count() > 100 || value.chars().any(char::is_control) {
-            problem(
-                field,
-                format!("Enter the first tenant admin's {label} (at most 100 characters)."),
-            );
+            let message = if last {
+                tr!(l, "msg.organisations.admin_last_name")
+            } else {
+                tr!(l, "msg.organisations.admin_first_name")
+            };
+            problem(field, message);
         }
     }
     if let Err(e) = super::bootstrap::check_email("admin_email", new.admin_email.trim()) {
@@ -222,7 +232,7 @@ pub async fn create_with_admin(
     }
     if !fields.is_empty() {
         return Err(AppError::Invalid {
-            message: "Some details need your attention.".into(),
+            message: super::accounts::check_details(),
             fields,
         }
         .into());
@@ -234,11 +244,7 @@ pub async fn create_with_admin(
             super::ServiceError::Database(db)
                 if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
-                AppError::field(
-                "slug",
-                "Another organisation was created with this address or as the admin tenant a moment ago. Reload and try again.",
-            )
-            .into()
+                AppError::field("slug", tr!(l, "msg.organisations.created_meanwhile")).into()
             }
             other => other,
         })?;
@@ -259,7 +265,8 @@ pub async fn create_with_admin(
 
 fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        Err("Give the organisation a name of 1 to 100 characters.".into())
+        let l = request_locale();
+        Err(tr!(l, "msg.organisations.name_invalid"))
     } else {
         Ok(())
     }
@@ -270,11 +277,14 @@ pub fn parse_features(codes: &[String]) -> Result<Vec<Feature>, AppError> {
     let mut features = Vec::new();
     for code in codes {
         let feature = Feature::from_code(code.trim()).ok_or_else(|| {
+            let l = request_locale();
             AppError::field(
                 "features_enabled",
-                format!(
-                    "\"{code}\" is not a feature code. The codes are: {}.",
-                    Feature::ALL
+                tr!(
+                    l,
+                    "msg.organisations.unknown_feature",
+                    code = code,
+                    codes = Feature::ALL
                         .iter()
                         .map(|f| f.code())
                         .collect::<Vec<_>>()
@@ -321,7 +331,13 @@ fn people(counts: &[organisation_user_count::Model], id: Uuid) -> (u64, u64) {
 async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<organisation::Model> {
     find_by_slug(db, slug)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("The organisation \"{slug}\"")).into())
+        .ok_or_else(|| not_found(slug).into())
+}
+
+/// The refusal of an organisation `slug` that does not exist.
+fn not_found(slug: &str) -> AppError {
+    let l = request_locale();
+    AppError::NotFound(tr!(l, "msg.organisations.not_found", slug = slug))
 }
 
 /// Organisation `slug` as its edit page shows it.
@@ -372,11 +388,12 @@ pub async fn update(
     let org = organisation::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("The organisation \"{slug}\"")))?;
+        .ok_or_else(|| not_found(slug))?;
+    let l = request_locale();
     if org.is_admin_tenant && !changes.is_admin_tenant {
         return Err(AppError::field(
             "is_admin_tenant",
-            "The admin tenant keeps its flag: its super-admins run the platform from it, and an instance needs one.",
+            tr!(l, "msg.organisations.admin_tenant_keeps_flag"),
         )
         .into());
     }
@@ -388,9 +405,10 @@ pub async fn update(
         if let Some(holder) = holder {
             return Err(AppError::field(
                 "is_admin_tenant",
-                format!(
-                    "{} is the admin tenant already, and an instance has only one.",
-                    holder.name
+                tr!(
+                    l,
+                    "msg.organisations.admin_tenant_exists",
+                    name = holder.name
                 ),
             )
             .into());
@@ -430,7 +448,7 @@ pub async fn update(
             if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
                 AppError::field(
                     "is_admin_tenant",
-                    "Another organisation became the admin tenant a moment ago; an instance has only one.",
+                    tr!(l, "msg.organisations.admin_tenant_meanwhile"),
                 )
                 .into()
             } else {

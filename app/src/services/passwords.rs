@@ -2,7 +2,14 @@
 //! temporary passwords.
 
 use super::{ServiceError, ServiceResult};
-use crate::model::{password::length_problem, AppError};
+use crate::{
+    i18n::request_locale,
+    model::{
+        password::{MAX_LENGTH, MIN_LENGTH},
+        AppError,
+    },
+    tr,
+};
 use argon2::{
     password_hash::{Output, PasswordHash, PasswordHasher, SaltString},
     Algorithm, Argon2, Block, Params, Version,
@@ -181,8 +188,19 @@ static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 /// Refuses a new password that breaks the policy: too short, too long, or a well-known breached
 /// password.
 pub fn check_policy(field: &str, password: &str) -> Result<(), AppError> {
-    if let Some(problem) = length_problem(password) {
-        return Err(AppError::field(field, problem));
+    let l = request_locale();
+    let length = password.chars().count();
+    if length < MIN_LENGTH {
+        return Err(AppError::field(
+            field,
+            tr!(l, "msg.passwords.too_short", min = MIN_LENGTH),
+        ));
+    }
+    if length > MAX_LENGTH {
+        return Err(AppError::field(
+            field,
+            tr!(l, "msg.passwords.too_long", max = MAX_LENGTH),
+        ));
     }
     let lower = password.to_lowercase();
     // "Password1234!" is "password" with decoration: attackers try those first.
@@ -190,12 +208,21 @@ pub fn check_policy(field: &str, password: &str) -> Result<(), AppError> {
     if COMMON_PASSWORDS.contains(lower.as_str())
         || (base.chars().count() >= 4 && COMMON_PASSWORDS.contains(base))
     {
-        return Err(AppError::field(
-            field,
-            "This password is in lists of breached passwords that attackers try first. Choose one nobody else uses.",
-        ));
+        return Err(AppError::field(field, tr!(l, "msg.passwords.breached")));
     }
     Ok(())
+}
+
+/// The refusal of a `field` that does not hold the person's current password.
+pub fn not_current(field: &str) -> ServiceError {
+    let l = request_locale();
+    AppError::field(field, tr!(l, "msg.passwords.not_current")).into()
+}
+
+/// The refusal of a new password whose confirmation differs.
+pub fn mismatch() -> ServiceError {
+    let l = request_locale();
+    AppError::field("confirmation", tr!(l, "msg.passwords.mismatch")).into()
 }
 
 /// A random temporary password: 20 characters that are hard to confuse when read aloud.
@@ -224,6 +251,19 @@ mod tests {
         assert!(check_policy("password", "QWERTY123456").is_err());
         assert!(check_policy("password", "letmein!!!!!!!").is_err());
         assert!(check_policy("password", "a fresh and private phrase").is_ok());
+    }
+
+    #[test]
+    fn length_refusals_say_what_the_model_says() {
+        use crate::model::password::length_problem;
+        for password in ["short", &"x".repeat(MAX_LENGTH + 1)] {
+            let refused = check_policy("password", password).expect_err(password);
+            assert_eq!(
+                refused.field_message("password"),
+                length_problem(password),
+                "{password}"
+            );
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@
 
 use super::{
     accounts::{
-        check_email_free, link_not_usable, name_problem, status_of, unique_email, valid_timezone,
-        TIMEZONE_HINT,
+        check_details, check_email_free, link_not_usable, name_problem, status_of, timezone_hint,
+        unique_email, valid_timezone,
     },
     audit::{self, AuditEntry},
     auth::{self, Signed},
@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     entities::{login_event, organisation, role, session, user, user_avatar, user_role},
-    i18n::Locale,
+    i18n::{request_locale, Locale},
     model::{
         profile::{
             device_of, AccountSecurity, Notifications, Profile, ProfileChange, SessionEntry,
@@ -137,6 +137,7 @@ pub async fn update(
     change: &ProfileChange,
     client: &ClientInfo,
 ) -> ServiceResult<Profile> {
+    let l = request_locale();
     let mut fields = Vec::new();
     let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
@@ -144,53 +145,50 @@ pub async fn update(
             message,
         })
     };
-    for (field, label, value) in [
-        ("first_name", "first name", &change.first_name),
-        ("last_name", "last name", &change.last_name),
+    for (field, last, value) in [
+        ("first_name", false, &change.first_name),
+        ("last_name", true, &change.last_name),
     ] {
-        if let Some(message) = name_problem(label, value) {
+        if let Some(message) = name_problem(last, value) {
             problem(field, message);
         }
     }
     let timezone = change.timezone.trim();
     if !timezone.is_empty() && !valid_timezone(timezone) {
-        problem("timezone", TIMEZONE_HINT.to_string());
+        problem("timezone", timezone_hint());
     }
     let locale = Locale::from_code(&change.locale).filter(|l| l.code() == change.locale);
     if locale.is_none() {
         problem(
             "locale",
-            format!(
-                "Choose one of the languages offered: {}.",
-                Locale::ALL.map(Locale::native_name).join(", ")
+            tr!(
+                l,
+                "msg.profile.locale_invalid",
+                languages = Locale::ALL.map(Locale::native_name).join(", ")
             ),
         );
     }
     let theme = Theme::from_code(&change.theme);
     if theme.is_none() {
-        problem(
-            "theme",
-            "Choose light, dark or the system's setting.".into(),
-        );
+        problem("theme", tr!(l, "msg.profile.theme_invalid"));
     }
     let signature = change.signature.trim_end().replace("\r\n", "\n");
     if signature.chars().count() > SIGNATURE_MAX_CHARS {
         problem(
             "signature",
-            format!(
-                "The signature can be at most {SIGNATURE_MAX_CHARS} characters; it has {}.",
-                signature.chars().count()
+            tr!(
+                l,
+                "msg.profile.signature_too_long",
+                max = SIGNATURE_MAX_CHARS,
+                count = signature.chars().count()
             ),
         );
     } else if signature.chars().any(|c| c.is_control() && c != '\n') {
-        problem(
-            "signature",
-            "The signature cannot contain tabs or other control characters.".into(),
-        );
+        problem("signature", tr!(l, "msg.profile.signature_control"));
     }
     if !fields.is_empty() {
         return Err(AppError::Invalid {
-            message: "Some details need your attention.".to_string(),
+            message: check_details(),
             fields,
         }
         .into());
@@ -205,10 +203,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| ServiceError::Internal("signed-in account is gone".into()))?;
     if before.version != change.version {
-        return Err(AppError::Conflict(
-            "Your profile was changed in another window since this page was opened. Reload the page to see the changes, then make yours again.".into(),
-        )
-        .into());
+        return Err(AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile")).into());
     }
     let after = user::ActiveModel {
         id: Set(before.id),
@@ -264,42 +259,48 @@ fn avatar_refused(message: String) -> ServiceError {
     AppError::field("avatar", message).into()
 }
 
-fn megabytes(bytes: usize) -> String {
-    format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+/// A size in megabytes with one decimal, as written in `l`.
+fn megabytes(bytes: usize, l: Locale) -> String {
+    let size = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
+    let size = match l {
+        Locale::En => size,
+        Locale::Fr => size.replace('.', ","),
+    };
+    tr!(l, "msg.units.megabytes", size = size)
 }
 
 /// Checks a picture and turns it into the square PNG kept: the type is read from the bytes, not
 /// the name; the size is read from the header before anything is decoded, so a small file
 /// announcing a huge image costs nothing; decoding and re-encoding drops every piece of metadata
-/// (location, camera, comments).
-pub fn reencode_avatar(bytes: &[u8]) -> ServiceResult<Vec<u8>> {
+/// (location, camera, comments). Refusals are written in `l` (this runs off the request's task).
+pub fn reencode_avatar(bytes: &[u8], l: Locale) -> ServiceResult<Vec<u8>> {
     use image::{ImageFormat, ImageReader, Limits};
     if bytes.is_empty() {
-        return Err(avatar_refused("Choose a picture to upload.".into()));
+        return Err(avatar_refused(tr!(l, "msg.profile.avatar_missing")));
     }
     if bytes.len() > AVATAR_MAX_BYTES {
-        return Err(avatar_refused(format!(
-            "The picture is {}; the largest accepted is {}.",
-            megabytes(bytes.len()),
-            megabytes(AVATAR_MAX_BYTES)
+        return Err(avatar_refused(tr!(
+            l,
+            "msg.profile.avatar_too_big",
+            size = megabytes(bytes.len(), l),
+            max = megabytes(AVATAR_MAX_BYTES, l)
         )));
     }
     let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => f,
-        _ => {
-            return Err(avatar_refused(
-                "This file is not a PNG, JPEG or WebP picture.".into(),
-            ))
-        }
+        _ => return Err(avatar_refused(tr!(l, "msg.profile.avatar_not_a_picture"))),
     };
-    let damaged =
-        || avatar_refused("The picture could not be read: the file may be damaged.".into());
+    let damaged = || avatar_refused(tr!(l, "msg.profile.avatar_damaged"));
     let (width, height) = ImageReader::with_format(std::io::Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|_| damaged())?;
     if width > AVATAR_MAX_SIDE || height > AVATAR_MAX_SIDE {
-        return Err(avatar_refused(format!(
-            "The picture is {width} × {height} pixels; the largest accepted is {AVATAR_MAX_SIDE} × {AVATAR_MAX_SIDE}."
+        return Err(avatar_refused(tr!(
+            l,
+            "msg.profile.avatar_too_large",
+            width = width,
+            height = height,
+            max = AVATAR_MAX_SIDE
         )));
     }
     if width == 0 || height == 0 {
@@ -331,7 +332,9 @@ pub async fn set_avatar(
     bytes: Vec<u8>,
     client: &ClientInfo,
 ) -> ServiceResult<Option<String>> {
-    let png = tokio::task::spawn_blocking(move || reencode_avatar(&bytes))
+    // Read here: the blocking thread does not see the request's language.
+    let l = request_locale();
+    let png = tokio::task::spawn_blocking(move || reencode_avatar(&bytes, l))
         .await
         .map_err(|e| ServiceError::Internal(format!("avatar task: {e}")))??;
     let at = now();
@@ -569,28 +572,24 @@ pub async fn request_email_change(
     password: &str,
     client: &ClientInfo,
 ) -> ServiceResult<()> {
+    let l = request_locale();
     let new_email = new_email.trim();
     super::bootstrap::check_email("new_email", new_email)?;
     if auth::normalise_email(new_email) == auth::normalise_email(&signed.user.email) {
-        return Err(AppError::field("new_email", "This is already your address.").into());
+        return Err(AppError::field("new_email", tr!(l, "msg.profile.same_address")).into());
     }
     let verified = state
         .passwords
         .verify(password.to_string(), signed.user.password_hash.clone())
         .await?;
     if !verified.matches {
-        return Err(AppError::field("password", "That is not your current password.").into());
+        return Err(super::passwords::not_current("password"));
     }
     let txn = state.db.begin().await?;
     super::accounts::lock_organisation(&txn, signed.user.organisation_id).await?;
     check_email_free(&txn, signed.user.organisation_id, new_email, None)
         .await
-        .map_err(|_| {
-            AppError::field(
-                "new_email",
-                "Someone in your organisation already has this address.",
-            )
-        })?;
+        .map_err(|_| AppError::field("new_email", tr!(l, "msg.profile.address_taken")))?;
     let organisation = organisation::Entity::find_by_id(signed.user.organisation_id)
         .one(&txn)
         .await?

@@ -5,15 +5,19 @@
 
 use super::{
     accounts::{another_administrator, grants_of_actor, lock_organisation, permissions_of, Actor},
-    audit, naming, now, ServiceResult,
+    audit,
+    naming::{self, Named},
+    now, ServiceResult,
 };
 use crate::{
     entities::{role, role_permission, user, user_role},
+    i18n::request_locale,
     model::{
         roles::{HoldersPlan, RoleDetail, RoleForm, RoleHolder, RoleSummary, HOLDERS_SHOWN},
         users::RoleTag,
         AppError, FieldError, Permission,
     },
+    tr,
 };
 use sea_orm::{
     prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait,
@@ -106,7 +110,10 @@ async fn find(
         .filter(role::Column::OrganisationId.eq(organisation_id))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound("That role".into()).into())
+        .ok_or_else(|| {
+            let l = request_locale();
+            AppError::NotFound(tr!(l, "msg.roles.that_role")).into()
+        })
 }
 
 fn version_of(role: &role::Model) -> String {
@@ -162,8 +169,10 @@ async fn check_form(
     before: &[Permission],
     except: Option<Uuid>,
 ) -> ServiceResult<(String, String, BTreeSet<Permission>)> {
+    let l = request_locale();
     let mut fields = Vec::new();
-    let (name, description) = naming::check("role", &form.name, &form.description, &mut fields);
+    let (name, description) =
+        naming::check(Named::Role, &form.name, &form.description, &mut fields);
     if !fields.iter().any(|f| f.field == "name") {
         let lower = name.to_lowercase();
         let taken = role::Entity::find()
@@ -174,7 +183,7 @@ async fn check_form(
             .any(|r| r.name.to_lowercase() == lower && Some(r.id) != except);
         if taken {
             // Named before the description's problem, as the form lists them.
-            fields.insert(0, naming::taken("role", &name));
+            fields.insert(0, naming::taken(Named::Role, &name));
         }
     }
     let mut problem = |field: &str, message: String| {
@@ -193,9 +202,10 @@ async fn check_form(
         if !mine.contains(permission) {
             problem(
                 "permissions",
-                format!(
-                    "You cannot give or take away \"{}\": you may not do it yourself.",
-                    permission.description().to_lowercase()
+                tr!(
+                    l,
+                    "msg.roles.cannot_grant",
+                    permission = permission.description_in(l).to_lowercase()
                 ),
             );
         } else if let Some(feature) = permission
@@ -204,11 +214,12 @@ async fn check_form(
         {
             problem(
                 "permissions",
-                format!(
-                    "\"{}\" belongs to the {} feature, which {} does not have.",
-                    permission.description(),
-                    feature.label(),
-                    actor.user.organisation.name
+                tr!(
+                    l,
+                    "msg.roles.permission_needs_feature",
+                    permission = permission.description_in(l),
+                    feature = feature.label_in(l),
+                    organisation = actor.user.organisation.name
                 ),
             );
         }
@@ -267,7 +278,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| naming::taken_or("role", e, &name))?;
+    .map_err(|e| naming::taken_or(Named::Role, e, &name))?;
     write_permissions(&txn, created.id, &permissions).await?;
     audit::record(
         &txn,
@@ -292,11 +303,8 @@ async fn editable(
     lock_organisation(txn, actor.user.organisation.id).await?;
     let role = find(txn, actor.user.organisation.id, id).await?;
     if role.template.is_some() {
-        return Err(AppError::Conflict(format!(
-            "{} is a built-in role and cannot be changed or deleted. Create a custom role instead.",
-            role.name
-        ))
-        .into());
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(l, "msg.roles.built_in", role = role.name)).into());
     }
     let permissions = permissions_of(txn, [role.id])
         .await?
@@ -311,10 +319,8 @@ async fn keep_an_administrator(txn: &DatabaseTransaction, actor: &Actor<'_>) -> 
     if another_administrator(txn, actor.user.organisation.id, Uuid::nil()).await? {
         Ok(())
     } else {
-        Err(AppError::Conflict(
-            "This would leave the organisation without an active administrator (a tenant admin, or someone whose roles may manage roles). Give someone else that power first.".into(),
-        )
-        .into())
+        let l = request_locale();
+        Err(AppError::Conflict(tr!(l, "msg.roles.last_administrator")).into())
     }
 }
 
@@ -329,10 +335,8 @@ pub async fn update(
     let txn = state.db.begin().await?;
     let (role, before) = editable(&txn, actor, id).await?;
     if version_of(&role) != version {
-        return Err(AppError::Conflict(
-            "Someone changed this role after you opened it. Reload to see their changes, then make yours again.".into(),
-        )
-        .into());
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(l, "msg.roles.changed_meanwhile")).into());
     }
     let (name, description, permissions) =
         check_form(&txn, actor, form, &before, Some(role.id)).await?;
@@ -343,7 +347,7 @@ pub async fn update(
     model
         .update(&txn)
         .await
-        .map_err(|e| naming::taken_or("role", e, &name))?;
+        .map_err(|e| naming::taken_or(Named::Role, e, &name))?;
     write_permissions(&txn, role.id, &permissions).await?;
     keep_an_administrator(&txn, actor).await?;
     let before: BTreeSet<Permission> = before.into_iter().collect();
@@ -375,11 +379,13 @@ pub async fn delete(
     let txn = state.db.begin().await?;
     let (role, permissions) = editable(&txn, actor, id).await?;
     let mine = grants_of_actor(&txn, actor).await?;
+    let l = request_locale();
     if let Some(missing) = permissions.iter().find(|p| !mine.contains(p)) {
-        return Err(AppError::Forbidden(format!(
-            "delete {}: it allows people to \"{}\", which you may not do yourself",
-            role.name,
-            missing.description().to_lowercase()
+        return Err(AppError::Forbidden(tr!(
+            l,
+            "msg.roles.cannot_delete",
+            role = role.name,
+            permission = missing.description_in(l).to_lowercase()
         ))
         .into());
     }
@@ -393,22 +399,21 @@ pub async fn delete(
     let moved_to = match plan {
         HoldersPlan::Remove => None,
         HoldersPlan::MoveTo(target) if target == role.id => {
-            return Err(
-                AppError::field("holders", "Choose a role other than the one you delete.").into(),
-            )
+            return Err(AppError::field("holders", tr!(l, "msg.roles.move_to_itself")).into())
         }
         HoldersPlan::MoveTo(target) => {
             let target = find(&txn, actor.user.organisation.id, target)
                 .await
-                .map_err(|_| AppError::field("holders", "The role to move its holders to no longer exists. Reload and choose again."))?;
+                .map_err(|_| AppError::field("holders", tr!(l, "msg.roles.move_to_gone")))?;
             let granted = permissions_of(&txn, [target.id]).await?;
             if let Some((_, missing)) = granted.iter().find(|(_, p)| !mine.contains(p)) {
                 return Err(AppError::field(
                     "holders",
-                    format!(
-                        "You cannot give the role \"{}\": it allows people to \"{}\", which you may not do yourself.",
-                        target.name,
-                        missing.description().to_lowercase()
+                    tr!(
+                        l,
+                        "msg.accounts.cannot_give_role",
+                        role = target.name,
+                        permission = missing.description_in(l).to_lowercase()
                     ),
                 )
                 .into());

@@ -4,11 +4,14 @@
 //! cannot be added.
 
 use super::{
-    accounts::{lock_organisation, Actor},
-    audit, naming, now, ServiceResult,
+    accounts::{lock_organisation, that_person, Actor},
+    audit,
+    naming::{self, Named},
+    now, ServiceResult,
 };
 use crate::{
     entities::{team, team_member, user},
+    i18n::request_locale,
     model::{
         teams::{
             unknown_placeholders, TeamDetail, TeamForm, TeamMember, TeamRole, TeamSummary,
@@ -17,6 +20,7 @@ use crate::{
         users::Moment,
         AppError, Permission, UserStatus,
     },
+    tr,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait};
 use serde_json::json;
@@ -87,7 +91,10 @@ async fn find(
         .filter(team::Column::OrganisationId.eq(actor.user.organisation.id))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound("That team".into()).into())
+        .ok_or_else(|| {
+            let l = request_locale();
+            AppError::NotFound(tr!(l, "msg.teams.that_team")).into()
+        })
 }
 
 async fn is_manager(
@@ -119,7 +126,10 @@ pub async fn detail(
         .await?;
     // Those who see the organisation's people see every team; others only their own.
     if !actor.user.can(Permission::UsersView) && !rows.iter().any(|m| m.user_id == actor.user.id) {
-        return Err(AppError::Forbidden(Permission::UsersView.description().to_lowercase()).into());
+        let l = request_locale();
+        return Err(
+            AppError::Forbidden(Permission::UsersView.description_in(l).to_lowercase()).into(),
+        );
     }
     let people = user::Entity::find()
         .filter(user::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
@@ -159,10 +169,8 @@ fn require_teams_manager(actor: &Actor<'_>) -> ServiceResult<()> {
     if actor.user.can(Permission::TeamsManage) {
         Ok(())
     } else {
-        Err(
-            AppError::Forbidden("create, rename or delete teams, or choose their managers".into())
-                .into(),
-        )
+        let l = request_locale();
+        Err(AppError::Forbidden(tr!(l, "msg.teams.manage_forbidden")).into())
     }
 }
 
@@ -176,17 +184,15 @@ async fn require_member_manager(
     if actor.user.can(Permission::TeamsManage) || is_manager(db, actor, team.id).await? {
         Ok(())
     } else {
-        Err(AppError::Forbidden(format!(
-            "change {}'s members or signature: only its managers and those who manage teams may",
-            team.name
-        ))
-        .into())
+        let l = request_locale();
+        Err(AppError::Forbidden(tr!(l, "msg.teams.members_forbidden", team = team.name)).into())
     }
 }
 
 fn check_form(form: &TeamForm) -> Result<(String, String), AppError> {
     let mut fields = Vec::new();
-    let (name, description) = naming::check("team", &form.name, &form.description, &mut fields);
+    let (name, description) =
+        naming::check(Named::Team, &form.name, &form.description, &mut fields);
     match fields.first() {
         None => Ok((name, description)),
         Some(first) => Err(AppError::Invalid {
@@ -217,7 +223,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await
-    .map_err(|e| naming::taken_or("team", e, &name))?;
+    .map_err(|e| naming::taken_or(Named::Team, e, &name))?;
     audit::record(
         &txn,
         actor.audit_of(
@@ -242,10 +248,8 @@ async fn locked(
     lock_organisation(txn, actor.user.organisation.id).await?;
     let team = find(txn, actor, id).await?;
     if version.is_some_and(|v| v != version_of(&team)) {
-        return Err(AppError::Conflict(
-            "Someone changed this team after you opened it. Reload to see their changes, then make yours again.".into(),
-        )
-        .into());
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(l, "msg.teams.changed_meanwhile")).into());
     }
     Ok(team)
 }
@@ -278,7 +282,7 @@ pub async fn update(
     model
         .update(&txn)
         .await
-        .map_err(|e| naming::taken_or("team", e, &name))?;
+        .map_err(|e| naming::taken_or(Named::Team, e, &name))?;
     audit::record(
         &txn,
         actor.audit_of(
@@ -301,11 +305,12 @@ pub async fn set_signature(
     signature: &str,
     version: &str,
 ) -> ServiceResult<()> {
+    let l = request_locale();
     let signature = signature.trim_end().replace("\r\n", "\n");
     if signature.chars().count() > SIGNATURE_MAX_CHARS {
         return Err(AppError::field(
             "signature",
-            format!("Keep the signature to {SIGNATURE_MAX_CHARS} characters."),
+            tr!(l, "msg.teams.signature_too_long", max = SIGNATURE_MAX_CHARS),
         )
         .into());
     }
@@ -313,9 +318,10 @@ pub async fn set_signature(
     if !unknown.is_empty() {
         return Err(AppError::field(
             "signature",
-            format!(
-                "{} is not a placeholder this signature can use; see the list below the box.",
-                unknown.join(", ")
+            tr!(
+                l,
+                "msg.teams.unknown_placeholders",
+                placeholders = unknown.join(", ")
             ),
         )
         .into());
@@ -391,14 +397,12 @@ pub async fn add_member(
         .filter(user::Column::OrganisationId.eq(actor.user.organisation.id))
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound("That person".into()))?;
+        .ok_or_else(that_person)?;
     if person.status == UserStatus::Suspended.code() {
+        let l = request_locale();
         return Err(AppError::field(
             "member",
-            format!(
-                "{} is suspended, so they cannot join a team. Reactivate them first.",
-                name_of(&person)
-            ),
+            tr!(l, "msg.teams.suspended_member", name = name_of(&person)),
         )
         .into());
     }
@@ -449,7 +453,8 @@ pub async fn remove_member(
         .one(&txn)
         .await?
     else {
-        return Err(AppError::NotFound("That member".into()).into());
+        let l = request_locale();
+        return Err(AppError::NotFound(tr!(l, "msg.teams.that_member")).into());
     };
     if row.role == TeamRole::Manager.code() {
         require_teams_manager(actor)?;

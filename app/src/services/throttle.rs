@@ -3,7 +3,7 @@
 //! cannot slip past the limit.
 
 use super::{ServiceError, ServiceResult};
-use crate::{entities::login_throttle as lt, model::AppError};
+use crate::{entities::login_throttle as lt, i18n::request_locale, model::AppError, tr};
 use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, OnConflict},
@@ -85,15 +85,15 @@ pub fn decide(policy: &ThrottlePolicy, counter: Counter, now: i64) -> Decision {
 
 /// The refusal a person sees.
 pub fn refusal(retry_after_secs: i64) -> AppError {
+    let l = request_locale();
     let message = if retry_after_secs > 90 {
-        format!(
-            "Too many failed sign-in attempts. Sign-in is locked for {} minutes; try again later or reset your password.",
-            (retry_after_secs + 59) / 60
+        tr!(
+            l,
+            "msg.auth.throttled_minutes",
+            minutes = (retry_after_secs + 59) / 60
         )
     } else {
-        format!(
-            "Too many failed sign-in attempts. Wait {retry_after_secs} seconds before trying again."
-        )
+        tr!(l, "msg.auth.throttled_seconds", seconds = retry_after_secs)
     };
     AppError::Throttled {
         message,

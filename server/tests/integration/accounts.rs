@@ -351,7 +351,10 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].email, "grace@acme.example");
     assert!(!listed[0].expired);
-    assert_eq!(listed[0].expires.relative(app::i18n::Locale::En), "in 6 days");
+    assert_eq!(
+        listed[0].expires.relative(app::i18n::Locale::En),
+        "in 6 days"
+    );
 
     let resent = a
         .admin

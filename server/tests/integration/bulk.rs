@@ -57,7 +57,10 @@ async fn a_csv_file_is_reviewed_then_invites_everyone_or_nobody(backend: Backend
     assert_eq!((review.rows, review.ready), (7, 3));
     assert_eq!(review.preview.len(), 3);
     assert_eq!(review.preview[1].roles, ["Agent", "Viewer"]);
-    assert_eq!(review.preview[1].user_type, "Supervisor");
+    assert_eq!(
+        review.preview[1].user_type,
+        app::model::UserType::Supervisor
+    );
     let lines: Vec<usize> = review.problems.iter().map(|p| p.line).collect();
     assert_eq!(lines, [5, 6, 7, 8]);
     let said = |line: usize| review.problems[line - 5].problems.join(" | ");

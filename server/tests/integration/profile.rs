@@ -286,10 +286,11 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
     assert_eq!(wrong.status, 422);
     assert!(wrong.error().field_message("password").is_some());
     let taken = ask("ada@acme.example", PASSWORD).await;
+    // In the language Grace chose.
     assert!(taken
         .error()
         .field_message("new_email")
-        .is_some_and(|m| m.contains("already has this address")));
+        .is_some_and(|m| m.contains("a déjà cette adresse")));
     let invalid = ask("not an address", PASSWORD).await;
     assert!(invalid.error().field_message("new_email").is_some());
 

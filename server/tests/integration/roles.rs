@@ -10,7 +10,7 @@ use crate::{
 use app::{
     entities::audit_event,
     model::{
-        account::AccountDetail,
+        account::{AccountDetail, GrantSource},
         roles::{RoleDetail, RoleSummary},
         AppError, CurrentUser, Permission, RoleTemplate,
     },
@@ -98,12 +98,12 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
         )
         .await
         .json();
-    let granted: Vec<(Permission, Vec<String>)> = why
+    let granted: Vec<(Permission, Vec<GrantSource>)> = why
         .permissions
         .iter()
         .map(|g| (g.permission, g.sources.clone()))
         .collect();
-    let lead = vec!["Role Team lead".to_string()];
+    let lead = vec![GrantSource::Role("Team lead".to_string())];
     assert_eq!(
         granted,
         [

@@ -1,5 +1,6 @@
 //! A modal dialog, and the one-time display of a generated password.
 
+use crate::{i18n::use_locale, tr};
 use leptos::{html, prelude::*};
 
 /// A modal dialog: the page behind is dimmed, Escape or Cancel closes it, focus moves into it.
@@ -47,6 +48,7 @@ pub fn OneTimePassword(
     #[prop(into)] password: String,
     #[prop(into)] for_whom: String,
 ) -> impl IntoView {
+    let l = use_locale();
     let copied = RwSignal::new(false);
     let copy = {
         let password = password.clone();
@@ -61,16 +63,13 @@ pub fn OneTimePassword(
         }
     };
     view! {
-        <p>"The temporary password of " <strong>{for_whom}</strong> ":"</p>
+        <p>{tr!(l, "components.password.for_before")} <strong>{for_whom}</strong> {tr!(l, "components.password.for_after")}</p>
         <div class="secret">
             <code data-testid="temporary-password">{password.clone()}</code>
             <button type="button" class="button" on:click=copy>
-                {move || if copied.get() { "Copied" } else { "Copy" }}
+                {move || if copied.get() { tr!(l, "components.password.copied") } else { tr!(l, "components.password.copy") }}
             </button>
         </div>
-        <p class="muted">
-            "It is shown only this once and cannot be seen again. Hand it over in person or by a "
-            "channel you trust; they choose their own password when they first sign in."
-        </p>
+        <p class="muted">{tr!(l, "components.password.once")}</p>
     }
 }

@@ -15,23 +15,19 @@ pub fn Avatar(#[prop(into)] initials: String) -> impl IntoView {
 /// An account's status.
 #[component]
 pub fn StatusBadge(status: UserStatus) -> impl IntoView {
-    let label = match status {
-        UserStatus::Active => "Active",
-        UserStatus::Invited => "Invited",
-        UserStatus::Suspended => "Suspended",
-    };
+    let label = status.label_in(use_locale());
     view! { <span class=format!("badge badge-{}", status.code())>{label}</span> }
 }
 
 /// An account's user type.
 #[component]
 pub fn TypeBadge(user_type: UserType) -> impl IntoView {
-    view! { <span class="badge badge-type">{user_type.label()}</span> }
+    view! { <span class="badge badge-type">{user_type.label_in(use_locale())}</span> }
 }
 
 /// A number with its label, at the top of a page.
 #[component]
-pub fn StatCard(label: &'static str, #[prop(into)] value: Signal<String>) -> impl IntoView {
+pub fn StatCard(#[prop(into)] label: String, #[prop(into)] value: Signal<String>) -> impl IntoView {
     view! {
         <div class="stat-card">
             <p class="stat-label">{label}</p>

@@ -55,13 +55,21 @@ pub fn Field(
     }
 }
 
+/// A failure that stops a whole page or section from showing, in the page's language.
+#[component]
+pub fn ErrorAlert(error: AppError) -> impl IntoView {
+    let text = error.message(crate::i18n::use_locale());
+    view! { <div class="alert alert-error" role="alert">{text}</div> }
+}
+
 /// The message of a form's failure that belongs to no single field.
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let l = crate::i18n::use_locale();
     let message = move || {
         error.get().and_then(|e| match &e {
             AppError::Invalid { fields, .. } if !fields.is_empty() => None,
-            _ => Some(e.to_string()),
+            _ => Some(e.message(l)),
         })
     };
     view! {

@@ -3,7 +3,9 @@
 
 use crate::{
     api::auth::ChangePassword,
+    i18n::use_locale,
     model::password::MIN_LENGTH,
+    tr,
     ui::components::form::{action_error, field_error, Field, FormAlert},
 };
 use leptos::prelude::*;
@@ -13,27 +15,26 @@ use leptos_router::hooks::use_params_map;
 /// The new-password form.
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
+    let l = use_locale();
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let change = ServerAction::<ChangePassword>::new();
     let error = action_error(change);
-    let hint =
-        format!("At least {MIN_LENGTH} characters. A phrase of a few unrelated words works well.");
+    let hint = tr!(l, "password.hint", min = MIN_LENGTH);
     view! {
-        <Title text="Choose a new password" />
+        <Title text=tr!(l, "change_password.title") />
         <main class="auth-page">
             <div class="auth-card">
                 <p class="brand">"Tenantry"</p>
-                <h1>"Choose a new password"</h1>
+                <h1>{tr!(l, "change_password.title")}</h1>
                 <p class="muted">
-                    "Before you continue, replace the password you were given with one only you know. "
-                    "Your other sessions will be signed out."
+                    {tr!(l, "change_password.intro")}
                 </p>
                 <ActionForm action=change attr:class="stack">
                     <FormAlert error />
                     <input type="hidden" name="slug" value=slug />
                     <Field
-                        label="Current or temporary password"
+                        label=tr!(l, "change_password.current")
                         name="current_password"
                         kind="password"
                         autocomplete="current-password"
@@ -42,7 +43,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                         autofocus=true
                     />
                     <Field
-                        label="New password"
+                        label=tr!(l, "change_password.new")
                         name="new_password"
                         kind="password"
                         autocomplete="new-password"
@@ -51,7 +52,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                         required=true
                     />
                     <Field
-                        label="Repeat the new password"
+                        label=tr!(l, "change_password.repeat")
                         name="confirmation"
                         kind="password"
                         autocomplete="new-password"
@@ -59,7 +60,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                         required=true
                     />
                     <button type="submit" class="button button-primary" disabled=move || change.pending().get()>
-                        "Save and continue"
+                        {tr!(l, "change_password.submit")}
                     </button>
                 </ActionForm>
             </div>

@@ -1,10 +1,11 @@
 //! The pages shown when something cannot be shown.
 
+use crate::{i18n::use_locale, tr};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
-fn ErrorPanel(code: u16, title: &'static str, children: Children) -> impl IntoView {
+fn ErrorPanel(code: u16, title: String, children: Children) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let (Some(options), Ok(status)) = (
         use_context::<leptos_axum::ResponseOptions>(),
@@ -13,7 +14,7 @@ fn ErrorPanel(code: u16, title: &'static str, children: Children) -> impl IntoVi
         options.set_status(status);
     }
     view! {
-        <Title text=title />
+        <Title text=title.clone() />
         <section class="error-page" aria-labelledby="error-title">
             <p class="error-code">{code}</p>
             <h1 id="error-title">{title}</h1>
@@ -25,11 +26,12 @@ fn ErrorPanel(code: u16, title: &'static str, children: Children) -> impl IntoVi
 /// 404: no such page.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
+    let l = use_locale();
     view! {
         <main class="auth-page">
-            <ErrorPanel code=404 title="Page not found">
-                <p class="muted">"The address may be mistyped, or the page has moved."</p>
-                <a class="button" href="/">"Go to the start page"</a>
+            <ErrorPanel code=404 title=tr!(l, "errors.not_found.title")>
+                <p class="muted">{tr!(l, "errors.not_found.body")}</p>
+                <a class="button" href="/">{tr!(l, "errors.not_found.start")}</a>
             </ErrorPanel>
         </main>
     }
@@ -38,10 +40,11 @@ pub fn NotFoundPage() -> impl IntoView {
 /// 403: signed in, but not allowed here.
 #[component]
 pub fn ForbiddenPage(#[prop(into)] reason: String) -> impl IntoView {
+    let l = use_locale();
     view! {
-        <ErrorPanel code=403 title="You do not have access to this page">
+        <ErrorPanel code=403 title=tr!(l, "errors.forbidden.title")>
             <p class="muted">{reason}</p>
-            <p class="muted">"If you need it, ask an administrator of your organisation for the permission."</p>
+            <p class="muted">{tr!(l, "errors.forbidden.ask")}</p>
         </ErrorPanel>
     }
 }
@@ -49,10 +52,11 @@ pub fn ForbiddenPage(#[prop(into)] reason: String) -> impl IntoView {
 /// 500: our fault.
 #[component]
 pub fn ServerErrorPage(#[prop(into)] message: String) -> impl IntoView {
+    let l = use_locale();
     view! {
-        <ErrorPanel code=500 title="Something went wrong">
+        <ErrorPanel code=500 title=tr!(l, "errors.server.title")>
             <p class="muted">{message}</p>
-            <a class="button" href="">"Try again"</a>
+            <a class="button" href="">{tr!(l, "errors.server.retry")}</a>
         </ErrorPanel>
     }
 }

@@ -1,13 +1,16 @@
 //! Pages reached from an email or from the sign-in page, without a session: accepting an
 //! invitation, choosing a new password from a reset link, asking for a reset link.
 
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::links::{invitation_link, reset_link, AcceptInvitation, CompleteReset, ForgotPassword},
+    i18n::{use_locale, Locale},
     model::{
         account::{LinkState, INVITATION_DAYS},
         password::MIN_LENGTH,
         AppError,
     },
+    tr,
     ui::components::form::{action_error, field_error, Field, FormAlert},
 };
 use leptos::prelude::*;
@@ -17,12 +20,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// The two password fields of both link pages.
 #[component]
 fn NewPasswordFields(error: Signal<Option<AppError>>) -> impl IntoView {
-    let hint =
-        format!("At least {MIN_LENGTH} characters. A phrase of a few unrelated words works well.");
+    let l = use_locale();
+    let hint = tr!(l, "password.hint", min = MIN_LENGTH);
     view! {
-        <Field label="Password" name="password" kind="password" autocomplete="new-password"
+        <Field label=tr!(l, "links.password") name="password" kind="password" autocomplete="new-password"
             hint error=field_error(error, "password") required=true autofocus=true />
-        <Field label="Repeat the password" name="confirmation" kind="password"
+        <Field label=tr!(l, "links.password_repeat") name="confirmation" kind="password"
             autocomplete="new-password" error=field_error(error, "confirmation") required=true />
     }
 }
@@ -41,58 +44,66 @@ fn AuthCard(children: Children) -> impl IntoView {
 }
 
 /// What to say about a link that no longer works.
-fn unusable(state: LinkState, invitation: bool) -> AnyView {
+fn unusable(l: Locale, state: LinkState, invitation: bool) -> AnyView {
     match state {
-        LinkState::Expired { organisation_name, organisation_slug } => {
+        LinkState::Expired {
+            organisation_name,
+            organisation_slug,
+        } => {
             let (heading, text) = if invitation {
                 (
-                    "This invitation has expired".to_string(),
-                    format!("Invitation links work for {INVITATION_DAYS} days. Ask an administrator of {organisation_name} to send you a new one."),
+                    tr!(l, "links.expired.invitation.title"),
+                    tr!(
+                        l,
+                        "links.expired.invitation.body",
+                        days = INVITATION_DAYS,
+                        organisation = organisation_name
+                    ),
                 )
             } else {
                 (
-                    "This link has expired".to_string(),
-                    "Password-reset links work for one hour. Ask for a new one below.".to_string(),
+                    tr!(l, "links.expired.reset.title"),
+                    tr!(l, "links.expired.reset.body"),
                 )
             };
             view! {
                 <h1>{heading}</h1>
                 <p class="muted">{text}</p>
                 {(!invitation).then(|| view! {
-                    <a class="button button-primary" href=format!("/o/{organisation_slug}/forgot-password")>"Send me a new link"</a>
+                    <a class="button button-primary" href=format!("/o/{organisation_slug}/forgot-password")>{tr!(l, "links.expired.send_new")}</a>
                 })}
-                <p><a href=format!("/o/{organisation_slug}/login")>"Go to the sign-in page"</a></p>
+                <p><a href=format!("/o/{organisation_slug}/login")>{tr!(l, "links.go_to_sign_in")}</a></p>
             }
             .into_any()
         }
-        LinkState::Used { organisation_name, organisation_slug } => {
+        LinkState::Used {
+            organisation_name,
+            organisation_slug,
+        } => {
             let text = if invitation {
-                format!("This invitation was accepted already, or replaced by a newer one. If you accepted it, sign in to {organisation_name} with your email and password.")
+                tr!(l, "links.used.invitation", organisation = organisation_name)
             } else {
-                "This link was used already, or replaced by a newer one. Sign in with your password, or ask for a new link.".to_string()
+                tr!(l, "links.used.reset")
             };
             view! {
-                <h1>"This link was already used"</h1>
+                <h1>{tr!(l, "links.used.title")}</h1>
                 <p class="muted">{text}</p>
-                <a class="button button-primary" href=format!("/o/{organisation_slug}/login")>"Sign in"</a>
+                <a class="button button-primary" href=format!("/o/{organisation_slug}/login")>{tr!(l, "login.submit")}</a>
             }
             .into_any()
         }
         LinkState::AccessEnded { organisation_name } => view! {
-            <h1>"Your access has ended"</h1>
+            <h1>{tr!(l, "links.access_ended.title")}</h1>
             <p class="muted">
-                {format!("Your account with {organisation_name} was given access until a date that has passed, so this link no longer works. Ask an administrator of {organisation_name} if you still need access.")}
+                {tr!(l, "links.access_ended.body", organisation = organisation_name)}
             </p>
-            <a class="button" href="/">"Go to Tenantry"</a>
+            <a class="button" href="/">{tr!(l, "links.go_to_tenantry")}</a>
         }
         .into_any(),
         _ => view! {
-            <h1>"This link does not work"</h1>
-            <p class="muted">
-                "Check that you opened the whole address from the email; some mail programs break long "
-                "links across lines. If it still does not work, ask for a new one."
-            </p>
-            <a class="button" href="/">"Go to Tenantry"</a>
+            <h1>{tr!(l, "links.invalid.title")}</h1>
+            <p class="muted">{tr!(l, "links.invalid.body")}</p>
+            <a class="button" href="/">{tr!(l, "links.go_to_tenantry")}</a>
         }
         .into_any(),
     }
@@ -101,34 +112,35 @@ fn unusable(state: LinkState, invitation: bool) -> AnyView {
 /// `/invitation?token=…`: choose a password and join.
 #[component]
 pub fn AcceptInvitationPage() -> impl IntoView {
+    let l = use_locale();
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let state = Resource::new(token, invitation_link);
     let accept = ServerAction::<AcceptInvitation>::new();
     let error = action_error(accept);
     view! {
-        <Title text="Accept your invitation" />
+        <Title text=tr!(l, "links.invitation.title") />
         <AuthCard>
-            <Suspense fallback=|| view! { <p class="loading">"Checking your invitation…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{tr!(l, "links.invitation.checking")}</p> }>
                 {move || Suspend::new(async move {
                     match state.await {
                         Ok(LinkState::Valid { organisation_name, email, first_name, .. }) => view! {
-                            <h1>{format!("Welcome, {first_name}")}</h1>
+                            <h1>{tr!(l, "links.invitation.welcome", name = first_name)}</h1>
                             <p class="muted">
-                                "You are invited to " <strong>{organisation_name}</strong>
-                                ". Choose a password to finish setting up the account for " <strong>{email}</strong> "."
+                                {tr!(l, "links.invitation.invited_to")} <strong>{organisation_name}</strong>
+                                {tr!(l, "links.invitation.choose_for")} <strong>{email}</strong> {tr!(l, "links.invitation.end")}
                             </p>
                             <ActionForm action=accept attr:class="stack">
                                 <FormAlert error />
                                 <input type="hidden" name="token" value=token />
                                 <NewPasswordFields error />
                                 <button type="submit" class="button button-primary" disabled=move || accept.pending().get()>
-                                    "Join and sign in"
+                                    {tr!(l, "links.invitation.submit")}
                                 </button>
                             </ActionForm>
                         }.into_any(),
-                        Ok(other) => unusable(other, true),
-                        Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                        Ok(other) => unusable(l, other, true),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -139,34 +151,35 @@ pub fn AcceptInvitationPage() -> impl IntoView {
 /// `/reset-password?token=…`: choose a new password.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
+    let l = use_locale();
     let query = use_query_map();
     let token = move || query.read().get("token").unwrap_or_default();
     let state = Resource::new(token, reset_link);
     let reset = ServerAction::<CompleteReset>::new();
     let error = action_error(reset);
     view! {
-        <Title text="Choose a new password" />
+        <Title text=tr!(l, "change_password.title") />
         <AuthCard>
-            <Suspense fallback=|| view! { <p class="loading">"Checking your link…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{tr!(l, "links.reset.checking")}</p> }>
                 {move || Suspend::new(async move {
                     match state.await {
                         Ok(LinkState::Valid { organisation_name, email, .. }) => view! {
-                            <h1>"Choose a new password"</h1>
+                            <h1>{tr!(l, "change_password.title")}</h1>
                             <p class="muted">
-                                "For " <strong>{email}</strong> " in " <strong>{organisation_name}</strong>
-                                ". Every other session of this account will be signed out."
+                                {tr!(l, "links.reset.for")} <strong>{email}</strong> {tr!(l, "links.reset.in")} <strong>{organisation_name}</strong>
+                                {tr!(l, "links.reset.signed_out")}
                             </p>
                             <ActionForm action=reset attr:class="stack">
                                 <FormAlert error />
                                 <input type="hidden" name="token" value=token />
                                 <NewPasswordFields error />
                                 <button type="submit" class="button button-primary" disabled=move || reset.pending().get()>
-                                    "Save and sign in"
+                                    {tr!(l, "links.reset.submit")}
                                 </button>
                             </ActionForm>
                         }.into_any(),
-                        Ok(other) => unusable(other, false),
-                        Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                        Ok(other) => unusable(l, other, false),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -177,6 +190,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// `/o/{slug}/forgot-password`: ask for a reset link.
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
+    let l = use_locale();
     let params = use_params_map();
     let query = use_query_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
@@ -184,34 +198,34 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let forgot = ServerAction::<ForgotPassword>::new();
     let error = action_error(forgot);
     view! {
-        <Title text="Forgot your password?" />
+        <Title text=tr!(l, "login.forgot") />
         <AuthCard>
-            <h1>"Forgot your password?"</h1>
+            <h1>{tr!(l, "login.forgot")}</h1>
             <Show
                 when=sent
                 fallback=move || view! {
                     <p class="muted">
-                        "Enter the email address of your account in " <strong class="slug">{slug}</strong>
-                        " and we will send you a link to choose a new password."
+                        {tr!(l, "links.forgot.intro_before")} <strong class="slug">{slug}</strong>
+                        {tr!(l, "links.forgot.intro_after")}
                     </p>
                     <ActionForm action=forgot attr:class="stack">
                         <FormAlert error />
                         <input type="hidden" name="slug" value=slug />
-                        <Field label="Email" name="email" kind="email" autocomplete="username"
+                        <Field label=tr!(l, "login.email") name="email" kind="email" autocomplete="username"
                             error=field_error(error, "email") required=true autofocus=true />
                         <button type="submit" class="button button-primary" disabled=move || forgot.pending().get()>
-                            "Send the link"
+                            {tr!(l, "links.forgot.submit")}
                         </button>
                     </ActionForm>
                 }
             >
                 <div class="alert alert-success" role="status">
-                    "If an account of " <strong>{slug}</strong> " uses that address, a link to choose a new "
-                    "password is on its way. It works once, for one hour."
+                    {tr!(l, "links.forgot.sent_before")} <strong>{slug}</strong>
+                    {tr!(l, "links.forgot.sent_after")}
                 </div>
-                <p class="muted">"Nothing after a few minutes? Check your spam folder, or ask an administrator of your organisation to reset your password."</p>
+                <p class="muted">{tr!(l, "links.forgot.nothing")}</p>
             </Show>
-            <p><a href=move || format!("/o/{}/login", slug())>"Back to sign in"</a></p>
+            <p><a href=move || format!("/o/{}/login", slug())>{tr!(l, "links.forgot.back")}</a></p>
         </AuthCard>
     }
 }
@@ -257,7 +271,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                             .into_any(),
                             Err(error) => view! {
                                 <h1>{crate::tr!(l, "confirm_email.unusable")}</h1>
-                                <p class="muted">{error.to_string()}</p>
+                                <p class="muted">{error.message(l)}</p>
                             }
                             .into_any(),
                         }

@@ -2,6 +2,7 @@
 //! address, password and sessions. Their type, roles and status are shown, not changed.
 
 use crate::ui::components::display::When;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::profile::{
         get_account_security, get_profile, ChangeEmail, EndSessions, RemoveAvatar, UpdateProfile,
@@ -65,8 +66,8 @@ pub fn ProfilePage() -> impl IntoView {
         <Suspense fallback=move || view! { <p aria-busy="true">{tr!(l, "common.loading")}</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
-                    Ok(found) => view! { <ProfileSections profile=found slug=slug() refetch=move || profile.refetch() /> }.into_any(),
-                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    Ok(found) => view! { <ProfileSections profile=found slug=slug() /> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -74,11 +75,7 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileSections(
-    profile: Profile,
-    slug: String,
-    refetch: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn ProfileSections(profile: Profile, slug: String) -> impl IntoView {
     let l = use_locale();
     let roles = if profile.roles.is_empty() {
         tr!(l, "profile.no_roles")
@@ -89,7 +86,7 @@ fn ProfileSections(
         <div class="detail-layout">
             <div class="stack">
                 <Details profile=profile.clone() slug=slug.clone() />
-                <EmailAddress profile=profile.clone() slug=slug.clone() refetch />
+                <EmailAddress profile=profile.clone() slug=slug.clone() />
                 <section class="card stack" aria-labelledby="password-heading">
                     <h2 id="password-heading">{tr!(l, "profile.password.title")}</h2>
                     <p class="muted">{tr!(l, "profile.password.hint")}</p>
@@ -130,7 +127,7 @@ fn Picture(profile: Profile, slug: String) -> impl IntoView {
         action_error(upload)
             .get()
             .filter(|e| e.field_message("avatar").is_none())
-            .map(|e| e.to_string())
+            .map(|e| e.message(l))
     });
     let error =
         Signal::derive(move || too_large.get().or(server_error.get()).or(other_error.get()));
@@ -352,22 +349,22 @@ fn Details(profile: Profile, slug: String) -> impl IntoView {
 
 /// The sign-in address, changed through a link sent to the new one.
 #[component]
-fn EmailAddress(
-    profile: Profile,
-    slug: String,
-    refetch: impl Fn() + Copy + Send + Sync + 'static,
-) -> impl IntoView {
+fn EmailAddress(profile: Profile, slug: String) -> impl IntoView {
     let l = use_locale();
     let change = ServerAction::<ChangeEmail>::new();
     let error = action_error(change);
-    Effect::new(move || {
-        if matches!(change.value().get(), Some(Ok(()))) {
-            refetch();
-        }
-    });
-    let pending = profile.pending_email.clone().map(|email| {
-        view! { <p class="alert alert-info" role="status">{tr!(l, "profile.email.pending", email = email)}</p> }
-    });
+    // The address waiting for its link: the one just asked for, else the one the page read.
+    let waiting = profile.pending_email.clone();
+    let pending = move || {
+        change
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .or_else(|| waiting.clone())
+            .map(|email| {
+                view! { <p class="alert alert-info" role="status">{tr!(l, "profile.email.pending", email = email)}</p> }
+            })
+    };
     view! {
         <section class="card stack" aria-labelledby="email-heading">
             <h2 id="email-heading">{tr!(l, "profile.email.title")}</h2>
@@ -406,7 +403,7 @@ fn Security(slug: String) -> impl IntoView {
         Suspend::new(async move {
             let found = match security.await {
                 Ok(found) => found,
-                Err(error) => return view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                Err(error) => return view! { <ErrorAlert error /> }.into_any(),
             };
             let others = found.sessions.iter().filter(|s| !s.current).count();
             let sessions = found
@@ -500,7 +497,7 @@ fn Security(slug: String) -> impl IntoView {
             <h2 id="sessions-heading">{tr!(l, "profile.sessions.title")}</h2>
             <p class="muted">{tr!(l, "profile.sessions.hint")}</p>
             <p class="field-error" role="alert" hidden=move || end_error.get().is_none()>
-                {move || end_error.get().map(|e: AppError| e.to_string())}
+                {move || end_error.get().map(|e: AppError| e.message(l))}
             </p>
             <Transition fallback=move || view! { <p aria-busy="true">{tr!(l, "common.loading")}</p> }>
                 {body.clone()}

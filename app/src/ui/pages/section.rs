@@ -2,7 +2,11 @@
 //! access like the real screens will, and say plainly that they are not ready.
 
 use super::errors::ForbiddenPage;
-use crate::model::{CurrentUser, Permission};
+use crate::{
+    i18n::{use_locale, Locale},
+    model::{CurrentUser, Permission},
+    tr,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -14,10 +18,10 @@ pub enum Section {
 }
 
 impl Section {
-    fn title(self) -> &'static str {
+    fn title(self, l: Locale) -> String {
         match self {
-            Section::Activity => "Activity",
-            Section::Settings => "Settings",
+            Section::Activity => tr!(l, "nav.activity"),
+            Section::Settings => tr!(l, "nav.settings"),
         }
     }
 
@@ -32,18 +36,19 @@ impl Section {
 /// The page of a section not built yet.
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !section.allowed(&user) {
         return view! {
-            <ForbiddenPage reason=format!("{} is not part of your access in this organisation.", section.title()) />
+            <ForbiddenPage reason=tr!(l, "section.forbidden", section = section.title(l)) />
         }
         .into_any();
     }
     view! {
-        <Title text=section.title() />
-        <header class="page-header"><h1>{section.title()}</h1></header>
+        <Title text=section.title(l) />
+        <header class="page-header"><h1>{section.title(l)}</h1></header>
         <section class="card empty-state">
-            <p>"This part of the console is not available yet."</p>
+            <p>{tr!(l, "section.not_ready")}</p>
         </section>
     }
     .into_any()

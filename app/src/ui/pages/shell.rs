@@ -35,7 +35,7 @@ pub fn ConsoleShell() -> impl IntoView {
                         view! { <Redirect path=format!("/o/{}/login?next={next}", slug()) /> }.into_any()
                     }
                     Err(error) => view! {
-                        <main class="auth-page"><ServerErrorPage message=error.to_string() /></main>
+                        <main class="auth-page"><ServerErrorPage message=error.message(use_locale()) /></main>
                     }.into_any(),
                 }
             })}
@@ -217,7 +217,7 @@ fn UserMenu(
 ) -> impl IntoView {
     let l = use_locale();
     let logout = ServerAction::<Logout>::new();
-    let picture = move || match avatar.get() {
+    let picture = move || match avatar.try_get().flatten() {
         Some(url) => {
             view! { <img class="avatar" src=url alt="" width="32" height="32" /> }.into_any()
         }
@@ -297,7 +297,7 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
                 })
                 .collect_view()
                 .into_any(),
-            Err(error) => view! { <li class="field-error">{error.to_string()}</li> }.into_any(),
+            Err(error) => view! { <li class="field-error">{error.message(l)}</li> }.into_any(),
         })
     };
     view! {

@@ -4,10 +4,12 @@
 use super::KindFields;
 use crate::{
     api::organisations::CreateOrganisation,
+    i18n::use_locale,
     model::{
         organisations::{suggest_slug, NewOrganisation},
         CurrentUser,
     },
+    tr,
     ui::{
         components::form::{action_error, field_error, Field, FormAlert, FormValues},
         pages::errors::ForbiddenPage,
@@ -19,10 +21,10 @@ use leptos_meta::Title;
 /// `/o/{slug}/platform/organisations/new`.
 #[component]
 pub fn NewOrganisationPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.is_super_admin() || user.is_switched() {
-        return view! { <ForbiddenPage reason="Creating organisations is for super-admins, from their own organisation." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "platform.new.forbidden") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let create = ServerAction::<CreateOrganisation>::new();
@@ -66,27 +68,27 @@ pub fn NewOrganisationPage() -> impl IntoView {
             create.value().get().and_then(Result::ok).map(|new_slug| {
                 view! {
                     <div class="alert alert-success" role="status">
-                        "Organisation created at " <code>{format!("/o/{new_slug}")}</code>
-                        ". Its first tenant admin has been invited by email."
+                        {tr!(l, "platform.new.created_before")} <code>{format!("/o/{new_slug}")}</code>
+                        {tr!(l, "platform.new.created_after")}
                     </div>
-                    <p><a class="button" href=format!("/o/{slug}/platform/organisations")>"Back to Organisations"</a></p>
+                    <p><a class="button" href=format!("/o/{slug}/platform/organisations")>{tr!(l, "platform.new.back_to_list")}</a></p>
                 }
             })
         }
     };
     view! {
-        <Title text="New organisation" />
-        <p class="breadcrumb"><a href=format!("/o/{slug}/platform/organisations")>"← Organisations"</a></p>
+        <Title text=tr!(l, "platform.new.title") />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/platform/organisations")>{tr!(l, "platform.back")}</a></p>
         <header class="page-header">
-            <h1>"New organisation"</h1>
-            <p class="muted">"It starts with the Admin, Agent and Viewer roles and one invited tenant admin."</p>
+            <h1>{tr!(l, "platform.new.title")}</h1>
+            <p class="muted">{tr!(l, "platform.new.intro")}</p>
         </header>
         {created}
         <form class="card stack narrow-form" on:submit=on_submit novalidate
             hidden=move || matches!(create.value().get(), Some(Ok(_)))>
             <FormAlert error />
             <div class="field" class:field-invalid=move || field_error(error, "name").get().is_some()>
-                <label for="field-name">"Name"</label>
+                <label for="field-name">{tr!(l, "platform.organisation.name")}</label>
                 <input id="field-name" name="name" autocomplete="off" on:input=on_name
                     aria-describedby="field-name-error" />
                 <p class="field-error" id="field-name-error" hidden=move || field_error(error, "name").get().is_none()>
@@ -94,33 +96,33 @@ pub fn NewOrganisationPage() -> impl IntoView {
                 </p>
             </div>
             <div class="field" class:field-invalid=move || slug_error.get().is_some()>
-                <label for="field-slug">"Address"</label>
+                <label for="field-slug">{tr!(l, "platform.organisation.address")}</label>
                 <input id="field-slug" name="slug" autocomplete="off" prop:value=move || address.get()
                     on:input=on_address aria-describedby="field-slug-hint field-slug-error" />
                 <p class="field-hint" id="field-slug-hint">
-                    {move || format!("People sign in at /o/{}. Lowercase letters, digits and single hyphens.", address.get())}
+                    {move || tr!(l, "platform.new.address_hint", slug = address.get())}
                 </p>
                 <p class="field-error" id="field-slug-error" hidden=move || slug_error.get().is_none()>
                     {move || slug_error.get()}
                 </p>
             </div>
             <KindFields admin_tenant=false demo=false admin_tenant_held=None error=admin_tenant_error
-                demo_hint="Filled with sample people and activity, and shown with a Demo banner, for trying the product out." />
-            <h2>"First tenant admin"</h2>
+                demo_hint=tr!(l, "platform.new.demo_hint") />
+            <h2>{tr!(l, "platform.new.first_admin")}</h2>
             <div class="field-row">
-                <Field label="First name" name="admin_first_name" autocomplete="off"
+                <Field label=tr!(l, "platform.new.first_name") name="admin_first_name" autocomplete="off"
                     error=field_error(error, "admin_first_name") required=true />
-                <Field label="Last name" name="admin_last_name" autocomplete="off"
+                <Field label=tr!(l, "platform.new.last_name") name="admin_last_name" autocomplete="off"
                     error=field_error(error, "admin_last_name") required=true />
             </div>
-            <Field label="Email" name="admin_email" kind="email" autocomplete="off"
-                hint="The invitation goes here; the link works for 7 days."
+            <Field label=tr!(l, "platform.new.email") name="admin_email" kind="email" autocomplete="off"
+                hint=tr!(l, "platform.new.email_hint")
                 error=field_error(error, "admin_email") required=true />
             <div class="form-actions">
                 <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create organisation" }}
+                    {move || if create.pending().get() { tr!(l, "platform.new.creating") } else { tr!(l, "platform.new.create") }}
                 </button>
-                <a class="button" href=format!("/o/{slug}/platform/organisations")>"Cancel"</a>
+                <a class="button" href=format!("/o/{slug}/platform/organisations")>{tr!(l, "platform.cancel")}</a>
             </div>
         </form>
     }

@@ -2,12 +2,15 @@
 //! features it may use within the licence.
 
 use super::KindFields;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::organisations::{get_organisation, UpdateOrganisation},
+    i18n::use_locale,
     model::{
         organisations::{OrganisationChanges, OrganisationDetail},
         CurrentUser, Feature,
     },
+    tr,
     ui::{
         components::form::{action_error, field_error, Field, FormAlert, FormValues},
         pages::errors::ForbiddenPage,
@@ -20,9 +23,10 @@ use leptos_router::hooks::use_params_map;
 /// `/o/{slug}/platform/organisations/{organisation}`.
 #[component]
 pub fn OrganisationPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.is_super_admin() || user.is_switched() {
-        return view! { <ForbiddenPage reason="Managing the platform's organisations is for super-admins, from their own organisation." /> }
+        return view! { <ForbiddenPage reason=tr!(l, "platform.organisations.forbidden") /> }
             .into_any();
     }
     let slug = user.organisation.slug.clone();
@@ -34,12 +38,12 @@ pub fn OrganisationPage() -> impl IntoView {
         move |(target, _)| get_organisation(slug.clone(), target)
     });
     view! {
-        <p class="breadcrumb"><a href=format!("/o/{slug}/platform/organisations")>"← Organisations"</a></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading the organisation…"</p> }>
+        <p class="breadcrumb"><a href=format!("/o/{slug}/platform/organisations")>{tr!(l, "platform.back")}</a></p>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "platform.organisation.loading")}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <OrganisationForm detail update /> }.into_any(),
-                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -52,6 +56,7 @@ fn OrganisationForm(
     detail: OrganisationDetail,
     update: ServerAction<UpdateOrganisation>,
 ) -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     let slug = user.organisation.slug.clone();
     let error = action_error(update);
@@ -78,7 +83,7 @@ fn OrganisationForm(
     };
     let saved = move || {
         matches!(update.value().get(), Some(Ok(_))).then(|| {
-            view! { <div class="alert alert-success" role="status">"Saved. People in this organisation see the change at their next click."</div> }
+            view! { <div class="alert alert-success" role="status">{tr!(l, "platform.organisation.saved")}</div> }
         })
     };
     let admin_tenant_error = field_error(error, "is_admin_tenant");
@@ -94,10 +99,10 @@ fn OrganisationForm(
                     <input type="checkbox" name="feature" value=f.code() checked=checked
                         disabled=move || !restricted.get() />
                     <span>
-                        <strong>{f.label()}</strong>
-                        <span class="muted">{format!("{} (code \"{}\")", f.description(), f.code())}</span>
+                        <strong>{f.label_in(l)}</strong>
+                        <span class="muted">{tr!(l, "platform.organisation.feature_code", description = f.description_in(l), code = f.code())}</span>
                         {(!licensed).then(|| view! {
-                            <span class="choice-warning">"Not in the licence, so unavailable even if ticked."</span>
+                            <span class="choice-warning">{tr!(l, "platform.organisation.not_licensed")}</span>
                         })}
                     </span>
                 </label>
@@ -105,19 +110,22 @@ fn OrganisationForm(
         })
         .collect_view();
     let effective = if detail.effective.is_empty() {
-        "none".to_string()
+        tr!(l, "platform.organisation.no_features")
     } else {
         detail
             .effective
             .iter()
-            .map(|f| f.label())
+            .map(|f| f.label_in(l))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let admin_tenant_note = detail
-        .admin_tenant_elsewhere
-        .clone()
-        .map(|holder| format!("{holder} is this instance's admin tenant; there can be only one."));
+    let admin_tenant_note = detail.admin_tenant_elsewhere.clone().map(|holder| {
+        tr!(
+            l,
+            "platform.organisation.admin_tenant_held",
+            holder = holder
+        )
+    });
     view! {
         <Title text=detail.name.clone() />
         <header class="page-header page-header-row">
@@ -125,44 +133,50 @@ fn OrganisationForm(
                 <h1>{detail.name.clone()}</h1>
                 <p class="muted">
                     <code>{format!("/o/{}", detail.slug)}</code>
-                    {format!(" · {} active of {} people · created {}", detail.active_users, detail.users, detail.created.relative(crate::i18n::use_locale()))}
+                    {tr!(
+                        l,
+                        "platform.organisation.summary",
+                        active = detail.active_users,
+                        people = detail.users,
+                        created = detail.created.relative(l)
+                    )}
                 </p>
             </div>
             <div class="header-actions">
                 {(user.can_switch() && detail.slug != slug).then(|| view! {
-                    <a class="button" href=format!("/o/{}", detail.slug) rel="external">"Switch to this organisation"</a>
+                    <a class="button" href=format!("/o/{}", detail.slug) rel="external">{tr!(l, "platform.organisation.switch")}</a>
                 })}
             </div>
         </header>
         {saved}
         <form class="card stack narrow-form" on:submit=on_submit novalidate>
             <FormAlert error />
-            <Field label="Name" name="name" autocomplete="off" value=detail.name.clone()
+            <Field label=tr!(l, "platform.organisation.name") name="name" autocomplete="off" value=detail.name.clone()
                 error=field_error(error, "name") required=true />
             <div class="field">
-                <span class="label">"Address"</span>
+                <span class="label">{tr!(l, "platform.organisation.address")}</span>
                 <code class="static-value">{format!("/o/{}", detail.slug)}</code>
-                <p class="field-hint">"The address cannot change: sign-in links and bookmarks use it."</p>
+                <p class="field-hint">{tr!(l, "platform.organisation.address_fixed")}</p>
             </div>
             <KindFields admin_tenant=detail.is_admin_tenant demo=detail.is_demo
                 admin_tenant_held=admin_tenant_note error=admin_tenant_error
-                demo_hint="Shows the Demo banner. Sample people are added only to organisations created as demos." />
+                demo_hint=tr!(l, "platform.organisation.demo_hint") />
             <fieldset class="field choices" aria-describedby="features-effective">
-                <legend>"Features enabled"</legend>
+                <legend>{tr!(l, "platform.organisation.features")}</legend>
                 <label class="choice">
                     <input type="radio" name="features" value="all" checked=detail.features_enabled.is_none()
                         on:change=move |_| restricted.set(false) />
-                    <span><strong>"Every feature of the licence"</strong></span>
+                    <span><strong>{tr!(l, "platform.organisation.features_all")}</strong></span>
                 </label>
                 <label class="choice">
                     <input type="radio" name="features" value="only" checked=detail.features_enabled.is_some()
                         on:change=move |_| restricted.set(true) />
-                    <span><strong>"Only these:"</strong></span>
+                    <span><strong>{tr!(l, "platform.organisation.features_only")}</strong></span>
                 </label>
                 <div class="choices nested">{checkboxes}</div>
                 <p class="field-hint" id="features-effective">
-                    "In use now: " <strong>{effective}</strong>
-                    ". A feature is usable when the licence includes it and it is enabled here."
+                    {tr!(l, "platform.organisation.in_use_before")} <strong>{effective}</strong>
+                    {tr!(l, "platform.organisation.in_use_after")}
                 </p>
                 <p class="field-error" hidden=move || features_error.get().is_none()>
                     {move || features_error.get()}
@@ -170,9 +184,9 @@ fn OrganisationForm(
             </fieldset>
             <div class="form-actions">
                 <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
-                    {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
+                    {move || if update.pending().get() { tr!(l, "platform.organisation.saving") } else { tr!(l, "platform.organisation.save") }}
                 </button>
-                <a class="button" href=format!("/o/{slug}/platform/organisations")>"Cancel"</a>
+                <a class="button" href=format!("/o/{slug}/platform/organisations")>{tr!(l, "platform.cancel")}</a>
             </div>
         </form>
     }

@@ -2,9 +2,12 @@
 //! with its admin-tenant and demo badges and how many people it has.
 
 use crate::ui::components::display::When;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::organisations::list_organisations,
+    i18n::use_locale,
     model::{organisations::ORGANISATION_LIST_LIMIT, CurrentUser},
+    tr,
     ui::pages::errors::ForbiddenPage,
 };
 use leptos::prelude::*;
@@ -18,9 +21,10 @@ use leptos_router::{
 /// `/o/{slug}/platform/organisations`.
 #[component]
 pub fn OrganisationsPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.is_super_admin() || user.is_switched() {
-        return view! { <ForbiddenPage reason="Managing the platform's organisations is for super-admins, from their own organisation." /> }
+        return view! { <ForbiddenPage reason=tr!(l, "platform.organisations.forbidden") /> }
             .into_any();
     }
     let slug = user.organisation.slug.clone();
@@ -63,43 +67,43 @@ pub fn OrganisationsPage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="Organisations" />
+        <Title text=tr!(l, "platform.organisations.title") />
         <header class="page-header page-header-row">
             <div>
-                <h1>"Organisations"</h1>
-                <p class="muted">"Every organisation of this Tenantry instance."</p>
+                <h1>{tr!(l, "platform.organisations.title")}</h1>
+                <p class="muted">{tr!(l, "platform.organisations.intro")}</p>
             </div>
             <div class="header-actions">
-                <a class="button button-primary" href=format!("/o/{slug}/platform/organisations/new")>"+ New organisation"</a>
+                <a class="button button-primary" href=format!("/o/{slug}/platform/organisations/new")>{tr!(l, "platform.organisations.new")}</a>
             </div>
         </header>
-        <form class="filter-bar" method="get" role="search" aria-label="Search organisations"
+        <form class="filter-bar" method="get" role="search" aria-label=tr!(l, "platform.organisations.search_label")
             on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
             <div class="field field-search">
-                <label for="organisation-search">"Search"</label>
+                <label for="organisation-search">{tr!(l, "platform.organisations.search")}</label>
                 <input id="organisation-search" name="q" type="search" autocomplete="off"
-                    placeholder="Name or address" prop:value=move || search.get() on:input=on_search />
+                    placeholder=tr!(l, "platform.organisations.placeholder") prop:value=move || search.get() on:input=on_search />
             </div>
         </form>
-        <Transition fallback=|| view! { <p class="loading">"Loading organisations…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "platform.organisations.loading")}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) if list.rows.is_empty() => view! {
-                        <section class="card empty-state"><p>"No organisation matches this search."</p></section>
+                        <section class="card empty-state"><p>{tr!(l, "platform.organisations.no_match")}</p></section>
                     }.into_any(),
                     Ok(list) => {
                         let shown = list.rows.len();
                         let base = format!("/o/{}/platform/organisations", expect_context::<CurrentUser>().organisation.slug);
                         let seats = match list.seats {
-                            Some(seats) => format!("{} of the licence's {seats} seats in use across the instance.", list.seats_used),
-                            None => format!("{} people invited or active across the instance; no licence limits the seats.", list.seats_used),
+                            Some(seats) => tr!(l, "platform.organisations.seats", used = list.seats_used, seats = seats),
+                            None => tr!(l, "platform.organisations.seats_unlimited", used = list.seats_used),
                         };
                         let rows = list.rows.into_iter().map(|o| view! {
                             <tr>
                                 <td>
                                     <a href=format!("{base}/{}", o.slug)><strong>{o.name}</strong></a>
-                                    {o.is_admin_tenant.then(|| view! { " " <span class="badge badge-type">"Admin tenant"</span> })}
-                                    {o.is_demo.then(|| view! { " " <span class="badge badge-invited">"Demo"</span> })}
+                                    {o.is_admin_tenant.then(|| view! { " " <span class="badge badge-type">{tr!(l, "platform.kind.admin_tenant")}</span> })}
+                                    {o.is_demo.then(|| view! { " " <span class="badge badge-invited">{tr!(l, "platform.kind.demo")}</span> })}
                                 </td>
                                 <td><code>{format!("/o/{}", o.slug)}</code></td>
                                 <td>{o.active_users}</td>
@@ -110,30 +114,30 @@ pub fn OrganisationsPage() -> impl IntoView {
                         view! {
                             <div class="table-wrap">
                                 <table class="data-table">
-                                    <caption class="visually-hidden">"Organisations"</caption>
+                                    <caption class="visually-hidden">{tr!(l, "platform.organisations.title")}</caption>
                                     <thead><tr>
-                                        <th scope="col">"Name"</th>
-                                        <th scope="col">"Address"</th>
-                                        <th scope="col">"Active users"</th>
-                                        <th scope="col">"All users"</th>
-                                        <th scope="col">"Created"</th>
+                                        <th scope="col">{tr!(l, "platform.organisation.name")}</th>
+                                        <th scope="col">{tr!(l, "platform.organisation.address")}</th>
+                                        <th scope="col">{tr!(l, "platform.organisations.active_users")}</th>
+                                        <th scope="col">{tr!(l, "platform.organisations.all_users")}</th>
+                                        <th scope="col">{tr!(l, "platform.organisations.created")}</th>
                                     </tr></thead>
                                     <tbody>{rows}</tbody>
                                 </table>
                             </div>
                             <p class="muted">
                                 {if list.matching > shown as u64 {
-                                    format!("Showing the first {ORGANISATION_LIST_LIMIT} of {}; search to narrow the list.", list.matching)
+                                    tr!(l, "platform.organisations.first", limit = ORGANISATION_LIST_LIMIT, matching = list.matching)
                                 } else if shown == 1 {
-                                    "1 organisation".to_string()
+                                    tr!(l, "platform.organisations.count_one")
                                 } else {
-                                    format!("{shown} organisations")
+                                    tr!(l, "platform.organisations.count_many", count = shown)
                                 }}
                                 " · " {seats}
                             </p>
                         }.into_any()
                     }
-                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Transition>

@@ -2,12 +2,15 @@
 //! grouped by feature with a line on what each allows; built-in roles are shown read-only; a
 //! custom role in use asks what becomes of its holders before it is deleted.
 
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::roles::{get_role, role_overview, CreateRole, DeleteRole, UpdateRole},
+    i18n::use_locale,
     model::{
         roles::{permission_groups, HoldersPlan, RoleDetail, RoleForm, RoleSummary},
         AppError, CurrentUser, Permission,
     },
+    tr,
     ui::{
         components::{
             dialog::Modal,
@@ -24,10 +27,10 @@ use uuid::Uuid;
 /// `/o/{slug}/roles/new`.
 #[component]
 pub fn NewRolePage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::RolesManage) {
-        return view! { <ForbiddenPage reason="Managing roles is not part of your access in this organisation." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "roles.forbidden") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let create = ServerAction::<CreateRole>::new();
@@ -47,17 +50,17 @@ pub fn NewRolePage() -> impl IntoView {
         }
     };
     view! {
-        <Title text="New role" />
-        <p class="breadcrumb"><a href=format!("/o/{slug}/roles")>"← Roles"</a></p>
-        <header class="page-header"><h1>"New role"</h1></header>
+        <Title text=tr!(l, "roles.new.title") />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/roles")>{tr!(l, "roles.back")}</a></p>
+        <header class="page-header"><h1>{tr!(l, "roles.new.title")}</h1></header>
         <form class="card stack narrow-form" on:submit=on_submit novalidate>
             <FormAlert error />
             <RoleFields form=RoleForm::default() error editable=true />
             <div class="form-actions">
                 <button type="submit" class="button button-primary" disabled=move || create.pending().get()>
-                    {move || if create.pending().get() { "Creating…" } else { "Create role" }}
+                    {move || if create.pending().get() { tr!(l, "roles.new.creating") } else { tr!(l, "roles.new.create") }}
                 </button>
-                <a class="button" href=format!("/o/{slug}/roles")>"Cancel"</a>
+                <a class="button" href=format!("/o/{slug}/roles")>{tr!(l, "roles.cancel")}</a>
             </div>
         </form>
     }
@@ -83,20 +86,22 @@ fn RoleFields(
     #[prop(into)] error: Signal<Option<AppError>>,
     editable: bool,
 ) -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     let groups = permission_groups()
         .into_iter()
         .map(|(feature, permissions)| {
             let missing = feature.filter(|f| !user.features.contains(f));
             let heading = match feature {
-                None => "People and organisation".to_string(),
-                Some(f) => f.label().to_string(),
+                None => tr!(l, "roles.fields.people_group"),
+                Some(f) => f.label_in(l),
             };
             let note = missing.map(|f| {
-                format!(
-                    "{} does not have the {} feature, so these cannot be given here.",
-                    user.organisation.name,
-                    f.label()
+                tr!(
+                    l,
+                    "roles.fields.feature_missing",
+                    organisation = user.organisation.name,
+                    feature = f.label_in(l)
                 )
             });
             let boxes = permissions
@@ -109,7 +114,7 @@ fn RoleFields(
                         <label class="check permission-check">
                             <input type="checkbox" name="permissions" value=p.code() checked=checked disabled=disabled />
                             <span>
-                                <span class="permission-name">{p.description()}</span>
+                                <span class="permission-name">{p.description_in(l)}</span>
                                 <code class="muted">{p.code()}</code>
                             </span>
                         </label>
@@ -127,12 +132,12 @@ fn RoleFields(
         .collect_view();
     let permissions_error = field_error(error, "permissions");
     view! {
-        <Field label="Name" name="name" autocomplete="off" value=form.name.clone()
+        <Field label=tr!(l, "roles.fields.name") name="name" autocomplete="off" value=form.name.clone()
             error=field_error(error, "name") required=true />
-        <Field label="Description (optional)" name="description" autocomplete="off" value=form.description.clone()
-            hint="One line saying who the role is for." error=field_error(error, "description") />
+        <Field label=tr!(l, "roles.fields.description") name="description" autocomplete="off" value=form.description.clone()
+            hint=tr!(l, "roles.fields.description_hint") error=field_error(error, "description") />
         <div class="field" class:field-invalid=move || permissions_error.get().is_some()>
-            <span class="label">"Permissions"</span>
+            <span class="label">{tr!(l, "roles.fields.permissions")}</span>
             {groups}
             <p class="field-error" role="alert" hidden=move || permissions_error.get().is_none()>
                 {move || {
@@ -155,10 +160,10 @@ fn RoleFields(
 /// `/o/{slug}/roles/{id}`.
 #[component]
 pub fn RolePage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::RolesManage) {
-        return view! { <ForbiddenPage reason="Managing roles is not part of your access in this organisation." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "roles.forbidden") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let id = crate::ui::pages::route_id();
@@ -177,15 +182,15 @@ pub fn RolePage() -> impl IntoView {
     });
     let created = use_query_map().read_untracked().get("created").is_some();
     view! {
-        <p class="breadcrumb"><a href=format!("/o/{slug}/roles")>"← Roles"</a></p>
+        <p class="breadcrumb"><a href=format!("/o/{slug}/roles")>{tr!(l, "roles.back")}</a></p>
         {created.then(|| view! {
-            <div class="alert alert-success" role="status">"Role created. Give it to people from their page."</div>
+            <div class="alert alert-success" role="status">{tr!(l, "roles.edit.created")}</div>
         })}
-        <Transition fallback=|| view! { <p class="loading">"Loading the role…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "roles.edit.loading")}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <RoleEditor detail update /> }.into_any(),
-                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -195,6 +200,7 @@ pub fn RolePage() -> impl IntoView {
 
 #[component]
 fn RoleEditor(detail: RoleDetail, update: ServerAction<UpdateRole>) -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     let slug = user.organisation.slug.clone();
     let error = action_error(update);
@@ -215,7 +221,7 @@ fn RoleEditor(detail: RoleDetail, update: ServerAction<UpdateRole>) -> impl Into
     };
     let saved = move || {
         matches!(update.value().get(), Some(Ok(_))).then(|| {
-            view! { <div class="alert alert-success" role="status">"Saved. Its holders have the new permissions from their next click."</div> }
+            view! { <div class="alert alert-success" role="status">{tr!(l, "roles.edit.saved")}</div> }
         })
     };
     let holders = detail
@@ -237,18 +243,22 @@ fn RoleEditor(detail: RoleDetail, update: ServerAction<UpdateRole>) -> impl Into
         <Title text=role.name.clone() />
         <header class="page-header page-header-row">
             <div>
-                <h1>{role.name.clone()} {built_in.then(|| view! { " " <span class="badge badge-type">"Built-in"</span> })}</h1>
-                <p class="muted">{format!("{} {} this role.", role.holders, if role.holders == 1 { "person holds" } else { "people hold" })}</p>
+                <h1>{role.name.clone()} {built_in.then(|| view! { " " <span class="badge badge-type">{tr!(l, "roles.built_in")}</span> })}</h1>
+                <p class="muted">{match role.holders {
+                    0 => tr!(l, "roles.edit.holders_none"),
+                    1 => tr!(l, "roles.edit.holders_one", count = role.holders),
+                    count => tr!(l, "roles.edit.holders_many", count = count),
+                }}</p>
             </div>
             <div class="header-actions">
                 {(!built_in).then(|| view! {
-                    <button type="button" class="button button-danger" on:click=move |_| deleting.set(true)>"Delete role"</button>
+                    <button type="button" class="button button-danger" on:click=move |_| deleting.set(true)>{tr!(l, "roles.delete.action")}</button>
                 })}
             </div>
         </header>
         {saved}
         {built_in.then(|| view! {
-            <div class="alert alert-info" role="note">"Built-in roles stay as every organisation starts with them. To give a different set of permissions, create a custom role."</div>
+            <div class="alert alert-info" role="note">{tr!(l, "roles.edit.built_in_note")}</div>
         })}
         <div class="detail-layout">
             <form class="card stack edit-form" on:submit=on_submit novalidate>
@@ -257,15 +267,15 @@ fn RoleEditor(detail: RoleDetail, update: ServerAction<UpdateRole>) -> impl Into
                 {(!built_in).then(|| view! {
                     <div class="form-actions">
                         <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
-                            {move || if update.pending().get() { "Saving…" } else { "Save changes" }}
+                            {move || if update.pending().get() { tr!(l, "roles.edit.saving") } else { tr!(l, "roles.edit.save") }}
                         </button>
                     </div>
                 })}
             </form>
             <aside class="card detail-side" aria-labelledby="holders-heading">
-                <h2 id="holders-heading">"Held by"</h2>
+                <h2 id="holders-heading">{tr!(l, "roles.edit.held_by")}</h2>
                 {if detail.holders.is_empty() {
-                    view! { <p class="muted">"Nobody yet. Give the role to people from their page."</p> }.into_any()
+                    view! { <p class="muted">{tr!(l, "roles.edit.nobody")}</p> }.into_any()
                 } else {
                     view! { <ul class="holder-list">{holders}</ul> }.into_any()
                 }}
@@ -280,6 +290,7 @@ fn RoleEditor(detail: RoleDetail, update: ServerAction<UpdateRole>) -> impl Into
 /// Confirms deleting a role; when people hold it, asks whether they lose it or get another.
 #[component]
 fn DeleteRoleDialog(role: RoleSummary, close: Callback<()>) -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     let slug = user.organisation.slug.clone();
     let delete = ServerAction::<DeleteRole>::new();
@@ -318,24 +329,28 @@ fn DeleteRoleDialog(role: RoleSummary, close: Callback<()>) -> impl IntoView {
     };
     let holders_error = field_error(error, "holders");
     view! {
-        <Modal title=format!("Delete {}?", role.name) on_close=close>
+        <Modal title=tr!(l, "roles.delete.title", name = role.name) on_close=close>
             <form class="stack" on:submit=on_submit novalidate>
                 <FormAlert error=Signal::derive(move || error.get().filter(|e| e.field_message("holders").is_none())) />
                 {if role.holders == 0 {
-                    view! { <p>"Nobody holds this role. Deleting it cannot be undone."</p> }.into_any()
+                    view! { <p>{tr!(l, "roles.delete.unused")}</p> }.into_any()
                 } else {
                     view! {
                         <fieldset class="field choices">
-                            <legend>{format!("{} {} this role. What should happen to them?", role.holders, if role.holders == 1 { "person holds" } else { "people hold" })}</legend>
+                            <legend>{if role.holders == 1 {
+                                tr!(l, "roles.delete.question_one", count = role.holders)
+                            } else {
+                                tr!(l, "roles.delete.question_many", count = role.holders)
+                            }}</legend>
                             <label class="choice">
                                 <input type="radio" name="plan" value="remove" checked=true />
-                                <span><strong>"Take the role away"</strong><span class="muted">"They keep their other roles."</span></span>
+                                <span><strong>{tr!(l, "roles.delete.remove")}</strong><span class="muted">{tr!(l, "roles.delete.remove_hint")}</span></span>
                             </label>
                             <label class="choice">
                                 <input type="radio" name="plan" value="move" />
-                                <span><strong>"Give them another role instead"</strong></span>
+                                <span><strong>{tr!(l, "roles.delete.move")}</strong></span>
                             </label>
-                            <label for="move-to">"Role to give"</label>
+                            <label for="move-to">{tr!(l, "roles.delete.move_to")}</label>
                             <select id="move-to" name="move_to">{choices}</select>
                             <p class="field-error" hidden=move || holders_error.get().is_none()>{move || holders_error.get()}</p>
                         </fieldset>
@@ -343,9 +358,9 @@ fn DeleteRoleDialog(role: RoleSummary, close: Callback<()>) -> impl IntoView {
                 }}
                 <div class="form-actions">
                     <button type="submit" class="button button-danger" disabled=move || delete.pending().get()>
-                        {move || if delete.pending().get() { "Deleting…" } else { "Delete role" }}
+                        {move || if delete.pending().get() { tr!(l, "roles.delete.deleting") } else { tr!(l, "roles.delete.action") }}
                     </button>
-                    <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                    <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "roles.cancel")}</button>
                 </div>
             </form>
         </Modal>

@@ -1,8 +1,11 @@
 //! `/o/{slug}/roles`: every role with what it allows and how many hold it.
 
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::roles::role_overview,
+    i18n::use_locale,
     model::{CurrentUser, Permission},
+    tr,
     ui::pages::errors::ForbiddenPage,
 };
 use leptos::prelude::*;
@@ -10,10 +13,10 @@ use leptos_meta::Title;
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::RolesManage) {
-        return view! { <ForbiddenPage reason="Managing roles is not part of your access in this organisation." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "roles.forbidden") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let roles = Resource::new(|| (), {
@@ -21,17 +24,17 @@ pub fn RolesPage() -> impl IntoView {
         move |_| role_overview(slug.clone())
     });
     view! {
-        <Title text="Roles" />
+        <Title text=tr!(l, "roles.list.title") />
         <header class="page-header page-header-row">
             <div>
-                <h1>"Roles"</h1>
-                <p class="muted">"What people may do comes from their user type and their roles. Changes apply at their next click."</p>
+                <h1>{tr!(l, "roles.list.title")}</h1>
+                <p class="muted">{tr!(l, "roles.list.intro")}</p>
             </div>
             <div class="header-actions">
-                <a class="button button-primary" href=format!("/o/{slug}/roles/new")>"+ New role"</a>
+                <a class="button button-primary" href=format!("/o/{slug}/roles/new")>{tr!(l, "roles.list.new")}</a>
             </div>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "roles.list.loading")}</p> }>
             {move || {
                 let slug = slug.clone();
                 Suspend::new(async move {
@@ -41,17 +44,17 @@ pub fn RolesPage() -> impl IntoView {
                                 .into_iter()
                                 .map(|r| {
                                     let allows = if r.permissions.is_empty() {
-                                        "Nothing yet".to_string()
+                                        tr!(l, "roles.list.nothing")
                                     } else if r.permissions.len() == Permission::ALL.len() {
-                                        "Everything".to_string()
+                                        tr!(l, "roles.list.everything")
                                     } else {
-                                        r.permissions.iter().map(|p| p.description()).collect::<Vec<_>>().join(" · ")
+                                        r.permissions.iter().map(|p| p.description_in(l)).collect::<Vec<_>>().join(" · ")
                                     };
                                     view! {
                                         <tr>
                                             <td>
                                                 <a href=format!("/o/{slug}/roles/{}", r.id)><strong>{r.name}</strong></a>
-                                                {r.built_in.then(|| view! { " " <span class="badge badge-type">"Built-in"</span> })}
+                                                {r.built_in.then(|| view! { " " <span class="badge badge-type">{tr!(l, "roles.built_in")}</span> })}
                                                 <span class="cell-sub">{r.description}</span>
                                             </td>
                                             <td class="role-allows">{allows}</td>
@@ -63,11 +66,11 @@ pub fn RolesPage() -> impl IntoView {
                             view! {
                                 <div class="table-wrap">
                                     <table class="data-table">
-                                        <caption class="visually-hidden">"Roles"</caption>
+                                        <caption class="visually-hidden">{tr!(l, "roles.list.title")}</caption>
                                         <thead><tr>
-                                            <th scope="col">"Role"</th>
-                                            <th scope="col">"Allows"</th>
-                                            <th scope="col">"People"</th>
+                                            <th scope="col">{tr!(l, "roles.list.role")}</th>
+                                            <th scope="col">{tr!(l, "roles.list.allows")}</th>
+                                            <th scope="col">{tr!(l, "roles.list.people")}</th>
                                         </tr></thead>
                                         <tbody>{rows}</tbody>
                                     </table>
@@ -75,7 +78,7 @@ pub fn RolesPage() -> impl IntoView {
                             }
                             .into_any()
                         }
-                        Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })
             }}

@@ -1,9 +1,12 @@
 //! `/o/{slug}/teams`: every team with its size and managers; those who manage teams create one.
 
 use super::without_helpdesk;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::teams::{list_teams, CreateTeam},
+    i18n::use_locale,
     model::{teams::TeamForm, CurrentUser, Permission},
+    tr,
     ui::components::form::{
         action_error, field_error, navigate_on_success, Field, FormAlert, FormValues,
     },
@@ -13,6 +16,7 @@ use leptos_meta::Title;
 
 #[component]
 pub fn TeamsPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if let Some(refusal) = without_helpdesk(&user) {
         return refusal;
@@ -45,30 +49,30 @@ pub fn TeamsPage() -> impl IntoView {
     let new_team = user.can(Permission::TeamsManage).then(|| {
         view! {
             <form class="card stack narrow-form" on:submit=on_submit novalidate aria-labelledby="new-team">
-                <h2 id="new-team">"New team"</h2>
+                <h2 id="new-team">{tr!(l, "teams.new.title")}</h2>
                 <FormAlert error />
-                <Field label="Team name" name="name" autocomplete="off" error=field_error(error, "name") required=true />
-                <Field label="Description (optional)" name="description" autocomplete="off"
+                <Field label=tr!(l, "teams.fields.name") name="name" autocomplete="off" error=field_error(error, "name") required=true />
+                <Field label=tr!(l, "teams.fields.description_optional") name="description" autocomplete="off"
                     error=field_error(error, "description") />
                 <div class="form-actions">
-                    <button type="submit" class="button button-primary" disabled=move || create.pending().get()>"Create team"</button>
+                    <button type="submit" class="button button-primary" disabled=move || create.pending().get()>{tr!(l, "teams.new.create")}</button>
                 </div>
             </form>
         }
     });
     view! {
-        <Title text="Teams" />
+        <Title text=tr!(l, "teams.list.title") />
         <header class="page-header">
-            <h1>"Teams"</h1>
-            <p class="muted">"Teams group agents for routing, and sign the replies they send for the team."</p>
+            <h1>{tr!(l, "teams.list.title")}</h1>
+            <p class="muted">{tr!(l, "teams.list.intro")}</p>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "teams.list.loading")}</p> }>
             {move || {
                 let slug = slug.clone();
                 Suspend::new(async move {
                     match teams.await {
                         Ok(list) if list.is_empty() => view! {
-                            <section class="card empty-state"><p>"No teams yet."</p></section>
+                            <section class="card empty-state"><p>{tr!(l, "teams.list.empty")}</p></section>
                         }.into_any(),
                         Ok(list) => {
                             let rows = list.into_iter().map(|t| view! {
@@ -84,18 +88,18 @@ pub fn TeamsPage() -> impl IntoView {
                             view! {
                                 <div class="table-wrap">
                                     <table class="data-table">
-                                        <caption class="visually-hidden">"Teams"</caption>
+                                        <caption class="visually-hidden">{tr!(l, "teams.list.title")}</caption>
                                         <thead><tr>
-                                            <th scope="col">"Team"</th>
-                                            <th scope="col">"Members"</th>
-                                            <th scope="col">"Managers"</th>
+                                            <th scope="col">{tr!(l, "teams.list.team")}</th>
+                                            <th scope="col">{tr!(l, "teams.list.members")}</th>
+                                            <th scope="col">{tr!(l, "teams.list.managers")}</th>
                                         </tr></thead>
                                         <tbody>{rows}</tbody>
                                     </table>
                                 </div>
                             }.into_any()
                         }
-                        Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })
             }}

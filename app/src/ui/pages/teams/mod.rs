@@ -4,7 +4,11 @@
 pub mod list;
 pub mod team;
 
-use crate::model::{CurrentUser, Feature};
+use crate::{
+    i18n::use_locale,
+    model::{CurrentUser, Feature},
+    tr,
+};
 use leptos::prelude::*;
 
 use super::errors::ForbiddenPage;
@@ -12,8 +16,9 @@ use super::errors::ForbiddenPage;
 /// The refusal shown when the organisation lacks the Helpdesk feature, if it does.
 fn without_helpdesk(user: &CurrentUser) -> Option<AnyView> {
     (!user.features.contains(&Feature::Helpdesk)).then(|| {
+        let l = use_locale();
         view! {
-            <ForbiddenPage reason=format!("Teams belong to the Helpdesk feature, which {} does not have.", user.organisation.name) />
+            <ForbiddenPage reason=tr!(l, "teams.forbidden", organisation = user.organisation.name) />
         }
         .into_any()
     })

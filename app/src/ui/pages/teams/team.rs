@@ -2,15 +2,18 @@
 //! the placeholders it may use, and for those who manage teams its name and deletion.
 
 use super::without_helpdesk;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::teams::{
         get_team, team_candidates, DeleteTeam, RemoveTeamMember, SetTeamMember, SetTeamSignature,
         UpdateTeam,
     },
+    i18n::use_locale,
     model::{
         teams::{TeamDetail, TeamForm, TeamRole, SIGNATURE_PLACEHOLDERS},
         AppError, CurrentUser,
     },
+    tr,
     ui::components::{
         dialog::Modal,
         display::StatusBadge,
@@ -23,6 +26,7 @@ use uuid::Uuid;
 
 #[component]
 pub fn TeamPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if let Some(refusal) = without_helpdesk(&user) {
         return refusal;
@@ -65,12 +69,12 @@ pub fn TeamPage() -> impl IntoView {
         role: RwSignal::new(TeamRole::Member),
     };
     view! {
-        <p class="breadcrumb"><a href=format!("/o/{slug}/teams")>"← Teams"</a></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading the team…"</p> }>
+        <p class="breadcrumb"><a href=format!("/o/{slug}/teams")>{tr!(l, "teams.back")}</a></p>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "teams.team.loading")}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(team) => view! { <Team team actions /> }.into_any(),
-                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -92,6 +96,7 @@ struct Actions {
 
 #[component]
 fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     let slug = user.organisation.slug.clone();
     let deleting = RwSignal::new(false);
@@ -118,18 +123,21 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
                         <strong>{m.name.clone()}</strong>
                         <span class="cell-sub">{m.email.clone()}</span>
                     </td>
-                    <td>{m.role.label()}</td>
+                    <td>{m.role.label_in(l)}</td>
                     <td><StatusBadge status=m.status /></td>
                     <td class="row-actions">
                         {team.can_manage_teams.then(|| view! {
                             <button type="button" class="button button-small" on:click=move |_| {
                                 actions.set_member.dispatch(SetTeamMember { slug: slug_for_role.clone(), id: team_id, user_id, role: other_role });
-                            }>{format!("Make {}", other_role.label().to_lowercase())}</button>
+                            }>{match other_role {
+                                TeamRole::Manager => tr!(l, "teams.team.make_manager"),
+                                TeamRole::Member => tr!(l, "teams.team.make_member"),
+                            }}</button>
                         })}
                         {can_remove.then(|| view! {
                             <button type="button" class="button button-small" on:click=move |_| {
                                 actions.remove.dispatch(RemoveTeamMember { slug: slug.clone(), id: team_id, user_id });
-                            }>"Remove"</button>
+                            }>{tr!(l, "teams.team.remove")}</button>
                         })}
                     </td>
                 </tr>
@@ -137,17 +145,17 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
         })
         .collect_view();
     let members = if team.members.is_empty() {
-        view! { <p class="muted">"Nobody is in this team yet."</p> }.into_any()
+        view! { <p class="muted">{tr!(l, "teams.team.no_members")}</p> }.into_any()
     } else {
         view! {
             <div class="table-wrap">
                 <table class="data-table">
-                    <caption class="visually-hidden">"Members"</caption>
+                    <caption class="visually-hidden">{tr!(l, "teams.team.members")}</caption>
                     <thead><tr>
-                        <th scope="col">"Person"</th>
-                        <th scope="col">"In the team"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{tr!(l, "teams.team.person")}</th>
+                        <th scope="col">{tr!(l, "teams.team.in_team")}</th>
+                        <th scope="col">{tr!(l, "teams.team.status")}</th>
+                        <th scope="col"><span class="visually-hidden">{tr!(l, "teams.team.actions")}</span></th>
                     </tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
@@ -164,14 +172,14 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
             </div>
             <div class="header-actions">
                 {team.can_manage_teams.then(|| view! {
-                    <button type="button" class="button button-danger" on:click=move |_| deleting.set(true)>"Delete team"</button>
+                    <button type="button" class="button button-danger" on:click=move |_| deleting.set(true)>{tr!(l, "teams.delete.action")}</button>
                 })}
             </div>
         </header>
         <div class="detail-layout">
             <div class="stack">
                 <section class="card stack" aria-labelledby="members-heading">
-                    <h2 id="members-heading">"Members"</h2>
+                    <h2 id="members-heading">{tr!(l, "teams.team.members")}</h2>
                     <FormAlert error=member_error />
                     <p class="field-error" role="alert" hidden=move || field_error(member_error, "member").get().is_none()>
                         {move || field_error(member_error, "member").get()}
@@ -195,6 +203,7 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
 /// Search the organisation's active people who are not in the team, and add one.
 #[component]
 fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let (action, search, role) = (actions.set_member, actions.search, actions.role);
     let found = LocalResource::new({
@@ -208,7 +217,7 @@ fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
     let results = move || {
         let slug = slug.clone();
         found.get().map(|answer| match answer {
-            Ok(people) if people.is_empty() => view! { <li class="muted">"Nobody else matches."</li> }.into_any(),
+            Ok(people) if people.is_empty() => view! { <li class="muted">{tr!(l, "teams.add.no_match")}</li> }.into_any(),
             Ok(people) => people
                 .into_iter()
                 .map(|p| {
@@ -218,37 +227,37 @@ fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
                             <span>{p.name}" "<span class="muted">{p.email}</span></span>
                             <button type="button" class="button button-small" on:click=move |_| {
                                 action.dispatch(SetTeamMember { slug: slug.clone(), id: team_id, user_id: p.id, role: role.get_untracked() });
-                            }>"Add"</button>
+                            }>{tr!(l, "teams.add.add")}</button>
                         </li>
                     }
                 })
                 .collect_view()
                 .into_any(),
-            Err(error) => view! { <li class="field-error">{error.to_string()}</li> }.into_any(),
+            Err(error) => view! { <li class="field-error">{error.message(l)}</li> }.into_any(),
         })
     };
     view! {
         <div class="add-member stack">
-            <h3>"Add someone"</h3>
+            <h3>{tr!(l, "teams.add.title")}</h3>
             <div class="field-row">
                 <div class="field field-search">
-                    <label for="member-search">"Find a person"</label>
-                    <input id="member-search" type="search" autocomplete="off" placeholder="Name or email"
+                    <label for="member-search">{tr!(l, "teams.add.find")}</label>
+                    <input id="member-search" type="search" autocomplete="off" placeholder=tr!(l, "teams.add.placeholder")
                         prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev)) />
                 </div>
                 {managers.then(|| view! {
                     <div class="field">
-                        <label for="member-role">"As"</label>
+                        <label for="member-role">{tr!(l, "teams.add.as")}</label>
                         <select id="member-role" on:change=move |ev| {
                             role.set(if event_target_value(&ev) == "manager" { TeamRole::Manager } else { TeamRole::Member });
                         }>
-                            <option value="member" selected=move || role.get() == TeamRole::Member>"Member"</option>
-                            <option value="manager" selected=move || role.get() == TeamRole::Manager>"Manager"</option>
+                            <option value="member" selected=move || role.get() == TeamRole::Member>{TeamRole::Member.label_in(l)}</option>
+                            <option value="manager" selected=move || role.get() == TeamRole::Manager>{TeamRole::Manager.label_in(l)}</option>
                         </select>
                     </div>
                 })}
             </div>
-            <ul class="candidate-list" aria-label="People who can be added">{results}</ul>
+            <ul class="candidate-list" aria-label=tr!(l, "teams.add.candidates")>{results}</ul>
         </div>
     }
 }
@@ -256,16 +265,26 @@ fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
 /// The signature of the team's public replies, with the placeholders it may use.
 #[component]
 fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let error = action_error(action);
     let placeholders = SIGNATURE_PLACEHOLDERS
         .iter()
-        .map(|(code, what)| view! { <li><code>{*code}</code>" "{*what}</li> })
+        .map(|(code, what)| {
+            let what = match *code {
+                "{agent_name}" => tr!(l, "teams.signature.agent_name"),
+                "{agent_first_name}" => tr!(l, "teams.signature.agent_first_name"),
+                "{team_name}" => tr!(l, "teams.signature.team_name"),
+                "{organisation_name}" => tr!(l, "teams.signature.organisation_name"),
+                _ => what.to_string(),
+            };
+            view! { <li><code>{*code}</code>" "{what}</li> }
+        })
         .collect_view();
     let saved = move || {
         matches!(action.value().get(), Some(Ok(()))).then(|| {
             view! {
-                <div class="alert alert-success" role="status">"Signature saved."</div>
+                <div class="alert alert-success" role="status">{tr!(l, "teams.signature.saved")}</div>
             }
         })
     };
@@ -286,7 +305,7 @@ fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl I
                 {saved}
                 <FormAlert error />
                 <div class="field" class:field-invalid=move || signature_error.get().is_some()>
-                    <label for="field-signature">"Signature"</label>
+                    <label for="field-signature">{tr!(l, "teams.signature.label")}</label>
                     <textarea id="field-signature" name="signature" rows="5" aria-describedby="signature-help field-signature-error">
                         {team.signature.clone()}
                     </textarea>
@@ -295,22 +314,22 @@ fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl I
                     </p>
                 </div>
                 <div class="form-actions">
-                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Save signature"</button>
+                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>{tr!(l, "teams.signature.save")}</button>
                 </div>
             </form>
         }
         .into_any()
     } else if team.signature.is_empty() {
-        view! { <p class="muted">"No signature yet."</p> }.into_any()
+        view! { <p class="muted">{tr!(l, "teams.signature.none")}</p> }.into_any()
     } else {
         view! { <pre class="signature">{team.signature.clone()}</pre> }.into_any()
     };
     view! {
         <section class="card stack" aria-labelledby="signature-heading">
-            <h2 id="signature-heading">"Signature for the team's replies"</h2>
+            <h2 id="signature-heading">{tr!(l, "teams.signature.title")}</h2>
             {body}
             <div id="signature-help" class="field-hint">
-                "Placeholders, filled in for each reply:"
+                {tr!(l, "teams.signature.placeholders")}
                 <ul class="placeholder-list">{placeholders}</ul>
             </div>
         </section>
@@ -320,6 +339,7 @@ fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl I
 /// The team's name and description, for those who manage teams.
 #[component]
 fn Rename(team: TeamDetail, action: ServerAction<UpdateTeam>) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let error = action_error(action);
     let (id, version) = (team.id, team.version.clone());
@@ -338,12 +358,12 @@ fn Rename(team: TeamDetail, action: ServerAction<UpdateTeam>) -> impl IntoView {
     };
     view! {
         <form class="card stack detail-side" on:submit=on_submit novalidate aria-labelledby="rename-heading">
-            <h2 id="rename-heading">"Name and description"</h2>
+            <h2 id="rename-heading">{tr!(l, "teams.rename.title")}</h2>
             <FormAlert error />
-            <Field label="Team name" name="name" autocomplete="off" value=team.name.clone() error=field_error(error, "name") required=true />
-            <Field label="Description" name="description" autocomplete="off" value=team.description.clone() error=field_error(error, "description") />
+            <Field label=tr!(l, "teams.fields.name") name="name" autocomplete="off" value=team.name.clone() error=field_error(error, "name") required=true />
+            <Field label=tr!(l, "teams.fields.description") name="description" autocomplete="off" value=team.description.clone() error=field_error(error, "description") />
             <div class="form-actions">
-                <button type="submit" class="button" disabled=move || action.pending().get()>"Save"</button>
+                <button type="submit" class="button" disabled=move || action.pending().get()>{tr!(l, "teams.rename.save")}</button>
             </div>
         </form>
     }
@@ -351,6 +371,7 @@ fn Rename(team: TeamDetail, action: ServerAction<UpdateTeam>) -> impl IntoView {
 
 #[component]
 fn DeleteTeamDialog(name: String, id: Uuid, close: Callback<()>) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let delete = ServerAction::<DeleteTeam>::new();
     let error = action_error(delete);
@@ -359,13 +380,13 @@ fn DeleteTeamDialog(name: String, id: Uuid, close: Callback<()>) -> impl IntoVie
         move |_| format!("/o/{slug}/teams")
     });
     view! {
-        <Modal title=format!("Delete {name}?") on_close=close>
+        <Modal title=tr!(l, "teams.delete.title", name = name) on_close=close>
             <FormAlert error />
-            <p>"Its members stay in the organisation; only the team and its signature go. This cannot be undone."</p>
+            <p>{tr!(l, "teams.delete.body")}</p>
             <div class="form-actions">
                 <button type="button" class="button button-danger" disabled=move || delete.pending().get()
-                    on:click=move |_| { delete.dispatch(DeleteTeam { slug: slug.clone(), id }); }>"Delete team"</button>
-                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                    on:click=move |_| { delete.dispatch(DeleteTeam { slug: slug.clone(), id }); }>{tr!(l, "teams.delete.action")}</button>
+                <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "teams.cancel")}</button>
             </div>
         </Modal>
     }

@@ -3,7 +3,9 @@
 
 use crate::{
     api::accounts::{ReactivateUser, ResetUserPassword, SuspendUser, SuspendUsers},
+    i18n::use_locale,
     model::{account::ResetMethod, AppError},
+    tr,
     ui::components::{
         dialog::{Modal, OneTimePassword},
         form::{action_error, FormAlert},
@@ -78,27 +80,24 @@ fn SuspendDialog(
     close: Callback<()>,
     on_done: Callback<()>,
 ) -> impl IntoView {
+    let l = use_locale();
     let action = ServerAction::<SuspendUser>::new();
     let error = action_error(action);
     close_when_done(action, close, on_done);
     let id = person.id;
     view! {
-        <Modal title=format!("Suspend {}?", person.name) on_close=close>
-            <p>
-                "They are signed out everywhere at once and cannot sign in until an administrator "
-                "reactivates them. They no longer appear in assignee lists. Their history stays, "
-                "and so do their roles."
-            </p>
+        <Modal title=tr!(l, "users.dialog.suspend_title", name = person.name) on_close=close>
+            <p>{tr!(l, "users.dialog.suspend_body")}</p>
             <FormAlert error />
             <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "users.common.cancel")}</button>
                 <button
                     type="button"
                     class="button button-danger"
                     disabled=move || action.pending().get()
                     on:click=move |_| { action.dispatch(SuspendUser { slug: slug.clone(), id }); }
                 >
-                    "Suspend"
+                    {tr!(l, "users.action.suspend")}
                 </button>
             </div>
         </Modal>
@@ -112,6 +111,7 @@ fn SuspendManyDialog(
     close: Callback<()>,
     on_done: Callback<()>,
 ) -> impl IntoView {
+    let l = use_locale();
     let action = ServerAction::<SuspendUsers>::new();
     let error = action_error(action);
     close_when_done(action, close, on_done);
@@ -121,24 +121,25 @@ fn SuspendManyDialog(
         .iter()
         .map(|p| view! { <li>{p.name.clone()} " " <span class="muted-inline">{p.email.clone()}</span></li> })
         .collect_view();
+    let title = if count == 1 {
+        tr!(l, "users.dialog.suspend_many_title_one", count = count)
+    } else {
+        tr!(l, "users.dialog.suspend_many_title_many", count = count)
+    };
     view! {
-        <Modal title=format!("Suspend {count} {}?", if count == 1 { "person" } else { "people" }) on_close=close>
+        <Modal title=title on_close=close>
             <ul class="name-list">{names}</ul>
-            <p>
-                "They are signed out everywhere at once and cannot sign in until an administrator "
-                "reactivates them. Their history and roles stay. If any of them cannot be "
-                "suspended, nobody is, and you are told why."
-            </p>
+            <p>{tr!(l, "users.dialog.suspend_many_body")}</p>
             <FormAlert error />
             <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "users.common.cancel")}</button>
                 <button
                     type="button"
                     class="button button-danger"
                     disabled=move || action.pending().get()
                     on:click=move |_| { action.dispatch(SuspendUsers { slug: slug.clone(), ids: ids.clone() }); }
                 >
-                    {format!("Suspend {count}")}
+                    {tr!(l, "users.dialog.suspend_many_confirm", count = count)}
                 </button>
             </div>
         </Modal>
@@ -152,23 +153,24 @@ fn ReactivateDialog(
     close: Callback<()>,
     on_done: Callback<()>,
 ) -> impl IntoView {
+    let l = use_locale();
     let action = ServerAction::<ReactivateUser>::new();
     let error = action_error(action);
     close_when_done(action, close, on_done);
     let id = person.id;
     view! {
-        <Modal title=format!("Reactivate {}?", person.name) on_close=close>
-            <p>"They can sign in again with their password, with the roles they had."</p>
+        <Modal title=tr!(l, "users.dialog.reactivate_title", name = person.name) on_close=close>
+            <p>{tr!(l, "users.dialog.reactivate_body")}</p>
             <FormAlert error />
             <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "users.common.cancel")}</button>
                 <button
                     type="button"
                     class="button button-primary"
                     disabled=move || action.pending().get()
                     on:click=move |_| { action.dispatch(ReactivateUser { slug: slug.clone(), id }); }
                 >
-                    "Reactivate"
+                    {tr!(l, "users.action.reactivate")}
                 </button>
             </div>
         </Modal>
@@ -182,6 +184,7 @@ fn ResetDialog(
     close: Callback<()>,
     on_done: Callback<()>,
 ) -> impl IntoView {
+    let l = use_locale();
     let action = ServerAction::<ResetUserPassword>::new();
     let error = action_error(action);
     let method = RwSignal::new(ResetMethod::Email);
@@ -197,8 +200,7 @@ fn ResetDialog(
                 .into_any(),
                 None => view! {
                     <p class="alert alert-success" role="status">
-                        "A reset link is on its way to " {person.email.clone()}
-                        ". It works once, for one hour."
+                        {tr!(l, "users.dialog.reset_sent", email = person.email)}
                     </p>
                 }
                 .into_any(),
@@ -212,10 +214,10 @@ fn ResetDialog(
         on_done.run(());
     };
     view! {
-        <Modal title=format!("Reset the password of {}", person.name) on_close=close>
+        <Modal title=tr!(l, "users.dialog.reset_title", name = person.name) on_close=close>
             <Show when=move || !done()>
                 <fieldset class="choices">
-                    <legend class="visually-hidden">"How"</legend>
+                    <legend class="visually-hidden">{tr!(l, "users.dialog.reset_how")}</legend>
                     <label class="choice">
                         <input
                             type="radio"
@@ -224,8 +226,8 @@ fn ResetDialog(
                             on:change=move |_| method.set(ResetMethod::Email)
                         />
                         <span>
-                            <strong>"Email a reset link"</strong>
-                            <span class="muted">"They choose a new password with a link that works once, for one hour."</span>
+                            <strong>{tr!(l, "users.dialog.reset_by_email")}</strong>
+                            <span class="muted">{tr!(l, "users.dialog.reset_by_email_hint")}</span>
                         </span>
                     </label>
                     <label class="choice">
@@ -235,15 +237,15 @@ fn ResetDialog(
                             on:change=move |_| method.set(ResetMethod::TemporaryPassword)
                         />
                         <span>
-                            <strong>"Generate a temporary password"</strong>
-                            <span class="muted">"You hand it over; they must replace it when they next sign in."</span>
+                            <strong>{tr!(l, "users.dialog.reset_by_password")}</strong>
+                            <span class="muted">{tr!(l, "users.dialog.reset_by_password_hint")}</span>
                         </span>
                     </label>
                 </fieldset>
-                <p class="muted">"Either way they are signed out everywhere now."</p>
+                <p class="muted">{tr!(l, "users.dialog.reset_signed_out")}</p>
                 <FormAlert error />
                 <div class="modal-actions">
-                    <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                    <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "users.common.cancel")}</button>
                     <button
                         type="button"
                         class="button button-primary"
@@ -259,14 +261,14 @@ fn ResetDialog(
                             }
                         }
                     >
-                        "Reset password"
+                        {tr!(l, "users.action.reset_password")}
                     </button>
                 </div>
             </Show>
             {outcome}
             <Show when=done>
                 <div class="modal-actions">
-                    <button type="button" class="button button-primary" on:click=finish>"Done"</button>
+                    <button type="button" class="button button-primary" on:click=finish>{tr!(l, "users.dialog.done")}</button>
                 </div>
             </Show>
         </Modal>

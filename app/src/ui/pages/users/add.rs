@@ -3,10 +3,12 @@
 use super::form::{read_account_form, AccountFields, RoleChoices};
 use crate::{
     api::accounts::AddUser,
+    i18n::use_locale,
     model::{
         account::{AccountForm, NewAccount, Onboarding, INVITATION_DAYS},
         CurrentUser, Permission, UserType,
     },
+    tr,
     ui::{
         components::{
             dialog::{Modal, OneTimePassword},
@@ -22,10 +24,10 @@ use leptos_router::hooks::use_navigate;
 /// `/o/{slug}/users/new`.
 #[component]
 pub fn AddUserPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::UsersInvite) {
-        return view! { <ForbiddenPage reason="Inviting people is not part of your access." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "users.forbidden.invite") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let add = ServerAction::<AddUser>::new();
@@ -66,8 +68,8 @@ pub fn AddUserPage() -> impl IntoView {
         added().filter(|a| a.temporary_password.is_none()).map(|a| {
             view! {
                 <div class="alert alert-success" role="status">
-                    "Invitation sent to " <strong>{a.email}</strong>
-                    {format!(". The link works for {INVITATION_DAYS} days.")}
+                    {tr!(l, "users.add.sent_before")} <strong>{a.email}</strong>
+                    {tr!(l, "users.add.sent_after", days = INVITATION_DAYS)}
                 </div>
             }
         })
@@ -81,11 +83,11 @@ pub fn AddUserPage() -> impl IntoView {
                 let navigate = navigate.clone();
                 let close = Callback::new(move |_| navigate(&target, Default::default()));
                 Some(view! {
-                    <Modal title="Account created" on_close=close>
+                    <Modal title=tr!(l, "users.add.created") on_close=close>
                         <OneTimePassword password for_whom=a.email />
                         <div class="modal-actions">
                             <button type="button" class="button button-primary" on:click=move |_| close.run(())>
-                                "I have noted it"
+                                {tr!(l, "users.add.noted")}
                             </button>
                         </div>
                     </Modal>
@@ -94,16 +96,16 @@ pub fn AddUserPage() -> impl IntoView {
         }
     };
     let submit_label = move || match (add.pending().get(), onboarding.get()) {
-        (true, _) => "Saving…",
-        (false, Onboarding::Invitation) => "Send invitation",
-        (false, Onboarding::TemporaryPassword) => "Create account",
+        (true, _) => tr!(l, "users.common.saving"),
+        (false, Onboarding::Invitation) => tr!(l, "users.add.send_invitation"),
+        (false, Onboarding::TemporaryPassword) => tr!(l, "users.add.create_account"),
     };
     view! {
-        <Title text="Invite user" />
-        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>"← Users"</a></p>
+        <Title text=tr!(l, "users.add.title") />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>{tr!(l, "users.common.back")}</a></p>
         <header class="page-header">
-            <h1>"Invite user"</h1>
-            <p class="muted">"Add someone to " {user.organisation.name.clone()} "."</p>
+            <h1>{tr!(l, "users.add.title")}</h1>
+            <p class="muted">{tr!(l, "users.add.intro", organisation = user.organisation.name.clone())}</p>
         </header>
         {invited_notice}
         {
@@ -112,13 +114,13 @@ pub fn AddUserPage() -> impl IntoView {
                     <FormAlert error />
                     <AccountFields form=AccountForm::default() error />
                     <div class="field" class:field-invalid=move || field_error(error, "user_type").get().is_some()>
-                        <label for="field-user_type">"User type"</label>
+                        <label for="field-user_type">{tr!(l, "users.common.user_type")}</label>
                         <select id="field-user_type" name="user_type" aria-describedby="field-user_type-hint">
                             {UserType::ALL.iter().map(|t| {
                                 let missing = t.feature().filter(|f| !user.features.contains(f));
                                 let label = match missing {
-                                    Some(f) => format!("{} (needs {})", t.label(), f.label()),
-                                    None => t.label().to_string(),
+                                    Some(f) => tr!(l, "users.add.type_needs", user_type = t.label_in(l), feature = f.label_in(l)),
+                                    None => t.label_in(l),
                                 };
                                 view! {
                                     <option value=t.code() selected=*t == UserType::Agent disabled=missing.is_some()>{label}</option>
@@ -126,7 +128,7 @@ pub fn AddUserPage() -> impl IntoView {
                             }).collect_view()}
                         </select>
                         <p class="field-hint" id="field-user_type-hint">
-                            "Sets the baseline of what they can do. It cannot be changed later."
+                            {tr!(l, "users.add.type_hint")}
                         </p>
                         <p class="field-error" hidden=move || field_error(error, "user_type").get().is_none()>
                             {move || field_error(error, "user_type").get()}
@@ -134,21 +136,21 @@ pub fn AddUserPage() -> impl IntoView {
                     </div>
                     <RoleChoices selected=Vec::new() error />
                     <fieldset class="field choices">
-                        <legend>"How they get in"</legend>
+                        <legend>{tr!(l, "users.add.onboarding")}</legend>
                         <label class="choice">
                             <input type="radio" name="onboarding" checked=true
                                 on:change=move |_| onboarding.set(Onboarding::Invitation) />
                             <span>
-                                <strong>"Send an invitation email"</strong>
-                                <span class="muted">{format!("They choose their password with a link that works for {INVITATION_DAYS} days.")}</span>
+                                <strong>{tr!(l, "users.add.by_invitation")}</strong>
+                                <span class="muted">{tr!(l, "users.add.by_invitation_hint", days = INVITATION_DAYS)}</span>
                             </span>
                         </label>
                         <label class="choice">
                             <input type="radio" name="onboarding"
                                 on:change=move |_| onboarding.set(Onboarding::TemporaryPassword) />
                             <span>
-                                <strong>"Create with a temporary password"</strong>
-                                <span class="muted">"You see it once and hand it over; they replace it at first sign-in."</span>
+                                <strong>{tr!(l, "users.add.by_password")}</strong>
+                                <span class="muted">{tr!(l, "users.add.by_password_hint")}</span>
                             </span>
                         </label>
                     </fieldset>
@@ -156,7 +158,7 @@ pub fn AddUserPage() -> impl IntoView {
                         <button type="submit" class="button button-primary" disabled=move || add.pending().get()>
                             {submit_label}
                         </button>
-                        <a class="button" href=format!("/o/{slug}/users")>"Cancel"</a>
+                        <a class="button" href=format!("/o/{slug}/users")>{tr!(l, "users.common.cancel")}</a>
                     </div>
                 </form>
             }

@@ -6,12 +6,15 @@ use super::{
     form::{AccountFields, RoleChoices},
 };
 use crate::ui::components::display::When;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::accounts::{get_user, UpdateUser},
+    i18n::{use_locale, Locale},
     model::{
-        account::{AccountChange, AccountDetail, GrantedPermission},
+        account::{AccountChange, AccountDetail, GrantSource, GrantedPermission},
         AppError, CurrentUser, Permission, UserStatus,
     },
+    tr,
     ui::{
         components::{
             display::{Avatar, StatusBadge, TypeBadge},
@@ -26,10 +29,10 @@ use leptos_meta::Title;
 /// `/o/{slug}/users/{id}`.
 #[component]
 pub fn UserPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::UsersView) {
-        return view! { <ForbiddenPage reason="Seeing the people of this organisation is not part of your access." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "users.forbidden.view") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let id = crate::ui::pages::route_id();
@@ -47,16 +50,16 @@ pub fn UserPage() -> impl IntoView {
     });
     let reload = Callback::new(move |_| detail.refetch());
     view! {
-        <Title text="User" />
-        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>"← Users"</a></p>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Title text=tr!(l, "users.detail.title") />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>{tr!(l, "users.common.back")}</a></p>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "common.loading")}</p> }>
             {move || {
                 let slug = slug.clone();
                 Suspend::new(async move {
                     match detail.await {
                         Ok(detail) => view! { <Account slug detail reload /> }.into_any(),
                         Err(error) => view! {
-                            <div class="alert alert-error" role="alert">{error.to_string()}</div>
+                            <ErrorAlert error />
                         }.into_any(),
                     }
                 })
@@ -68,6 +71,7 @@ pub fn UserPage() -> impl IntoView {
 
 #[component]
 fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl IntoView {
+    let l = use_locale();
     let me = expect_context::<CurrentUser>();
     let person = Person {
         id: detail.id,
@@ -80,19 +84,19 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
     let can_reset = me.can(Permission::UsersResetPassword);
     let access = match (detail.status, detail.is_self) {
         (_, true) => view! {
-            <p class="muted">"You cannot suspend your own account. Ask another administrator."</p>
+            <p class="muted">{tr!(l, "users.detail.own_account")}</p>
         }
         .into_any(),
         (_, false) if !can_suspend => view! {
-            <p class="muted">"Suspending people is not part of your access."</p>
+            <p class="muted">{tr!(l, "users.detail.no_suspend")}</p>
         }
         .into_any(),
         (UserStatus::Suspended, false) => {
             let person = person.clone();
             view! {
-                <p>"Suspended: cannot sign in and is left out of assignee lists."</p>
+                <p>{tr!(l, "users.detail.suspended")}</p>
                 <button type="button" class="button" on:click=move |_| dialogs.set(Some(Pending::Reactivate(person.clone())))>
-                    "Reactivate"
+                    {tr!(l, "users.action.reactivate")}
                 </button>
             }
             .into_any()
@@ -100,9 +104,9 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
         (_, false) => {
             let person = person.clone();
             view! {
-                <p class="muted">"Suspending signs them out at once and keeps their history."</p>
+                <p class="muted">{tr!(l, "users.detail.suspend_hint")}</p>
                 <button type="button" class="button button-danger-outline" on:click=move |_| dialogs.set(Some(Pending::Suspend(person.clone())))>
-                    "Suspend"
+                    {tr!(l, "users.action.suspend")}
                 </button>
             }
             .into_any()
@@ -111,26 +115,26 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
     let password = match detail.status {
         UserStatus::Invited => view! {
             <p class="muted">
-                "No password yet: the invitation is pending. "
-                <a href=format!("/o/{slug}/users/invitations")>"Resend it"</a>
-                " from the pending invitations."
+                {tr!(l, "users.detail.invited_before")}
+                <a href=format!("/o/{slug}/users/invitations")>{tr!(l, "users.detail.invited_link")}</a>
+                {tr!(l, "users.detail.invited_after")}
             </p>
         }
         .into_any(),
         UserStatus::Suspended => view! {
-            <p class="muted">"Reactivate the account before resetting its password."</p>
+            <p class="muted">{tr!(l, "users.detail.reactivate_first")}</p>
         }
         .into_any(),
         UserStatus::Active if !can_reset => view! {
-            <p class="muted">"Resetting passwords is not part of your access."</p>
+            <p class="muted">{tr!(l, "users.detail.no_reset")}</p>
         }
         .into_any(),
         UserStatus::Active => {
             let person = person.clone();
             view! {
-                <p class="muted">"Send a reset link or generate a temporary password. Either way they are signed out."</p>
+                <p class="muted">{tr!(l, "users.detail.reset_hint")}</p>
                 <button type="button" class="button" on:click=move |_| dialogs.set(Some(Pending::Reset(person.clone())))>
-                    "Reset password"
+                    {tr!(l, "users.action.reset_password")}
                 </button>
             }
             .into_any()
@@ -138,7 +142,7 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
     };
     let last_sign_in = match detail.last_sign_in.clone() {
         Some(at) => view! { <When at=at.clone() /> }.into_any(),
-        None => view! { <span>"Never"</span> }.into_any(),
+        None => view! { <span>{tr!(l, "users.common.never")}</span> }.into_any(),
     };
     view! {
         <Title text=person.name.clone() />
@@ -156,23 +160,23 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
             <EditForm slug=slug.clone() detail=detail.clone() />
             <div class="detail-side">
                 <section class="card">
-                    <h2>"Access"</h2>
+                    <h2>{tr!(l, "users.detail.access")}</h2>
                     {access}
                 </section>
                 <section class="card">
-                    <h2>"Password"</h2>
+                    <h2>{tr!(l, "users.detail.password")}</h2>
                     {password}
                 </section>
                 <section class="card" aria-labelledby="granted-heading">
-                    <h2 id="granted-heading">"What they can do, and why"</h2>
+                    <h2 id="granted-heading">{tr!(l, "users.detail.granted")}</h2>
                     <GrantedList permissions=detail.permissions.clone() />
                 </section>
                 <section class="card">
-                    <h2>"Activity"</h2>
+                    <h2>{tr!(l, "users.detail.activity")}</h2>
                     <dl class="facts">
-                        <dt>"Last sign-in"</dt>
+                        <dt>{tr!(l, "users.detail.last_sign_in")}</dt>
                         <dd>{last_sign_in}</dd>
-                        <dt>"Added"</dt>
+                        <dt>{tr!(l, "users.detail.added")}</dt>
                         <dd><When at=detail.created.clone() /></dd>
                     </dl>
                 </section>
@@ -192,6 +196,7 @@ fn reload_page() {
 
 #[component]
 fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
+    let l = use_locale();
     let me = expect_context::<CurrentUser>();
     let can_edit = me.can(Permission::UsersEdit);
     let save = ServerAction::<UpdateUser>::new();
@@ -229,37 +234,33 @@ fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
         }
     };
     let roles_note = if detail.is_self {
-        "You cannot change your own roles. Ask another administrator."
+        tr!(l, "users.detail.own_roles")
     } else {
-        ""
+        String::new()
     };
     view! {
         <form class="card stack edit-form" on:submit=on_submit novalidate>
-            <h2>"Details"</h2>
+            <h2>{tr!(l, "users.detail.details")}</h2>
             <FormAlert error />
             <Show when=conflict>
-                <button type="button" class="button" on:click=move |_| reload_page()>"Reload the current details"</button>
+                <button type="button" class="button" on:click=move |_| reload_page()>{tr!(l, "users.detail.reload")}</button>
             </Show>
-            <p class="alert alert-success" role="status" hidden=move || !saved.get()>"Saved."</p>
+            <p class="alert alert-success" role="status" hidden=move || !saved.get()>{tr!(l, "users.detail.saved")}</p>
             <AccountFields form=detail.form.clone() error />
             <div class="field">
-                <span class="label">"User type"</span>
+                <span class="label">{tr!(l, "users.common.user_type")}</span>
                 <p><TypeBadge user_type=detail.user_type /></p>
-                <p class="field-hint">
-                    "The user type is fixed when an account is created: it sets the baseline of what "
-                    "the person can do and the kind of licence seat they use. To change what they can "
-                    "do, change their roles. For a different type, invite them again with that type."
-                </p>
+                <p class="field-hint">{tr!(l, "users.detail.type_hint")}</p>
             </div>
             <RoleChoices selected=detail.form.roles.clone() error disabled=detail.is_self note=roles_note />
             {if can_edit {
                 view! {
                     <button type="submit" class="button button-primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                        {move || if save.pending().get() { tr!(l, "users.common.saving") } else { tr!(l, "users.detail.save") }}
                     </button>
                 }.into_any()
             } else {
-                view! { <p class="muted">"Changing people's details is not part of your access."</p> }.into_any()
+                view! { <p class="muted">{tr!(l, "users.detail.no_edit")}</p> }.into_any()
             }}
         </form>
     }
@@ -269,25 +270,42 @@ fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
 /// this person do X".
 #[component]
 fn GrantedList(permissions: Vec<GrantedPermission>) -> impl IntoView {
+    let l = use_locale();
     if permissions.is_empty() {
-        return view! { <p class="muted">"Nothing: their user type grants nothing and they hold no role."</p> }
-            .into_any();
+        return view! { <p class="muted">{tr!(l, "users.detail.granted_none")}</p> }.into_any();
     }
     let items = permissions
         .into_iter()
         .map(|g| {
             let missing = g
                 .missing_feature
-                .map(|f| format!("Not in force: needs the {} feature.", f.label()));
+                .map(|f| tr!(l, "users.detail.not_in_force", feature = f.label_in(l)));
             let off = missing.is_some();
+            let sources = g
+                .sources
+                .iter()
+                .map(|s| source_in(s, l))
+                .collect::<Vec<_>>()
+                .join(", ");
             view! {
                 <li class:granted-off=off>
-                    <span class="granted-name">{g.permission.description()}</span>
-                    <span class="granted-why">{format!("from {}", g.sources.join(", "))}</span>
+                    <span class="granted-name">{g.permission.description_in(l)}</span>
+                    <span class="granted-why">{tr!(l, "users.detail.granted_from", sources = sources)}</span>
                     {missing.map(|text| view! { <span class="granted-why">{text}</span> })}
                 </li>
             }
         })
         .collect_view();
     view! { <ul class="granted-list">{items}</ul> }.into_any()
+}
+/// Where a permission comes from, in `l`.
+fn source_in(source: &GrantSource, l: Locale) -> String {
+    match source {
+        GrantSource::UserType(user_type) => tr!(
+            l,
+            "users.detail.source_type",
+            user_type = user_type.label_in(l)
+        ),
+        GrantSource::Role(role) => tr!(l, "users.detail.source_role", role = role),
+    }
 }

@@ -2,7 +2,9 @@
 
 use crate::{
     api::roles::list_roles,
+    i18n::use_locale,
     model::{account::AccountForm, AppError, CurrentUser},
+    tr,
     ui::components::form::{field_error, Field, FormValues},
 };
 use leptos::prelude::*;
@@ -28,23 +30,24 @@ pub fn read_account_form(values: &FormValues) -> AccountForm {
 /// Name, email and the optional details, with the server's message under each.
 #[component]
 pub fn AccountFields(form: AccountForm, error: Signal<Option<AppError>>) -> impl IntoView {
+    let l = use_locale();
     view! {
         <div class="field-row">
-            <Field label="First name" name="first_name" autocomplete="off" value=form.first_name
+            <Field label=tr!(l, "users.form.first_name") name="first_name" autocomplete="off" value=form.first_name
                 error=field_error(error, "first_name") required=true />
-            <Field label="Last name" name="last_name" autocomplete="off" value=form.last_name
+            <Field label=tr!(l, "users.form.last_name") name="last_name" autocomplete="off" value=form.last_name
                 error=field_error(error, "last_name") required=true />
         </div>
-        <Field label="Email" name="email" kind="email" autocomplete="off" value=form.email
+        <Field label=tr!(l, "users.form.email") name="email" kind="email" autocomplete="off" value=form.email
             error=field_error(error, "email") required=true />
         <div class="field-row">
-            <Field label="Phone (optional)" name="phone" kind="tel" autocomplete="off" value=form.phone
+            <Field label=tr!(l, "users.form.phone") name="phone" kind="tel" autocomplete="off" value=form.phone
                 error=field_error(error, "phone") />
-            <Field label="Time zone (optional)" name="timezone" autocomplete="off" value=form.timezone
-                hint="IANA name, such as Europe/London" error=field_error(error, "timezone") />
+            <Field label=tr!(l, "users.form.timezone") name="timezone" autocomplete="off" value=form.timezone
+                hint=tr!(l, "users.form.timezone_hint") error=field_error(error, "timezone") />
         </div>
-        <Field label="External ID (optional)" name="external_id" autocomplete="off" value=form.external_id
-            hint="The person's ID in your HR system or identity provider."
+        <Field label=tr!(l, "users.form.external_id") name="external_id" autocomplete="off" value=form.external_id
+            hint=tr!(l, "users.form.external_id_hint")
             error=field_error(error, "external_id") />
     }
 }
@@ -56,18 +59,19 @@ pub fn RoleChoices(
     error: Signal<Option<AppError>>,
     #[prop(optional)] disabled: bool,
     /// Shown above the boxes when not empty.
-    #[prop(optional)]
-    note: &'static str,
+    #[prop(optional, into)]
+    note: String,
 ) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let roles = Resource::new(|| (), move |_| list_roles(slug.clone()));
     let message = field_error(error, "roles");
     view! {
         <fieldset class="field role-choices" class:field-invalid=move || message.get().is_some()
             aria-describedby="roles-error">
-            <legend>"Roles"</legend>
+            <legend>{tr!(l, "users.form.roles")}</legend>
             {(!note.is_empty()).then(|| view! { <p class="field-hint">{note}</p> })}
-            <Suspense fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
+            <Suspense fallback=move || view! { <p class="loading">{tr!(l, "users.form.loading_roles")}</p> }>
                 {move || {
                     let selected = selected.clone();
                     Suspend::new(async move {

@@ -3,11 +3,13 @@
 
 use crate::{
     api::accounts::ImportUsers,
+    i18n::{use_locale, Locale},
     model::{
         account::INVITATION_DAYS,
         import::{ImportRequest, ImportReview, IMPORT_COLUMNS},
         CurrentUser, Permission,
     },
+    tr,
     ui::{
         components::form::{action_error, field_error, read_chosen_file, FormAlert},
         pages::errors::ForbiddenPage,
@@ -19,10 +21,10 @@ use leptos_meta::Title;
 /// `/o/{slug}/users/import`.
 #[component]
 pub fn ImportUsersPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::UsersInvite) {
-        return view! { <ForbiddenPage reason="Inviting people is not part of your access." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "users.forbidden.invite") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     // The chosen file's name and text.
@@ -33,7 +35,7 @@ pub fn ImportUsersPage() -> impl IntoView {
     let server_csv_error = field_error(error, "csv");
     let csv_error = Signal::derive(move || {
         if too_big.get() {
-            Some("The file is larger than 4 MB. Split it and import each part.".to_string())
+            Some(tr!(l, "users.import.too_big"))
         } else {
             server_csv_error.get()
         }
@@ -86,42 +88,41 @@ pub fn ImportUsersPage() -> impl IntoView {
     };
     let columns = IMPORT_COLUMNS
         .iter()
-        .map(|(name, what)| view! { <tr><th scope="row"><code>{*name}</code></th><td>{*what}</td></tr> })
+        .map(|(name, what)| view! { <tr><th scope="row"><code>{*name}</code></th><td>{column_in(name, what, l)}</td></tr> })
         .collect_view();
     view! {
-        <Title text="Import people" />
-        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>"← Users"</a></p>
+        <Title text=tr!(l, "users.import.title") />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>{tr!(l, "users.common.back")}</a></p>
         <header class="page-header">
-            <h1>"Import people from a CSV file"</h1>
+            <h1>{tr!(l, "users.import.heading")}</h1>
             <p class="muted">
-                "Invite up to 10,000 people to " {user.organisation.name.clone()}
-                " at once. You see what the file holds before anyone is invited."
+                {tr!(l, "users.import.intro", organisation = user.organisation.name.clone())}
             </p>
         </header>
         <section class="card stack">
-            <h2>"1. Prepare the file"</h2>
+            <h2>{tr!(l, "users.import.prepare")}</h2>
             <p>
-                "One person per line, with a first line naming the columns. "
-                <a href="/users-import-template.csv" download="tenantry-users.csv">"Download the template"</a>
-                " to start from."
+                {tr!(l, "users.import.prepare_before")}
+                <a href="/users-import-template.csv" download="tenantry-users.csv">{tr!(l, "users.import.template")}</a>
+                {tr!(l, "users.import.prepare_after")}
             </p>
             <table class="data-table compact">
-                <caption class="visually-hidden">"Columns"</caption>
-                <thead><tr><th scope="col">"Column"</th><th scope="col">"What goes in it"</th></tr></thead>
+                <caption class="visually-hidden">{tr!(l, "users.import.columns")}</caption>
+                <thead><tr><th scope="col">{tr!(l, "users.import.column_name")}</th><th scope="col">{tr!(l, "users.import.what")}</th></tr></thead>
                 <tbody>{columns}</tbody>
             </table>
         </section>
         <section class="card stack">
-            <h2>"2. Choose it"</h2>
+            <h2>{tr!(l, "users.import.choose")}</h2>
             <div class="field" class:field-invalid=move || csv_error.get().is_some()>
-                <label for="import-file">"CSV file"</label>
+                <label for="import-file">{tr!(l, "users.import.file")}</label>
                 <input id="import-file" type="file" accept=".csv,text/csv" on:change=on_file
                     aria-describedby="import-file-error" />
                 <p class="field-error" id="import-file-error" hidden=move || csv_error.get().is_none()>
                     {move || csv_error.get()}
                 </p>
             </div>
-            <p class="muted" hidden=move || !action.pending().get()>"Reading the file…"</p>
+            <p class="muted" hidden=move || !action.pending().get()>{tr!(l, "users.import.reading")}</p>
             <FormAlert error />
         </section>
         {outcome}
@@ -137,15 +138,30 @@ fn Review(
     pending: Memo<bool>,
     send: Callback<()>,
 ) -> impl IntoView {
+    let l = use_locale();
     // Only the browser's click handler uses it.
     let _ = send;
     let ready = review.ready;
     let problems = review.problems.len();
-    let summary = format!(
-        "{name}: {} {} — {ready} ready, {problems} with problems.",
-        review.rows,
-        if review.rows == 1 { "person" } else { "people" }
-    );
+    let summary = if review.rows == 1 {
+        tr!(
+            l,
+            "users.import.summary_one",
+            name = name,
+            rows = review.rows,
+            ready = ready,
+            problems = problems
+        )
+    } else {
+        tr!(
+            l,
+            "users.import.summary_many",
+            name = name,
+            rows = review.rows,
+            ready = ready,
+            problems = problems
+        )
+    };
     let problem_rows = review
         .problems
         .into_iter()
@@ -168,7 +184,7 @@ fn Review(
                     <td>{r.line}</td>
                     <td>{r.name}</td>
                     <td>{r.email}</td>
-                    <td>{r.user_type}</td>
+                    <td>{r.user_type.label_in(l)}</td>
                     <td><div class="tags">{r.roles.into_iter().map(|n| view! { <span class="tag">{n}</span> }).collect_view()}</div></td>
                 </tr>
             }
@@ -177,16 +193,19 @@ fn Review(
     let shown = ready.min(crate::model::import::IMPORT_PREVIEW_ROWS);
     view! {
         <section class="card stack" aria-labelledby="review-title">
-            <h2 id="review-title">"3. Review and send"</h2>
+            <h2 id="review-title">{tr!(l, "users.import.review")}</h2>
             <p role="status"><strong>{summary}</strong></p>
             {(problems > 0).then(|| view! {
                 <div class="alert alert-error" role="alert">
-                    "Nobody is invited while any line has a problem. Fix these lines in your file and choose it again."
+                    {tr!(l, "users.import.blocked")}
                 </div>
                 <div class="table-wrap">
                     <table class="data-table">
-                        <caption>"Lines to fix"</caption>
-                        <thead><tr><th scope="col">"Line"</th><th scope="col">"Email"</th><th scope="col">"What to fix"</th></tr></thead>
+                        <caption>{tr!(l, "users.import.to_fix")}</caption>
+                        <thead><tr>
+                            <th scope="col">{tr!(l, "users.import.line")}</th><th scope="col">{tr!(l, "users.column.email")}</th>
+                            <th scope="col">{tr!(l, "users.import.what_to_fix")}</th>
+                        </tr></thead>
                         <tbody>{problem_rows}</tbody>
                     </table>
                 </div>
@@ -194,10 +213,15 @@ fn Review(
             {(ready > 0).then(|| view! {
                 <div class="table-wrap">
                     <table class="data-table">
-                        <caption>{if shown < ready { format!("The first {shown} of {ready} ready to invite") } else { "Ready to invite".to_string() }}</caption>
+                        <caption>{if shown < ready {
+                            tr!(l, "users.import.first_ready", shown = shown, ready = ready)
+                        } else {
+                            tr!(l, "users.import.ready")
+                        }}</caption>
                         <thead><tr>
-                            <th scope="col">"Line"</th><th scope="col">"Name"</th><th scope="col">"Email"</th>
-                            <th scope="col">"Type"</th><th scope="col">"Roles"</th>
+                            <th scope="col">{tr!(l, "users.import.line")}</th><th scope="col">{tr!(l, "users.column.name")}</th>
+                            <th scope="col">{tr!(l, "users.column.email")}</th>
+                            <th scope="col">{tr!(l, "users.column.type")}</th><th scope="col">{tr!(l, "users.column.roles")}</th>
                         </tr></thead>
                         <tbody>{preview_rows}</tbody>
                     </table>
@@ -207,7 +231,13 @@ fn Review(
                 <button type="button" class="button button-primary"
                     disabled=move || { problems > 0 || ready == 0 || pending.get() }
                     on:click=move |_| send.run(())>
-                    {move || if pending.get() { "Sending…".to_string() } else { format!("Send {ready} invitations") }}
+                    {move || if pending.get() {
+                        tr!(l, "users.import.sending")
+                    } else if ready == 1 {
+                        tr!(l, "users.import.send_one", count = ready)
+                    } else {
+                        tr!(l, "users.import.send_many", count = ready)
+                    }}
                 </button>
             </div>
         </section>
@@ -217,18 +247,44 @@ fn Review(
 /// The invitations went out.
 #[component]
 fn Sent(review: ImportReview, slug: String) -> impl IntoView {
+    let l = use_locale();
+    let sent = if review.invited == 1 {
+        tr!(
+            l,
+            "users.import.sent_one",
+            count = review.invited,
+            days = INVITATION_DAYS
+        )
+    } else {
+        tr!(
+            l,
+            "users.import.sent_many",
+            count = review.invited,
+            days = INVITATION_DAYS
+        )
+    };
     view! {
         <section class="card stack">
-            <div class="alert alert-success" role="status">
-                {format!(
-                    "{} invitations sent. Each link works for {INVITATION_DAYS} days.",
-                    review.invited
-                )}
-            </div>
+            <div class="alert alert-success" role="status">{sent}</div>
             <div class="form-actions">
-                <a class="button button-primary" href=format!("/o/{slug}/users/invitations")>"See pending invitations"</a>
-                <a class="button" href=format!("/o/{slug}/users")>"Back to Users"</a>
+                <a class="button button-primary" href=format!("/o/{slug}/users/invitations")>{tr!(l, "users.import.see_pending")}</a>
+                <a class="button" href=format!("/o/{slug}/users")>{tr!(l, "users.import.back")}</a>
             </div>
         </section>
+    }
+}
+
+/// What goes in a column of the file, in `l`; `what` for a column this page has no words for.
+fn column_in(name: &str, what: &str, l: Locale) -> String {
+    match name {
+        "email" => tr!(l, "users.import.column.email"),
+        "first_name" => tr!(l, "users.import.column.first_name"),
+        "last_name" => tr!(l, "users.import.column.last_name"),
+        "roles" => tr!(l, "users.import.column.roles"),
+        "user_type" => tr!(l, "users.import.column.user_type"),
+        "phone" => tr!(l, "users.import.column.phone"),
+        "external_id" => tr!(l, "users.import.column.external_id"),
+        "timezone" => tr!(l, "users.import.column.timezone"),
+        _ => what.to_string(),
     }
 }

@@ -2,12 +2,15 @@
 //! or revoke.
 
 use crate::ui::components::display::When;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::accounts::{list_invitations, ResendInvitation, RevokeInvitation},
+    i18n::{use_locale, Locale},
     model::{
         account::{Delivery, Invitation},
         CurrentUser, Permission,
     },
+    tr,
     ui::{
         components::{
             dialog::Modal,
@@ -23,10 +26,10 @@ use leptos_meta::Title;
 /// `/o/{slug}/users/invitations`.
 #[component]
 pub fn InvitationsPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::UsersView) {
-        return view! { <ForbiddenPage reason="Seeing the people of this organisation is not part of your access." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "users.forbidden.view") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let can_invite = user.can(Permission::UsersInvite);
@@ -44,34 +47,34 @@ pub fn InvitationsPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Pending invitations" />
-        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>"← Users"</a></p>
+        <Title text=tr!(l, "users.common.pending_invitations") />
+        <p class="breadcrumb"><a href=format!("/o/{slug}/users")>{tr!(l, "users.common.back")}</a></p>
         <header class="page-header page-header-row">
             <div>
-                <h1>"Pending invitations"</h1>
-                <p class="muted">"People who have not accepted their invitation yet. Links work for 7 days."</p>
+                <h1>{tr!(l, "users.common.pending_invitations")}</h1>
+                <p class="muted">{tr!(l, "users.invitations.intro")}</p>
             </div>
             <div class="header-actions">
-                <button type="button" class="button" on:click=move |_| list.refetch()>"Refresh"</button>
+                <button type="button" class="button" on:click=move |_| list.refetch()>{tr!(l, "users.common.refresh")}</button>
                 {can_invite.then(|| view! {
-                    <a class="button button-primary" href=format!("/o/{slug}/users/new")>"+ Invite user"</a>
+                    <a class="button button-primary" href=format!("/o/{slug}/users/new")>{tr!(l, "users.common.invite")}</a>
                 })}
             </div>
         </header>
         <FormAlert error=resend_error />
         <p class="alert alert-success" role="status" hidden=move || notice.get().is_none()>{move || notice.get()}</p>
-        <Transition fallback=|| view! { <p class="loading">"Loading invitations…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "users.invitations.loading")}</p> }>
             {move || {
                 let slug = slug.clone();
                 Suspend::new(async move {
                     match list.await {
                         Ok(rows) if rows.is_empty() => view! {
-                            <section class="card empty-state"><p>"No invitations are waiting to be accepted."</p></section>
+                            <section class="card empty-state"><p>{tr!(l, "users.invitations.empty")}</p></section>
                         }.into_any(),
                         Ok(rows) => view! {
                             <InvitationTable rows slug can_invite resend revoking notice />
                         }.into_any(),
-                        Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     }
                 })
             }}
@@ -83,21 +86,21 @@ pub fn InvitationsPage() -> impl IntoView {
     .into_any()
 }
 
-fn delivery_view(delivery: Option<Delivery>) -> AnyView {
+fn delivery_view(delivery: Option<Delivery>, l: Locale) -> AnyView {
     match delivery {
-        None | Some(Delivery::Queued) => view! { <span class="badge">"Queued"</span> }.into_any(),
+        None | Some(Delivery::Queued) => view! { <span class="badge">{tr!(l, "users.invitations.queued")}</span> }.into_any(),
         Some(Delivery::Sent { at }) => view! {
-            <span class="badge badge-active" title=at.exact.clone()>"Sent " {at.relative(crate::i18n::use_locale())}</span>
+            <span class="badge badge-active" title=at.exact.clone()>{tr!(l, "users.invitations.sent_at", when = at.relative(l))}</span>
         }
         .into_any(),
         Some(Delivery::Retrying { error, attempts, next }) => view! {
-            <span class="badge badge-invited">"Retrying"</span>
-            <span class="delivery-error">{format!("{attempts} attempts so far, next {}: {error}", next.relative(crate::i18n::use_locale()))}</span>
+            <span class="badge badge-invited">{tr!(l, "users.invitations.retrying")}</span>
+            <span class="delivery-error">{tr!(l, "users.invitations.retry_detail", attempts = attempts, next = next.relative(l), error = error)}</span>
         }
         .into_any(),
         Some(Delivery::Failed { error }) => view! {
-            <span class="badge badge-suspended">"Not delivered"</span>
-            <span class="delivery-error">{error}" Check the address, then resend."</span>
+            <span class="badge badge-suspended">{tr!(l, "users.invitations.failed")}</span>
+            <span class="delivery-error">{tr!(l, "users.invitations.failed_detail", error = error)}</span>
         }
         .into_any(),
     }
@@ -112,11 +115,12 @@ fn InvitationTable(
     revoking: RwSignal<Option<Invitation>>,
     notice: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    let l = use_locale();
     let rows = rows
         .into_iter()
         .map(|invitation| {
             let expires = if invitation.expired {
-                view! { <span class="badge badge-suspended">"Expired"</span> }.into_any()
+                view! { <span class="badge badge-suspended">{tr!(l, "users.invitations.expired")}</span> }.into_any()
             } else {
                 view! { <When at=invitation.expires.clone() /> }.into_any()
             };
@@ -130,14 +134,14 @@ fn InvitationTable(
                         <button type="button" class="button button-small"
                             disabled=move || resend.pending().get()
                             on:click=move |_| {
-                                notice.set(Some(format!("A new invitation is on its way to {email}. The previous link no longer works.")));
+                                notice.set(Some(tr!(l, "users.invitations.resent", email = email)));
                                 resend.dispatch(ResendInvitation { slug: slug.clone(), id });
                             }>
-                            "Resend"
+                            {tr!(l, "users.invitations.resend")}
                         </button>
                         <button type="button" class="button button-small button-danger-outline"
                             on:click=move |_| revoking.set(Some(for_revoke.clone()))>
-                            "Revoke"
+                            {tr!(l, "users.invitations.revoke")}
                         </button>
                     </div>
                 }
@@ -151,7 +155,7 @@ fn InvitationTable(
                     <td><TypeBadge user_type=invitation.user_type /></td>
                     <td><When at=invitation.sent.clone() /></td>
                     <td>{expires}</td>
-                    <td>{delivery_view(invitation.delivery.clone())}</td>
+                    <td>{delivery_view(invitation.delivery.clone(), l)}</td>
                     <td>{actions}</td>
                 </tr>
             }
@@ -160,15 +164,15 @@ fn InvitationTable(
     view! {
         <div class="table-wrap">
             <table class="data-table">
-                <caption class="visually-hidden">"Pending invitations"</caption>
+                <caption class="visually-hidden">{tr!(l, "users.common.pending_invitations")}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Person"</th>
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Sent"</th>
-                        <th scope="col">"Expires"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{tr!(l, "users.invitations.person")}</th>
+                        <th scope="col">{tr!(l, "users.column.type")}</th>
+                        <th scope="col">{tr!(l, "users.invitations.sent")}</th>
+                        <th scope="col">{tr!(l, "users.invitations.expires")}</th>
+                        <th scope="col">{tr!(l, "users.column.email")}</th>
+                        <th scope="col"><span class="visually-hidden">{tr!(l, "users.column.actions")}</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -183,6 +187,7 @@ fn RevokeDialog(
     revoking: RwSignal<Option<Invitation>>,
     on_done: Callback<()>,
 ) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let revoke = ServerAction::<RevokeInvitation>::new();
     let error = action_error(revoke);
@@ -195,17 +200,17 @@ fn RevokeDialog(
     });
     let id = invitation.user_id;
     view! {
-        <Modal title=format!("Revoke the invitation of {}?", invitation.name) on_close=close>
+        <Modal title=tr!(l, "users.invitations.revoke_title", name = invitation.name) on_close=close>
             <p>
-                "The link sent to " <strong>{invitation.email.clone()}</strong>
-                " stops working and the pending account is removed. You can invite them again later."
+                {tr!(l, "users.invitations.revoke_before")} <strong>{invitation.email.clone()}</strong>
+                {tr!(l, "users.invitations.revoke_after")}
             </p>
             <FormAlert error />
             <div class="modal-actions">
-                <button type="button" class="button" on:click=move |_| close.run(())>"Cancel"</button>
+                <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "users.common.cancel")}</button>
                 <button type="button" class="button button-danger" disabled=move || revoke.pending().get()
                     on:click=move |_| { revoke.dispatch(RevokeInvitation { slug: slug.clone(), id }); }>
-                    "Revoke invitation"
+                    {tr!(l, "users.invitations.revoke_confirm")}
                 </button>
             </div>
         </Modal>

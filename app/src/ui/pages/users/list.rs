@@ -2,12 +2,15 @@
 
 use super::actions::{ActionDialogs, Pending, Person};
 use crate::ui::components::display::When;
+use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::{roles::list_roles, users::list_users},
+    i18n::use_locale,
     model::{
         users::{StatusFilter, UserList, UserQuery, UserSort},
         CurrentUser, Permission, UserStatus, UserType,
     },
+    tr,
     ui::{
         components::display::{Avatar, StatCard, StatusBadge, TypeBadge},
         pages::errors::ForbiddenPage,
@@ -33,10 +36,10 @@ fn href(slug: &str, query: &UserQuery) -> String {
 /// The Users page.
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let l = use_locale();
     let user = expect_context::<CurrentUser>();
     if !user.can(Permission::UsersView) {
-        return view! { <ForbiddenPage reason="Seeing the people of this organisation is not part of your access." /> }
-            .into_any();
+        return view! { <ForbiddenPage reason=tr!(l, "users.forbidden.view") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
     let params = use_query_map();
@@ -73,25 +76,25 @@ pub fn UsersPage() -> impl IntoView {
     });
     let selection = user.can(Permission::UsersSuspend).then_some(selected);
     view! {
-        <Title text="Users" />
+        <Title text=tr!(l, "users.list.title") />
         <header class="page-header page-header-row">
             <div>
-                <h1>"Users"</h1>
-                <p class="muted">"Everyone who can sign in to " {user.organisation.name.clone()} "."</p>
+                <h1>{tr!(l, "users.list.title")}</h1>
+                <p class="muted">{tr!(l, "users.list.intro", organisation = user.organisation.name.clone())}</p>
             </div>
             <div class="header-actions">
-                <a class="button" href=format!("/o/{slug}/users/invitations")>"Pending invitations"</a>
+                <a class="button" href=format!("/o/{slug}/users/invitations")>{tr!(l, "users.common.pending_invitations")}</a>
                 {can_invite.then(|| view! {
-                    <a class="button" href=format!("/o/{slug}/users/import")>"Import from CSV"</a>
-                    <a class="button button-primary" href=format!("/o/{slug}/users/new")>"+ Invite user"</a>
+                    <a class="button" href=format!("/o/{slug}/users/import")>{tr!(l, "users.list.import")}</a>
+                    <a class="button button-primary" href=format!("/o/{slug}/users/new")>{tr!(l, "users.common.invite")}</a>
                 })}
             </div>
         </header>
-        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{tr!(l, "users.list.loading")}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <Stats list=list.clone() /> }.into_any(),
-                    Err(error) => view! { <div class="alert alert-error" role="alert">{error.to_string()}</div> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
         </Transition>
@@ -122,18 +125,23 @@ pub fn UsersPage() -> impl IntoView {
 /// What can be done to the people ticked in the table.
 #[component]
 fn BulkBar(selected: RwSignal<Vec<Person>>, dialogs: RwSignal<Option<Pending>>) -> impl IntoView {
+    let l = use_locale();
     move || {
         let count = selected.read().len();
         (count > 0).then(|| {
             view! {
-                <div class="bulk-bar" role="region" aria-label="Selected people">
-                    <strong>{format!("{count} selected")}</strong>
+                <div class="bulk-bar" role="region" aria-label=tr!(l, "users.list.bulk.label")>
+                    <strong>{if count == 1 {
+                        tr!(l, "users.list.bulk.selected_one", count = count)
+                    } else {
+                        tr!(l, "users.list.bulk.selected_many", count = count)
+                    }}</strong>
                     <button type="button" class="button button-small button-danger-outline"
                         on:click=move |_| dialogs.set(Some(Pending::SuspendMany(selected.get_untracked())))>
-                        "Suspend selected"
+                        {tr!(l, "users.list.bulk.suspend")}
                     </button>
                     <button type="button" class="button button-small" on:click=move |_| selected.set(Vec::new())>
-                        "Clear selection"
+                        {tr!(l, "users.list.bulk.clear")}
                     </button>
                 </div>
             }
@@ -143,13 +151,14 @@ fn BulkBar(selected: RwSignal<Vec<Person>>, dialogs: RwSignal<Option<Pending>>) 
 
 #[component]
 fn Stats(list: UserList) -> impl IntoView {
+    let l = use_locale();
     let stats = list.stats;
     view! {
-        <section class="stat-cards" aria-label="Totals">
-            <StatCard label="Total" value=Signal::stored(stats.total.to_string()) />
-            <StatCard label="Active" value=Signal::stored(stats.active.to_string()) />
-            <StatCard label="Invited" value=Signal::stored(stats.invited.to_string()) />
-            <StatCard label="Suspended" value=Signal::stored(stats.suspended.to_string()) />
+        <section class="stat-cards" aria-label=tr!(l, "users.list.stats.label")>
+            <StatCard label=tr!(l, "users.list.stats.total") value=Signal::stored(stats.total.to_string()) />
+            <StatCard label=tr!(l, "users.list.stats.active") value=Signal::stored(stats.active.to_string()) />
+            <StatCard label=tr!(l, "users.list.stats.invited") value=Signal::stored(stats.invited.to_string()) />
+            <StatCard label=tr!(l, "users.list.stats.suspended") value=Signal::stored(stats.suspended.to_string()) />
         </section>
     }
 }
@@ -160,6 +169,7 @@ fn Filters(
     show: impl Fn(UserQuery) + Clone + Send + Sync + 'static,
     refresh: impl Fn() + Send + Sync + 'static,
 ) -> impl IntoView {
+    let l = use_locale();
     let pending_search = StoredValue::new(None::<leptos::leptos_dom::helpers::TimeoutHandle>);
     let on_search = {
         let show = show.clone();
@@ -222,40 +232,40 @@ fn Filters(
     };
     let on_submit = move |ev: leptos::ev::SubmitEvent| ev.prevent_default();
     view! {
-        <form class="filter-bar" method="get" role="search" aria-label="Filter users" on:submit=on_submit>
+        <form class="filter-bar" method="get" role="search" aria-label=tr!(l, "users.list.filter.label") on:submit=on_submit>
             <div class="field field-search">
-                <label for="user-search">"Search"</label>
+                <label for="user-search">{tr!(l, "users.list.filter.search")}</label>
                 <input
                     id="user-search"
                     name="q"
                     type="search"
-                    placeholder="Name or email"
+                    placeholder=tr!(l, "users.list.filter.search_placeholder")
                     autocomplete="off"
                     prop:value=move || query.read().search.clone()
                     on:input=on_search
                 />
             </div>
             <div class="field">
-                <label for="user-status">"Status"</label>
+                <label for="user-status">{tr!(l, "users.list.filter.status")}</label>
                 <select id="user-status" name="status" on:change=on_status>
                     {StatusFilter::CHOICES.into_iter().map(|choice| view! {
-                        <option value=choice.code() selected=move || query.read().status == choice>{choice.label()}</option>
+                        <option value=choice.code() selected=move || query.read().status == choice>{choice.label_in(l)}</option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field">
-                <label for="user-type">"User type"</label>
+                <label for="user-type">{tr!(l, "users.common.user_type")}</label>
                 <select id="user-type" name="type" on:change=on_type>
-                    <option value="" selected=move || query.read().user_type.is_none()>"All types"</option>
+                    <option value="" selected=move || query.read().user_type.is_none()>{tr!(l, "users.list.filter.all_types")}</option>
                     {UserType::ALL.iter().map(|t| {
                         let t = *t;
-                        view! { <option value=t.code() selected=move || query.read().user_type == Some(t)>{t.label()}</option> }
+                        view! { <option value=t.code() selected=move || query.read().user_type == Some(t)>{t.label_in(l)}</option> }
                     }).collect_view()}
                 </select>
             </div>
             <RoleFilter query on_role />
-            <noscript><button type="submit" class="button">"Apply"</button></noscript>
-            <button type="button" class="button" on:click=move |_| refresh()>"Refresh"</button>
+            <noscript><button type="submit" class="button">{tr!(l, "users.list.filter.apply")}</button></noscript>
+            <button type="button" class="button" on:click=move |_| refresh()>{tr!(l, "users.common.refresh")}</button>
         </form>
     }
 }
@@ -265,13 +275,14 @@ fn RoleFilter(
     query: Memo<UserQuery>,
     on_role: impl Fn(leptos::ev::Event) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
+    let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let roles = Resource::new(|| (), move |_| list_roles(slug.clone()));
     view! {
         <div class="field">
-            <label for="user-role">"Role"</label>
+            <label for="user-role">{tr!(l, "users.list.filter.role")}</label>
             <select id="user-role" name="role" on:change=on_role>
-                <option value="" selected=move || query.read().role.is_none()>"All roles"</option>
+                <option value="" selected=move || query.read().role.is_none()>{tr!(l, "users.list.filter.all_roles")}</option>
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         roles.await.unwrap_or_default().into_iter().map(|role| {
@@ -298,6 +309,7 @@ fn UserTable(
     /// The ticked people, when the admin may act on several at once.
     selection: Option<RwSignal<Vec<Person>>>,
 ) -> impl IntoView {
+    let l = use_locale();
     let me = expect_context::<CurrentUser>();
     if list.rows.is_empty() {
         let filtered = query != UserQuery::default();
@@ -305,11 +317,11 @@ fn UserTable(
             <section class="card empty-state">
                 {if filtered {
                     view! {
-                        <p>"No one matches these filters."</p>
-                        <a class="button" href=format!("/o/{slug}/users")>"Clear the filters"</a>
+                        <p>{tr!(l, "users.list.empty.filtered")}</p>
+                        <a class="button" href=format!("/o/{slug}/users")>{tr!(l, "users.list.empty.clear")}</a>
                     }.into_any()
                 } else {
-                    view! { <p>"This organisation has no users yet."</p> }.into_any()
+                    view! { <p>{tr!(l, "users.list.empty.none")}</p> }.into_any()
                 }}
             </section>
         }
@@ -338,7 +350,7 @@ fn UserTable(
         view! {
             <th scope="col" aria-sort=aria_sort>
                 {lead}
-                <a href=href(&slug, &next) class="sort-link">{sort.label()}{arrow}</a>
+                <a href=href(&slug, &next) class="sort-link">{sort.label_in(l)}{arrow}</a>
             </th>
         }
     };
@@ -356,7 +368,7 @@ fn UserTable(
                     <When at=at.clone() />
                 }
                 .into_any(),
-                None => view! { <span class="muted-inline">"Never"</span> }.into_any(),
+                None => view! { <span class="muted-inline">{tr!(l, "users.common.never")}</span> }.into_any(),
             };
             let person = Person {
                 id: row.id,
@@ -372,7 +384,7 @@ fn UserTable(
                     view! {
                         <button type="button" class="button button-small"
                             on:click=move |_| dialogs.set(Some(Pending::Reset(person.clone())))>
-                            "Reset password"
+                            {tr!(l, "users.action.reset_password")}
                         </button>
                     }
                 });
@@ -382,7 +394,7 @@ fn UserTable(
                     view! {
                         <button type="button" class="button button-small"
                             on:click=move |_| dialogs.set(Some(Pending::Reactivate(person.clone())))>
-                            "Reactivate"
+                            {tr!(l, "users.action.reactivate")}
                         </button>
                     }
                     .into_any()
@@ -390,7 +402,7 @@ fn UserTable(
                     view! {
                         <button type="button" class="button button-small button-danger-outline"
                             on:click=move |_| dialogs.set(Some(Pending::Suspend(person.clone())))>
-                            "Suspend"
+                            {tr!(l, "users.action.suspend")}
                         </button>
                     }
                     .into_any()
@@ -404,7 +416,7 @@ fn UserTable(
                 };
                 let box_ = (!is_self && row.status != UserStatus::Suspended).then(|| {
                     let person = person.clone();
-                    let label = format!("Select {}", person.name);
+                    let label = tr!(l, "users.list.select", name = person.name);
                     view! {
                         <input type="checkbox" aria-label=label prop:checked=ticked
                             on:change=move |_| selected.update(|all| {
@@ -436,7 +448,7 @@ fn UserTable(
                     <td>
                         <div class="row-actions">
                             <a class="button button-small" href=page
-                                aria-label=format!("Edit {}", person.name)>"Edit"</a>
+                                aria-label=tr!(l, "users.list.edit_label", name = person.name)>{tr!(l, "users.list.edit")}</a>
                             {reset}
                             {access}
                         </div>
@@ -480,7 +492,7 @@ fn UserTable(
         };
         view! {
             <span class="select-box">
-                <input type="checkbox" aria-label="Select everyone on this page"
+                <input type="checkbox" aria-label=tr!(l, "users.list.select_page")
                     prop:checked=all_ticked on:change=toggle />
             </span>
         }
@@ -497,30 +509,30 @@ fn UserTable(
     view! {
         <div class="table-wrap">
             <table class="data-table">
-                <caption class="visually-hidden">"Users"</caption>
+                <caption class="visually-hidden">{tr!(l, "users.list.title")}</caption>
                 <thead>
                     <tr>
                         {sort_header(UserSort::Name, select_all)}
-                        <th scope="col">"Type"</th>
-                        <th scope="col">"Roles"</th>
-                        <th scope="col">"Status"</th>
+                        <th scope="col">{tr!(l, "users.column.type")}</th>
+                        <th scope="col">{tr!(l, "users.column.roles")}</th>
+                        <th scope="col">{tr!(l, "users.column.status")}</th>
                         {sort_header(UserSort::LastSignIn, None)}
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col"><span class="visually-hidden">{tr!(l, "users.column.actions")}</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
+        <nav class="pager" aria-label=tr!(l, "users.list.pages")>
             <span class="muted-inline">
                 {if list.more_than_counted() {
-                    format!("Showing {first}–{last} of more than {}; search or filter to narrow the list", crate::model::users::COUNT_CAP)
+                    tr!(l, "users.list.showing_capped", first = first, last = last, cap = crate::model::users::COUNT_CAP)
                 } else {
-                    format!("Showing {first}–{last} of {}", list.matching)
+                    tr!(l, "users.list.showing", first = first, last = last, total = list.matching)
                 }}
             </span>
-            {previous.map(|q| view! { <a class="button" href=href(&slug, &q)>"Previous"</a> })}
-            {next.map(|q| view! { <a class="button" href=href(&slug, &q)>"Next"</a> })}
+            {previous.map(|q| view! { <a class="button" href=href(&slug, &q)>{tr!(l, "users.list.previous")}</a> })}
+            {next.map(|q| view! { <a class="button" href=href(&slug, &q)>{tr!(l, "users.list.next")}</a> })}
         </nav>
     }
     .into_any()
