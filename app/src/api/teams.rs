@@ -2,7 +2,7 @@
 
 use crate::model::{
     account::Assignable,
-    teams::{TeamDetail, TeamForm, TeamRole, TeamSummary},
+    teams::{PersonTeam, TeamDetail, TeamForm, TeamRole, TeamSummary},
     AppError,
 };
 use leptos::prelude::*;
@@ -103,6 +103,21 @@ pub async fn delete_team(slug: String, id: Uuid) -> Result<(), AppError> {
             let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
             let actor = caller.actor();
             Ok(teams::delete(&caller.state, &actor, id).await?)
+        }
+        .await,
+    )
+}
+
+/// The teams person `user_id` is in, and those the caller may add them to: their page's Teams.
+#[server(endpoint = "teams/of-person")]
+pub async fn teams_of_person(slug: String, user_id: Uuid) -> Result<Vec<PersonTeam>, AppError> {
+    guard::respond(
+        async {
+            let caller =
+                guard::require_feature(&slug, Feature::Helpdesk, Some(Permission::UsersView))
+                    .await?;
+            let actor = caller.actor();
+            Ok(teams::of_person(&caller.state.db, &actor, user_id).await?)
         }
         .await,
     )

@@ -56,6 +56,18 @@ pub struct TeamSummary {
     pub managers: Vec<String>,
 }
 
+/// A team as a person's page lists it: what the person is in it, and whether the viewer may
+/// change that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonTeam {
+    pub id: Uuid,
+    pub name: String,
+    /// `None`: not in the team.
+    pub role: Option<TeamRole>,
+    /// The viewer may add the person to this team or take them out of it.
+    pub can_change: bool,
+}
+
 /// Someone in a team.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {

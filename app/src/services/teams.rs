@@ -14,8 +14,8 @@ use crate::{
     i18n::request_locale,
     model::{
         teams::{
-            unknown_placeholders, TeamDetail, TeamForm, TeamMember, TeamRole, TeamSummary,
-            SIGNATURE_MAX_CHARS,
+            unknown_placeholders, PersonTeam, TeamDetail, TeamForm, TeamMember, TeamRole,
+            TeamSummary, SIGNATURE_MAX_CHARS,
         },
         users::Moment,
         AppError, Permission, UserStatus,
@@ -29,6 +29,48 @@ fn name_of(u: &user::Model) -> String {
     format!("{} {}", u.first_name, u.last_name)
         .trim()
         .to_string()
+}
+
+/// The organisation's teams as person `user_id`'s page shows them: those the person is in, and
+/// those the actor may add them to (every team for those who manage teams, else the teams the
+/// actor manages). Another organisation's person is "not found".
+pub async fn of_person(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    user_id: Uuid,
+) -> ServiceResult<Vec<PersonTeam>> {
+    let organisation_id = actor.user.organisation.id;
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(that_person)?;
+    let teams = team::Entity::find()
+        .filter(team::Column::OrganisationId.eq(organisation_id))
+        .order_by_asc(team::Column::Name)
+        .all(db)
+        .await?;
+    let rows = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.is_in(teams.iter().map(|t| t.id)))
+        .filter(team_member::Column::UserId.is_in([user_id, actor.user.id]))
+        .all(db)
+        .await?;
+    let role_of = |team: Uuid, person: Uuid| {
+        rows.iter()
+            .find(|m| m.team_id == team && m.user_id == person)
+            .and_then(|m| TeamRole::from_code(&m.role))
+    };
+    let manages_all = actor.user.can(Permission::TeamsManage);
+    Ok(teams
+        .into_iter()
+        .map(|t| PersonTeam {
+            role: role_of(t.id, user_id),
+            can_change: manages_all || role_of(t.id, actor.user.id) == Some(TeamRole::Manager),
+            id: t.id,
+            name: t.name,
+        })
+        .filter(|t| t.role.is_some() || t.can_change)
+        .collect())
 }
 
 /// Every team of the organisation by name, with its size and managers.

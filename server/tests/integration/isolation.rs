@@ -589,6 +589,16 @@ async fn attacks(w: &World) -> Vec<Attack> {
                 ("search", s("vic")),
             ],
         ),
+        form(
+            "teams/of-person",
+            true,
+            &[("slug", s("globex")), ("user_id", vic.clone())],
+        ),
+        form(
+            "teams/of-person",
+            false,
+            &[("slug", s("acme")), ("user_id", ivy.clone())],
+        ),
         // My profile: only ever the caller's own account.
         form("profile/get", true, &[("slug", s("globex"))]),
         form("profile/get", false, &[("slug", s("acme"))]),

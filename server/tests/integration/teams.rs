@@ -9,7 +9,7 @@ use crate::{
     support::Client,
 };
 use app::model::{
-    teams::{TeamDetail, TeamRole, TeamSummary},
+    teams::{PersonTeam, TeamDetail, TeamRole, TeamSummary},
     AppError, UserStatus,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
@@ -102,6 +102,30 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
     );
     let everyone: Vec<TeamSummary> = admin.call("teams/list", &[("slug", "acme")]).await.json();
     assert_eq!(everyone.len(), 2);
+    // A person's page lists their teams and those they may be added to.
+    let of_grace = |client: &Client| {
+        let client = client.clone();
+        let id = grace.id.to_string();
+        async move {
+            client
+                .call("teams/of-person", &[("slug", "acme"), ("user_id", &id)])
+                .await
+        }
+    };
+    let hers: Vec<PersonTeam> = of_grace(&admin).await.json();
+    let summary: Vec<(&str, Option<TeamRole>, bool)> = hers
+        .iter()
+        .map(|t| (t.name.as_str(), t.role, t.can_change))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("Billing", Some(TeamRole::Member), true),
+            ("Shipping", None, true)
+        ]
+    );
+    // Without the people list, no one's page: not even a team's manager.
+    assert_eq!(of_grace(&lead).await.status, 403);
 
     // Linus manages Billing without managing teams: members and signature, nothing more.
     let mine = team(&lead, id).await;

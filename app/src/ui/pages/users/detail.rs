@@ -167,6 +167,7 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
                     <h2>{tr!(l, "users.detail.password")}</h2>
                     {password}
                 </section>
+                <super::teams::PersonTeams slug=slug.clone() user_id=detail.id suspended=detail.status == UserStatus::Suspended />
                 <section class="card" aria-labelledby="granted-heading">
                     <h2 id="granted-heading">{tr!(l, "users.detail.granted")}</h2>
                     <GrantedList permissions=detail.permissions.clone() />
