@@ -578,6 +578,14 @@ pub async fn request_email_change(
     if auth::normalise_email(new_email) == auth::normalise_email(&signed.user.email) {
         return Err(AppError::field("new_email", tr!(l, "msg.profile.same_address")).into());
     }
+    // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
+    let throttle_key = format!("email-change:{}", signed.user.id);
+    super::throttle::claim(
+        &state.db,
+        &[(throttle_key.as_str(), &state.auth.account_throttle)],
+        now().timestamp(),
+    )
+    .await?;
     let verified = state
         .passwords
         .verify(password.to_string(), signed.user.password_hash.clone())
@@ -587,9 +595,12 @@ pub async fn request_email_change(
     }
     let txn = state.db.begin().await?;
     super::accounts::lock_organisation(&txn, signed.user.organisation_id).await?;
-    check_email_free(&txn, signed.user.organisation_id, new_email, None)
-        .await
-        .map_err(|_| AppError::field("new_email", tr!(l, "msg.profile.address_taken")))?;
+    match check_email_free(&txn, signed.user.organisation_id, new_email, None).await {
+        Err(ServiceError::Refused(_)) => {
+            return Err(AppError::field("new_email", tr!(l, "msg.profile.address_taken")).into())
+        }
+        other => other?,
+    }
     let organisation = organisation::Entity::find_by_id(signed.user.organisation_id)
         .one(&txn)
         .await?

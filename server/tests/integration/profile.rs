@@ -379,6 +379,17 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
         .call("links/email-change", &[("token", "guessed")])
         .await;
     assert!(matches!(guessed.error(), AppError::Conflict(_)));
+
+    // Someone holding her session cannot guess her password through this form at leisure.
+    let mut throttled = false;
+    for _ in 0..12 {
+        let answer = ask("grace@other.example", "a wrong guess of mine").await;
+        if matches!(answer.error(), AppError::Throttled { .. }) {
+            throttled = true;
+            break;
+        }
+    }
+    assert!(throttled, "wrong passwords are slowed and then refused");
 }
 
 async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
