@@ -167,6 +167,11 @@ pub fn set_request_locale(locale: Locale) {
 pub fn request_locale() -> Locale {
     REQUEST_LOCALE
         .try_with(std::cell::Cell::get)
+        // Pages rendered on the server load their data in spawned tasks, outside the task-local:
+        // there the page's own locale (its context) is the request's.
+        .ok()
+        .or_else(use_context::<Locale>)
+        .or_else(|| use_context::<http::request::Parts>().map(|_| Locale::of_request()))
         .unwrap_or_default()
 }
 

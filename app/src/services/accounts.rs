@@ -990,8 +990,13 @@ pub async fn update(
     }
     let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
     if email_changed {
-        // Links sent to the old address stop working; a pending invitation follows the address.
-        for kind in [TokenKind::Invitation, TokenKind::PasswordReset] {
+        // Links sent to the old address stop working, and so does a change of address the person
+        // asked for; a pending invitation follows the address.
+        for kind in [
+            TokenKind::Invitation,
+            TokenKind::PasswordReset,
+            TokenKind::EmailChange,
+        ] {
             tokens::retire(&txn, id, kind).await?;
         }
         if status_of(&before) == UserStatus::Invited {
@@ -1201,8 +1206,12 @@ async fn suspend_in(
     }
     set_status(txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
     sessions::end_all_for_user(txn, id, None).await?;
-    // Neither an invitation nor a reset link may bring a suspended account back.
-    for kind in [TokenKind::Invitation, TokenKind::PasswordReset] {
+    // Neither an invitation, a reset link nor a change of address outlives a suspension.
+    for kind in [
+        TokenKind::Invitation,
+        TokenKind::PasswordReset,
+        TokenKind::EmailChange,
+    ] {
         tokens::retire(txn, id, kind).await?;
     }
     Ok(None)
@@ -1308,6 +1317,7 @@ pub async fn reset_password(
                 .exec(&txn)
                 .await?;
             tokens::retire(&txn, id, TokenKind::PasswordReset).await?;
+            tokens::retire(&txn, id, TokenKind::EmailChange).await?;
         }
         None => {
             let minted = Minted::new(TokenKind::PasswordReset);
@@ -1722,6 +1732,8 @@ pub async fn complete_link(
     }
     sessions::end_all_for_user(&txn, user.id, None).await?;
     tokens::retire(&txn, user.id, kind).await?;
+    // Whoever asked for a change of address before the password was reset loses it.
+    tokens::retire(&txn, user.id, TokenKind::EmailChange).await?;
     audit::record(
         &txn,
         AuditEntry {

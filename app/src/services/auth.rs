@@ -361,6 +361,8 @@ pub async fn change_password(
         .exec(&txn)
         .await?;
     sessions::end_all_for_user(&txn, user.id, Some(signed.session.id)).await?;
+    // A change of address asked for before the new password (by whoever held the old one) dies.
+    super::tokens::retire(&txn, user.id, super::tokens::TokenKind::EmailChange).await?;
     audit::record(
         &txn,
         AuditEntry {

@@ -334,6 +334,12 @@ pub async fn set_avatar(
 ) -> ServiceResult<Option<String>> {
     // Read here: the blocking thread does not see the request's language.
     let l = request_locale();
+    // Decoding takes up to ~130 MB: a few at a time, whoever uploads.
+    static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _permit = DECODING
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("avatar queue: {e}")))?;
     let png = tokio::task::spawn_blocking(move || reencode_avatar(&bytes, l))
         .await
         .map_err(|e| ServiceError::Internal(format!("avatar task: {e}")))??;

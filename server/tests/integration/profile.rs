@@ -3,7 +3,7 @@
 //! a link sent to the new one, and ends their own sessions, never anyone else's.
 
 use crate::{
-    accounts::{acme, audit_actions, find_user, member, token_of, Acme, PASSWORD},
+    accounts::{acme, audit_actions, find_user, member, token_of, Acme, NEW_PASSWORD, PASSWORD},
     on_both_databases,
     support::{Backend, Client},
 };
@@ -379,6 +379,36 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
         .call("links/email-change", &[("token", "guessed")])
         .await;
     assert!(matches!(guessed.error(), AppError::Conflict(_)));
+
+    // A change asked for before the password changes (by whoever held it) dies with it.
+    let third = ask("grace@third.example", PASSWORD).await;
+    assert_eq!(third.status, 200, "{}", third.body);
+    let pending = a.app.smtp.message_to("grace@third.example").await;
+    let secret = token_of(&pending.link(&format!("{}/confirm-email?token=", a.app.base)));
+    let changed = client
+        .call(
+            "auth/change-password",
+            &[
+                ("slug", "acme"),
+                ("current_password", PASSWORD),
+                ("new_password", NEW_PASSWORD),
+                ("confirmation", NEW_PASSWORD),
+            ],
+        )
+        .await;
+    assert!(changed.status < 400, "{}", changed.body);
+    let dead = guest
+        .call("links/email-change/confirm", &[("token", &secret)])
+        .await;
+    assert!(
+        matches!(dead.error(), AppError::Conflict(_)),
+        "{}",
+        dead.body
+    );
+    assert_eq!(
+        find_user(&a.app, grace.id).await.unwrap().email,
+        "grace@new.example"
+    );
 
     // Someone holding her session cannot guess her password through this form at leisure.
     let mut throttled = false;
