@@ -110,7 +110,7 @@ fn optional(value: &str) -> Option<String> {
 }
 
 /// What is wrong with a person's first name or, when `last`, last name, if anything.
-pub(super) fn name_problem(last: bool, value: &str) -> Option<String> {
+fn name_problem(last: bool, value: &str) -> Option<String> {
     let l = request_locale();
     let value = value.trim();
     if value.is_empty() {
@@ -147,6 +147,22 @@ pub(super) fn timezone_hint() -> String {
     tr!(l, "msg.accounts.timezone_hint")
 }
 
+/// What is wrong with a person's first and last names, as field errors, first name first.
+pub(super) fn name_problems(first_name: &str, last_name: &str) -> Vec<FieldError> {
+    [
+        ("first_name", false, first_name),
+        ("last_name", true, last_name),
+    ]
+    .into_iter()
+    .filter_map(|(field, last, value)| {
+        name_problem(last, value).map(|message| FieldError {
+            field: field.to_string(),
+            message,
+        })
+    })
+    .collect()
+}
+
 /// "Some details need your attention.": the message of a form refused for several reasons.
 pub(super) fn check_details() -> String {
     let l = request_locale();
@@ -156,21 +172,13 @@ pub(super) fn check_details() -> String {
 /// Checks every field of `form` at once, so the person sees all problems together.
 pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
     let l = request_locale();
-    let mut fields = Vec::new();
+    let mut fields = name_problems(&form.first_name, &form.last_name);
     let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
             field: field.to_string(),
             message,
         })
     };
-    for (field, last, value) in [
-        ("first_name", false, &form.first_name),
-        ("last_name", true, &form.last_name),
-    ] {
-        if let Some(message) = name_problem(last, value) {
-            problem(field, message);
-        }
-    }
     let email = form.email.trim().to_string();
     if email.is_empty() {
         problem("email", tr!(l, "msg.accounts.email_missing"));

@@ -4,7 +4,7 @@
 
 use super::{
     accounts::{
-        check_details, check_email_free, link_not_usable, name_problem, status_of, timezone_hint,
+        check_details, check_email_free, link_not_usable, name_problems, status_of, timezone_hint,
         unique_email, valid_timezone,
     },
     audit::{self, AuditEntry},
@@ -138,21 +138,13 @@ pub async fn update(
     client: &ClientInfo,
 ) -> ServiceResult<Profile> {
     let l = request_locale();
-    let mut fields = Vec::new();
+    let mut fields = name_problems(&change.first_name, &change.last_name);
     let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
             field: field.to_string(),
             message,
         })
     };
-    for (field, last, value) in [
-        ("first_name", false, &change.first_name),
-        ("last_name", true, &change.last_name),
-    ] {
-        if let Some(message) = name_problem(last, value) {
-            problem(field, message);
-        }
-    }
     let timezone = change.timezone.trim();
     if !timezone.is_empty() && !valid_timezone(timezone) {
         problem("timezone", timezone_hint());
