@@ -12,6 +12,7 @@ mod m20261123_000007_bulk_user_counts;
 mod m20261123_000008_licence;
 mod m20261123_000009_teams;
 mod m20261123_000010_avatars;
+mod m20261123_000011_api_keys;
 
 pub use m20261122_000006_user_word_search::SEARCH_DOCUMENT;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_licence::Migration),
             Box::new(m20261123_000009_teams::Migration),
             Box::new(m20261123_000010_avatars::Migration),
+            Box::new(m20261123_000011_api_keys::Migration),
         ]
     }
 }

@@ -4,5 +4,6 @@
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod http_api;
 pub mod middleware;
 pub mod router;

@@ -1,4 +1,5 @@
-//! The HTTP application: the console's pages and server functions, health, static files.
+//! The HTTP application: the console's pages and server functions, the HTTP API for products,
+//! health, static files.
 
 use crate::middleware;
 use app::{services::AppState, shell, App};
@@ -46,6 +47,7 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/avatars/{id}", get(avatar))
+        .nest(crate::http_api::PREFIX, crate::http_api::routes())
         .with_state(state.clone())
         .leptos_routes_with_context(
             &options,

@@ -2,6 +2,7 @@
 //! maps the result to model types.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod auth;
 pub mod licence;
 pub mod links;

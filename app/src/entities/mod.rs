@@ -1,5 +1,6 @@
 //! SeaORM entities, one file per table. Only the services use them.
 
+pub mod api_key;
 pub mod audit_event;
 pub mod licence;
 pub mod login_event;

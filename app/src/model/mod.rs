@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod api_keys;
 pub mod error;
 pub mod import;
 pub mod licence;

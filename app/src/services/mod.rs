@@ -1,6 +1,7 @@
 //! Business rules over the database. Server only.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;

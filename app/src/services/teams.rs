@@ -6,16 +6,17 @@
 use super::{
     accounts::{lock_organisation, that_person, Actor},
     audit,
+    auth::find_user_by_email,
     naming::{self, Named},
     now, ServiceResult,
 };
 use crate::{
-    entities::{team, team_member, user},
+    entities::{organisation, team, team_member, user},
     i18n::request_locale,
     model::{
         teams::{
-            unknown_placeholders, PersonTeam, TeamDetail, TeamForm, TeamMember, TeamRole,
-            TeamSummary, SIGNATURE_MAX_CHARS,
+            render_signature, unknown_placeholders, PersonTeam, TeamDetail, TeamForm, TeamMember,
+            TeamRole, TeamSummary, SIGNATURE_MAX_CHARS,
         },
         users::Moment,
         AppError, Permission, UserStatus,
@@ -133,10 +134,7 @@ async fn find(
         .filter(team::Column::OrganisationId.eq(actor.user.organisation.id))
         .one(db)
         .await?
-        .ok_or_else(|| {
-            let l = request_locale();
-            AppError::NotFound(tr!(l, "msg.teams.that_team")).into()
-        })
+        .ok_or_else(|| that_team().into())
 }
 
 async fn is_manager(
@@ -544,4 +542,101 @@ pub async fn candidates(
             .take(20)
             .collect(),
     )
+}
+
+/// The agent a product names when it asks for a signature: by id or by email address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentRef {
+    Id(Uuid),
+    Email(String),
+}
+
+impl AgentRef {
+    /// The agent named by exactly one of `agent_id` and `agent_email` (a query's parameters).
+    pub fn from_query(
+        agent_id: Option<String>,
+        agent_email: Option<String>,
+    ) -> Result<Self, AppError> {
+        let l = request_locale();
+        let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        match (given(agent_id), given(agent_email)) {
+            (Some(id), None) => Uuid::parse_str(id.trim())
+                .map(AgentRef::Id)
+                .map_err(|_| AppError::field("agent_id", tr!(l, "msg.api.agent_id_invalid"))),
+            (None, Some(email)) => Ok(AgentRef::Email(email)),
+            _ => Err(AppError::field("agent", tr!(l, "msg.api.agent_missing"))),
+        }
+    }
+}
+
+/// The refusal for a team that is not there (or is another organisation's).
+pub fn that_team() -> AppError {
+    let l = request_locale();
+    AppError::NotFound(tr!(l, "msg.teams.that_team"))
+}
+
+/// A team's signature filled in for one agent, as the HTTP API serves it.
+#[derive(Debug, Clone)]
+pub struct RenderedSignature {
+    pub team: team::Model,
+    pub agent: user::Model,
+    pub text: String,
+}
+
+/// Team `team_id` of `organisation` for a product; another organisation's team is not found.
+pub async fn for_product(
+    db: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    team_id: Uuid,
+) -> ServiceResult<team::Model> {
+    team::Entity::find_by_id(team_id)
+        .filter(team::Column::OrganisationId.eq(organisation.id))
+        .one(db)
+        .await?
+        .ok_or_else(|| that_team().into())
+}
+
+/// Team `team_id`'s signature as `agent` of the same organisation signs with it. The agent must
+/// be active: an invited or suspended person sends no replies.
+pub async fn signature_for(
+    db: &impl ConnectionTrait,
+    organisation: &organisation::Model,
+    team_id: Uuid,
+    agent: &AgentRef,
+) -> ServiceResult<RenderedSignature> {
+    let l = request_locale();
+    let team = for_product(db, organisation, team_id).await?;
+    let agent = match agent {
+        AgentRef::Id(id) => {
+            user::Entity::find_by_id(*id)
+                .filter(user::Column::OrganisationId.eq(organisation.id))
+                .one(db)
+                .await?
+        }
+        AgentRef::Email(email) => find_user_by_email(db, organisation.id, email).await?,
+    }
+    .ok_or_else(|| AppError::field("agent", tr!(l, "msg.teams.agent_unknown")))?;
+    if agent.status != UserStatus::Active.code() {
+        return Err(AppError::field(
+            "agent",
+            tr!(
+                l,
+                "msg.teams.agent_inactive",
+                name = name_of(&agent),
+                status = UserStatus::from_code(&agent.status)
+                    .unwrap_or(UserStatus::Suspended)
+                    .label_in(l)
+                    .to_lowercase()
+            ),
+        )
+        .into());
+    }
+    let text = render_signature(
+        &team.signature,
+        &agent.first_name,
+        &agent.last_name,
+        &team.name,
+        &organisation.name,
+    );
+    Ok(RenderedSignature { team, agent, text })
 }

@@ -26,6 +26,7 @@ use pages::{
         list::RolesPage,
     },
     section::{Section, SectionPage},
+    settings::SettingsPage,
     shell::ConsoleShell,
     teams::{list::TeamsPage, team::TeamPage},
     users::{
@@ -119,7 +120,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles/new") view=NewRolePage />
                     <Route path=path!("roles/:id") view=RolePage />
                     <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />
-                    <Route path=path!("settings") view=|| view! { <SectionPage section=Section::Settings /> } />
+                    <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("platform/organisations") view=OrganisationsPage />
                     <Route path=path!("platform/organisations/new") view=NewOrganisationPage />
                     <Route path=path!("platform/organisations/:organisation") view=OrganisationPage />

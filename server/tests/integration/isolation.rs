@@ -11,7 +11,7 @@ use crate::{
 };
 use app::{
     entities::{
-        audit_event, organisation, outbox_message, role, role_permission, session, team,
+        api_key, audit_event, organisation, outbox_message, role, role_permission, session, team,
         team_member, token, user, user_role,
     },
     model::{Permission, PlatformRole, UserStatus},
@@ -37,6 +37,8 @@ struct World {
     secret_team: Uuid,
     /// acme's own team, into which the attacker tries to put globex's people.
     acme_team: Uuid,
+    /// globex's API key.
+    secret_key: Uuid,
 }
 
 /// What must never appear in an answer to acme's admin: globex's people and roles.
@@ -50,6 +52,7 @@ const MARKERS: &[&str] = &[
     "Globex secret role",
     "GLX-EXTERNAL-7",
     "Globex secret team",
+    "Globex secret key",
 ];
 
 async fn world(backend: Backend) -> World {
@@ -135,6 +138,22 @@ async fn world(backend: Backend) -> World {
         .await
         .unwrap()
         .id;
+    let secret_key = api_key::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(globex.id),
+        name: Set("Globex secret key".into()),
+        prefix: Set("tnty_abcdef".into()),
+        secret_hash: Set(app::services::sessions::hash_secret("tnty_globex")),
+        scopes: Set(json!(["teams.read"])),
+        created_by: Set(Some(vic.id)),
+        created_at: Set(chrono::Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(app.db())
+    .await
+    .unwrap()
+    .id;
     let attacker = app.client();
     assert_eq!(
         attacker
@@ -162,6 +181,7 @@ async fn world(backend: Backend) -> World {
         secret_role,
         secret_team,
         acme_team,
+        secret_key,
     }
 }
 
@@ -247,8 +267,14 @@ async fn snapshot(w: &World) -> String {
         .count(db)
         .await
         .unwrap();
+    let keys = api_key::Entity::find()
+        .filter(api_key::Column::OrganisationId.eq(w.globex.id))
+        .order_by_asc(api_key::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
     format!(
-        "{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{teams:?}\n{team_members:?}\n{tokens:?}\n{sessions:?}\nmail {mail}\naudit {audit}"
+        "{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{teams:?}\n{team_members:?}\n{tokens:?}\n{sessions:?}\n{keys:?}\nmail {mail}\naudit {audit}"
     )
 }
 
@@ -598,6 +624,24 @@ async fn attacks(w: &World) -> Vec<Attack> {
             "teams/of-person",
             false,
             &[("slug", s("acme")), ("user_id", ivy.clone())],
+        ),
+        // API keys: the organisation's settings.
+        form("api-keys/list", true, &[("slug", s("globex"))]),
+        form("api-keys/list", false, &[("slug", s("acme"))]),
+        json_body(
+            "api-keys/create",
+            true,
+            json!({ "slug": "globex", "key": { "name": "Backdoor", "scopes": ["teams.read"] } }),
+        ),
+        form(
+            "api-keys/revoke",
+            true,
+            &[("slug", s("globex")), ("id", w.secret_key.to_string())],
+        ),
+        form(
+            "api-keys/revoke",
+            false,
+            &[("slug", s("acme")), ("id", w.secret_key.to_string())],
         ),
         // My profile: only ever the caller's own account.
         form("profile/get", true, &[("slug", s("globex"))]),

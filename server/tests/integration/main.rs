@@ -6,6 +6,7 @@ mod support;
 
 mod account_safety;
 mod accounts;
+mod api_keys;
 mod auth;
 mod bulk;
 mod isolation;

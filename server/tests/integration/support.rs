@@ -339,6 +339,15 @@ impl Client {
         Self::send(self.post(endpoint).json(body)).await
     }
 
+    /// GETs `path` of the HTTP API as a product does, with `key` as its bearer token.
+    pub async fn api_get(&self, path: &str, key: Option<&str>) -> Answer {
+        let mut request = self.http.get(format!("{}/api/v1{path}", self.base));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        Self::send(request).await
+    }
+
     /// GETs a page.
     pub async fn get(&self, path: &str) -> Answer {
         Self::send(self.http.get(format!("{}{path}", self.base))).await

@@ -1,4 +1,4 @@
-//! A modal dialog, and the one-time display of a generated password.
+//! A modal dialog, and the one-time display of a generated password or key.
 
 use crate::{i18n::use_locale, tr};
 use leptos::{html, prelude::*};
@@ -49,27 +49,36 @@ pub fn OneTimePassword(
     #[prop(into)] for_whom: String,
 ) -> impl IntoView {
     let l = use_locale();
+    view! {
+        <p>{tr!(l, "components.password.for_before")} <strong>{for_whom}</strong> {tr!(l, "components.password.for_after")}</p>
+        <CopyableSecret secret=password testid="temporary-password" />
+        <p class="muted">{tr!(l, "components.password.once")}</p>
+    }
+}
+
+/// A secret in a code box with a button that copies it to the clipboard.
+#[component]
+pub fn CopyableSecret(#[prop(into)] secret: String, testid: &'static str) -> impl IntoView {
+    let l = use_locale();
     let copied = RwSignal::new(false);
     let copy = {
-        let password = password.clone();
+        let secret = secret.clone();
         move |_| {
             #[cfg(feature = "hydrate")]
             if let Some(window) = web_sys::window() {
-                let _ = window.navigator().clipboard().write_text(&password);
+                let _ = window.navigator().clipboard().write_text(&secret);
                 copied.set(true);
             }
             #[cfg(not(feature = "hydrate"))]
-            let _ = &password;
+            let _ = &secret;
         }
     };
     view! {
-        <p>{tr!(l, "components.password.for_before")} <strong>{for_whom}</strong> {tr!(l, "components.password.for_after")}</p>
         <div class="secret">
-            <code data-testid="temporary-password">{password.clone()}</code>
+            <code data-testid=testid>{secret.clone()}</code>
             <button type="button" class="button" on:click=copy>
                 {move || if copied.get() { tr!(l, "components.password.copied") } else { tr!(l, "components.password.copy") }}
             </button>
         </div>
-        <p class="muted">{tr!(l, "components.password.once")}</p>
     }
 }

@@ -10,6 +10,7 @@ pub mod platform;
 pub mod profile;
 pub mod roles;
 pub mod section;
+pub mod settings;
 pub mod shell;
 pub mod teams;
 pub mod users;

@@ -14,21 +14,18 @@ use leptos_meta::Title;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Activity,
-    Settings,
 }
 
 impl Section {
     fn title(self, l: Locale) -> String {
         match self {
             Section::Activity => tr!(l, "nav.activity"),
-            Section::Settings => tr!(l, "nav.settings"),
         }
     }
 
     fn allowed(self, user: &CurrentUser) -> bool {
         match self {
             Section::Activity => user.can(Permission::AuditView),
-            Section::Settings => user.can(Permission::OrgSettings),
         }
     }
 }
