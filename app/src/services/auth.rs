@@ -332,6 +332,14 @@ pub async fn change_password(
     client: &ClientInfo,
 ) -> ServiceResult<()> {
     let user = &signed.user;
+    // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
+    let throttle_key = super::throttle::current_password_key(user.id);
+    super::throttle::claim(
+        &state.db,
+        &[(throttle_key.as_str(), &state.auth.account_throttle)],
+        now().timestamp(),
+    )
+    .await?;
     let verified = state
         .passwords
         .verify(current_password.to_string(), user.password_hash.clone())

@@ -577,7 +577,7 @@ pub async fn request_email_change(
         return Err(AppError::field("new_email", tr!(l, "msg.profile.same_address")).into());
     }
     // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
-    let throttle_key = format!("email-change:{}", signed.user.id);
+    let throttle_key = super::throttle::current_password_key(signed.user.id);
     super::throttle::claim(
         &state.db,
         &[(throttle_key.as_str(), &state.auth.account_throttle)],

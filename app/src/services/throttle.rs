@@ -212,6 +212,13 @@ pub async fn settle_success(
     Ok(())
 }
 
+/// The key that counts checks of `user_id`'s current password made from inside a session
+/// (changing the password, changing the address): one counter for both, so someone holding a
+/// borrowed session gets no more guesses by switching forms.
+pub fn current_password_key(user_id: uuid::Uuid) -> String {
+    format!("current-password:{user_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -420,6 +420,23 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
         }
     }
     assert!(throttled, "wrong passwords are slowed and then refused");
+    // The Password page counts against the same limit: switching forms buys no more guesses.
+    let switched = client
+        .call(
+            "auth/change-password",
+            &[
+                ("slug", "acme"),
+                ("current_password", NEW_PASSWORD),
+                ("new_password", "yet another long phrase"),
+                ("confirmation", "yet another long phrase"),
+            ],
+        )
+        .await;
+    assert!(
+        matches!(switched.error(), AppError::Throttled { .. }),
+        "{}",
+        switched.body
+    );
 }
 
 async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
