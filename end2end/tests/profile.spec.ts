@@ -110,6 +110,10 @@ test("a manager edits their team, and an agent changes theme, picture and langua
   await expect(margaret.getByRole("img", { name: "Your picture" })).toBeVisible();
   await expect(margaret.getByText("This file is not a PNG, JPEG or WebP picture.")).toBeHidden();
   await expect(console_).toHaveAttribute("data-theme", "dark");
+  // Her colleagues see it on her page.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator(".person-header img.avatar")).toBeVisible();
 
   // The language is saved with the theme, and the page comes back in French.
   await margaret.getByLabel("Language").selectOption({ label: "Français" });

@@ -68,6 +68,9 @@ pub struct AccountDetail {
     pub last_sign_in: Option<Moment>,
     /// The account is the caller's own.
     pub is_self: bool,
+    /// The person's picture, when they chose one.
+    #[serde(default)]
+    pub avatar_url: Option<String>,
     /// Everything the account is granted, each with where it comes from.
     pub permissions: Vec<GrantedPermission>,
 }

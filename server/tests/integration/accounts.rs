@@ -1203,6 +1203,7 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
         last_sign_in: None,
         permissions: Vec::new(),
         is_self: false,
+        avatar_url: None,
     };
     let update = a
         .admin

@@ -226,6 +226,15 @@ async fn pictures_are_checked_reencoded_and_shown_to_colleagues_only(backend: Ba
         profile(&client).await.avatar_url.as_deref(),
         Some(url.as_str())
     );
+    // Her page in the Users section shows it too.
+    let detail: app::model::account::AccountDetail = admin
+        .call(
+            "users/get",
+            &[("slug", "acme"), ("id", &grace.id.to_string())],
+        )
+        .await
+        .json();
+    assert_eq!(detail.avatar_url.as_deref(), Some(url.as_str()));
     let (status, served) = fetch_bytes(&admin, &url).await;
     assert_eq!(status, 200, "a colleague sees it");
     let kept = image::load_from_memory(&served).expect("an image");

@@ -6,10 +6,19 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// A person's initials in a circle.
+/// A person's picture, or their initials in a circle when they have none. Decorative: the
+/// person's name is always written next to it.
 #[component]
-pub fn Avatar(#[prop(into)] initials: String) -> impl IntoView {
-    view! { <span class="avatar" aria-hidden="true">{initials}</span> }
+pub fn Avatar(
+    #[prop(into)] initials: String,
+    #[prop(default = None)] url: Option<String>,
+) -> impl IntoView {
+    match url {
+        Some(url) => {
+            view! { <img class="avatar" src=url alt="" width="32" height="32" /> }.into_any()
+        }
+        None => view! { <span class="avatar" aria-hidden="true">{initials}</span> }.into_any(),
+    }
 }
 
 /// An account's status.

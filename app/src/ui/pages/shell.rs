@@ -9,6 +9,7 @@ use crate::{
     i18n::{use_locale, Locale},
     model::{profile::Theme, AppError, CurrentUser, Feature, Permission},
     tr,
+    ui::components::display::Avatar,
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -217,14 +218,8 @@ fn UserMenu(
 ) -> impl IntoView {
     let l = use_locale();
     let logout = ServerAction::<Logout>::new();
-    let picture = move || match avatar.try_get().flatten() {
-        Some(url) => {
-            view! { <img class="avatar" src=url alt="" width="32" height="32" /> }.into_any()
-        }
-        None => {
-            view! { <span class="avatar" aria-hidden="true">{initials.clone()}</span> }.into_any()
-        }
-    };
+    let picture =
+        move || view! { <Avatar initials=initials.clone() url=avatar.try_get().flatten() /> };
     view! {
         <details class="user-menu">
             <summary>

@@ -147,7 +147,7 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
     view! {
         <Title text=person.name.clone() />
         <header class="page-header person-header">
-            <Avatar initials />
+            <Avatar initials url=detail.avatar_url.clone() />
             <div>
                 <h1>{person.name.clone()}</h1>
                 <p class="muted">
