@@ -189,14 +189,25 @@ pub async fn update(
         return Err(ServiceError::Internal("checked above".into()));
     };
     let txn = state.db.begin().await?;
+    // Compare and set the version first: the write takes SQLite's lock at once too, so a save
+    // made at the same moment waits for this one and then finds the version moved (409), where
+    // a read first would have left it a "database busy" failure.
+    let claimed = user::Entity::update_many()
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .filter(user::Column::Id.eq(signed.user.id))
+        .filter(user::Column::Version.eq(change.version))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Err(AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile")).into());
+    }
     let before = user::Entity::find_by_id(signed.user.id)
-        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or_else(|| ServiceError::Internal("signed-in account is gone".into()))?;
-    if before.version != change.version {
-        return Err(AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile")).into());
-    }
     let after = user::ActiveModel {
         id: Set(before.id),
         first_name: Set(change.first_name.trim().to_string()),
@@ -206,7 +217,6 @@ pub async fn update(
         theme: Set(theme.code().to_string()),
         signature: Set((!signature.is_empty()).then_some(signature)),
         notification_prefs: Set(Some(json!(change.notifications))),
-        version: Set(before.version + 1),
         updated_at: Set(now()),
         ..Default::default()
     }

@@ -132,6 +132,23 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
         "Lovelace"
     );
 
+    // Two tabs saving the same page at the same moment: one wins, the other is told (never a
+    // database failure, on SQLite either).
+    for _ in 0..5 {
+        let current = profile(&client).await;
+        let (tab_a, tab_b) = (
+            change(&current, json!({ "first_name": "Tab A" })),
+            change(&current, json!({ "first_name": "Tab B" })),
+        );
+        let (a, b) = tokio::join!(
+            client.call_json("profile/update", &tab_a),
+            client.call_json("profile/update", &tab_b),
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
+    }
+
     // Signed out, nothing is readable or writable.
     let stranger = app.client();
     let answer = stranger.call("profile/get", &[("slug", "acme")]).await;
