@@ -105,6 +105,9 @@ test("a manager edits their team, and an agent changes theme, picture and langua
   const chooser = margaret.locator("#field-avatar");
   await chooser.setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just some text") });
   await expect(margaret.getByText("This file is not a PNG, JPEG or WebP picture.")).toBeVisible();
+  // Too large: refused in the browser, before anything is read or sent.
+  await chooser.setInputFiles({ name: "huge.png", mimeType: "image/png", buffer: Buffer.alloc(3 * 1024 * 1024) });
+  await expect(margaret.getByText("The picture is 3.0 MB; the largest accepted is 2.0 MB.")).toBeVisible();
   await chooser.setInputFiles({ name: "me.png", mimeType: "image/png", buffer: PNG });
   await expect(margaret.locator(".user-menu img.avatar")).toBeVisible();
   await expect(margaret.getByRole("img", { name: "Your picture" })).toBeVisible();
@@ -132,6 +135,13 @@ test("a manager edits their team, and an agent changes theme, picture and langua
   await expect(margaret.getByRole("heading", { name: "Mon profil" })).toBeVisible();
   await expect(console_).toHaveAttribute("data-theme", "dark");
   await expect(margaret.getByRole("region", { name: "Où vous êtes connecté·e" }).getByText("Ce navigateur")).toBeVisible();
+  // A theme tried and not saved is undone on leaving the page.
+  await margaret.getByLabel("Clair").check();
+  await expect(console_).toHaveAttribute("data-theme", "light");
+  await margaret.getByRole("navigation", { name: "Navigation principale" }).getByRole("link", { name: "Équipes" }).click();
+  await expect(margaret).toHaveURL(/\/o\/operator\/teams$/);
+  await expect(console_).toHaveAttribute("data-theme", "dark");
+  await open(margaret, "/o/operator/profile");
 
   // A new address takes over only once its link is opened and confirmed.
   const before = Date.now();

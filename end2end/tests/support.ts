@@ -20,10 +20,18 @@ export async function open(page: Page, path: string) {
 
 export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expectNoPanic(page);
+}
+
+/** Fails when the page's WebAssembly has panicked (a hydration mismatch leaves a page that looks
+ * right and no longer answers). */
+export async function expectNoPanic(page: Page) {
+  expect(await page.locator("body").getAttribute("data-panicked"), "the page's WebAssembly panicked").toBeNull();
 }
 
 /** Fails on any axe-core violation, listing them. */
 export async function expectAccessible(page: Page) {
+  await expectNoPanic(page);
   const results = await new AxeBuilder({ page }).analyze();
   const summary = results.violations.map(
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
@@ -33,6 +41,7 @@ export async function expectAccessible(page: Page) {
 
 /** Keeps a screenshot as a test artifact. */
 export async function keepScreenshot(page: Page, name: string) {
+  await expectNoPanic(page);
   await page.screenshot({ path: join(__dirname, "..", "test-results", "screenshots", `${name}.png`), fullPage: true });
 }
 

@@ -77,6 +77,23 @@ fn set_security_policy() {
     }
 }
 
+/// Marks the page when the WebAssembly panics (a hydration mismatch, a bug), so the browser tests
+/// fail on it instead of clicking on a page that no longer answers. Keeps the hook already set
+/// (which writes the panic to the console).
+#[cfg(feature = "hydrate")]
+pub fn mark_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(body) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.body())
+        {
+            let _ = body.set_attribute("data-panicked", "true");
+        }
+        previous(info);
+    }));
+}
+
 /// The console's routes.
 #[component]
 pub fn App() -> impl IntoView {

@@ -162,12 +162,21 @@ impl FormValues {
 }
 
 /// Reads the file chosen in the file input of `ev` and hands its size and its bytes in base64 to
-/// `done` (binary files such as pictures). Browser only.
-pub fn read_chosen_file_base64(ev: &leptos::ev::Event, done: impl FnOnce(f64, String) + 'static) {
+/// `done` (binary files such as pictures); a file larger than `max_bytes` is not read, and `done`
+/// gets its size and `None`. Browser only.
+pub fn read_chosen_file_base64(
+    ev: &leptos::ev::Event,
+    max_bytes: usize,
+    done: impl FnOnce(f64, Option<String>) + 'static,
+) {
     #[cfg(feature = "hydrate")]
     {
         let input: web_sys::HtmlInputElement = event_target(ev);
         if let Some(chosen) = input.files().and_then(|list| list.get(0)) {
+            if chosen.size() > max_bytes as f64 {
+                done(chosen.size(), None);
+                return;
+            }
             leptos::task::spawn_local(async move {
                 let bytes = wasm_bindgen_futures::JsFuture::from(chosen.array_buffer())
                     .await
@@ -178,12 +187,12 @@ pub fn read_chosen_file_base64(ev: &leptos::ev::Event, done: impl FnOnce(f64, St
                 let encoded = web_sys::window()
                     .and_then(|w| w.btoa(&binary).ok())
                     .unwrap_or_default();
-                done(chosen.size(), encoded);
+                done(chosen.size(), Some(encoded));
             });
         }
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (ev, done);
+    let _ = (ev, max_bytes, done);
 }
 
 /// Reads the file chosen in the file input of `ev` and hands its name and text to `done`, unless

@@ -10,7 +10,9 @@ use crate::{
     },
     i18n::{use_locale, Locale},
     model::{
-        profile::{Notifications, Profile, ProfileChange, Theme, AVATAR_MAX_BYTES},
+        profile::{
+            AccountSecurity, Notifications, Profile, ProfileChange, Theme, AVATAR_MAX_BYTES,
+        },
         AppError,
     },
     tr,
@@ -50,6 +52,14 @@ pub fn ProfilePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let profile = Resource::new(slug, get_profile);
+    // Created here, not inside the profile's Suspense: a resource made while a suspended view
+    // renders can be numbered differently on the server and in the browser, which then cannot
+    // match the server's data to it and fails to hydrate the page.
+    let end = ServerAction::<EndSessions>::new();
+    let security = Resource::new(
+        move || (slug(), end.version().get()),
+        |(slug, _)| get_account_security(slug),
+    );
     let confirmed = use_query_map()
         .read_untracked()
         .get("email")
@@ -66,7 +76,7 @@ pub fn ProfilePage() -> impl IntoView {
         <Suspense fallback=move || view! { <p aria-busy="true">{tr!(l, "common.loading")}</p> }>
             {move || Suspend::new(async move {
                 match profile.await {
-                    Ok(found) => view! { <ProfileSections profile=found slug=slug() /> }.into_any(),
+                    Ok(found) => view! { <ProfileSections profile=found slug=slug() security end /> }.into_any(),
                     Err(error) => view! { <ErrorAlert error /> }.into_any(),
                 }
             })}
@@ -75,7 +85,12 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileSections(profile: Profile, slug: String) -> impl IntoView {
+fn ProfileSections(
+    profile: Profile,
+    slug: String,
+    security: Resource<Result<AccountSecurity, AppError>>,
+    end: ServerAction<EndSessions>,
+) -> impl IntoView {
     let l = use_locale();
     let roles = if profile.roles.is_empty() {
         tr!(l, "profile.no_roles")
@@ -92,7 +107,7 @@ fn ProfileSections(profile: Profile, slug: String) -> impl IntoView {
                     <p class="muted">{tr!(l, "profile.password.hint")}</p>
                     <p><a class="button" href=format!("/o/{slug}/change-password")>{tr!(l, "profile.password.action")}</a></p>
                 </section>
-                <Security slug=slug.clone() />
+                <Security slug=slug.clone() security end />
             </div>
             <div class="stack">
                 <Picture profile=profile.clone() slug=slug.clone() />
@@ -150,17 +165,17 @@ fn Picture(profile: Profile, slug: String) -> impl IntoView {
         move |ev: leptos::ev::Event| {
             too_large.set(None);
             let slug = slug.clone();
-            read_chosen_file_base64(&ev, move |size, data| {
-                if size > AVATAR_MAX_BYTES as f64 {
-                    too_large.set(Some(tr!(
-                        l,
-                        "profile.picture.too_large",
-                        size = format!("{:.1} MB", size / 1_048_576.0),
-                        max = format!("{:.1} MB", AVATAR_MAX_BYTES as f64 / 1_048_576.0)
-                    )));
-                } else {
+            // A file over the limit is refused before it is read.
+            read_chosen_file_base64(&ev, AVATAR_MAX_BYTES, move |size, data| match data {
+                Some(data) => {
                     upload.dispatch(UploadAvatar { slug, data });
                 }
+                None => too_large.set(Some(tr!(
+                    l,
+                    "profile.picture.too_large",
+                    size = format!("{:.1} MB", size / 1_048_576.0),
+                    max = format!("{:.1} MB", AVATAR_MAX_BYTES as f64 / 1_048_576.0)
+                ))),
             });
         }
     };
@@ -215,9 +230,17 @@ fn Details(profile: Profile, slug: String) -> impl IntoView {
     let theme = use_context::<ThemeChoice>();
     let version = RwSignal::new(profile.version);
     let saved_theme = profile.theme;
+    // A theme tried but not saved is undone when the person leaves the page.
+    let kept_theme = StoredValue::new(saved_theme);
+    on_cleanup(move || {
+        if let (Some(theme), Some(kept)) = (theme, kept_theme.try_get_value()) {
+            theme.0.try_set(kept);
+        }
+    });
     Effect::new(move || {
         if let Some(Ok(saved)) = save.value().get() {
             version.set(saved.version);
+            kept_theme.set_value(saved.theme);
             if saved.locale != l {
                 reload_page();
             }
@@ -387,16 +410,13 @@ fn EmailAddress(profile: Profile, slug: String) -> impl IntoView {
 
 /// The person's signed-in browsers and latest sign-ins.
 #[component]
-fn Security(slug: String) -> impl IntoView {
+fn Security(
+    slug: String,
+    security: Resource<Result<AccountSecurity, AppError>>,
+    end: ServerAction<EndSessions>,
+) -> impl IntoView {
     let l = use_locale();
-    let end = ServerAction::<EndSessions>::new();
-    let security = Resource::new(
-        {
-            let slug = slug.clone();
-            move || (slug.clone(), end.version().get())
-        },
-        |(slug, _)| get_account_security(slug),
-    );
+
     let end_error = action_error(end);
     let body = move || {
         let slug = slug.clone();
