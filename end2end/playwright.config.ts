@@ -4,6 +4,8 @@ const port = Number(process.env.TENANTRY_E2E_PORT ?? 3100);
 
 export default defineConfig({
   testDir: "./tests",
+  // The server's log is read once every journey is done: a panic there fails the run.
+  globalTeardown: "./server-log.ts",
   fullyParallel: false,
   workers: 1,
   retries: 0,

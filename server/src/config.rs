@@ -247,7 +247,7 @@ fn parse_mail(value: &str) -> Result<MailTransport, ConfigError> {
 
 /// Whether `address` cannot be a sender address.
 fn from_address_problem(address: &str) -> bool {
-    app::services::bootstrap::check_email("mail_from", address).is_err()
+    app::services::text::check_email("mail_from", address).is_err()
 }
 
 #[cfg(test)]

@@ -88,6 +88,7 @@ impl IntoResponse for ApiError {
             AppError::Invalid { .. } => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::Throttled { .. } => "throttled",
+            AppError::Malformed(_) => "malformed",
             AppError::Internal(_) | AppError::Transport(_) => "internal",
         };
         let message = match &self.error {

@@ -67,8 +67,15 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
             middleware::page_gate,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            BODY_LIMIT,
+            middleware::read_body,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_locale))
+        .layer(axum::middleware::from_fn_with_state(
+            middleware::RenderLimits::default(),
+            middleware::render_pages,
+        ))
         .layer(axum::middleware::from_fn(middleware::refuse_cross_site))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn_with_state(
@@ -97,7 +104,7 @@ async fn avatar(
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::http::header;
-    let secret = app::services::sessions::secret_from_headers(&headers);
+    let secret = app::services::sessions::secret_from_headers(&state.auth, &headers);
     match app::services::profile::avatar_for(&state, secret.as_deref(), id).await {
         Ok(Some(picture)) => (
             [

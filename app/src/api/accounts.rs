@@ -1,6 +1,7 @@
 //! One person's account: adding, reading, changing, suspending, resetting, and the pending
 //! invitations. Each call names the permission it needs; the services enforce the guardrails.
 
+use super::codec::{Form, JsonBody};
 use crate::model::{
     account::{
         AccountChange, AccountDetail, Added, Assignable, Invitation, NewAccount, ResetDone,
@@ -10,7 +11,6 @@ use crate::model::{
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
@@ -19,7 +19,7 @@ use super::guard;
 use crate::model::Permission;
 
 /// Invites someone, or creates their account with a temporary password shown once.
-#[server(endpoint = "users/add", input = Json)]
+#[server(endpoint = "users/add", input = JsonBody)]
 pub async fn add_user(slug: String, account: NewAccount) -> Result<Added, AppError> {
     guard::respond(
         async {
@@ -32,7 +32,7 @@ pub async fn add_user(slug: String, account: NewAccount) -> Result<Added, AppErr
 }
 
 /// One account of organisation `slug`.
-#[server(endpoint = "users/get")]
+#[server(endpoint = "users/get", input = Form)]
 pub async fn get_user(slug: String, id: Uuid) -> Result<AccountDetail, AppError> {
     guard::respond(
         async {
@@ -45,7 +45,7 @@ pub async fn get_user(slug: String, id: Uuid) -> Result<AccountDetail, AppError>
 }
 
 /// Saves changes to an account; refused with a conflict when someone saved in between.
-#[server(endpoint = "users/update", input = Json)]
+#[server(endpoint = "users/update", input = JsonBody)]
 pub async fn update_user(
     slug: String,
     id: Uuid,
@@ -62,7 +62,7 @@ pub async fn update_user(
 }
 
 /// Suspends an account: its sessions end at once.
-#[server(endpoint = "users/suspend")]
+#[server(endpoint = "users/suspend", input = Form)]
 pub async fn suspend_user(slug: String, id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -75,7 +75,7 @@ pub async fn suspend_user(slug: String, id: Uuid) -> Result<(), AppError> {
 }
 
 /// Suspends every account of `ids`, or nobody when any of them may not be suspended.
-#[server(endpoint = "users/suspend-many", input = Json)]
+#[server(endpoint = "users/suspend-many", input = JsonBody)]
 pub async fn suspend_users(slug: String, ids: Vec<Uuid>) -> Result<usize, AppError> {
     guard::respond(
         async {
@@ -88,7 +88,7 @@ pub async fn suspend_users(slug: String, ids: Vec<Uuid>) -> Result<usize, AppErr
 }
 
 /// Reviews a CSV file of people to invite and, when asked and nothing is wrong, invites them all.
-#[server(endpoint = "users/import", input = Json)]
+#[server(endpoint = "users/import", input = JsonBody)]
 pub async fn import_users(slug: String, request: ImportRequest) -> Result<ImportReview, AppError> {
     guard::respond(
         async {
@@ -101,7 +101,7 @@ pub async fn import_users(slug: String, request: ImportRequest) -> Result<Import
 }
 
 /// Reactivates a suspended account.
-#[server(endpoint = "users/reactivate")]
+#[server(endpoint = "users/reactivate", input = Form)]
 pub async fn reactivate_user(slug: String, id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -114,7 +114,7 @@ pub async fn reactivate_user(slug: String, id: Uuid) -> Result<(), AppError> {
 }
 
 /// Resets someone's password by email link or temporary password; their sessions end.
-#[server(endpoint = "users/reset-password")]
+#[server(endpoint = "users/reset-password", input = Form)]
 pub async fn reset_user_password(
     slug: String,
     id: Uuid,
@@ -134,7 +134,7 @@ pub async fn reset_user_password(
 }
 
 /// The pending invitations of organisation `slug`.
-#[server(endpoint = "users/invitations")]
+#[server(endpoint = "users/invitations", input = Form)]
 pub async fn list_invitations(slug: String) -> Result<Vec<Invitation>, AppError> {
     guard::respond(
         async {
@@ -150,7 +150,7 @@ pub async fn list_invitations(slug: String) -> Result<Vec<Invitation>, AppError>
 }
 
 /// Sends a fresh invitation link; the previous one stops working.
-#[server(endpoint = "users/invitations/resend")]
+#[server(endpoint = "users/invitations/resend", input = Form)]
 pub async fn resend_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -163,7 +163,7 @@ pub async fn resend_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
 }
 
 /// Withdraws an invitation.
-#[server(endpoint = "users/invitations/revoke")]
+#[server(endpoint = "users/invitations/revoke", input = Form)]
 pub async fn revoke_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -177,7 +177,7 @@ pub async fn revoke_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
 
 /// Active people of organisation `slug` matching `search`, for assignee pickers: suspended and
 /// invited people are never offered.
-#[server(endpoint = "users/assignable")]
+#[server(endpoint = "users/assignable", input = Form)]
 pub async fn assignable_users(slug: String, search: String) -> Result<Vec<Assignable>, AppError> {
     guard::respond(
         async {

@@ -1,11 +1,11 @@
 //! API keys of an organisation, for those who change its settings (org.settings).
 
+use super::codec::{Form, JsonBody};
 use crate::model::{
     api_keys::{ApiKeySummary, CreatedApiKey, NewApiKey},
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
@@ -15,7 +15,7 @@ use {
 };
 
 /// The keys of organisation `slug`, revoked ones last. Secrets are never listed.
-#[server(endpoint = "api-keys/list")]
+#[server(endpoint = "api-keys/list", input = Form)]
 pub async fn list_api_keys(slug: String) -> Result<Vec<ApiKeySummary>, AppError> {
     guard::respond(
         async {
@@ -28,7 +28,7 @@ pub async fn list_api_keys(slug: String) -> Result<Vec<ApiKeySummary>, AppError>
 }
 
 /// Creates a key; its secret is in the answer, once.
-#[server(endpoint = "api-keys/create", input = Json)]
+#[server(endpoint = "api-keys/create", input = JsonBody)]
 pub async fn create_api_key(slug: String, key: NewApiKey) -> Result<CreatedApiKey, AppError> {
     guard::respond(
         async {
@@ -41,7 +41,7 @@ pub async fn create_api_key(slug: String, key: NewApiKey) -> Result<CreatedApiKe
 }
 
 /// Revokes key `id`: products using it are refused from their next request.
-#[server(endpoint = "api-keys/revoke")]
+#[server(endpoint = "api-keys/revoke", input = Form)]
 pub async fn revoke_api_key(slug: String, id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {

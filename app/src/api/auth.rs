@@ -1,5 +1,6 @@
 //! Signing in and out, the signed-in user, choosing a new password.
 
+use super::codec::Form;
 use crate::model::{AppError, CurrentUser};
 use leptos::prelude::*;
 
@@ -68,7 +69,7 @@ pub async fn logout(slug: String) -> Result<(), AppError> {
     guard::respond(
         async {
             let state = guard::state()?;
-            if let Some(secret) = guard::session_secret() {
+            if let Some(secret) = guard::session_secret(&state) {
                 crate::services::sessions::end(&state.db, &secret).await?;
             }
             guard::set_cookie(&crate::services::sessions::clearing_cookie(&state.auth))?;
@@ -85,7 +86,7 @@ pub async fn logout(slug: String) -> Result<(), AppError> {
 }
 
 /// The signed-in user acting in organisation `slug`.
-#[server(endpoint = "session/current")]
+#[server(endpoint = "session/current", input = Form)]
 pub async fn signed_in_user(slug: String) -> Result<CurrentUser, AppError> {
     guard::respond(
         guard::authorize(&slug, None, PendingPassword::Refuse)
@@ -94,7 +95,7 @@ pub async fn signed_in_user(slug: String) -> Result<CurrentUser, AppError> {
     )
 }
 
-/// Replaces the caller's password and ends their other sessions.
+/// Replaces the caller's password; the browser carries on in a new session, every other one ends.
 #[server(endpoint = "auth/change-password")]
 pub async fn change_password(
     slug: String,
@@ -105,7 +106,7 @@ pub async fn change_password(
     guard::respond(
         async {
             let caller = guard::authorize(&slug, None, PendingPassword::Allow).await?;
-            crate::services::auth::change_password(
+            let secret = crate::services::auth::change_password(
                 &caller.state,
                 &caller.signed,
                 &current_password,
@@ -114,6 +115,10 @@ pub async fn change_password(
                 &caller.client,
             )
             .await?;
+            guard::set_cookie(&crate::services::sessions::cookie(
+                &caller.state.auth,
+                &secret,
+            ))?;
             leptos_axum::redirect(&format!("/o/{slug}"));
             Ok(())
         }

@@ -29,8 +29,9 @@ pub async fn client() -> ClientInfo {
 }
 
 /// The session secret the request carries.
-pub fn session_secret() -> Option<String> {
-    use_context::<Parts>().and_then(|parts| sessions::secret_from_headers(&parts.headers))
+pub fn session_secret(state: &AppState) -> Option<String> {
+    use_context::<Parts>()
+        .and_then(|parts| sessions::secret_from_headers(&state.auth, &parts.headers))
 }
 
 /// A caller who is signed in and may act in the organisation of the URL.
@@ -62,7 +63,7 @@ pub async fn authorize(
     pending: PendingPassword,
 ) -> Result<Caller, AppError> {
     let state = state()?;
-    let signed = auth::signed(&state, session_secret().as_deref())
+    let signed = auth::signed(&state, session_secret(&state).as_deref())
         .await?
         .ok_or(AppError::Unauthenticated)?;
     if signed.user.must_change_password && pending == PendingPassword::Refuse {
@@ -177,18 +178,33 @@ fn from_plain_form() -> bool {
     })
 }
 
-/// Sets the response status from the outcome, so API clients see 401/403/422 and not 500. A plain
-/// form post keeps the redirect back to its page instead of landing on an error document.
+/// Sets the response status from the outcome, so API clients see 401/403/422 and not 500, and
+/// says when to try again after a 429. A plain form post keeps the redirect back to its page
+/// instead of landing on an error document.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let (Err(error), false) = (&result, from_plain_form()) {
-        if let (Some(options), Ok(status)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            http::StatusCode::from_u16(error.status_code()),
-        ) {
-            options.set_status(status);
-        }
+        mark_response(error);
     }
     result
+}
+
+/// Gives the response the status and headers `error` calls for.
+pub fn mark_response(error: &AppError) {
+    let Some(options) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
+        options.set_status(status);
+    }
+    if let AppError::Throttled {
+        retry_after_secs, ..
+    } = error
+    {
+        options.insert_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from(*retry_after_secs),
+        );
+    }
 }
 
 /// Adds a `Set-Cookie` header to the response.

@@ -1,14 +1,14 @@
 //! The instance's licence, for super-admins only.
 
+use super::codec::{Form, JsonBody};
 use crate::model::{licence::LicenceStatus, AppError};
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use super::guard;
 
 /// The installed licence and the seats in use.
-#[server(endpoint = "platform/licence")]
+#[server(endpoint = "platform/licence", input = Form)]
 pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
     guard::respond(
         async {
@@ -23,7 +23,7 @@ pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
 }
 
 /// Checks and installs the licence file `document`, replacing the current licence.
-#[server(endpoint = "platform/licence/install", input = Json)]
+#[server(endpoint = "platform/licence/install", input = JsonBody)]
 pub async fn install_licence(slug: String, document: String) -> Result<LicenceStatus, AppError> {
     guard::respond(
         async {

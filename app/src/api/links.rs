@@ -1,6 +1,7 @@
 //! The pages reached without signing in: an invitation link, a password-reset link, and the
 //! "forgot password" request. Plain forms, so they work before the page's script has loaded.
 
+use super::codec::Form;
 use crate::model::{account::LinkState, AppError};
 use leptos::prelude::*;
 
@@ -10,13 +11,13 @@ use super::guard;
 use crate::services::tokens::TokenKind;
 
 /// What the invitation link with `token` leads to.
-#[server(endpoint = "links/invitation")]
+#[server(endpoint = "links/invitation", input = Form)]
 pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
     link_state(TokenKind::Invitation, &token).await
 }
 
 /// What the password-reset link with `token` leads to.
-#[server(endpoint = "links/reset")]
+#[server(endpoint = "links/reset", input = Form)]
 pub async fn reset_link(token: String) -> Result<LinkState, AppError> {
     link_state(TokenKind::PasswordReset, &token).await
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod auth;
+pub mod codec;
 pub mod licence;
 pub mod links;
 pub mod organisations;

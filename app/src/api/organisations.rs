@@ -1,5 +1,6 @@
 //! The platform's organisations, for super-admins only.
 
+use super::codec::{Form, JsonBody};
 use crate::model::{
     organisations::{
         NewOrganisation, OrganisationChanges, OrganisationDetail, OrganisationList, SwitchTarget,
@@ -7,14 +8,13 @@ use crate::model::{
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use super::guard;
 
 /// The organisations whose name or address contains `search`. `slug` is the organisation the
 /// caller is signed in to; only a super-admin gets an answer.
-#[server(endpoint = "platform/organisations")]
+#[server(endpoint = "platform/organisations", input = Form)]
 pub async fn list_organisations(
     slug: String,
     search: String,
@@ -32,7 +32,7 @@ pub async fn list_organisations(
 }
 
 /// Creates an organisation and invites its first tenant admin; returns its address.
-#[server(endpoint = "platform/organisations/create", input = Json)]
+#[server(endpoint = "platform/organisations/create", input = JsonBody)]
 pub async fn create_organisation(
     slug: String,
     organisation: NewOrganisation,
@@ -57,7 +57,7 @@ pub async fn create_organisation(
 }
 
 /// Organisation `organisation` as its edit page shows it.
-#[server(endpoint = "platform/organisations/get")]
+#[server(endpoint = "platform/organisations/get", input = Form)]
 pub async fn get_organisation(
     slug: String,
     organisation: String,
@@ -74,7 +74,7 @@ pub async fn get_organisation(
 }
 
 /// Changes organisation `organisation`: name, admin-tenant and demo flags, enabled features.
-#[server(endpoint = "platform/organisations/update", input = Json)]
+#[server(endpoint = "platform/organisations/update", input = JsonBody)]
 pub async fn update_organisation(
     slug: String,
     organisation: String,
@@ -100,7 +100,7 @@ pub async fn update_organisation(
 }
 
 /// The organisations the caller may switch into, matching `search` (the sidebar's switcher).
-#[server(endpoint = "platform/switch-targets")]
+#[server(endpoint = "platform/switch-targets", input = Form)]
 pub async fn switch_targets(slug: String, search: String) -> Result<Vec<SwitchTarget>, AppError> {
     guard::respond(
         async {

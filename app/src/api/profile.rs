@@ -1,12 +1,12 @@
 //! "My profile": every signed-in person's own details, picture, address and sessions. Each call
 //! acts on the caller's own account only; nothing here takes another person's id.
 
+use super::codec::{Form, JsonBody};
 use crate::model::{
     profile::{AccountSecurity, Profile, ProfileChange},
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
@@ -30,7 +30,7 @@ pub(super) fn remember_locale(
 }
 
 /// The caller's profile.
-#[server(endpoint = "profile/get")]
+#[server(endpoint = "profile/get", input = Form)]
 pub async fn get_profile(slug: String) -> Result<Profile, AppError> {
     guard::respond(
         async {
@@ -42,7 +42,7 @@ pub async fn get_profile(slug: String) -> Result<Profile, AppError> {
 }
 
 /// Saves the caller's profile; the language is also remembered by the browser.
-#[server(endpoint = "profile/update", input = Json)]
+#[server(endpoint = "profile/update", input = JsonBody)]
 pub async fn update_profile(slug: String, change: ProfileChange) -> Result<Profile, AppError> {
     guard::respond(
         async {
@@ -57,7 +57,7 @@ pub async fn update_profile(slug: String, change: ProfileChange) -> Result<Profi
 }
 
 /// Replaces the caller's picture with `data` (the file's bytes in base64); returns its address.
-#[server(endpoint = "profile/avatar", input = Json)]
+#[server(endpoint = "profile/avatar", input = JsonBody)]
 pub async fn upload_avatar(slug: String, data: String) -> Result<Option<String>, AppError> {
     guard::respond(
         async {
@@ -76,7 +76,7 @@ pub async fn upload_avatar(slug: String, data: String) -> Result<Option<String>,
 }
 
 /// Removes the caller's picture.
-#[server(endpoint = "profile/avatar/remove")]
+#[server(endpoint = "profile/avatar/remove", input = Form)]
 pub async fn remove_avatar(slug: String) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -88,7 +88,7 @@ pub async fn remove_avatar(slug: String) -> Result<(), AppError> {
 }
 
 /// The caller's sessions and recent sign-ins.
-#[server(endpoint = "profile/security")]
+#[server(endpoint = "profile/security", input = Form)]
 pub async fn get_account_security(slug: String) -> Result<AccountSecurity, AppError> {
     guard::respond(
         async {
@@ -100,7 +100,7 @@ pub async fn get_account_security(slug: String) -> Result<AccountSecurity, AppEr
 }
 
 /// Ends one of the caller's own sessions, or with no `id` every one but this; returns how many.
-#[server(endpoint = "profile/sessions/end")]
+#[server(endpoint = "profile/sessions/end", input = Form)]
 pub async fn end_sessions(slug: String, id: Option<Uuid>) -> Result<u64, AppError> {
     guard::respond(
         async {
@@ -137,7 +137,7 @@ pub async fn change_email(
 }
 
 /// The new address a confirmation link is for.
-#[server(endpoint = "links/email-change")]
+#[server(endpoint = "links/email-change", input = Form)]
 pub async fn email_change_link(token: String) -> Result<String, AppError> {
     guard::respond(
         async {

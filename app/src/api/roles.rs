@@ -1,19 +1,19 @@
 //! The organisation's roles.
 
+use super::codec::{Form, JsonBody};
 use crate::model::{
     roles::{HoldersPlan, RoleDetail, RoleForm, RoleSummary},
     users::RoleTag,
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
 use {super::guard, crate::model::Permission};
 
 /// The roles of organisation `slug`, by name: for filters and pickers.
-#[server(endpoint = "roles/list")]
+#[server(endpoint = "roles/list", input = Form)]
 pub async fn list_roles(slug: String) -> Result<Vec<RoleTag>, AppError> {
     guard::respond(
         async {
@@ -25,7 +25,7 @@ pub async fn list_roles(slug: String) -> Result<Vec<RoleTag>, AppError> {
 }
 
 /// Every role with its permissions and holders: the Roles page.
-#[server(endpoint = "roles/overview")]
+#[server(endpoint = "roles/overview", input = Form)]
 pub async fn role_overview(slug: String) -> Result<Vec<RoleSummary>, AppError> {
     guard::respond(
         async {
@@ -40,7 +40,7 @@ pub async fn role_overview(slug: String) -> Result<Vec<RoleSummary>, AppError> {
 }
 
 /// One role with its holders.
-#[server(endpoint = "roles/get")]
+#[server(endpoint = "roles/get", input = Form)]
 pub async fn get_role(slug: String, id: Uuid) -> Result<RoleDetail, AppError> {
     guard::respond(
         async {
@@ -55,7 +55,7 @@ pub async fn get_role(slug: String, id: Uuid) -> Result<RoleDetail, AppError> {
 }
 
 /// Creates a custom role; returns its id.
-#[server(endpoint = "roles/create", input = Json)]
+#[server(endpoint = "roles/create", input = JsonBody)]
 pub async fn create_role(slug: String, role: RoleForm) -> Result<Uuid, AppError> {
     guard::respond(
         async {
@@ -68,7 +68,7 @@ pub async fn create_role(slug: String, role: RoleForm) -> Result<Uuid, AppError>
 }
 
 /// Changes a custom role, unless someone changed it since `version`.
-#[server(endpoint = "roles/update", input = Json)]
+#[server(endpoint = "roles/update", input = JsonBody)]
 pub async fn update_role(
     slug: String,
     id: Uuid,
@@ -86,7 +86,7 @@ pub async fn update_role(
 }
 
 /// Deletes a custom role; its holders lose it or get another role instead.
-#[server(endpoint = "roles/delete", input = Json)]
+#[server(endpoint = "roles/delete", input = JsonBody)]
 pub async fn delete_role(slug: String, id: Uuid, holders: HoldersPlan) -> Result<(), AppError> {
     guard::respond(
         async {

@@ -1,12 +1,12 @@
 //! Teams, part of the Helpdesk feature: an organisation without it is refused by name.
 
+use super::codec::{Form, JsonBody};
 use crate::model::{
     account::Assignable,
     teams::{PersonTeam, TeamDetail, TeamForm, TeamRole, TeamSummary},
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
@@ -20,7 +20,7 @@ use {
 
 /// The teams of organisation `slug`: all of them for those who see its people, else the teams
 /// the caller belongs to.
-#[server(endpoint = "teams/list")]
+#[server(endpoint = "teams/list", input = Form)]
 pub async fn list_teams(slug: String) -> Result<Vec<TeamSummary>, AppError> {
     guard::respond(
         async {
@@ -33,7 +33,7 @@ pub async fn list_teams(slug: String) -> Result<Vec<TeamSummary>, AppError> {
 }
 
 /// One team with its members.
-#[server(endpoint = "teams/get")]
+#[server(endpoint = "teams/get", input = Form)]
 pub async fn get_team(slug: String, id: Uuid) -> Result<TeamDetail, AppError> {
     guard::respond(
         async {
@@ -47,7 +47,7 @@ pub async fn get_team(slug: String, id: Uuid) -> Result<TeamDetail, AppError> {
 }
 
 /// Creates a team; returns its id.
-#[server(endpoint = "teams/create", input = Json)]
+#[server(endpoint = "teams/create", input = JsonBody)]
 pub async fn create_team(slug: String, team: TeamForm) -> Result<Uuid, AppError> {
     guard::respond(
         async {
@@ -60,7 +60,7 @@ pub async fn create_team(slug: String, team: TeamForm) -> Result<Uuid, AppError>
 }
 
 /// Renames a team or changes its description.
-#[server(endpoint = "teams/update", input = Json)]
+#[server(endpoint = "teams/update", input = JsonBody)]
 pub async fn update_team(
     slug: String,
     id: Uuid,
@@ -78,7 +78,7 @@ pub async fn update_team(
 }
 
 /// Sets a team's signature for its public replies.
-#[server(endpoint = "teams/signature", input = Json)]
+#[server(endpoint = "teams/signature", input = JsonBody)]
 pub async fn set_team_signature(
     slug: String,
     id: Uuid,
@@ -96,7 +96,7 @@ pub async fn set_team_signature(
 }
 
 /// Deletes a team; its members stay in the organisation.
-#[server(endpoint = "teams/delete")]
+#[server(endpoint = "teams/delete", input = Form)]
 pub async fn delete_team(slug: String, id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -109,7 +109,7 @@ pub async fn delete_team(slug: String, id: Uuid) -> Result<(), AppError> {
 }
 
 /// The teams person `user_id` is in, and those the caller may add them to: their page's Teams.
-#[server(endpoint = "teams/of-person")]
+#[server(endpoint = "teams/of-person", input = Form)]
 pub async fn teams_of_person(slug: String, user_id: Uuid) -> Result<Vec<PersonTeam>, AppError> {
     guard::respond(
         async {
@@ -124,7 +124,7 @@ pub async fn teams_of_person(slug: String, user_id: Uuid) -> Result<Vec<PersonTe
 }
 
 /// Adds someone to a team as a member or manager, or changes what they are in it.
-#[server(endpoint = "teams/members/set", input = Json)]
+#[server(endpoint = "teams/members/set", input = JsonBody)]
 pub async fn set_team_member(
     slug: String,
     id: Uuid,
@@ -142,7 +142,7 @@ pub async fn set_team_member(
 }
 
 /// Takes someone out of a team.
-#[server(endpoint = "teams/members/remove")]
+#[server(endpoint = "teams/members/remove", input = Form)]
 pub async fn remove_team_member(slug: String, id: Uuid, user_id: Uuid) -> Result<(), AppError> {
     guard::respond(
         async {
@@ -155,7 +155,7 @@ pub async fn remove_team_member(slug: String, id: Uuid, user_id: Uuid) -> Result
 }
 
 /// Active people not in the team yet, matching `search`: the team page's "Add" picker.
-#[server(endpoint = "teams/candidates")]
+#[server(endpoint = "teams/candidates", input = Form)]
 pub async fn team_candidates(
     slug: String,
     id: Uuid,

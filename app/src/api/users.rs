@@ -1,17 +1,17 @@
 //! The organisation's people.
 
+use super::codec::JsonBody;
 use crate::model::{
     users::{UserList, UserQuery},
     AppError,
 };
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
 
 #[cfg(feature = "ssr")]
 use super::guard;
 
 /// One page of the users of organisation `slug` matching `query`.
-#[server(endpoint = "users/list", input = Json)]
+#[server(endpoint = "users/list", input = JsonBody)]
 pub async fn list_users(slug: String, query: UserQuery) -> Result<UserList, AppError> {
     guard::respond(
         async {

@@ -177,5 +177,10 @@ pub enum LinkState {
 pub struct Assignable {
     pub id: Uuid,
     pub name: String,
-    pub email: String,
+    /// Shown only to those who may see the people list.
+    pub email: Option<String>,
 }
+
+/// The fewest letters a team manager who may not see the people list types to find someone to
+/// add: they look people up by name, they do not browse the directory.
+pub const NAME_SEARCH_MIN_CHARS: usize = 3;

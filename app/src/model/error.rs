@@ -36,6 +36,10 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// The request itself could not be read (a missing or malformed argument, a body too large):
+    /// what the page sends never gets this, a hand-made request may.
+    #[error("This request could not be read: {0}. Reload the page and try again.")]
+    Malformed(String),
     #[error("Something went wrong on our side. Please try again in a moment (reference {0}).")]
     Internal(String),
     #[error("The server could not be reached: {0}")]
@@ -55,6 +59,7 @@ impl AppError {
                 tr!(l, "msg.error.internal", reference = reference)
             }
             AppError::Transport(detail) => tr!(l, "msg.error.transport", detail = detail),
+            AppError::Malformed(detail) => tr!(l, "msg.error.malformed", detail = detail),
             AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Throttled { .. } => {
                 self.to_string()
             }
@@ -93,15 +98,33 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::Conflict(_) => 409,
             AppError::Throttled { .. } => 429,
+            AppError::Malformed(detail) if detail == BODY_TOO_LARGE => 413,
+            AppError::Malformed(_) => 400,
             AppError::Internal(_) | AppError::Transport(_) => 500,
         }
     }
 }
 
+/// The detail of a `Malformed` refusal of a body over the size limit, answered 413 (the server's
+/// body limit refuses such requests before any server function runs).
+pub const BODY_TOO_LARGE: &str = "the request body is larger than the server accepts";
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// On the server, a request whose arguments could not be read (the only way these errors
+    /// arise there) is refused as malformed, with a 400 or 413; in the browser, a failure to
+    /// reach the server or read its answer is a transport error.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        #[cfg(feature = "ssr")]
+        if let ServerFnErrorErr::Args(detail)
+        | ServerFnErrorErr::MissingArg(detail)
+        | ServerFnErrorErr::Deserialization(detail) = &value
+        {
+            let error = AppError::Malformed(detail.trim().to_string());
+            crate::api::guard::mark_response(&error);
+            return error;
+        }
         AppError::Transport(value.to_string())
     }
 }
@@ -121,6 +144,7 @@ mod tests {
             AppError::Conflict("Taken.".into()),
             AppError::Internal("ab12cd34".into()),
             AppError::Transport("offline".into()),
+            AppError::Malformed("missing field `slug`".into()),
         ] {
             assert_eq!(error.message(Locale::En), error.to_string());
         }

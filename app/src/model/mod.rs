@@ -15,5 +15,5 @@ pub mod teams;
 pub mod users;
 
 pub use access::{Feature, Permission, PlatformRole, RoleTemplate, UserStatus, UserType};
-pub use error::{AppError, FieldError};
+pub use error::{AppError, FieldError, BODY_TOO_LARGE};
 pub use session::{CurrentUser, OrganisationSummary};

@@ -12,6 +12,10 @@ pub const PAGE_SIZE: u64 = 50;
 /// The list counts matching users up to this many; past it, it says "more than".
 pub const COUNT_CAP: u64 = 1_000;
 
+/// The last page the list shows: the pages of the first `COUNT_CAP` matches. Past it the page asks
+/// for a narrower search, and a larger page number in a URL reads as this one.
+pub const LAST_PAGE: u64 = COUNT_CAP / PAGE_SIZE;
+
 /// Which statuses the list shows. By default suspended people are left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum StatusFilter {
@@ -160,9 +164,14 @@ impl UserQuery {
             sort: UserSort::parse(&get("sort").unwrap_or_default()),
             descending: get("dir").as_deref() == Some("desc"),
             page: get("page")
-                .and_then(|p| p.parse().ok())
+                .and_then(|p| {
+                    // A number too large to read is past the last page all the same.
+                    let digits = !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+                    p.parse::<u64>().ok().or(digits.then_some(u64::MAX))
+                })
                 .filter(|p| *p > 0)
-                .unwrap_or(1),
+                .unwrap_or(1)
+                .min(LAST_PAGE),
         }
     }
 
@@ -345,6 +354,15 @@ mod tests {
                 ..UserQuery::default()
             }
         );
+    }
+
+    #[test]
+    fn page_numbers_past_the_last_page_read_as_the_last() {
+        for page in ["21", "18446744073709551615", "99999999999999999999999"] {
+            let read = UserQuery::from_params(|k| (k == "page").then(|| page.to_string()));
+            assert_eq!(read.page, LAST_PAGE, "{page}");
+        }
+        assert_eq!(LAST_PAGE * PAGE_SIZE, COUNT_CAP);
     }
 
     #[test]

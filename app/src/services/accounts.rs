@@ -8,6 +8,7 @@ use super::{
     auth, mail, now,
     passwords::{self, temporary_password},
     sessions,
+    text::TextProblem,
     tokens::{self, Minted, TokenKind},
     users::NewUser,
     AppState, ClientInfo, ServiceError, ServiceResult,
@@ -109,31 +110,34 @@ fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-/// What is wrong with a person's first name or, when `last`, last name, if anything.
-fn name_problem(last: bool, value: &str) -> Option<String> {
+/// A person's first name or, when `last`, last name as it is stored, or what is wrong with it.
+fn person_name(last: bool, value: &str) -> Result<String, String> {
     let l = request_locale();
-    let value = value.trim();
-    if value.is_empty() {
-        Some(if last {
-            tr!(l, "msg.accounts.last_name.missing")
-        } else {
-            tr!(l, "msg.accounts.first_name.missing")
-        })
-    } else if value.chars().any(char::is_control) {
-        Some(if last {
-            tr!(l, "msg.accounts.last_name.control")
-        } else {
-            tr!(l, "msg.accounts.first_name.control")
-        })
-    } else if value.chars().count() > 100 {
-        Some(if last {
-            tr!(l, "msg.accounts.last_name.too_long")
-        } else {
-            tr!(l, "msg.accounts.first_name.too_long")
-        })
-    } else {
-        None
-    }
+    Err(match super::text::name(value) {
+        Ok(name) if name.is_empty() => {
+            if last {
+                tr!(l, "msg.accounts.last_name.missing")
+            } else {
+                tr!(l, "msg.accounts.first_name.missing")
+            }
+        }
+        Ok(name) if name.chars().count() > 100 => {
+            if last {
+                tr!(l, "msg.accounts.last_name.too_long")
+            } else {
+                tr!(l, "msg.accounts.first_name.too_long")
+            }
+        }
+        Ok(name) => return Ok(name),
+        Err(TextProblem::Control) => {
+            if last {
+                tr!(l, "msg.accounts.last_name.control")
+            } else {
+                tr!(l, "msg.accounts.first_name.control")
+            }
+        }
+        Err(TextProblem::Invisible) => super::text::refusal(TextProblem::Invisible, false),
+    })
 }
 
 /// Whether `zone` is an IANA time zone name.
@@ -147,20 +151,22 @@ pub(super) fn timezone_hint() -> String {
     tr!(l, "msg.accounts.timezone_hint")
 }
 
-/// What is wrong with a person's first and last names, as field errors, first name first.
-pub(super) fn name_problems(first_name: &str, last_name: &str) -> Vec<FieldError> {
-    [
-        ("first_name", false, first_name),
-        ("last_name", true, last_name),
-    ]
-    .into_iter()
-    .filter_map(|(field, last, value)| {
-        name_problem(last, value).map(|message| FieldError {
-            field: field.to_string(),
-            message,
+/// A person's first and last names as they are stored, with what is wrong with them as field
+/// errors, first name first.
+pub(super) fn person_names(first_name: &str, last_name: &str) -> (String, String, Vec<FieldError>) {
+    let mut fields = Vec::new();
+    let mut checked = |field: &str, last: bool, value: &str| {
+        person_name(last, value).unwrap_or_else(|message| {
+            fields.push(FieldError {
+                field: field.to_string(),
+                message,
+            });
+            String::new()
         })
-    })
-    .collect()
+    };
+    let first = checked("first_name", false, first_name);
+    let last = checked("last_name", true, last_name);
+    (first, last, fields)
 }
 
 /// "Some details need your attention.": the message of a form refused for several reasons.
@@ -172,7 +178,7 @@ pub(super) fn check_details() -> String {
 /// Checks every field of `form` at once, so the person sees all problems together.
 pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
     let l = request_locale();
-    let mut fields = name_problems(&form.first_name, &form.last_name);
+    let (first_name, last_name, mut fields) = person_names(&form.first_name, &form.last_name);
     let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
             field: field.to_string(),
@@ -182,7 +188,7 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
     let email = form.email.trim().to_string();
     if email.is_empty() {
         problem("email", tr!(l, "msg.accounts.email_missing"));
-    } else if let Err(e) = super::bootstrap::check_email("email", &email) {
+    } else if let Err(e) = super::text::check_email("email", &email) {
         problem("email", e.to_string());
     }
     let phone = optional(&form.phone);
@@ -219,8 +225,8 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         });
     }
     Ok(Checked {
-        first_name: form.first_name.trim().to_string(),
-        last_name: form.last_name.trim().to_string(),
+        first_name,
+        last_name,
         email,
         phone,
         external_id,
@@ -435,8 +441,12 @@ async fn check_outranks(
     Ok(())
 }
 
+/// What someone needs besides a tenant admin's type to count as an administrator: the power to
+/// reactivate people and to give roles back, so that whoever holds it can restore anyone's access.
+const RESTORES_ACCESS: [Permission; 2] = [Permission::UsersSuspend, Permission::RolesManage];
+
 /// Whether an account of `user_type` holding `role_ids` can run the organisation: a tenant admin
-/// by type, or someone whose roles let them manage roles (and so restore anyone's access).
+/// by type, or someone whose roles let them reactivate people and give roles back.
 async fn administers(
     db: &impl ConnectionTrait,
     user_type: UserType,
@@ -445,37 +455,45 @@ async fn administers(
     if user_type == UserType::TenantAdmin {
         return Ok(true);
     }
-    Ok(permissions_of(db, role_ids)
+    let held: Vec<Permission> = permissions_of(db, role_ids)
         .await?
-        .iter()
-        .any(|(_, p)| *p == Permission::RolesManage))
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    Ok(RESTORES_ACCESS.iter().all(|p| held.contains(p)))
 }
 
-/// Whether anyone other than `except` is an active administrator of the organisation.
+/// Whether anyone other than `except` is an active administrator of the organisation (see
+/// [`administers`]).
 pub(super) async fn another_administrator(
     db: &impl ConnectionTrait,
     organisation_id: Uuid,
     except: Uuid,
 ) -> ServiceResult<bool> {
-    let managing_roles = Query::select()
-        .column((user_role::Entity, user_role::Column::UserId))
-        .from(user_role::Entity)
-        .inner_join(
-            role_permission::Entity,
-            Expr::col((role_permission::Entity, role_permission::Column::RoleId))
-                .equals((user_role::Entity, user_role::Column::RoleId)),
-        )
-        .inner_join(
-            role::Entity,
-            Expr::col((role::Entity, role::Column::Id))
-                .equals((user_role::Entity, user_role::Column::RoleId)),
-        )
-        .and_where(Expr::col((role::Entity, role::Column::OrganisationId)).eq(organisation_id))
-        .and_where(
-            Expr::col((role_permission::Entity, role_permission::Column::Permission))
-                .eq(Permission::RolesManage.code()),
-        )
-        .to_owned();
+    let holding = |permission: Permission| {
+        Query::select()
+            .column((user_role::Entity, user_role::Column::UserId))
+            .from(user_role::Entity)
+            .inner_join(
+                role_permission::Entity,
+                Expr::col((role_permission::Entity, role_permission::Column::RoleId))
+                    .equals((user_role::Entity, user_role::Column::RoleId)),
+            )
+            .inner_join(
+                role::Entity,
+                Expr::col((role::Entity, role::Column::Id))
+                    .equals((user_role::Entity, user_role::Column::RoleId)),
+            )
+            .and_where(Expr::col((role::Entity, role::Column::OrganisationId)).eq(organisation_id))
+            .and_where(
+                Expr::col((role_permission::Entity, role_permission::Column::Permission))
+                    .eq(permission.code()),
+            )
+            .to_owned()
+    };
+    let by_roles = RESTORES_ACCESS.iter().fold(Condition::all(), |all, p| {
+        all.add(user::Column::Id.in_subquery(holding(*p)))
+    });
     let found = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
@@ -485,7 +503,7 @@ pub(super) async fn another_administrator(
         .filter(
             Condition::any()
                 .add(user::Column::UserType.eq(UserType::TenantAdmin.code()))
-                .add(user::Column::Id.in_subquery(managing_roles)),
+                .add(by_roles),
         )
         .limit(1)
         .into_tuple::<Uuid>()
@@ -548,6 +566,17 @@ async fn managed(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<user::Model> {
+    // The actor was checked when the request began; a suspension that committed while this one
+    // waited for the organisation's lock (two admins suspending each other) ends their say.
+    let acting = user::Entity::find_by_id(actor.user.id)
+        .select_only()
+        .column(user::Column::Status)
+        .into_tuple::<String>()
+        .one(txn)
+        .await?;
+    if acting.as_deref() != Some(UserStatus::Active.code()) {
+        return Err(AppError::Unauthenticated.into());
+    }
     let user = user::Entity::find_by_id(id)
         .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
         .lock_exclusive()
@@ -924,6 +953,46 @@ fn conflict() -> AppError {
     AppError::Conflict(tr!(l, "msg.accounts.changed_meanwhile"))
 }
 
+/// Refuses an admin's change of account `id`'s address unless the actor may make it. Whoever sets
+/// an address can reset the password through it, so it takes the permission to reset passwords
+/// (besides outranking the person, checked with every edit); one's own address changes from My
+/// profile, where the password is asked and the new address must confirm.
+fn check_address_change(actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let l = request_locale();
+    if id == actor.user.id {
+        return Err(AppError::field("email", tr!(l, "msg.accounts.own_email")).into());
+    }
+    if !actor.user.can(Permission::UsersResetPassword) {
+        return Err(AppError::field("email", tr!(l, "msg.accounts.email_needs_reset")).into());
+    }
+    Ok(())
+}
+
+/// The notice to `user`'s old address that an administrator gave the account `new_email`.
+fn address_changed_email(actor: &Actor<'_>, user: &user::Model, new_email: &str) -> mail::Email {
+    let l = super::profile::locale_of(user);
+    let organisation = organisation_name(actor);
+    mail::compose(
+        l,
+        &user.email,
+        tr!(l, "email.admin_change.subject", organisation = organisation),
+        &organisation,
+        &[
+            tr!(l, "email.hello", name = user.first_name),
+            tr!(
+                l,
+                "email.admin_change.body",
+                admin = actor.name(),
+                organisation = organisation,
+                email = new_email
+            ),
+            tr!(l, "email.admin_change.unexpected"),
+        ],
+        None,
+        &tr!(l, "email.admin_change.closing"),
+    )
+}
+
 /// Saves an admin's edit of account `id`, refusing it when the account changed since the form
 /// was loaded.
 pub async fn update(
@@ -941,6 +1010,10 @@ pub async fn update(
         return Err(conflict().into());
     }
     check_email_free(&txn, organisation_id, &checked.email, Some(id)).await?;
+    let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
+    if email_changed {
+        check_address_change(actor, id)?;
+    }
     let held = role_ids_of(&txn, id).await?;
     if held != checked.roles {
         if id == actor.user.id {
@@ -997,10 +1070,10 @@ pub async fn update(
     if updated.rows_affected != 1 {
         return Err(conflict().into());
     }
-    let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
     if email_changed {
         // Links sent to the old address stop working, and so does a change of address the person
-        // asked for; a pending invitation follows the address.
+        // asked for; a pending invitation follows the address, and anyone who has used the
+        // account hears of the change at the address they know.
         for kind in [
             TokenKind::Invitation,
             TokenKind::PasswordReset,
@@ -1013,6 +1086,9 @@ pub async fn update(
             moved.email.clone_from(&checked.email);
             moved.first_name.clone_from(&checked.first_name);
             send_invitation(&txn, state, actor, &moved).await?;
+        } else {
+            let notice = address_changed_email(actor, &before, &checked.email);
+            mail::enqueue(&txn, Some(organisation_id), notice).await?;
         }
     }
     let mut changes = Map::new();
@@ -1295,6 +1371,12 @@ pub async fn reset_password(
     id: Uuid,
     method: ResetMethod,
 ) -> ServiceResult<ResetDone> {
+    if id == actor.user.id {
+        // One's own password changes with the current one (a borrowed session must not be
+        // enough to set a new one).
+        let l = request_locale();
+        return Err(AppError::Forbidden(tr!(l, "msg.accounts.reset_self")).into());
+    }
     // Checked before the slow hashing for a quick answer, and again under the lock below.
     let user = target(&state.db, actor, id).await?;
     check_outranks(&state.db, actor, &user).await?;
@@ -1482,7 +1564,7 @@ pub async fn assignable(
         .map(|u| Assignable {
             id: u.id,
             name: display(&u),
-            email: u.email,
+            email: Some(u.email),
         })
         .collect())
 }
@@ -1511,12 +1593,13 @@ pub async fn request_reset(
     email: &str,
     client: &ClientInfo,
 ) -> ServiceResult<()> {
-    super::bootstrap::check_email("email", email)?;
+    super::text::check_email("email", email)?;
     let normalised = auth::normalise_email(email);
     let account_key = format!("reset:{slug}:{normalised}");
     let ip_key = format!("reset-ip:{}", client.ip.as_deref().unwrap_or("unknown"));
     super::throttle::claim(
         &state.db,
+        super::throttle::Attempts::ResetRequest,
         &[
             (ip_key.as_str(), &RESET_IP_THROTTLE),
             (account_key.as_str(), &RESET_ACCOUNT_THROTTLE),
@@ -1681,16 +1764,16 @@ pub async fn complete_link(
         .await?
         .filter(|t| t.used_at.is_none() && t.expires_at > now())
         .ok_or_else(|| link_not_usable(kind))?;
-    passwords::check_policy("password", password)?;
+    let holder = user::Entity::find_by_id(token.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| link_not_usable(kind))?;
+    passwords::check_policy("password", password, &holder.email)?;
     if password != confirmation {
         return Err(passwords::mismatch());
     }
     let hash = state.passwords.hash(password.to_string()).await?;
-    let organisation_id = user::Entity::find_by_id(token.user_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| link_not_usable(kind))?
-        .organisation_id;
+    let organisation_id = holder.organisation_id;
     let txn = state.db.begin().await?;
     // The organisation, then the account, are locked before the link is spent, in the order a
     // suspension or revocation takes them, so the two wait for each other instead of

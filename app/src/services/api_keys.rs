@@ -131,9 +131,15 @@ pub async fn create(
 ) -> ServiceResult<CreatedApiKey> {
     let l = request_locale();
     let organisation_id = actor.user.organisation.id;
-    let name = form.name.trim().to_string();
     let mut fields = Vec::new();
-    if name.is_empty() {
+    let name = super::text::name(&form.name).unwrap_or_else(|problem| {
+        fields.push(FieldError {
+            field: "name".into(),
+            message: super::text::refusal(problem, false),
+        });
+        String::new()
+    });
+    if name.is_empty() && fields.is_empty() {
         fields.push(FieldError {
             field: "name".into(),
             message: tr!(l, "msg.api_keys.name_missing"),

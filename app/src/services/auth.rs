@@ -125,6 +125,7 @@ pub async fn sign_in(
         .await?;
     let claimed = throttle::claim(
         db,
+        throttle::Attempts::SignIn,
         &[
             (account_key.as_str(), &state.auth.account_throttle),
             (ip_key.as_str(), &state.auth.ip_throttle),
@@ -321,8 +322,10 @@ pub async fn granted(
     })
 }
 
-/// Sets a new password for the signed-in user and ends their other sessions. The current
-/// password is required unless the user holds a temporary one they must replace.
+/// Sets a new password for the signed-in user and ends every session of theirs, this one
+/// included: the browser that changed it gets a new session, whose secret is returned, so a
+/// secret seen before the change opens nothing after it. Reset links and changes of address
+/// asked for before it stop working.
 pub async fn change_password(
     state: &AppState,
     signed: &Signed,
@@ -330,12 +333,23 @@ pub async fn change_password(
     new_password: &str,
     confirmation: &str,
     client: &ClientInfo,
-) -> ServiceResult<()> {
+) -> ServiceResult<String> {
     let user = &signed.user;
+    // The new password is checked first: trying several that the policy refuses costs none of
+    // the guesses at the current one.
+    passwords::check_policy("new_password", new_password, &user.email)?;
+    if new_password != confirmation {
+        return Err(passwords::mismatch());
+    }
+    if new_password == current_password {
+        let l = request_locale();
+        return Err(AppError::field("new_password", tr!(l, "msg.passwords.unchanged")).into());
+    }
     // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
     let throttle_key = super::throttle::current_password_key(user.id);
     super::throttle::claim(
         &state.db,
+        super::throttle::Attempts::CurrentPassword,
         &[(throttle_key.as_str(), &state.auth.account_throttle)],
         now().timestamp(),
     )
@@ -346,14 +360,6 @@ pub async fn change_password(
         .await?;
     if !verified.matches {
         return Err(passwords::not_current("current_password"));
-    }
-    passwords::check_policy("new_password", new_password)?;
-    if new_password != confirmation {
-        return Err(passwords::mismatch());
-    }
-    if new_password == current_password {
-        let l = request_locale();
-        return Err(AppError::field("new_password", tr!(l, "msg.passwords.unchanged")).into());
     }
     let hash = state.passwords.hash(new_password.to_string()).await?;
     let txn = state.db.begin().await?;
@@ -368,9 +374,16 @@ pub async fn change_password(
         .filter(user::Column::Id.eq(user.id))
         .exec(&txn)
         .await?;
-    sessions::end_all_for_user(&txn, user.id, Some(signed.session.id)).await?;
-    // A change of address asked for before the new password (by whoever held the old one) dies.
-    super::tokens::retire(&txn, user.id, super::tokens::TokenKind::EmailChange).await?;
+    sessions::end_all_for_user(&txn, user.id, None).await?;
+    let secret = sessions::start(&txn, &state.auth, user.id, client).await?;
+    // A reset link or a change of address asked for before the new password (by whoever held the
+    // old one, or the mailbox) dies.
+    for kind in [
+        super::tokens::TokenKind::PasswordReset,
+        super::tokens::TokenKind::EmailChange,
+    ] {
+        super::tokens::retire(&txn, user.id, kind).await?;
+    }
     audit::record(
         &txn,
         AuditEntry {
@@ -386,7 +399,7 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@ use super::{
 };
 use crate::{
     entities::{organisation, role, user_role},
-    i18n::request_locale,
     model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
-    tr,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, TransactionTrait};
 
@@ -20,26 +18,6 @@ pub struct CreatedSuperAdmin {
     pub organisation_slug: String,
     pub email: String,
     pub one_time_password: String,
-}
-
-/// Checks an email address's shape: something@domain.tld, no spaces.
-pub fn check_email(field: &str, email: &str) -> Result<(), AppError> {
-    let email = email.trim();
-    let valid = email.len() <= 254
-        && !email.contains(char::is_whitespace)
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if valid {
-        Ok(())
-    } else {
-        let l = request_locale();
-        Err(AppError::field(field, tr!(l, "msg.auth.email_invalid")))
-    }
 }
 
 /// Creates the admin tenant and a super-admin when the instance has no admin tenant yet.
@@ -72,7 +50,7 @@ pub async fn create_super_admin(
     org_name: Option<&str>,
     email: &str,
 ) -> ServiceResult<CreatedSuperAdmin> {
-    check_email("email", email)?;
+    super::text::check_email("email", email)?;
     let txn = db.begin().await?;
     let org = match organisations::find_by_slug(&txn, org_slug).await? {
         Some(org) if org.is_admin_tenant => org,
@@ -145,21 +123,4 @@ pub async fn create_super_admin(
         email: created.email,
         one_time_password,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::check_email;
-
-    #[test]
-    fn email_shapes() {
-        for good in ["a@b.co", "first.last+tag@example.com"] {
-            assert!(check_email("email", good).is_ok(), "{good}");
-        }
-        for bad in [
-            "", "a", "a@b", "a b@c.d", "@b.co", "a@b@c.co", "a@.co", "a@b.",
-        ] {
-            assert!(check_email("email", bad).is_err(), "{bad}");
-        }
-    }
 }

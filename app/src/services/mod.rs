@@ -17,6 +17,7 @@ pub mod roles;
 pub mod sessions;
 pub mod state;
 pub mod teams;
+pub mod text;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

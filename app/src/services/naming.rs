@@ -1,6 +1,9 @@
 //! The name and description that roles and teams carry, checked the same way for both.
 
-use super::ServiceError;
+use super::{
+    text::{self, TextProblem},
+    ServiceError,
+};
 use crate::{
     i18n::request_locale,
     model::{AppError, FieldError},
@@ -15,8 +18,9 @@ pub(super) enum Named {
     Team,
 }
 
-/// Trims a role's or team's name and description, noting in `fields` what is wrong: a name of 1
-/// to 60 characters on one line, a description of at most 200.
+/// A role's or team's name and description as they are stored (see [`text::name`]), noting in
+/// `fields` what is wrong: a name of 1 to 60 characters on one line, a description of at most 200
+/// on one line, neither with invisible characters.
 pub(super) fn check(
     kind: Named,
     name: &str,
@@ -24,23 +28,43 @@ pub(super) fn check(
     fields: &mut Vec<FieldError>,
 ) -> (String, String) {
     let l = request_locale();
-    let name = name.trim().to_string();
-    let description = description.trim().to_string();
-    if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
-        fields.push(FieldError {
-            field: "name".into(),
-            message: match kind {
-                Named::Role => tr!(l, "msg.roles.name_invalid"),
-                Named::Team => tr!(l, "msg.teams.name_invalid"),
-            },
-        });
-    }
-    if description.chars().count() > 200 {
-        fields.push(FieldError {
-            field: "description".into(),
-            message: tr!(l, "msg.naming.description_too_long"),
-        });
-    }
+    let name = match text::name(name) {
+        Ok(name) if !name.is_empty() && name.chars().count() <= 60 => name,
+        Err(TextProblem::Invisible) => {
+            fields.push(FieldError {
+                field: "name".into(),
+                message: text::refusal(TextProblem::Invisible, false),
+            });
+            String::new()
+        }
+        _ => {
+            fields.push(FieldError {
+                field: "name".into(),
+                message: match kind {
+                    Named::Role => tr!(l, "msg.roles.name_invalid"),
+                    Named::Team => tr!(l, "msg.teams.name_invalid"),
+                },
+            });
+            String::new()
+        }
+    };
+    let description = match text::name(description) {
+        Ok(description) if description.chars().count() <= 200 => description,
+        Ok(_) => {
+            fields.push(FieldError {
+                field: "description".into(),
+                message: tr!(l, "msg.naming.description_too_long"),
+            });
+            String::new()
+        }
+        Err(problem) => {
+            fields.push(FieldError {
+                field: "description".into(),
+                message: text::refusal(problem, false),
+            });
+            String::new()
+        }
+    };
     (name, description)
 }
 

@@ -1,6 +1,10 @@
 //! Organisations (tenants): lookup, creation with their built-in roles, effective features.
 
-use super::{now, ServiceResult};
+use super::{
+    now,
+    text::{self, TextProblem},
+    ServiceResult,
+};
 use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
     i18n::request_locale,
@@ -57,9 +61,7 @@ pub async fn create(
 ) -> ServiceResult<organisation::Model> {
     check_slug("slug", slug)?;
     let l = request_locale();
-    if name.trim().is_empty() {
-        return Err(AppError::field("name", tr!(l, "msg.organisations.name_missing")).into());
-    }
+    let name = check_name(name).map_err(|message| AppError::field("name", message))?;
     if find_by_slug(db, slug).await?.is_some() {
         return Err(
             AppError::field("slug", tr!(l, "msg.organisations.slug_taken", slug = slug)).into(),
@@ -68,7 +70,7 @@ pub async fn create(
     let now = now();
     let org = organisation::ActiveModel {
         id: Set(Uuid::new_v4()),
-        name: Set(name.trim().to_string()),
+        name: Set(name),
         slug: Set(slug.to_string()),
         is_admin_tenant: Set(is_admin_tenant),
         is_demo: Set(is_demo),
@@ -184,10 +186,10 @@ pub async fn create_with_admin(
             message,
         })
     };
-    let name = new.name.trim();
-    if let Err(message) = check_name(name) {
+    let name = check_name(&new.name).unwrap_or_else(|message| {
         problem("name", message);
-    }
+        String::new()
+    });
     let slug = new.slug.trim();
     if let Err(e) = check_slug("slug", slug) {
         problem("slug", e.to_string());
@@ -213,21 +215,28 @@ pub async fn create_with_admin(
             );
         }
     }
-    for (field, last, value) in [
-        ("admin_first_name", false, &new.admin_first_name),
-        ("admin_last_name", true, &new.admin_last_name),
-    ] {
-        let value = value.trim();
-        if value.is_empty() || value.chars().count() > 100 || value.chars().any(char::is_control) {
+    let mut admin_name = |field: &str, last: bool, value: &str| match text::name(value) {
+        Ok(value) if !value.is_empty() && value.chars().count() <= 100 => value,
+        Err(TextProblem::Invisible) => {
+            problem(field, text::refusal(TextProblem::Invisible, false));
+            String::new()
+        }
+        _ => {
             let message = if last {
                 tr!(l, "msg.organisations.admin_last_name")
             } else {
                 tr!(l, "msg.organisations.admin_first_name")
             };
             problem(field, message);
+            String::new()
         }
-    }
-    if let Err(e) = super::bootstrap::check_email("admin_email", new.admin_email.trim()) {
+    };
+    let new = &NewOrganisation {
+        admin_first_name: admin_name("admin_first_name", false, &new.admin_first_name),
+        admin_last_name: admin_name("admin_last_name", true, &new.admin_last_name),
+        ..new.clone()
+    };
+    if let Err(e) = super::text::check_email("admin_email", new.admin_email.trim()) {
         problem("admin_email", e.to_string());
     }
     if !fields.is_empty() {
@@ -238,7 +247,7 @@ pub async fn create_with_admin(
         .into());
     }
     let txn = db.begin().await?;
-    let org = create(&txn, name, slug, new.is_admin_tenant, new.is_demo)
+    let org = create(&txn, &name, slug, new.is_admin_tenant, new.is_demo)
         .await
         .map_err(|e| match e {
             super::ServiceError::Database(db)
@@ -263,12 +272,15 @@ pub async fn create_with_admin(
     Ok(org)
 }
 
-fn check_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        let l = request_locale();
-        Err(tr!(l, "msg.organisations.name_invalid"))
-    } else {
-        Ok(())
+/// An organisation's name as it is stored (see [`text::name`]), or what is wrong with it.
+fn check_name(name: &str) -> Result<String, String> {
+    match text::name(name) {
+        Ok(name) if !name.is_empty() && name.chars().count() <= 100 => Ok(name),
+        Err(TextProblem::Invisible) => Err(text::refusal(TextProblem::Invisible, false)),
+        _ => {
+            let l = request_locale();
+            Err(tr!(l, "msg.organisations.name_invalid"))
+        }
     }
 }
 
@@ -374,8 +386,8 @@ pub async fn update(
     slug: &str,
     changes: &OrganisationChanges,
 ) -> ServiceResult<OrganisationDetail> {
-    let name = changes.name.trim();
-    check_name(name).map_err(|m| AppError::field("name", m))?;
+    let name = check_name(&changes.name).map_err(|m| AppError::field("name", m))?;
+    let name = name.as_str();
     let features = changes
         .features_enabled
         .as_deref()

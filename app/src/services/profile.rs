@@ -4,12 +4,13 @@
 
 use super::{
     accounts::{
-        check_details, check_email_free, link_not_usable, name_problems, status_of, timezone_hint,
+        check_details, check_email_free, link_not_usable, person_names, status_of, timezone_hint,
         unique_email, valid_timezone,
     },
     audit::{self, AuditEntry},
     auth::{self, Signed},
     mail, now, sessions,
+    text::{self, TextProblem},
     tokens::{self, Minted, TokenKind},
     AppState, ClientInfo, ServiceError, ServiceResult,
 };
@@ -138,7 +139,7 @@ pub async fn update(
     client: &ClientInfo,
 ) -> ServiceResult<Profile> {
     let l = request_locale();
-    let mut fields = name_problems(&change.first_name, &change.last_name);
+    let (first_name, last_name, mut fields) = person_names(&change.first_name, &change.last_name);
     let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
             field: field.to_string(),
@@ -164,20 +165,29 @@ pub async fn update(
     if theme.is_none() {
         problem("theme", tr!(l, "msg.profile.theme_invalid"));
     }
-    let signature = change.signature.trim_end().replace("\r\n", "\n");
-    if signature.chars().count() > SIGNATURE_MAX_CHARS {
-        problem(
-            "signature",
-            tr!(
-                l,
-                "msg.profile.signature_too_long",
-                max = SIGNATURE_MAX_CHARS,
-                count = signature.chars().count()
-            ),
-        );
-    } else if signature.chars().any(|c| c.is_control() && c != '\n') {
-        problem("signature", tr!(l, "msg.profile.signature_control"));
-    }
+    let signature = match text::lines(&change.signature) {
+        Ok(signature) if signature.chars().count() > SIGNATURE_MAX_CHARS => {
+            problem(
+                "signature",
+                tr!(
+                    l,
+                    "msg.profile.signature_too_long",
+                    max = SIGNATURE_MAX_CHARS,
+                    count = signature.chars().count()
+                ),
+            );
+            signature
+        }
+        Ok(signature) => signature,
+        Err(TextProblem::Control) => {
+            problem("signature", tr!(l, "msg.profile.signature_control"));
+            String::new()
+        }
+        Err(TextProblem::Invisible) => {
+            problem("signature", text::refusal(TextProblem::Invisible, false));
+            String::new()
+        }
+    };
     if !fields.is_empty() {
         return Err(AppError::Invalid {
             message: check_details(),
@@ -210,8 +220,8 @@ pub async fn update(
         .ok_or_else(|| ServiceError::Internal("signed-in account is gone".into()))?;
     let after = user::ActiveModel {
         id: Set(before.id),
-        first_name: Set(change.first_name.trim().to_string()),
-        last_name: Set(change.last_name.trim().to_string()),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
         timezone: Set((!timezone.is_empty()).then(|| timezone.to_string())),
         locale: Set(locale.code().to_string()),
         theme: Set(theme.code().to_string()),
@@ -582,7 +592,7 @@ pub async fn request_email_change(
 ) -> ServiceResult<()> {
     let l = request_locale();
     let new_email = new_email.trim();
-    super::bootstrap::check_email("new_email", new_email)?;
+    super::text::check_email("new_email", new_email)?;
     if auth::normalise_email(new_email) == auth::normalise_email(&signed.user.email) {
         return Err(AppError::field("new_email", tr!(l, "msg.profile.same_address")).into());
     }
@@ -590,6 +600,7 @@ pub async fn request_email_change(
     let throttle_key = super::throttle::current_password_key(signed.user.id);
     super::throttle::claim(
         &state.db,
+        super::throttle::Attempts::CurrentPassword,
         &[(throttle_key.as_str(), &state.auth.account_throttle)],
         now().timestamp(),
     )

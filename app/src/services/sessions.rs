@@ -7,8 +7,22 @@ use rand::{rngs::OsRng, RngCore};
 use sea_orm::{prelude::*, ActiveValue::Set};
 use sha2::{Digest, Sha256};
 
-/// Name of the session cookie.
+/// Name of the session cookie served over plain HTTP (development, tests).
 pub const COOKIE_NAME: &str = "tenantry_session";
+
+/// Name of the session cookie served over HTTPS: browsers keep a `__Host-` cookie only when it is
+/// `Secure`, for the whole site and this host alone, so a neighbouring subdomain cannot plant or
+/// shadow it.
+pub const SECURE_COOKIE_NAME: &str = "__Host-tenantry_session";
+
+/// The session cookie's name under `config`.
+pub fn cookie_name(config: &AuthConfig) -> &'static str {
+    if config.secure_cookies {
+        SECURE_COOKIE_NAME
+    } else {
+        COOKIE_NAME
+    }
+}
 
 /// A fresh 256-bit secret, URL-safe.
 pub fn new_secret() -> String {
@@ -108,25 +122,24 @@ pub async fn end_all_for_user(
 
 /// The `Set-Cookie` value that stores `secret` in the browser.
 pub fn cookie(config: &AuthConfig, secret: &str) -> String {
+    cookie_with(config, secret, config.session_absolute.num_seconds())
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clearing_cookie(config: &AuthConfig) -> String {
+    cookie_with(config, "", 0)
+}
+
+fn cookie_with(config: &AuthConfig, value: &str, max_age: i64) -> String {
     let secure = if config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     format!(
-        "{COOKIE_NAME}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        config.session_absolute.num_seconds()
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        cookie_name(config)
     )
-}
-
-/// The `Set-Cookie` value that removes the session cookie.
-pub fn clearing_cookie(config: &AuthConfig) -> String {
-    let secure = if config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!("{COOKIE_NAME}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
 /// The value of cookie `name` in a request's `Cookie` headers.
@@ -141,9 +154,42 @@ pub fn cookie_value<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h 
         .map(|(_, value)| value)
 }
 
-/// The session secret in a request's `Cookie` headers.
-pub fn secret_from_headers(headers: &http::HeaderMap) -> Option<String> {
-    cookie_value(headers, COOKIE_NAME)
+/// The session secret in a request's `Cookie` headers, read from the one cookie `config` sets.
+pub fn secret_from_headers(config: &AuthConfig, headers: &http::HeaderMap) -> Option<String> {
+    cookie_value(headers, cookie_name(config))
         .filter(|v| !v.is_empty())
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn over_https_the_cookie_is_bound_to_the_host_and_read_only_by_that_name() {
+        let mut config = AuthConfig::default();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::COOKIE,
+            http::HeaderValue::from_static("tenantry_session=planted; other=1"),
+        );
+        assert_eq!(
+            secret_from_headers(&config, &headers).as_deref(),
+            Some("planted")
+        );
+        assert!(cookie(&config, "s").starts_with("tenantry_session=s; Path=/; HttpOnly"));
+        config.secure_cookies = true;
+        // A cookie without the prefix may come from a neighbouring subdomain: not ours.
+        assert_eq!(secret_from_headers(&config, &headers), None);
+        let set = cookie(&config, "s");
+        assert!(
+            set.starts_with("__Host-tenantry_session=s; Path=/;"),
+            "{set}"
+        );
+        assert!(
+            set.ends_with("; Secure") && !set.contains("Domain"),
+            "{set}"
+        );
+        assert!(clearing_cookie(&config).starts_with("__Host-tenantry_session=;"));
+    }
 }

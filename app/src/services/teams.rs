@@ -14,6 +14,7 @@ use crate::{
     entities::{organisation, team, team_member, user},
     i18n::request_locale,
     model::{
+        account::{Assignable, NAME_SEARCH_MIN_CHARS},
         teams::{
             render_signature, unknown_placeholders, PersonTeam, TeamDetail, TeamForm, TeamMember,
             TeamRole, TeamSummary, SIGNATURE_MAX_CHARS,
@@ -346,7 +347,8 @@ pub async fn set_signature(
     version: &str,
 ) -> ServiceResult<()> {
     let l = request_locale();
-    let signature = signature.trim_end().replace("\r\n", "\n");
+    let signature = super::text::lines(signature)
+        .map_err(|problem| AppError::field("signature", super::text::refusal(problem, true)))?;
     if signature.chars().count() > SIGNATURE_MAX_CHARS {
         return Err(AppError::field(
             "signature",
@@ -524,9 +526,21 @@ pub async fn candidates(
     actor: &Actor<'_>,
     id: Uuid,
     search: &str,
-) -> ServiceResult<Vec<crate::model::account::Assignable>> {
+) -> ServiceResult<Vec<Assignable>> {
     let team = find(db, actor, id).await?;
     require_member_manager(db, actor, &team).await?;
+    // A team's manager who may not see the people list finds people by name, a few letters at
+    // least, and sees names only: the picker is no way to read the directory.
+    let browse = actor.user.can(Permission::UsersView);
+    let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
+    if !browse && words.concat().chars().count() < NAME_SEARCH_MIN_CHARS {
+        let l = request_locale();
+        return Err(AppError::field(
+            "search",
+            tr!(l, "msg.teams.search_too_short", min = NAME_SEARCH_MIN_CHARS),
+        )
+        .into());
+    }
     let members: Vec<Uuid> = team_member::Entity::find()
         .filter(team_member::Column::TeamId.eq(team.id))
         .all(db)
@@ -534,11 +548,22 @@ pub async fn candidates(
         .into_iter()
         .map(|m| m.user_id)
         .collect();
+    let by_name = |person: &Assignable| {
+        let name = person.name.to_lowercase();
+        let name_words: Vec<&str> = name.split_whitespace().collect();
+        words
+            .iter()
+            .all(|w| name_words.iter().any(|n| n.starts_with(w.as_str())))
+    };
     Ok(
         super::accounts::assignable(db, actor.user.organisation.id, search, 40)
             .await?
             .into_iter()
-            .filter(|p| !members.contains(&p.id))
+            .filter(|p| !members.contains(&p.id) && (browse || by_name(p)))
+            .map(|p| Assignable {
+                email: p.email.filter(|_| browse),
+                ..p
+            })
             .take(20)
             .collect(),
     )

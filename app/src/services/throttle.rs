@@ -83,17 +83,37 @@ pub fn decide(policy: &ThrottlePolicy, counter: Counter, now: i64) -> Decision {
     })
 }
 
+/// What the attempts counted are, which the refusal names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempts {
+    /// Signing in with an email address and password.
+    SignIn,
+    /// Typing one's current password to change it or one's address.
+    CurrentPassword,
+    /// Asking for a password reset link ("Forgot your password?").
+    ResetRequest,
+}
+
 /// The refusal a person sees.
-pub fn refusal(retry_after_secs: i64) -> AppError {
+pub fn refusal(attempts: Attempts, retry_after_secs: i64) -> AppError {
     let l = request_locale();
-    let message = if retry_after_secs > 90 {
-        tr!(
-            l,
-            "msg.auth.throttled_minutes",
-            minutes = (retry_after_secs + 59) / 60
-        )
-    } else {
-        tr!(l, "msg.auth.throttled_seconds", seconds = retry_after_secs)
+    let minutes = (retry_after_secs + 59) / 60;
+    let seconds = retry_after_secs;
+    let message = match (attempts, retry_after_secs > 90) {
+        (Attempts::SignIn, true) => tr!(l, "msg.auth.throttled_minutes", minutes = minutes),
+        (Attempts::SignIn, false) => tr!(l, "msg.auth.throttled_seconds", seconds = seconds),
+        (Attempts::CurrentPassword, true) => {
+            tr!(l, "msg.auth.password_throttled_minutes", minutes = minutes)
+        }
+        (Attempts::CurrentPassword, false) => {
+            tr!(l, "msg.auth.password_throttled_seconds", seconds = seconds)
+        }
+        (Attempts::ResetRequest, true) => {
+            tr!(l, "msg.auth.reset_throttled_minutes", minutes = minutes)
+        }
+        (Attempts::ResetRequest, false) => {
+            tr!(l, "msg.auth.reset_throttled_seconds", seconds = seconds)
+        }
     };
     AppError::Throttled {
         message,
@@ -111,10 +131,11 @@ impl From<lt::Model> for Counter {
     }
 }
 
-/// Claims one attempt for each key under its policy, in order: refused as soon as one key is
-/// slowed down or locked out.
+/// Claims one attempt of `attempts` for each key under its policy, in order: refused as soon as
+/// one key is slowed down or locked out.
 pub async fn claim(
     db: &impl ConnectionTrait,
+    attempts: Attempts,
     keys: &[(&str, &ThrottlePolicy)],
     now: i64,
 ) -> ServiceResult<()> {
@@ -139,23 +160,26 @@ pub async fn claim(
                 Counter::default()
             }
         };
-        claim_one(db, policy, key, seen, now).await?;
+        claim_one(db, policy, key, seen, now)
+            .await?
+            .map_err(|retry_after_secs| refusal(attempts, retry_after_secs))?;
     }
     Ok(())
 }
 
 /// Compare-and-set from the counters last `seen`: another process may claim between our read and
-/// our write; then we read again. Bounded, so a pathological race refuses rather than spins.
+/// our write; then we read again. Bounded, so a pathological race refuses rather than spins. A
+/// refusal carries the seconds to wait.
 async fn claim_one(
     db: &impl ConnectionTrait,
     policy: &ThrottlePolicy,
     key: &str,
     mut seen: Counter,
     now: i64,
-) -> ServiceResult<()> {
+) -> ServiceResult<Result<(), i64>> {
     for _ in 0..50 {
         match decide(policy, seen, now) {
-            Decision::Refuse { retry_after_secs } => return Err(refusal(retry_after_secs).into()),
+            Decision::Refuse { retry_after_secs } => return Ok(Err(retry_after_secs)),
             Decision::Allow(next) => {
                 let updated = lt::Entity::update_many()
                     .col_expr(lt::Column::Attempts, Expr::value(next.attempts))
@@ -168,7 +192,7 @@ async fn claim_one(
                     .exec(db)
                     .await?;
                 if updated.rows_affected == 1 {
-                    return Ok(());
+                    return Ok(Ok(()));
                 }
             }
         }
@@ -178,7 +202,7 @@ async fn claim_one(
             .map(Counter::from)
             .ok_or_else(|| ServiceError::Internal(format!("throttle row {key} vanished")))?;
     }
-    Err(refusal(1).into())
+    Ok(Err(1))
 }
 
 /// After a successful sign-in: forgets the account's attempts and gives the address back the one
@@ -288,7 +312,18 @@ mod tests {
 
     #[test]
     fn refusals_say_how_long_to_wait() {
-        assert!(refusal(4).to_string().contains("Wait 4 seconds"));
-        assert!(refusal(900).to_string().contains("locked for 15 minutes"));
+        assert!(refusal(Attempts::SignIn, 4)
+            .to_string()
+            .contains("Wait 4 seconds"));
+        assert!(refusal(Attempts::SignIn, 900)
+            .to_string()
+            .contains("locked for 15 minutes"));
+        let reset = refusal(Attempts::ResetRequest, 3600).to_string();
+        assert!(
+            reset.contains("reset") && !reset.contains("sign-in"),
+            "{reset}"
+        );
+        let current = refusal(Attempts::CurrentPassword, 30).to_string();
+        assert!(current.contains("current password"), "{current}");
     }
 }

@@ -6,7 +6,7 @@ use crate::{
     model::{
         users::{
             Moment, StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats, COUNT_CAP,
-            PAGE_SIZE,
+            LAST_PAGE, PAGE_SIZE,
         },
         PlatformRole, UserStatus, UserType,
     },
@@ -289,7 +289,8 @@ pub async fn list(
     organisation_id: Uuid,
     query: &UserQuery,
 ) -> ServiceResult<UserList> {
-    let page = Ord::max(query.page, 1);
+    // Any number may arrive; only the pages of the first `COUNT_CAP` matches exist.
+    let page = query.page.clamp(1, LAST_PAGE);
     let (users, matching) = matching_page(
         db,
         organisation_id,

@@ -112,7 +112,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/tenantry.css" />
         <Title formatter=|text: String| {
-            if text.is_empty() { "Tenantry".to_string() } else { format!("{text} · Tenantry") }
+            components::display::raw_text(
+                if text.is_empty() { "Tenantry".to_string() } else { format!("{text} · Tenantry") },
+            )
         } />
         <Router>
             <Routes fallback=NotFoundPage>

@@ -290,15 +290,7 @@ async fn a_temporary_password_must_be_replaced_first(backend: Backend) {
         let browser = browser.clone();
         async move {
             browser
-                .call(
-                    "auth/change-password",
-                    &[
-                        ("slug", "acme"),
-                        ("current_password", temporary),
-                        ("new_password", new),
-                        ("confirmation", confirmation),
-                    ],
-                )
+                .change_password_confirmed("acme", temporary, new, confirmation)
                 .await
         }
     };
@@ -338,15 +330,7 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
     laptop.sign_in("acme", "ada@example.com", PASSWORD).await;
     phone.sign_in("acme", "ada@example.com", PASSWORD).await;
     let wrong_current = laptop
-        .call(
-            "auth/change-password",
-            &[
-                ("slug", "acme"),
-                ("current_password", "not my password"),
-                ("new_password", "another private phrase"),
-                ("confirmation", "another private phrase"),
-            ],
-        )
+        .change_password("acme", "not my password", "another private phrase")
         .await;
     assert!(wrong_current
         .error()
@@ -355,15 +339,7 @@ async fn changing_the_password_ends_other_sessions(backend: Backend) {
     assert_eq!(phone.get("/o/acme").await.status, 200);
 
     let done = laptop
-        .call(
-            "auth/change-password",
-            &[
-                ("slug", "acme"),
-                ("current_password", PASSWORD),
-                ("new_password", "another private phrase"),
-                ("confirmation", "another private phrase"),
-            ],
-        )
+        .change_password("acme", PASSWORD, "another private phrase")
         .await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(laptop.get("/o/acme").await.status, 200);

@@ -9,6 +9,7 @@ mod accounts;
 mod api_keys;
 mod auth;
 mod bulk;
+mod hardening;
 mod isolation;
 mod licence;
 mod platform;

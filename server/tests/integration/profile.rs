@@ -25,11 +25,11 @@ on_both_databases!(
     people_end_their_own_sessions_and_no_one_elses,
 );
 
-async fn profile(client: &Client) -> Profile {
+pub(crate) async fn profile(client: &Client) -> Profile {
     client.call("profile/get", &[("slug", "acme")]).await.json()
 }
 
-fn change(p: &Profile, edits: Value) -> Value {
+pub(crate) fn change(p: &Profile, edits: Value) -> Value {
     let mut change = json!({
         "first_name": p.first_name,
         "last_name": p.last_name,
@@ -411,17 +411,7 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
     assert_eq!(third.status, 200, "{}", third.body);
     let pending = a.app.smtp.message_to("grace@third.example").await;
     let secret = token_of(&pending.link(&format!("{}/confirm-email?token=", a.app.base)));
-    let changed = client
-        .call(
-            "auth/change-password",
-            &[
-                ("slug", "acme"),
-                ("current_password", PASSWORD),
-                ("new_password", NEW_PASSWORD),
-                ("confirmation", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let changed = client.change_password("acme", PASSWORD, NEW_PASSWORD).await;
     assert!(changed.status < 400, "{}", changed.body);
     let dead = guest
         .call("links/email-change/confirm", &[("token", &secret)])
@@ -448,15 +438,7 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
     assert!(throttled, "wrong passwords are slowed and then refused");
     // The Password page counts against the same limit: switching forms buys no more guesses.
     let switched = client
-        .call(
-            "auth/change-password",
-            &[
-                ("slug", "acme"),
-                ("current_password", NEW_PASSWORD),
-                ("new_password", "yet another long phrase"),
-                ("confirmation", "yet another long phrase"),
-            ],
-        )
+        .change_password("acme", NEW_PASSWORD, "yet another long phrase")
         .await;
     assert!(
         matches!(switched.error(), AppError::Throttled { .. }),

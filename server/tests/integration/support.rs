@@ -46,6 +46,31 @@ macro_rules! on_both_databases {
     };
 }
 
+/// How many times a server thread (a tokio worker, not a test's own thread) has panicked in this
+/// test run: a page cut short by a panic while rendering, a task that died.
+pub fn server_panics() -> usize {
+    SERVER_PANICS.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+static SERVER_PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts panics on server threads, then reports them as before.
+fn count_server_panics() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current()
+                .name()
+                .is_some_and(|name| name.starts_with("tokio"))
+            {
+                SERVER_PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            previous(info);
+        }));
+    });
+}
+
 /// A server on a random loopback port with its own empty database.
 pub struct TestApp {
     pub base: String,
@@ -93,6 +118,7 @@ impl TestApp {
             .with_env_filter("warn")
             .with_test_writer()
             .try_init();
+        count_server_panics();
         let db = fresh_database(backend).await;
         let mut auth = AuthConfig::default();
         // Long enough that no test outruns a delay by accident.
@@ -351,6 +377,32 @@ impl Client {
     /// GETs a page.
     pub async fn get(&self, path: &str) -> Answer {
         Self::send(self.http.get(format!("{}{path}", self.base))).await
+    }
+
+    /// Replaces the password on the Password page of `slug`: `current`, then `new` twice.
+    pub async fn change_password(&self, slug: &str, current: &str, new: &str) -> Answer {
+        self.change_password_confirmed(slug, current, new, new)
+            .await
+    }
+
+    /// Replaces the password, typing `confirmation` as the repeated new one.
+    pub async fn change_password_confirmed(
+        &self,
+        slug: &str,
+        current: &str,
+        new: &str,
+        confirmation: &str,
+    ) -> Answer {
+        self.call(
+            "auth/change-password",
+            &[
+                ("slug", slug),
+                ("current_password", current),
+                ("new_password", new),
+                ("confirmation", confirmation),
+            ],
+        )
+        .await
     }
 
     /// Signs in to `slug`.

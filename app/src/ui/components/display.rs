@@ -6,6 +6,15 @@ use crate::{
 };
 use leptos::prelude::*;
 
+/// The text of a `<title>` or `<textarea>`, which Leptos 0.8 writes into server-rendered HTML
+/// without escaping it (fixed upstream in 0.9): escaped there, so a name or signature holding
+/// `</textarea><meta …>` stays text. The browser sets these as text, so it gets them as they are.
+pub fn raw_text(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    let text = html_escape::encode_text(&text).into_owned();
+    text
+}
+
 /// A person's picture, or their initials in a circle when they have none. Decorative: the
 /// person's name is always written next to it.
 #[component]

@@ -14,8 +14,12 @@ pub fn Field(
     #[prop(into)] error: Signal<Option<String>>,
     #[prop(optional)] required: bool,
     #[prop(optional)] autofocus: bool,
+    /// Shown, sent with the form, but not editable (the hint says why).
+    #[prop(optional)]
+    readonly: bool,
     #[prop(optional, into)] value: Option<String>,
 ) -> impl IntoView {
+    let hint = hint.filter(|text| !text.is_empty());
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -43,6 +47,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 required=required
                 autofocus=autofocus
+                readonly=readonly
                 value=value
                 aria-invalid=move || error.get().is_some().then_some("true")
                 aria-describedby=described_by

@@ -18,7 +18,7 @@ use crate::{
     tr,
     ui::{
         components::{
-            display::{StatusBadge, TypeBadge},
+            display::{raw_text, StatusBadge, TypeBadge},
             form::{
                 action_error, field_error, read_chosen_file_base64, Field, FormAlert, FormValues,
             },
@@ -344,7 +344,7 @@ fn Details(profile: Profile, slug: String) -> impl IntoView {
             <div class="field" class:field-invalid=move || signature_error.get().is_some()>
                 <label for="field-signature">{tr!(l, "profile.details.signature")}</label>
                 <textarea id="field-signature" name="signature" rows="4"
-                    aria-describedby="field-signature-hint field-signature-error">{profile.signature.clone()}</textarea>
+                    aria-describedby="field-signature-hint field-signature-error">{raw_text(profile.signature.clone())}</textarea>
                 <p class="field-hint" id="field-signature-hint">{tr!(l, "profile.details.signature_hint")}</p>
                 <p class="field-error" id="field-signature-error" hidden=move || signature_error.get().is_none()>
                     {move || signature_error.get()}

@@ -9,7 +9,7 @@ use crate::{
     i18n::{use_locale, Locale},
     model::{profile::Theme, AppError, CurrentUser, Feature, Permission},
     tr,
-    ui::components::display::Avatar,
+    ui::components::{display::Avatar, in_browser},
 };
 use leptos::prelude::*;
 use leptos_router::{
@@ -18,29 +18,35 @@ use leptos_router::{
 };
 
 /// Loads the signed-in user for the organisation in the URL and lays out the console.
+///
+/// The console is awaited by a bare `Suspend`, not inside a `<Suspense>`: on the server a
+/// Suspense renders its children again while it waits (Leptos 0.8's dry runs), which here would
+/// build the whole console and page a second time on an owner about to be disposed, cutting
+/// responses short and panicking. The route renders in `SsrMode::Async`, so no fallback is lost.
 #[component]
 pub fn ConsoleShell() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
+    let location = use_location();
     let user = Resource::new(slug, signed_in_user);
-    view! {
-        <Suspense fallback=move || view! { <div class="loading" aria-busy="true">{tr!(use_locale(), "common.loading")}</div> }>
-            {move || Suspend::new(async move {
-                match user.await {
-                    Ok(user) => view! { <Console user /> }.into_any(),
-                    Err(AppError::PasswordChangeRequired) => {
-                        view! { <Redirect path=format!("/o/{}/change-password", slug()) /> }.into_any()
-                    }
-                    Err(AppError::Unauthenticated) => {
-                        let next = use_location().pathname.get_untracked();
-                        view! { <Redirect path=format!("/o/{}/login?next={next}", slug()) /> }.into_any()
-                    }
-                    Err(error) => view! {
-                        <main class="auth-page"><ServerErrorPage message=error.message(use_locale()) /></main>
-                    }.into_any(),
+    move || {
+        Suspend::new(async move {
+            match user.await {
+                Ok(user) => view! { <Console user /> }.into_any(),
+                Err(AppError::PasswordChangeRequired) => {
+                    view! { <Redirect path=format!("/o/{}/change-password", slug()) /> }.into_any()
                 }
-            })}
-        </Suspense>
+                Err(AppError::Unauthenticated) => {
+                    let next = location.pathname.get_untracked();
+                    view! { <Redirect path=format!("/o/{}/login?next={next}", slug()) /> }
+                        .into_any()
+                }
+                Err(error) => view! {
+                    <main class="auth-page"><ServerErrorPage message=error.message(use_locale()) /></main>
+                }
+                .into_any(),
+            }
+        })
     }
 }
 
@@ -266,7 +272,11 @@ fn TenantSwitcher(home: String, current: String, acting: String) -> impl IntoVie
             rest
         }
     };
+    let ready = in_browser();
     let list = move || {
+        if !ready.get() {
+            return None;
+        }
         let section = section();
         let home = home.clone();
         targets.get().map(|answer| match answer {

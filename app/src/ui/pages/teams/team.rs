@@ -10,14 +10,16 @@ use crate::{
     },
     i18n::use_locale,
     model::{
+        account::NAME_SEARCH_MIN_CHARS,
         teams::{TeamDetail, TeamForm, TeamRole, SIGNATURE_PLACEHOLDERS},
-        AppError, CurrentUser,
+        AppError, CurrentUser, Permission,
     },
     tr,
     ui::components::{
         dialog::Modal,
-        display::StatusBadge,
+        display::{raw_text, StatusBadge},
         form::{action_error, field_error, navigate_on_success, Field, FormAlert, FormValues},
+        in_browser,
     },
 };
 use leptos::prelude::*;
@@ -204,18 +206,45 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
 #[component]
 fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
     let l = use_locale();
-    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let me = expect_context::<CurrentUser>();
+    let slug = me.organisation.slug.clone();
+    // Those who may not see the people list look people up by a few letters of their name.
+    let by_name_only = !me.can(Permission::UsersView);
     let (action, search, role) = (actions.set_member, actions.search, actions.role);
+    let too_short = move || {
+        by_name_only
+            && search
+                .read()
+                .split_whitespace()
+                .collect::<String>()
+                .chars()
+                .count()
+                < NAME_SEARCH_MIN_CHARS
+    };
     let found = LocalResource::new({
         let slug = slug.clone();
         move || {
             // Reload after each addition, so the one just added leaves the list.
             action.version().track();
-            team_candidates(slug.clone(), team_id, search.get())
+            let (slug, search, skip) = (slug.clone(), search.get(), too_short());
+            async move {
+                if skip {
+                    Ok(Vec::new())
+                } else {
+                    team_candidates(slug, team_id, search).await
+                }
+            }
         }
     });
+    let ready = in_browser();
     let results = move || {
         let slug = slug.clone();
+        if !ready.get() {
+            return None;
+        }
+        if too_short() {
+            return Some(view! { <li class="muted">{tr!(l, "teams.add.type_name", min = NAME_SEARCH_MIN_CHARS)}</li> }.into_any());
+        }
         found.get().map(|answer| match answer {
             Ok(people) if people.is_empty() => view! { <li class="muted">{tr!(l, "teams.add.no_match")}</li> }.into_any(),
             Ok(people) => people
@@ -224,7 +253,7 @@ fn AddMember(team_id: Uuid, managers: bool, actions: Actions) -> impl IntoView {
                     let slug = slug.clone();
                     view! {
                         <li>
-                            <span>{p.name}" "<span class="muted">{p.email}</span></span>
+                            <span>{p.name}{p.email.map(|email| view! { " " <span class="muted">{email}</span> })}</span>
                             <button type="button" class="button button-small" on:click=move |_| {
                                 action.dispatch(SetTeamMember { slug: slug.clone(), id: team_id, user_id: p.id, role: role.get_untracked() });
                             }>{tr!(l, "teams.add.add")}</button>
@@ -307,7 +336,7 @@ fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl I
                 <div class="field" class:field-invalid=move || signature_error.get().is_some()>
                     <label for="field-signature">{tr!(l, "teams.signature.label")}</label>
                     <textarea id="field-signature" name="signature" rows="5" aria-describedby="signature-help field-signature-error">
-                        {team.signature.clone()}
+                        {raw_text(team.signature.clone())}
                     </textarea>
                     <p class="field-error" id="field-signature-error" hidden=move || signature_error.get().is_none()>
                         {move || signature_error.get()}

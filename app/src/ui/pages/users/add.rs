@@ -1,6 +1,6 @@
 //! Adding someone: by invitation email, or with a temporary password shown once.
 
-use super::form::{read_account_form, AccountFields, RoleChoices};
+use super::form::{read_account_form, roles_resource, AccountFields, RoleChoices};
 use crate::{
     api::accounts::AddUser,
     i18n::use_locale,
@@ -30,6 +30,7 @@ pub fn AddUserPage() -> impl IntoView {
         return view! { <ForbiddenPage reason=tr!(l, "users.forbidden.invite") /> }.into_any();
     }
     let slug = user.organisation.slug.clone();
+    let roles = roles_resource();
     let add = ServerAction::<AddUser>::new();
     let error = action_error(add);
     let onboarding = RwSignal::new(Onboarding::Invitation);
@@ -134,7 +135,7 @@ pub fn AddUserPage() -> impl IntoView {
                             {move || field_error(error, "user_type").get()}
                         </p>
                     </div>
-                    <RoleChoices selected=Vec::new() error />
+                    <RoleChoices roles selected=Vec::new() error />
                     <fieldset class="field choices">
                         <legend>{tr!(l, "users.add.onboarding")}</legend>
                         <label class="choice">

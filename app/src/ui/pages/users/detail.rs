@@ -3,7 +3,8 @@
 
 use super::{
     actions::{ActionDialogs, Pending, Person},
-    form::{AccountFields, RoleChoices},
+    form::{roles_resource, AccountFields, RoleChoices, Roles},
+    teams::{PersonTeams, TeamsOfPerson},
 };
 use crate::ui::components::display::When;
 use crate::ui::components::form::ErrorAlert;
@@ -49,6 +50,11 @@ pub fn UserPage() -> impl IntoView {
         }
     });
     let reload = Callback::new(move |_| detail.refetch());
+    // What the sections load, made here rather than inside the Transition (see TeamsOfPerson).
+    let sections = Sections {
+        roles: roles_resource(),
+        teams: TeamsOfPerson::new(slug.clone(), id),
+    };
     view! {
         <Title text=tr!(l, "users.detail.title") />
         <p class="breadcrumb"><a href=format!("/o/{slug}/users")>{tr!(l, "users.common.back")}</a></p>
@@ -57,7 +63,7 @@ pub fn UserPage() -> impl IntoView {
                 let slug = slug.clone();
                 Suspend::new(async move {
                     match detail.await {
-                        Ok(detail) => view! { <Account slug detail reload /> }.into_any(),
+                        Ok(detail) => view! { <Account slug detail reload sections /> }.into_any(),
                         Err(error) => view! {
                             <ErrorAlert error />
                         }.into_any(),
@@ -69,8 +75,20 @@ pub fn UserPage() -> impl IntoView {
     .into_any()
 }
 
+/// What the person's sections load, made with the page.
+#[derive(Clone, Copy)]
+struct Sections {
+    roles: Roles,
+    teams: TeamsOfPerson,
+}
+
 #[component]
-fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl IntoView {
+fn Account(
+    slug: String,
+    detail: AccountDetail,
+    reload: Callback<()>,
+    sections: Sections,
+) -> impl IntoView {
     let l = use_locale();
     let me = expect_context::<CurrentUser>();
     let person = Person {
@@ -113,6 +131,11 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
         }
     };
     let password = match detail.status {
+        _ if detail.is_self => view! {
+            <p class="muted">{tr!(l, "users.detail.own_password")}</p>
+            <a class="button" href=format!("/o/{slug}/profile")>{tr!(l, "users.detail.own_profile")}</a>
+        }
+        .into_any(),
         UserStatus::Invited => view! {
             <p class="muted">
                 {tr!(l, "users.detail.invited_before")}
@@ -157,7 +180,7 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
             </div>
         </header>
         <div class="detail-layout">
-            <EditForm slug=slug.clone() detail=detail.clone() />
+            <EditForm slug=slug.clone() detail=detail.clone() roles=sections.roles />
             <div class="detail-side">
                 <section class="card">
                     <h2>{tr!(l, "users.detail.access")}</h2>
@@ -167,7 +190,8 @@ fn Account(slug: String, detail: AccountDetail, reload: Callback<()>) -> impl In
                     <h2>{tr!(l, "users.detail.password")}</h2>
                     {password}
                 </section>
-                <super::teams::PersonTeams slug=slug.clone() user_id=detail.id suspended=detail.status == UserStatus::Suspended />
+                <PersonTeams slug=slug.clone() user_id=detail.id suspended=detail.status == UserStatus::Suspended
+                    data=sections.teams />
                 <section class="card" aria-labelledby="granted-heading">
                     <h2 id="granted-heading">{tr!(l, "users.detail.granted")}</h2>
                     <GrantedList permissions=detail.permissions.clone() />
@@ -196,7 +220,7 @@ fn reload_page() {
 }
 
 #[component]
-fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
+fn EditForm(slug: String, detail: AccountDetail, roles: Roles) -> impl IntoView {
     let l = use_locale();
     let me = expect_context::<CurrentUser>();
     let can_edit = me.can(Permission::UsersEdit);
@@ -234,6 +258,15 @@ fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
             });
         }
     };
+    // Setting an address is a way to reset the password: one's own changes from My profile,
+    // anyone else's needs the permission to reset passwords (the server refuses both too).
+    let email_locked = if detail.is_self {
+        Some(tr!(l, "users.detail.own_email"))
+    } else if !me.can(Permission::UsersResetPassword) {
+        Some(tr!(l, "users.detail.email_needs_reset"))
+    } else {
+        None
+    };
     let roles_note = if detail.is_self {
         tr!(l, "users.detail.own_roles")
     } else {
@@ -247,13 +280,13 @@ fn EditForm(slug: String, detail: AccountDetail) -> impl IntoView {
                 <button type="button" class="button" on:click=move |_| reload_page()>{tr!(l, "users.detail.reload")}</button>
             </Show>
             <p class="alert alert-success" role="status" hidden=move || !saved.get()>{tr!(l, "users.detail.saved")}</p>
-            <AccountFields form=detail.form.clone() error />
+            <AccountFields form=detail.form.clone() error email_locked />
             <div class="field">
                 <span class="label">{tr!(l, "users.common.user_type")}</span>
                 <p><TypeBadge user_type=detail.user_type /></p>
                 <p class="field-hint">{tr!(l, "users.detail.type_hint")}</p>
             </div>
-            <RoleChoices selected=detail.form.roles.clone() error disabled=detail.is_self note=roles_note />
+            <RoleChoices roles selected=detail.form.roles.clone() error disabled=detail.is_self note=roles_note />
             {if can_edit {
                 view! {
                     <button type="submit" class="button button-primary" disabled=move || save.pending().get()>

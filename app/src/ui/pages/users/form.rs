@@ -3,7 +3,7 @@
 use crate::{
     api::roles::list_roles,
     i18n::use_locale,
-    model::{account::AccountForm, AppError, CurrentUser},
+    model::{account::AccountForm, users::RoleTag, AppError, CurrentUser},
     tr,
     ui::components::form::{field_error, Field, FormValues},
 };
@@ -29,8 +29,15 @@ pub fn read_account_form(values: &FormValues) -> AccountForm {
 
 /// Name, email and the optional details, with the server's message under each.
 #[component]
-pub fn AccountFields(form: AccountForm, error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn AccountFields(
+    form: AccountForm,
+    error: Signal<Option<AppError>>,
+    /// Why the address cannot be changed here, when it cannot.
+    #[prop(default = None)]
+    email_locked: Option<String>,
+) -> impl IntoView {
     let l = use_locale();
+    let email_readonly = email_locked.is_some();
     view! {
         <div class="field-row">
             <Field label=tr!(l, "users.form.first_name") name="first_name" autocomplete="off" value=form.first_name
@@ -39,7 +46,7 @@ pub fn AccountFields(form: AccountForm, error: Signal<Option<AppError>>) -> impl
                 error=field_error(error, "last_name") required=true />
         </div>
         <Field label=tr!(l, "users.form.email") name="email" kind="email" autocomplete="off" value=form.email
-            error=field_error(error, "email") required=true />
+            error=field_error(error, "email") required=true readonly=email_readonly hint=email_locked.unwrap_or_default() />
         <div class="field-row">
             <Field label=tr!(l, "users.form.phone") name="phone" kind="tel" autocomplete="off" value=form.phone
                 error=field_error(error, "phone") />
@@ -52,9 +59,20 @@ pub fn AccountFields(form: AccountForm, error: Signal<Option<AppError>>) -> impl
     }
 }
 
+/// The organisation's roles, which the role check boxes list.
+pub type Roles = Resource<Result<Vec<RoleTag>, AppError>>;
+
+/// The organisation's roles, loaded for [`RoleChoices`]. Made with the page, outside any
+/// Suspense (see `TeamsOfPerson`).
+pub fn roles_resource() -> Roles {
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    Resource::new(|| (), move |_| list_roles(slug.clone()))
+}
+
 /// The organisation's roles as checkboxes.
 #[component]
 pub fn RoleChoices(
+    roles: Roles,
     selected: Vec<Uuid>,
     error: Signal<Option<AppError>>,
     #[prop(optional)] disabled: bool,
@@ -63,8 +81,6 @@ pub fn RoleChoices(
     note: String,
 ) -> impl IntoView {
     let l = use_locale();
-    let slug = expect_context::<CurrentUser>().organisation.slug;
-    let roles = Resource::new(|| (), move |_| list_roles(slug.clone()));
     let message = field_error(error, "roles");
     view! {
         <fieldset class="field role-choices" class:field-invalid=move || message.get().is_some()

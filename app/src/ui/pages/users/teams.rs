@@ -3,16 +3,58 @@
 use crate::{
     api::teams::{teams_of_person, RemoveTeamMember, SetTeamMember},
     i18n::use_locale,
-    model::{teams::TeamRole, CurrentUser, Feature, Permission},
+    model::{
+        teams::{PersonTeam, TeamRole},
+        AppError, CurrentUser, Feature, Permission,
+    },
     tr,
     ui::components::form::{action_error, ErrorAlert, FormAlert, FormValues},
 };
 use leptos::prelude::*;
 use uuid::Uuid;
 
+/// What the Teams section of a person's page reads and changes. Made with the page, not inside
+/// the person's Transition: a resource created while a Suspense renders on the server is created
+/// again with each of its dry runs, and the page then ships data the browser never reads.
+#[derive(Clone, Copy)]
+pub struct TeamsOfPerson {
+    set: ServerAction<SetTeamMember>,
+    remove: ServerAction<RemoveTeamMember>,
+    teams: Resource<Result<Vec<PersonTeam>, AppError>>,
+}
+
+impl TeamsOfPerson {
+    /// The teams of the person `id` names, reloaded after each change; nothing is asked of the
+    /// server where the organisation has no teams.
+    pub fn new(slug: String, id: Memo<Option<Uuid>>) -> Self {
+        let helpdesk =
+            use_context::<CurrentUser>().is_some_and(|u| u.features.contains(&Feature::Helpdesk));
+        let set = ServerAction::<SetTeamMember>::new();
+        let remove = ServerAction::<RemoveTeamMember>::new();
+        let teams = Resource::new(
+            move || (id.get(), set.version().get() + remove.version().get()),
+            move |(id, _)| {
+                let slug = slug.clone();
+                async move {
+                    match id {
+                        Some(id) if helpdesk => teams_of_person(slug, id).await,
+                        _ => Ok(Vec::new()),
+                    }
+                }
+            },
+        );
+        Self { set, remove, teams }
+    }
+}
+
 /// The person's teams, for organisations with the Helpdesk feature.
 #[component]
-pub fn PersonTeams(slug: String, user_id: Uuid, suspended: bool) -> impl IntoView {
+pub fn PersonTeams(
+    slug: String,
+    user_id: Uuid,
+    suspended: bool,
+    data: TeamsOfPerson,
+) -> impl IntoView {
     let l = use_locale();
     let me = use_context::<CurrentUser>();
     if !me
@@ -22,15 +64,7 @@ pub fn PersonTeams(slug: String, user_id: Uuid, suspended: bool) -> impl IntoVie
         return ().into_any();
     }
     let may_choose_managers = me.is_some_and(|u| u.can(Permission::TeamsManage));
-    let set = ServerAction::<SetTeamMember>::new();
-    let remove = ServerAction::<RemoveTeamMember>::new();
-    let teams = Resource::new(
-        {
-            let slug = slug.clone();
-            move || (slug.clone(), set.version().get() + remove.version().get())
-        },
-        move |(slug, _)| teams_of_person(slug, user_id),
-    );
+    let TeamsOfPerson { set, remove, teams } = data;
     let error = Signal::derive(move || {
         action_error(set)
             .get()

@@ -1,0 +1,17 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** After every journey: the run fails when the server panicked (a page cut short while rendering,
+ * a task that died), even if every page looked right in the browser. Stalled renders that were
+ * rendered again are counted too. */
+export default function checkServerLog() {
+  const path = join(__dirname, "test-results", "server.log");
+  if (!existsSync(path)) return;
+  const log = readFileSync(path, "utf8");
+  const panics = log.split("\n").filter((line) => line.includes("panicked at"));
+  const stalls = log.split("\n").filter((line) => line.includes("stalled while rendering"));
+  console.log(`server log: ${panics.length} panics, ${stalls.length} stalled renders`);
+  if (panics.length > 0) {
+    throw new Error(`the server panicked ${panics.length} times during the run:\n${panics.join("\n")}`);
+  }
+}
