@@ -77,6 +77,13 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
 /// a 413 (whether its length was announced or it came in chunks) and one that could not be read
 /// with a 400, each with the error every server function answers with.
 pub async fn read_body(State(limit): State<usize>, request: Request, next: Next) -> Response {
+    // Pages and files take no body; only what posts one is read (and held) here.
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
     let announced = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -94,15 +101,25 @@ pub async fn read_body(State(limit): State<usize>, request: Request, next: Next)
     }
     let (parts, body) = request.into_parts();
     let limited = http_body_util::Limited::new(body, limit);
-    match http_body_util::BodyExt::collect(limited).await {
-        Ok(collected) => {
+    // A client that trickles its body holds memory; a minute is ample for the largest one.
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        http_body_util::BodyExt::collect(limited),
+    )
+    .await;
+    match read {
+        Ok(Ok(collected)) => {
             let body = axum::body::Body::from(collected.to_bytes());
             next.run(Request::from_parts(parts, body)).await
         }
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => {
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => {
             refuse(StatusCode::PAYLOAD_TOO_LARGE, app::model::BODY_TOO_LARGE)
         }
-        Err(_) => refuse(StatusCode::BAD_REQUEST, "the request body was cut short"),
+        Ok(Err(_)) => refuse(StatusCode::BAD_REQUEST, "the request body was cut short"),
+        Err(_) => refuse(
+            StatusCode::REQUEST_TIMEOUT,
+            "the request body took too long to arrive",
+        ),
     }
 }
 

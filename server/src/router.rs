@@ -30,7 +30,7 @@ pub fn leptos_options() -> LeptosOptions {
 }
 
 /// The largest request body accepted: a CSV import's largest file, escaped in JSON.
-const BODY_LIMIT: usize = 2 * app::model::import::IMPORT_MAX_BYTES + 1024 * 1024;
+pub const BODY_LIMIT: usize = 2 * app::model::import::IMPORT_MAX_BYTES + 1024 * 1024;
 
 /// The whole application, ready to serve.
 pub fn build(state: AppState, trust_proxy: bool) -> Router {

@@ -182,14 +182,18 @@ fn from_plain_form() -> bool {
 /// says when to try again after a 429. A plain form post keeps the redirect back to its page
 /// instead of landing on an error document.
 pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let (Err(error), false) = (&result, from_plain_form()) {
+    if let Err(error) = &result {
         mark_response(error);
     }
     result
 }
 
-/// Gives the response the status and headers `error` calls for.
+/// Gives the response the status and headers `error` calls for, unless it answers a plain form
+/// post, which goes back to its page.
 pub fn mark_response(error: &AppError) {
+    if from_plain_form() {
+        return;
+    }
     let Some(options) = use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };

@@ -311,9 +311,14 @@ impl Moment {
     }
 }
 
+/// How many pages `matching` people fill, counting only the first `COUNT_CAP`.
+pub fn page_count(matching: u64) -> u64 {
+    matching.min(COUNT_CAP).div_ceil(PAGE_SIZE).max(1)
+}
+
 impl UserList {
     pub fn pages(&self) -> u64 {
-        self.matching.min(COUNT_CAP).div_ceil(PAGE_SIZE).max(1)
+        page_count(self.matching)
     }
 
     /// Whether more users match than were counted.

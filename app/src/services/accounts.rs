@@ -43,6 +43,9 @@ pub struct Actor<'a> {
     pub client: &'a ClientInfo,
     /// What the actor is granted here, read once per request (a bulk change asks per person).
     grants: tokio::sync::OnceCell<Vec<Permission>>,
+    /// The same, read again inside a change's transaction once the organisation is locked: what
+    /// the change goes by, whatever was read before.
+    locked: tokio::sync::OnceCell<Vec<Permission>>,
 }
 
 impl<'a> Actor<'a> {
@@ -51,6 +54,7 @@ impl<'a> Actor<'a> {
             user,
             client,
             grants: tokio::sync::OnceCell::new(),
+            locked: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -113,6 +117,13 @@ fn optional(value: &str) -> Option<String> {
 /// A person's first name or, when `last`, last name as it is stored, or what is wrong with it.
 fn person_name(last: bool, value: &str) -> Result<String, String> {
     let l = request_locale();
+    let too_long = |last: bool| {
+        if last {
+            tr!(l, "msg.accounts.last_name.too_long")
+        } else {
+            tr!(l, "msg.accounts.first_name.too_long")
+        }
+    };
     Err(match super::text::name(value) {
         Ok(name) if name.is_empty() => {
             if last {
@@ -121,13 +132,8 @@ fn person_name(last: bool, value: &str) -> Result<String, String> {
                 tr!(l, "msg.accounts.first_name.missing")
             }
         }
-        Ok(name) if name.chars().count() > 100 => {
-            if last {
-                tr!(l, "msg.accounts.last_name.too_long")
-            } else {
-                tr!(l, "msg.accounts.first_name.too_long")
-            }
-        }
+        Ok(name) if name.chars().count() > 100 => too_long(last),
+        Err(TextProblem::TooLong) => too_long(last),
         Ok(name) => return Ok(name),
         Err(TextProblem::Control) => {
             if last {
@@ -152,10 +158,19 @@ pub(super) fn timezone_hint() -> String {
 }
 
 /// A person's first and last names as they are stored, with what is wrong with them as field
-/// errors, first name first.
-pub(super) fn person_names(first_name: &str, last_name: &str) -> (String, String, Vec<FieldError>) {
+/// errors, first name first. A name sent back exactly as `stored` (first, last) is kept as it
+/// is: what was accepted once stays accepted, so an account saved under older rules can still be
+/// edited.
+pub(super) fn person_names(
+    first_name: &str,
+    last_name: &str,
+    stored: Option<(&str, &str)>,
+) -> (String, String, Vec<FieldError>) {
     let mut fields = Vec::new();
-    let mut checked = |field: &str, last: bool, value: &str| {
+    let mut checked = |field: &str, last: bool, value: &str, kept: Option<&str>| {
+        if kept == Some(value) {
+            return value.to_string();
+        }
         person_name(last, value).unwrap_or_else(|message| {
             fields.push(FieldError {
                 field: field.to_string(),
@@ -164,8 +179,8 @@ pub(super) fn person_names(first_name: &str, last_name: &str) -> (String, String
             String::new()
         })
     };
-    let first = checked("first_name", false, first_name);
-    let last = checked("last_name", true, last_name);
+    let first = checked("first_name", false, first_name, stored.map(|s| s.0));
+    let last = checked("last_name", true, last_name, stored.map(|s| s.1));
     (first, last, fields)
 }
 
@@ -175,10 +190,18 @@ pub(super) fn check_details() -> String {
     tr!(l, "msg.error.check_details")
 }
 
-/// Checks every field of `form` at once, so the person sees all problems together.
-pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
+/// Checks every field of `form` at once, so the person sees all problems together. Names and an
+/// address sent back unchanged from the `stored` account are kept as they are.
+pub(super) fn check_form(
+    form: &AccountForm,
+    stored: Option<&user::Model>,
+) -> Result<Checked, AppError> {
     let l = request_locale();
-    let (first_name, last_name, mut fields) = person_names(&form.first_name, &form.last_name);
+    let (first_name, last_name, mut fields) = person_names(
+        &form.first_name,
+        &form.last_name,
+        stored.map(|u| (u.first_name.as_str(), u.last_name.as_str())),
+    );
     let mut problem = |field: &str, message: String| {
         fields.push(FieldError {
             field: field.to_string(),
@@ -186,9 +209,10 @@ pub(super) fn check_form(form: &AccountForm) -> Result<Checked, AppError> {
         })
     };
     let email = form.email.trim().to_string();
+    let unchanged = stored.is_some_and(|u| u.email == email);
     if email.is_empty() {
         problem("email", tr!(l, "msg.accounts.email_missing"));
-    } else if let Err(e) = super::text::check_email("email", &email) {
+    } else if let (false, Err(e)) = (unchanged, super::text::check_email("email", &email)) {
         problem("email", e.to_string());
     }
     let phone = optional(&form.phone);
@@ -362,31 +386,73 @@ pub(super) async fn check_grants(
     Ok(())
 }
 
-/// What the actor is granted in the organisation they act in, whatever its features.
+/// What the actor is granted in the organisation they act in, whatever its features: as read
+/// under the organisation's lock once [`still_may`] has run in this change, else as read at the
+/// first question.
 pub(super) async fn grants_of_actor<'b>(
     db: &impl ConnectionTrait,
     actor: &'b Actor<'_>,
 ) -> ServiceResult<&'b [Permission]> {
+    if let Some(locked) = actor.locked.get() {
+        return Ok(locked);
+    }
     let grants = actor
         .grants
-        .get_or_try_init(|| async {
-            let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
-                .one(db)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
-            auth::granted(
-                db,
-                actor.user.id,
-                actor.user.user_type,
-                actor.user.platform_role,
-                &home,
-                actor.organisation_id(),
-            )
-            .await?
-            .ok_or_else(|| ServiceError::from(AppError::Unauthenticated))
-        })
+        .get_or_try_init(|| read_grants(db, actor))
         .await?;
     Ok(grants)
+}
+
+async fn read_grants(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+) -> ServiceResult<Vec<Permission>> {
+    let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
+        .one(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    auth::granted(
+        db,
+        actor.user.id,
+        actor.user.user_type,
+        actor.user.platform_role,
+        &home,
+        actor.organisation_id(),
+    )
+    .await?
+    .ok_or_else(|| ServiceError::from(AppError::Unauthenticated))
+}
+
+/// Refuses unless the actor, read again inside `txn` (which holds the organisation's lock), is
+/// still active and still holds `needs`. The request was authorized when it began; a suspension
+/// or a change of roles that committed while this change waited for the lock (two admins acting
+/// on each other at the same moment) counts.
+pub(super) async fn still_may(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    needs: Permission,
+) -> ServiceResult<()> {
+    let granted = actor
+        .locked
+        .get_or_try_init(|| async {
+            let status = user::Entity::find_by_id(actor.user.id)
+                .select_only()
+                .column(user::Column::Status)
+                .into_tuple::<String>()
+                .one(txn)
+                .await?;
+            if status.as_deref() != Some(UserStatus::Active.code()) {
+                return Err(AppError::Unauthenticated.into());
+            }
+            read_grants(txn, actor).await
+        })
+        .await?;
+    if granted.contains(&needs) {
+        Ok(())
+    } else {
+        let l = request_locale();
+        Err(AppError::Forbidden(needs.description_in(l).to_lowercase()).into())
+    }
 }
 
 /// What account `user` is granted: its type's baseline and its roles, whatever the features.
@@ -441,12 +507,18 @@ async fn check_outranks(
     Ok(())
 }
 
-/// What someone needs besides a tenant admin's type to count as an administrator: the power to
-/// reactivate people and to give roles back, so that whoever holds it can restore anyone's access.
-const RESTORES_ACCESS: [Permission; 2] = [Permission::UsersSuspend, Permission::RolesManage];
+/// What someone needs besides a tenant admin's type to count as an administrator: what it takes
+/// to find people, reactivate them and give them roles back (and to shape those roles), so that
+/// whoever holds it can restore anyone's access.
+const RESTORES_ACCESS: [Permission; 4] = [
+    Permission::UsersView,
+    Permission::UsersEdit,
+    Permission::UsersSuspend,
+    Permission::RolesManage,
+];
 
 /// Whether an account of `user_type` holding `role_ids` can run the organisation: a tenant admin
-/// by type, or someone whose roles let them reactivate people and give roles back.
+/// by type, or someone whose roles hold all of [`RESTORES_ACCESS`].
 async fn administers(
     db: &impl ConnectionTrait,
     user_type: UserType,
@@ -560,23 +632,15 @@ pub(super) fn that_person() -> AppError {
 }
 
 /// The account `id` the actor is about to change, locked until the transaction `txn` ends (so a
-/// concurrent suspension, acceptance or revocation waits for it), once the actor may act on it.
+/// concurrent suspension, acceptance or revocation waits for it), once the actor, read again under
+/// the organisation's lock, still holds `needs` and outranks the person.
 async fn managed(
     txn: &DatabaseTransaction,
     actor: &Actor<'_>,
     id: Uuid,
+    needs: Permission,
 ) -> ServiceResult<user::Model> {
-    // The actor was checked when the request began; a suspension that committed while this one
-    // waited for the organisation's lock (two admins suspending each other) ends their say.
-    let acting = user::Entity::find_by_id(actor.user.id)
-        .select_only()
-        .column(user::Column::Status)
-        .into_tuple::<String>()
-        .one(txn)
-        .await?;
-    if acting.as_deref() != Some(UserStatus::Active.code()) {
-        return Err(AppError::Unauthenticated.into());
-    }
+    still_may(txn, actor, needs).await?;
     let user = user::Entity::find_by_id(id)
         .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
         .lock_exclusive()
@@ -801,7 +865,7 @@ pub(super) async fn invite_first_admin(
 
 /// Adds someone: invited by email, or created with a temporary password shown once.
 pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> ServiceResult<Added> {
-    let checked = check_form(&new.form)?;
+    let checked = check_form(&new.form, None)?;
     let organisation_id = actor.organisation_id();
     let db = &state.db;
     check_email_free(db, organisation_id, &checked.email, None).await?;
@@ -957,15 +1021,21 @@ fn conflict() -> AppError {
 /// an address can reset the password through it, so it takes the permission to reset passwords
 /// (besides outranking the person, checked with every edit); one's own address changes from My
 /// profile, where the password is asked and the new address must confirm.
-fn check_address_change(actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+async fn check_address_change(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<()> {
     let l = request_locale();
     if id == actor.user.id {
         return Err(AppError::field("email", tr!(l, "msg.accounts.own_email")).into());
     }
-    if !actor.user.can(Permission::UsersResetPassword) {
-        return Err(AppError::field("email", tr!(l, "msg.accounts.email_needs_reset")).into());
+    match still_may(txn, actor, Permission::UsersResetPassword).await {
+        Err(ServiceError::Refused(AppError::Forbidden(_))) => {
+            Err(AppError::field("email", tr!(l, "msg.accounts.email_needs_reset")).into())
+        }
+        other => other,
     }
-    Ok(())
 }
 
 /// The notice to `user`'s old address that an administrator gave the account `new_email`.
@@ -1001,18 +1071,18 @@ pub async fn update(
     id: Uuid,
     change: &AccountChange,
 ) -> ServiceResult<AccountDetail> {
-    let checked = check_form(&change.form)?;
     let organisation_id = actor.organisation_id();
     let txn = state.db.begin().await?;
     lock_organisation(&txn, organisation_id).await?;
-    let before = managed(&txn, actor, id).await?;
+    let before = managed(&txn, actor, id, Permission::UsersEdit).await?;
+    let checked = check_form(&change.form, Some(&before))?;
     if before.version != change.version {
         return Err(conflict().into());
     }
     check_email_free(&txn, organisation_id, &checked.email, Some(id)).await?;
     let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
     if email_changed {
-        check_address_change(actor, id)?;
+        check_address_change(&txn, actor, id).await?;
     }
     let held = role_ids_of(&txn, id).await?;
     if held != checked.roles {
@@ -1273,7 +1343,7 @@ async fn suspend_in(
     if id == actor.user.id {
         return Err(AppError::Forbidden(tr!(l, "msg.accounts.suspend_self")).into());
     }
-    let user = managed(txn, actor, id).await?;
+    let user = managed(txn, actor, id, Permission::UsersSuspend).await?;
     if status_of(&user) == UserStatus::Suspended {
         return Ok(Some(user));
     }
@@ -1307,7 +1377,7 @@ async fn suspend_in(
 pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = state.db.begin().await?;
     lock_organisation(&txn, actor.organisation_id()).await?;
-    let user = managed(&txn, actor, id).await?;
+    let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
     if status_of(&user) != UserStatus::Suspended {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(
@@ -1391,7 +1461,7 @@ pub async fn reset_password(
     };
     let txn = state.db.begin().await?;
     lock_organisation(&txn, actor.organisation_id()).await?;
-    let user = managed(&txn, actor, id).await?;
+    let user = managed(&txn, actor, id, Permission::UsersResetPassword).await?;
     resettable(&user)?;
     sessions::end_all_for_user(&txn, id, None).await?;
     match &temporary {
@@ -1492,7 +1562,7 @@ async fn invited(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<user::Model> {
-    let user = managed(txn, actor, id).await?;
+    let user = managed(txn, actor, id, Permission::UsersInvite).await?;
     if status_of(&user) != UserStatus::Invited {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(

@@ -252,7 +252,7 @@ async fn review(
             }
         }
         row.form.roles = found.iter().map(|r| r.id).collect();
-        let checked = match check_form(&row.form) {
+        let checked = match check_form(&row.form, None) {
             Ok(checked) => Some(checked),
             Err(AppError::Invalid { fields, .. }) => {
                 said.extend(

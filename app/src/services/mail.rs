@@ -246,9 +246,12 @@ impl Sender {
             message,
             permanent: true,
         };
-        let to: Mailbox = row
+        // A bare address, never a mailbox with a display name: `Boss<x@evil.test>` stored by an
+        // older version must not send mail to x@evil.test.
+        let to = row
             .to_address
-            .parse()
+            .parse::<lettre::Address>()
+            .map(|address| Mailbox::new(None, address))
             .map_err(|e| permanent(format!("the address {} is not usable: {e}", row.to_address)))?;
         let message = lettre::Message::builder()
             .from(from.clone())

@@ -4,7 +4,9 @@
 //! administrator. Changes apply from each holder's next request: grants are read per request.
 
 use super::{
-    accounts::{another_administrator, grants_of_actor, lock_organisation, permissions_of, Actor},
+    accounts::{
+        another_administrator, grants_of_actor, lock_organisation, permissions_of, still_may, Actor,
+    },
     audit,
     naming::{self, Named},
     now, ServiceResult,
@@ -266,6 +268,7 @@ pub async fn create(
     let (name, description, permissions) = check_form(&state.db, actor, form, &[], None).await?;
     let txn = state.db.begin().await?;
     lock_organisation(&txn, actor.user.organisation.id).await?;
+    still_may(&txn, actor, Permission::RolesManage).await?;
     let at = now();
     let created = role::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -301,6 +304,7 @@ async fn editable(
     id: Uuid,
 ) -> ServiceResult<(role::Model, Vec<Permission>)> {
     lock_organisation(txn, actor.user.organisation.id).await?;
+    still_may(txn, actor, Permission::RolesManage).await?;
     let role = find(txn, actor.user.organisation.id, id).await?;
     if role.template.is_some() {
         let l = request_locale();

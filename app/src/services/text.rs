@@ -13,7 +13,15 @@ pub enum TextProblem {
     Control,
     /// A character that shows nothing: a zero-width space, a text-direction mark, a filler.
     Invisible,
+    /// Far longer than any name or text the console keeps (refused before it is normalised, which
+    /// can multiply a text's length).
+    TooLong,
 }
+
+/// The most characters a name may arrive with; names are kept to 100.
+const NAME_MAX_RAW: usize = 1_000;
+/// The most characters a text of several lines may arrive with; signatures are kept to 2,000.
+const LINES_MAX_RAW: usize = 20_000;
 
 /// What a person reads when a text is refused for `problem`: a text of several lines when
 /// `lines` (see [`lines`]), a name otherwise (see [`name`]).
@@ -23,6 +31,7 @@ pub fn refusal(problem: TextProblem, lines: bool) -> String {
         (TextProblem::Control, true) => tr!(l, "msg.text.control_in_lines"),
         (TextProblem::Control, false) => tr!(l, "msg.text.control_in_line"),
         (TextProblem::Invisible, _) => tr!(l, "msg.text.invisible"),
+        (TextProblem::TooLong, _) => tr!(l, "msg.text.too_long"),
     }
 }
 
@@ -39,33 +48,73 @@ fn blank_lookalike(c: char) -> bool {
             | '\u{180B}'..='\u{180F}'
             | '\u{2800}'
             | '\u{3164}'
-            | '\u{FE00}'..='\u{FE0F}'
             | '\u{FFA0}'
             | '\u{E0100}'..='\u{E01EF}'
     )
 }
 
-/// The problem with one character of a text, allowing line breaks when `lines`.
-fn problem(c: char, lines: bool) -> Option<TextProblem> {
-    if lines && c == '\n' {
-        return None;
-    }
-    match c.general_category() {
-        GeneralCategory::Control
-        | GeneralCategory::LineSeparator
-        | GeneralCategory::ParagraphSeparator => Some(TextProblem::Control),
-        _ if c.general_category_group() == GeneralCategoryGroup::Other || blank_lookalike(c) => {
-            Some(TextProblem::Invisible)
+/// Whether `c` belongs to a script written with Latin letters (or is ASCII), where a joiner has no
+/// use and can only hide a look-alike ("Ad\u{200D}min").
+fn latin(c: char) -> bool {
+    matches!(c, '\0'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' | '\u{2C60}'..='\u{2C7F}' | '\u{A720}'..='\u{A7FF}')
+}
+
+/// Whether the invisible `c`, between `before` and `after`, does a job there: the zero-width
+/// (non-)joiner inside a word of a script that needs it (Persian, Indic scripts) or an emoji
+/// sequence, a variation selector after a symbol (❤️).
+fn needed_there(c: char, before: Option<char>, after: Option<char>) -> bool {
+    match c {
+        '\u{200C}' | '\u{200D}' => {
+            matches!((before, after), (Some(b), Some(a)) if !latin(b) && !latin(a) && !b.is_whitespace() && !a.is_whitespace())
         }
-        _ => None,
+        '\u{FE0E}' | '\u{FE0F}' => before.is_some_and(|b| {
+            matches!(
+                b.general_category(),
+                GeneralCategory::OtherSymbol | GeneralCategory::MathSymbol
+            )
+        }),
+        _ => false,
     }
+}
+
+/// The first problem of `text`, allowing line breaks when `lines`.
+fn first_problem(text: &str, lines: bool) -> Option<TextProblem> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        if lines && c == '\n' {
+            return None;
+        }
+        match c.general_category() {
+            GeneralCategory::Control
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator => Some(TextProblem::Control),
+            _ if needed_there(
+                c,
+                i.checked_sub(1).map(|j| chars[j]),
+                chars.get(i + 1).copied(),
+            ) =>
+            {
+                None
+            }
+            _ if c.general_category_group() == GeneralCategoryGroup::Other
+                || blank_lookalike(c)
+                || ('\u{FE00}'..='\u{FE0F}').contains(&c) =>
+            {
+                Some(TextProblem::Invisible)
+            }
+            _ => None,
+        }
+    })
 }
 
 /// A name (of a person, role, team, organisation, key) as it is stored and compared: NFKC, trimmed,
 /// runs of spaces made one.
 pub fn name(raw: &str) -> Result<String, TextProblem> {
+    if raw.chars().count() > NAME_MAX_RAW {
+        return Err(TextProblem::TooLong);
+    }
     let normalised: String = raw.nfkc().collect();
-    if let Some(found) = normalised.chars().find_map(|c| problem(c, false)) {
+    if let Some(found) = first_problem(&normalised, false) {
         return Err(found);
     }
     Ok(normalised.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -74,8 +123,11 @@ pub fn name(raw: &str) -> Result<String, TextProblem> {
 /// A text of several lines (a signature): NFC, line endings made `\n`, trailing space removed.
 /// Nothing else changes, so a text in any script reads as it was typed.
 pub fn lines(raw: &str) -> Result<String, TextProblem> {
+    if raw.chars().count() > LINES_MAX_RAW {
+        return Err(TextProblem::TooLong);
+    }
     let text: String = raw.replace("\r\n", "\n").nfc().collect();
-    if let Some(found) = text.chars().find_map(|c| problem(c, true)) {
+    if let Some(found) = first_problem(&text, true) {
         return Err(found);
     }
     Ok(text.trim_end().to_string())
@@ -144,6 +196,20 @@ mod tests {
         assert_eq!(name("Zoë Ångström"), Ok("Zoë Ångström".into()));
         assert_eq!(name("Jose\u{0301}"), Ok("Jos\u{E9}".into()));
         assert_eq!(name("山田 太郎"), Ok("山田 太郎".into()));
+        // Joiners and variation selectors where a script or an emoji needs them.
+        assert_eq!(name("محمد\u{200C}رضا"), Ok("محمد\u{200C}رضا".into()));
+        assert_eq!(name("क्\u{200D}ष"), Ok("क्\u{200D}ष".into()));
+        assert_eq!(name("Team ❤\u{FE0F}"), Ok("Team ❤\u{FE0F}".into()));
+        assert_eq!(name("👩\u{200D}💻 crew"), Ok("👩\u{200D}💻 crew".into()));
+        // …and not where they only hide a look-alike.
+        assert_eq!(name("Ad\u{200D}min"), Err(TextProblem::Invisible));
+        assert_eq!(name("Ad\u{200C}min"), Err(TextProblem::Invisible));
+        assert_eq!(name("\u{200D}Admin"), Err(TextProblem::Invisible));
+        assert_eq!(name("Admin\u{FE0F}"), Err(TextProblem::Invisible));
+        assert_eq!(name("Ad\u{AD}min"), Err(TextProblem::Invisible));
+        // A text that normalising would multiply is refused before it is.
+        assert_eq!(name(&"\u{FDFA}".repeat(1_001)), Err(TextProblem::TooLong));
+        assert!(name(&"\u{FDFA}".repeat(5)).is_ok());
     }
 
     #[test]

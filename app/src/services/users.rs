@@ -5,8 +5,8 @@ use crate::{
     entities::{organisation_user_count, user, user_role},
     model::{
         users::{
-            Moment, StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats, COUNT_CAP,
-            LAST_PAGE, PAGE_SIZE,
+            page_count, Moment, StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats,
+            COUNT_CAP, LAST_PAGE, PAGE_SIZE,
         },
         PlatformRole, UserStatus, UserType,
     },
@@ -289,9 +289,10 @@ pub async fn list(
     organisation_id: Uuid,
     query: &UserQuery,
 ) -> ServiceResult<UserList> {
-    // Any number may arrive; only the pages of the first `COUNT_CAP` matches exist.
-    let page = query.page.clamp(1, LAST_PAGE);
-    let (users, matching) = matching_page(
+    // Any number may arrive; only the pages of the first `COUNT_CAP` matches exist, and one past
+    // the matches shows the last of them.
+    let mut page = query.page.clamp(1, LAST_PAGE);
+    let (mut users, matching) = matching_page(
         db,
         organisation_id,
         query,
@@ -299,6 +300,19 @@ pub async fn list(
         PAGE_SIZE,
     )
     .await?;
+    let last = page_count(matching);
+    if page > last {
+        page = last;
+        users = matching_page(
+            db,
+            organisation_id,
+            query,
+            (page - 1) * PAGE_SIZE,
+            PAGE_SIZE,
+        )
+        .await?
+        .0;
+    }
     let stats = stats(db, organisation_id).await?;
     let roles = super::roles::tags(db, organisation_id).await?;
     let held: Vec<(Uuid, Uuid)> = user_role::Entity::find()
