@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools lint unit-test e2e build-debug bench clean-e2e
+.PHONY: run test tools lint unit-test e2e build-debug bench soak clean-e2e
 
 ## Installs what is missing, builds a release and serves Tenantry on SQLite at http://127.0.0.1:3000.
 run: tools
@@ -41,3 +41,10 @@ bench: tools
 	cargo run --release -p server --example sign_in_throughput
 	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example user_list_latency
 	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example csv_import
+
+## Renders console pages of a 100,000-person organisation for minutes (SOAK_MINUTES, default 10)
+## against the release server, printing its resident memory throughout and the growth after
+## warm-up.
+soak: tools
+	cargo leptos build --release
+	cargo run --release -p server --example soak -- $${SOAK_MINUTES:-10}

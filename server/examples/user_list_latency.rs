@@ -5,16 +5,18 @@
 //! `make bench`, or `cargo run --release -p server --example user_list_latency [USERS [RUNS]]`.
 
 use app::{
-    entities::{organisation, role, user, user_role},
+    entities::{organisation, role},
     model::{
         users::{StatusFilter, UserQuery, UserSort},
-        PlatformRole, RoleTemplate, UserStatus, UserType,
+        UserStatus, UserType,
     },
-    services::{organisations, users},
+    services::users,
 };
-use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::time::Instant;
 
+#[path = "support/people.rs"]
+mod people;
 #[path = "support/targets.rs"]
 mod support;
 
@@ -32,7 +34,7 @@ async fn main() {
     for (label, url) in &targets.urls {
         let db = server::database::connect(url).await.expect("connect");
         server::database::migrate(&db).await.expect("migrate");
-        let (org, role) = fill(&db, total).await;
+        let (org, role) = people::fill(&db, total).await;
         report(label, &db, &org, &role, total, runs).await;
     }
     // TENANTRY_BENCH_KEEP=1 keeps both databases to study their plans by hand.
@@ -49,99 +51,6 @@ async fn main() {
     } else {
         let _ = std::fs::remove_file(&targets.sqlite_path);
     }
-}
-
-const FIRST: &[&str] = &[
-    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "John",
-    "Frances", "Tim", "Joan", "Linus", "Sophie", "Dennis",
-];
-const LAST: &[&str] = &[
-    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson",
-    "Perlman", "Backus", "Allen", "Berners", "Clarke", "Torvalds", "Wilson", "Ritchie",
-];
-
-/// An organisation with `total` users of every type and status, a third holding a role.
-async fn fill(db: &DatabaseConnection, total: usize) -> (organisation::Model, role::Model) {
-    let org = organisations::create(db, "Big", "big", false, false)
-        .await
-        .expect("organisation");
-    organisations::create(db, "Neighbour", "neighbour", false, false)
-        .await
-        .expect("organisation");
-    let role = role::Entity::find()
-        .filter(role::Column::OrganisationId.eq(org.id))
-        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
-        .one(db)
-        .await
-        .expect("query")
-        .expect("agent role");
-    let started = Instant::now();
-    for chunk in (0..total).collect::<Vec<_>>().chunks(1_000) {
-        let mut rows = Vec::with_capacity(chunk.len());
-        let mut holders = Vec::new();
-        for &i in chunk {
-            let first = FIRST[i % FIRST.len()];
-            let last = format!("{}{}", LAST[(i / FIRST.len()) % LAST.len()], i / 256);
-            let email = format!(
-                "{}.{}{}@big.example",
-                first.to_lowercase(),
-                last.to_lowercase(),
-                i
-            );
-            let mut model = users::NewUser {
-                organisation_id: org.id,
-                email: &email,
-                first_name: first,
-                last_name: &last,
-                user_type: UserType::ALL[i % UserType::ALL.len()],
-                status: match i % 10 {
-                    0 => UserStatus::Suspended,
-                    1 => UserStatus::Invited,
-                    _ => UserStatus::Active,
-                },
-                password_hash: None,
-                must_change_password: false,
-                platform_role: PlatformRole::None,
-            }
-            .into_active_model();
-            if i % 4 != 1 {
-                model.last_login_at = Set(Some(
-                    chrono::Utc::now() - chrono::Duration::minutes(i as i64),
-                ));
-            }
-            if i % 3 == 0 {
-                if let sea_orm::ActiveValue::Set(id) = model.id {
-                    holders.push(user_role::ActiveModel {
-                        user_id: Set(id),
-                        role_id: Set(role.id),
-                    });
-                }
-            }
-            rows.push(model);
-        }
-        user::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await
-            .expect("users");
-        if !holders.is_empty() {
-            user_role::Entity::insert_many(holders)
-                .exec_without_returning(db)
-                .await
-                .expect("roles");
-        }
-    }
-    // What autovacuum does on a live PostgreSQL (it also marks pages all-visible, which index-only
-    // scans need); SQLite only gathers statistics.
-    let analyze = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
-        _ => "ANALYZE",
-    };
-    db.execute_unprepared(analyze).await.expect("analyze");
-    println!(
-        "  filled {total} users in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    (org, role)
 }
 
 async fn report(
