@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 ## Installs what is missing, builds a release and serves Tenantry on SQLite at http://127.0.0.1:3000.
 run: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 	LEPTOS_SITE_ROOT=target/site ./target/release/tenantry serve
 
 ## Runs the whole test suite: formatting, lints, unit and integration tests on SQLite and
@@ -29,7 +29,7 @@ unit-test:
 	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo test -p app -p server -p migration --features app/ssr --lib --test integration
 
 build-debug:
-	cargo leptos build
+	cargo leptos build --split
 
 e2e: build-debug
 	cd end2end && rm -rf test-results && npx playwright test
@@ -46,5 +46,5 @@ bench: tools
 ## against the release server, printing its resident memory throughout and the growth after
 ## warm-up.
 soak: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 	cargo run --release -p server --example soak -- $${SOAK_MINUTES:-10}

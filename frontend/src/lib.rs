@@ -4,5 +4,5 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     app::ui::mark_panics();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_lazy(app::App);
 }

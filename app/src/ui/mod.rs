@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 use pages::{
     change_password::ChangePasswordPage,
@@ -25,7 +25,7 @@ use pages::{
         edit::{NewRolePage, RolePage},
         list::RolesPage,
     },
-    section::{Section, SectionPage},
+    section::ActivityPage,
     settings::SettingsPage,
     shell::ConsoleShell,
     teams::{list::TeamsPage, team::TeamPage},
@@ -94,6 +94,51 @@ pub fn mark_panics() {
     }));
 }
 
+/// Declares `$route`, the route of page `$page` whose code the browser loads in a chunk of its own
+/// the first time it is opened (`cargo leptos build --split`), so the first download carries only
+/// the sign-in page and the console with its Users page.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),+ $(,)?) => {$(
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page /> }.into_any()
+            }
+        }
+    )+};
+}
+
+lazy_page!(
+    ForgotPasswordRoute => ForgotPasswordPage,
+    AcceptInvitationRoute => AcceptInvitationPage,
+    ResetPasswordRoute => ResetPasswordPage,
+    ConfirmEmailRoute => ConfirmEmailPage,
+    ChangePasswordRoute => ChangePasswordPage,
+    OverviewRoute => OverviewPage,
+    ProfileRoute => ProfilePage,
+    AddUserRoute => AddUserPage,
+    InvitationsRoute => InvitationsPage,
+    ImportUsersRoute => ImportUsersPage,
+    UserRoute => UserPage,
+    TeamsRoute => TeamsPage,
+    TeamRoute => TeamPage,
+    RolesRoute => RolesPage,
+    NewRoleRoute => NewRolePage,
+    RoleRoute => RolePage,
+    ActivityRoute => ActivityPage,
+    SettingsRoute => SettingsPage,
+    OrganisationsRoute => OrganisationsPage,
+    NewOrganisationRoute => NewOrganisationPage,
+    OrganisationRoute => OrganisationPage,
+    LicenceRoute => LicencePage,
+);
+
 /// The console's routes.
 #[component]
 pub fn App() -> impl IntoView {
@@ -120,30 +165,30 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=HomePage />
                 <Route path=path!("/o/:slug/login") view=LoginPage />
-                <Route path=path!("/o/:slug/forgot-password") view=ForgotPasswordPage />
-                <Route path=path!("/invitation") view=AcceptInvitationPage />
-                <Route path=path!("/reset-password") view=ResetPasswordPage />
-                <Route path=path!("/confirm-email") view=ConfirmEmailPage />
-                <Route path=path!("/o/:slug/change-password") view=ChangePasswordPage />
+                <Route path=path!("/o/:slug/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} />
+                <Route path=path!("/invitation") view={Lazy::<AcceptInvitationRoute>::new()} />
+                <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} />
+                <Route path=path!("/confirm-email") view={Lazy::<ConfirmEmailRoute>::new()} />
+                <Route path=path!("/o/:slug/change-password") view={Lazy::<ChangePasswordRoute>::new()} />
                 <ParentRoute path=path!("/o/:slug") view=ConsoleShell ssr=SsrMode::Async>
-                    <Route path=path!("") view=OverviewPage />
-                    <Route path=path!("profile") view=ProfilePage />
+                    <Route path=path!("") view={Lazy::<OverviewRoute>::new()} />
+                    <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} />
                     <Route path=path!("users") view=UsersPage />
-                    <Route path=path!("users/new") view=AddUserPage />
-                    <Route path=path!("users/invitations") view=InvitationsPage />
-                    <Route path=path!("users/import") view=ImportUsersPage />
-                    <Route path=path!("users/:id") view=UserPage />
-                    <Route path=path!("teams") view=TeamsPage />
-                    <Route path=path!("teams/:id") view=TeamPage />
-                    <Route path=path!("roles") view=RolesPage />
-                    <Route path=path!("roles/new") view=NewRolePage />
-                    <Route path=path!("roles/:id") view=RolePage />
-                    <Route path=path!("activity") view=|| view! { <SectionPage section=Section::Activity /> } />
-                    <Route path=path!("settings") view=SettingsPage />
-                    <Route path=path!("platform/organisations") view=OrganisationsPage />
-                    <Route path=path!("platform/organisations/new") view=NewOrganisationPage />
-                    <Route path=path!("platform/organisations/:organisation") view=OrganisationPage />
-                    <Route path=path!("platform/licence") view=LicencePage />
+                    <Route path=path!("users/new") view={Lazy::<AddUserRoute>::new()} />
+                    <Route path=path!("users/invitations") view={Lazy::<InvitationsRoute>::new()} />
+                    <Route path=path!("users/import") view={Lazy::<ImportUsersRoute>::new()} />
+                    <Route path=path!("users/:id") view={Lazy::<UserRoute>::new()} />
+                    <Route path=path!("teams") view={Lazy::<TeamsRoute>::new()} />
+                    <Route path=path!("teams/:id") view={Lazy::<TeamRoute>::new()} />
+                    <Route path=path!("roles") view={Lazy::<RolesRoute>::new()} />
+                    <Route path=path!("roles/new") view={Lazy::<NewRoleRoute>::new()} />
+                    <Route path=path!("roles/:id") view={Lazy::<RoleRoute>::new()} />
+                    <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("platform/organisations") view={Lazy::<OrganisationsRoute>::new()} />
+                    <Route path=path!("platform/organisations/new") view={Lazy::<NewOrganisationRoute>::new()} />
+                    <Route path=path!("platform/organisations/:organisation") view={Lazy::<OrganisationRoute>::new()} />
+                    <Route path=path!("platform/licence") view={Lazy::<LicenceRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -30,6 +30,12 @@ impl Section {
     }
 }
 
+/// The Activity section, to be built.
+#[component]
+pub fn ActivityPage() -> impl IntoView {
+    view! { <SectionPage section=Section::Activity /> }
+}
+
 /// The page of a section not built yet.
 #[component]
 pub fn SectionPage(section: Section) -> impl IntoView {
