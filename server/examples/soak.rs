@@ -8,14 +8,10 @@
 //! `make soak` (builds the release first), or
 //! `cargo run --release -p server --example soak [MINUTES [USERS [CLIENTS]]]`.
 
-use app::{
-    entities::{user, user_role},
-    model::{RoleTemplate, UserStatus},
-    services::passwords::Passwords,
-};
-use sea_orm::{prelude::*, ActiveValue::Set};
+use app::{entities::user, model::UserStatus};
+use sea_orm::prelude::*;
+use served::{admin_of, free_port, rss, start, wait_for_health};
 use std::{
-    process::{Child, Command, Stdio},
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc,
@@ -25,10 +21,10 @@ use std::{
 
 #[path = "support/people.rs"]
 mod people;
+#[path = "support/served.rs"]
+mod served;
 #[path = "support/targets.rs"]
 mod support;
-
-const PASSWORD: &str = "the soak test's own long phrase";
 
 #[tokio::main]
 async fn main() {
@@ -68,18 +64,7 @@ async fn main() {
     wait_for_health(&client, &base).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss(&child);
-    let signed = client
-        .post(format!("{base}/api/auth/login"))
-        .header("origin", &base)
-        .form(&[
-            ("slug", "big"),
-            ("email", "soak.admin@big.example"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    assert!(signed.status().as_u16() < 400, "sign-in refused");
+    served::sign_in(&client, &base).await;
 
     let pages: Arc<Vec<String>> = Arc::new(vec![
         "/o/big/users".into(),
@@ -172,103 +157,4 @@ async fn main() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(&targets.sqlite_path);
-}
-
-/// The organisation's tenant admin, given a password: `soak.admin@big.example`.
-async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
-    let hash = Passwords::new(1)
-        .expect("hasher")
-        .hash(PASSWORD.into())
-        .await
-        .expect("hash");
-    let mut admin = app::services::users::NewUser {
-        organisation_id,
-        email: "soak.admin@big.example",
-        first_name: "Soak",
-        last_name: "Admin",
-        user_type: app::model::UserType::TenantAdmin,
-        status: UserStatus::Active,
-        password_hash: Some(hash),
-        must_change_password: false,
-        platform_role: app::model::PlatformRole::None,
-    }
-    .into_active_model();
-    admin.locale = Set("en".into());
-    let id = match &admin.id {
-        Set(id) => *id,
-        _ => unreachable!("NewUser sets the id"),
-    };
-    user::Entity::insert(admin)
-        .exec_without_returning(db)
-        .await
-        .expect("admin");
-    let role = app::entities::role::Entity::find()
-        .filter(app::entities::role::Column::OrganisationId.eq(organisation_id))
-        .filter(app::entities::role::Column::Template.eq(RoleTemplate::Admin.code()))
-        .one(db)
-        .await
-        .expect("query")
-        .expect("Admin role");
-    user_role::Entity::insert(user_role::ActiveModel {
-        user_id: Set(id),
-        role_id: Set(role.id),
-    })
-    .exec_without_returning(db)
-    .await
-    .expect("role");
-    id
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
-    Command::new(binary)
-        .arg("serve")
-        .env("TENANTRY_DATABASE_URL", url)
-        .env("TENANTRY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TENANTRY_BASE_URL", base)
-        .env("TENANTRY_MAIL", "log")
-        .env(
-            "LEPTOS_SITE_ROOT",
-            std::env::var("LEPTOS_SITE_ROOT").unwrap_or("target/site".into()),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {binary} (build it with `make soak`): {e}"))
-}
-
-async fn wait_for_health(client: &reqwest::Client, base: &str) {
-    for _ in 0..300 {
-        if client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not answer /health");
-}
-
-/// The resident memory of `child` in MB, from /proc: all of it, and the part that is the
-/// process's own (heap, stacks) rather than pages of the database file it maps.
-fn rss(child: &Child) -> (f64, f64) {
-    let status =
-        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("RssAnon:"))
 }

@@ -263,17 +263,23 @@ pub async fn page_gate(State(state): State<AppState>, request: Request, next: Ne
     let locale = app::services::profile::locale_of(&signed.user);
     request.extensions_mut().insert(locale);
     app::i18n::set_request_locale(locale);
-    match auth::current_user(&state, &signed, slug).await {
-        Ok(_) => {}
+    let user = match auth::current_user(&state, &signed, slug).await {
+        Ok(user) => user,
         Err(ServiceError::Refused(_)) => return Redirect::to(&login).into_response(),
         Err(error) => {
             tracing::error!(%error, "loading the signed-in user failed");
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
-    }
+    };
     if signed.user.must_change_password && rest != "change-password" {
         return Redirect::to(&format!("/o/{slug}/change-password")).into_response();
     }
+    // The page's own server functions, called while it renders, reuse what was found here.
+    request.extensions_mut().insert(auth::Authorized {
+        slug: slug.to_string(),
+        signed,
+        user,
+    });
     next.run(request).await
 }
 

@@ -63,13 +63,26 @@ pub async fn authorize(
     pending: PendingPassword,
 ) -> Result<Caller, AppError> {
     let state = state()?;
-    let signed = auth::signed(&state, session_secret(&state).as_deref())
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    // A page the gate let through carries what it found; anything else is looked up.
+    let checked = use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<auth::Authorized>().cloned())
+        .filter(|checked| checked.slug == slug);
+    let (signed, user) = match checked {
+        Some(checked) => (checked.signed, Some(checked.user)),
+        None => (
+            auth::signed(&state, session_secret(&state).as_deref())
+                .await?
+                .ok_or(AppError::Unauthenticated)?,
+            None,
+        ),
+    };
     if signed.user.must_change_password && pending == PendingPassword::Refuse {
         return Err(AppError::PasswordChangeRequired);
     }
-    let user = auth::current_user(&state, &signed, slug).await?;
+    let user = match user {
+        Some(user) => user,
+        None => auth::current_user(&state, &signed, slug).await?,
+    };
     crate::i18n::set_request_locale(user.locale);
     if let Some(permission) = permission {
         if !user.can(permission) {

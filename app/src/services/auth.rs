@@ -207,6 +207,16 @@ pub struct Signed {
     pub user: user::Model,
 }
 
+/// A page request already checked by the page gate: who is signed in and what they may do in
+/// organisation `slug`. The gate puts it in the request's extensions, so the server functions the
+/// page calls while it renders on the server do not look the same things up again.
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub slug: String,
+    pub signed: Signed,
+    pub user: CurrentUser,
+}
+
 /// The signed-in user of a request with `secret`, if the session is live and the account active.
 pub async fn signed(state: &AppState, secret: Option<&str>) -> ServiceResult<Option<Signed>> {
     let Some(secret) = secret else {

@@ -1,0 +1,139 @@
+//! Benchmark (not a test): pages per second of the release server, in one run: `/health`, the
+//! sign-in page, and the Users page (50 rows) of a signed-in tenant admin of a 100,000-person
+//! organisation on SQLite, each fetched for a while by a number of clients at once. The budget:
+//! the Users page at least 30% of the sign-in page's rate.
+//!
+//! `make bench`, or `cargo run --release -p server --example page_throughput [SECONDS [CLIENTS
+//! [USERS]]]` after `cargo leptos build --release --split`.
+
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+#[path = "support/people.rs"]
+mod people;
+#[path = "support/served.rs"]
+mod served;
+#[path = "support/targets.rs"]
+mod support;
+
+#[tokio::main]
+async fn main() {
+    let arg = |n: usize, default: u64| {
+        std::env::args()
+            .nth(n)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let (seconds, clients, total) = (arg(1, 10), arg(2, 16), arg(3, 100_000));
+    let binary = std::env::var("TENANTRY_BIN").unwrap_or("target/release/tenantry".into());
+    let targets = support::targets().await;
+    let (_, url) = &targets.urls[0];
+    let db = server::database::connect(url).await.expect("connect");
+    server::database::migrate(&db).await.expect("migrate");
+    let (org, _) = people::fill(&db, total as usize).await;
+    served::admin_of(&db, org.id).await;
+    db.close().await.ok();
+
+    let port = served::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = served::start(&binary, url, port, &base);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(clients as usize)
+        .build()
+        .expect("client");
+    served::wait_for_health(&client, &base).await;
+    served::sign_in(&client, &base).await;
+    let anonymous = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(clients as usize)
+        .build()
+        .expect("client");
+
+    println!(
+        "pages per second, {clients} clients, {seconds} s each, organisation of {total} people (SQLite)"
+    );
+    let health = rate(&anonymous, &base, "/health", None, seconds, clients).await;
+    let sign_in = rate(
+        &anonymous,
+        &base,
+        "/o/big/login",
+        Some("Sign in"),
+        seconds,
+        clients,
+    )
+    .await;
+    let users = rate(
+        &client,
+        &base,
+        "/o/big/users",
+        Some("__INCOMPLETE_CHUNKS=[];"),
+        seconds,
+        clients,
+    )
+    .await;
+    println!(
+        "  Users page at {:.0}% of the sign-in page (budget: at least 30%); /health {health:.0}/s",
+        100.0 * users / sign_in
+    );
+    let (all, own) = served::rss(&child);
+    println!(
+        "  server memory after serving the Users page: RSS {all:.1} MB, of it its own (not the \
+         database file's mapped pages) {own:.1} MB"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&targets.sqlite_path);
+}
+
+/// Pages of `path` served per second to `clients` clients asking one after another for
+/// `seconds`; each answer must be a 200 containing `marker`.
+async fn rate(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    marker: Option<&'static str>,
+    seconds: u64,
+    clients: u64,
+) -> f64 {
+    let served = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (client, url) = (client.clone(), format!("{base}{path}"));
+            let (served, failed) = (served.clone(), failed.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let good = match client.get(&url).send().await {
+                        Ok(answer) if answer.status().is_success() => {
+                            let body = answer.text().await.unwrap_or_default();
+                            marker.is_none_or(|m| body.contains(m))
+                        }
+                        _ => false,
+                    };
+                    served.fetch_add(1, Ordering::Relaxed);
+                    if !good {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let per_second = served.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    println!(
+        "  {path:<16} {per_second:>8.0}/s  ({} failed)",
+        failed.load(Ordering::Relaxed)
+    );
+    per_second
+}
