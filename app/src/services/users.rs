@@ -13,7 +13,7 @@ use crate::{
 };
 use sea_orm::{
     prelude::*,
-    sea_query::{ExprTrait, Func, NullOrdering, Query, SimpleExpr},
+    sea_query::{Alias, ExprTrait, Func, NullOrdering, Query, SimpleExpr},
     ActiveValue::Set,
     Condition, DbBackend, JoinType, Order, QueryOrder, QuerySelect, QueryTrait, Select,
 };
@@ -236,11 +236,17 @@ pub(crate) async fn matching_page(
         return Ok((Vec::new(), 0));
     }
     let backend = db.get_database_backend();
-    let ids: Vec<Uuid> = candidates(backend, organisation_id, query, &words)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let matching = ids.len() as u64;
+    // Counted in the database: the matches' ids never leave it (each row a driver sends costs
+    // more than the database spends finding it).
+    let matches = candidates(backend, organisation_id, query, &words).into_query();
+    let count = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(matches.clone(), Alias::new("matches"))
+        .to_owned();
+    let matching = match db.query_one(&count).await? {
+        Some(row) => u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or_default(),
+        None => 0,
+    };
     let dense = matching > COUNT_CAP;
     let select = if dense {
         let mut select = user::Entity::find().filter(row_filters(organisation_id, query));
@@ -252,7 +258,7 @@ pub(crate) async fn matching_page(
         }
         select
     } else {
-        user::Entity::find().filter(user::Column::Id.is_in(ids))
+        user::Entity::find().filter(user::Column::Id.in_subquery(matches))
     };
     let rows = if dense && backend == DbBackend::Postgres && matches!(words, Words::All(_)) {
         // PostgreSQL would walk the sort order's index and test each row's words, slow when the
