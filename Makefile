@@ -36,14 +36,20 @@ e2e: build-debug
 
 ## Prints sign-in throughput over HTTP against the raw argon2id rate of this machine, the Users
 ## page's server time on an organisation of 100,000 users on SQLite and PostgreSQL, the time
-## to invite 10,000 people from a CSV file, and the release server's pages per second (Users
-## page against the sign-in page) with its memory afterwards.
+## to invite 10,000 people from a CSV file, the release server's pages per second (Users
+## page against the sign-in page) and memory, the WebAssembly's sizes; then one table of every
+## figure against its budget.
 bench: tools
-	cargo run --release -p server --example sign_in_throughput
-	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example user_list_latency
-	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example csv_import
 	cargo leptos build --release --split
-	cargo run --release -p server --example page_throughput
+	set -o pipefail; { \
+	  cargo run --release -p server --example sign_in_throughput && \
+	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example user_list_latency && \
+	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example csv_import && \
+	  cargo run --release -p server --example page_throughput && \
+	  scripts/wasm-size.sh; \
+	} | tee target/bench.log
+	@echo; echo "| metric | figure | budget | |"; echo "| --- | --- | --- | --- |"
+	@grep '^BENCH |' target/bench.log | sed 's/^BENCH //'
 
 ## Renders console pages of a 100,000-person organisation for minutes (SOAK_MINUTES, default 10)
 ## against the release server, printing its resident memory throughout and the growth after

@@ -20,6 +20,8 @@ mod people;
 mod served;
 #[path = "support/targets.rs"]
 mod support;
+#[path = "support/table.rs"]
+mod table;
 
 #[tokio::main]
 async fn main() {
@@ -37,6 +39,7 @@ async fn main() {
     server::database::migrate(&db).await.expect("migrate");
     let (org, _) = people::fill(&db, total as usize).await;
     served::admin_of(&db, org.id).await;
+    people::analyze(&db).await;
     db.close().await.ok();
 
     let port = served::free_port();
@@ -49,6 +52,14 @@ async fn main() {
         .build()
         .expect("client");
     served::wait_for_health(&client, &base).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (idle, _) = served::rss(&child);
+    table::row(
+        "server RSS idle (SQLite)",
+        &format!("{idle:.1} MB"),
+        "at most 25 MB",
+        idle <= 25.0,
+    );
     served::sign_in(&client, &base).await;
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -86,6 +97,19 @@ async fn main() {
     println!(
         "  server memory after serving the Users page: RSS {all:.1} MB, of it its own (not the \
          database file's mapped pages) {own:.1} MB"
+    );
+    let share = 100.0 * users / sign_in;
+    table::row(
+        &format!("Users page / sign-in page, pages per s, {clients} clients"),
+        &format!("{users:.0} / {sign_in:.0} = {share:.0}%"),
+        "at least 30%",
+        share >= 30.0,
+    );
+    table::row(
+        &format!("server RSS after the Users page of {total} people (own memory)"),
+        &format!("{all:.1} MB ({own:.1} MB)"),
+        "at most 60 MB",
+        all <= 60.0,
     );
     let _ = child.kill();
     let _ = child.wait();

@@ -42,6 +42,7 @@ async fn main() {
     server::database::migrate(&db).await.expect("migrate");
     let (org, _) = people::fill(&db, total as usize).await;
     let admin = admin_of(&db, org.id).await;
+    people::analyze(&db).await;
     let person = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(org.id))
         .filter(user::Column::Status.eq(UserStatus::Active.code()))

@@ -20,6 +20,9 @@ mod people;
 #[path = "support/targets.rs"]
 mod support;
 
+#[path = "support/table.rs"]
+mod table;
+
 #[tokio::main]
 async fn main() {
     let total: usize = std::env::args()
@@ -35,6 +38,7 @@ async fn main() {
         let db = server::database::connect(url).await.expect("connect");
         server::database::migrate(&db).await.expect("migrate");
         let (org, role) = people::fill(&db, total).await;
+        people::analyze(&db).await;
         report(label, &db, &org, &role, total, runs).await;
     }
     // TENANTRY_BENCH_KEEP=1 keeps both databases to study their plans by hand.
@@ -132,6 +136,11 @@ async fn report(
     ];
     let mut worst_p99 = 0.0_f64;
     for (name, query) in &queries {
+        // Not counted: the first runs prepare the statements and bring the pages into memory, as
+        // a running server has long done.
+        for _ in 0..runs / 10 {
+            users::list(db, org.id, query).await.expect("list");
+        }
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let started = Instant::now();
@@ -146,6 +155,12 @@ async fn report(
         println!("  {name:<32} p50 {p50:7.2} ms   p99 {p99:7.2} ms");
     }
     println!("  worst p99: {worst_p99:.2} ms (budget: 10 ms)");
+    table::row(
+        &format!("Users page, {total} people, worst p99, {label}"),
+        &format!("{worst_p99:.2} ms"),
+        "at most 10 ms",
+        worst_p99 <= 10.0,
+    );
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let started = Instant::now();

@@ -88,16 +88,20 @@ pub async fn fill(db: &DatabaseConnection, total: usize) -> (organisation::Model
                 .expect("roles");
         }
     }
-    // What autovacuum does on a live PostgreSQL (it also marks pages all-visible, which index-only
-    // scans need); SQLite only gathers statistics.
-    let analyze = match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
-        _ => "ANALYZE",
-    };
-    db.execute_unprepared(analyze).await.expect("analyze");
     println!(
         "  filled {total} users in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     (org, role)
+}
+
+/// Gathers the statistics the query planner needs, once everything is written: what autovacuum
+/// does on a live PostgreSQL (it also marks pages all-visible, which index-only scans need);
+/// SQLite only gathers statistics.
+pub async fn analyze(db: &DatabaseConnection) {
+    let analyze = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "VACUUM ANALYZE",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(analyze).await.expect("analyze");
 }
