@@ -19,7 +19,9 @@ export async function open(page: Page, path: string) {
 }
 
 export async function hydrated(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The debug WebAssembly is about 10 MB and hydrates once its lazy chunks are in: on a busy
+  // machine that can take longer than an assertion's usual five seconds.
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 15_000 });
   await expectNoPanic(page);
 }
 
