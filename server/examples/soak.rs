@@ -79,7 +79,6 @@ async fn main() {
         "/o/big/roles".into(),
         "/o/big/teams".into(),
     ]);
-    let pages: Arc<Vec<String>> = match std::env::var("SOAK_ONLY") { Ok(only) => Arc::new(vec![only.replace("{person}", &person.to_string())]), Err(_) => pages };
     let served = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);

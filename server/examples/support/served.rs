@@ -94,7 +94,7 @@ pub fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
             "LEPTOS_SITE_ROOT",
             std::env::var("LEPTOS_SITE_ROOT").unwrap_or("target/site".into()),
         )
-        .stdout(Stdio::inherit())
+        .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap_or_else(|e| {

@@ -823,15 +823,3 @@ async fn throttled_answers_say_when_to_try_again_and_why(backend: Backend) {
         "{message}"
     );
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn scratch_titles() {
-    let a = acme(Backend::Sqlite).await;
-    let ada = format!("/o/acme/users/{}", a.ada.id);
-    for path in ["/o/acme/teams", ada.as_str(), "/o/acme/users?q=a", "/o/acme/users?status=all&type=agent", "/o/acme/users?sort=last_sign_in&dir=desc&page=7", "/o/acme/settings", "/o/acme/users/new"] {
-        let page = a.admin.get(path).await;
-        eprintln!("SCRATCH css {}", page.body.contains("tenantry.css"));
-        let title = page.body.split("<title>").nth(1).and_then(|t| t.split("</title>").next()).unwrap_or("NONE");
-        eprintln!("SCRATCH {path} -> {title}");
-    }
-}
