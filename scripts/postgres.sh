@@ -20,4 +20,10 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 su postgres -c "psql -qc \"ALTER USER postgres PASSWORD '$PASSWORD'\"" >/dev/null
+# Earlier runs' scratch databases (each test and benchmark makes one and leaves it). One still in
+# use by a run going on now refuses to go and stays.
+su postgres -c "psql -qtAc \"SELECT datname FROM pg_database WHERE datname ~ '^tenantry_(test|bench)_'\"" |
+  while read -r name; do
+    su postgres -c "psql -qc 'DROP DATABASE $name'" >/dev/null 2>&1 || true
+  done
 echo "postgres://postgres:$PASSWORD@127.0.0.1:5432/postgres"

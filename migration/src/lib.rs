@@ -13,8 +13,7 @@ mod m20261123_000008_licence;
 mod m20261123_000009_teams;
 mod m20261123_000010_avatars;
 mod m20261123_000011_api_keys;
-
-pub use m20261122_000006_user_word_search::SEARCH_DOCUMENT;
+mod m20261201_000012_stored_user_words;
 
 /// A foreign key from `from` to `to` whose rows go when the row they point to goes.
 fn fk(
@@ -46,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_teams::Migration),
             Box::new(m20261123_000010_avatars::Migration),
             Box::new(m20261123_000011_api_keys::Migration),
+            Box::new(m20261201_000012_stored_user_words::Migration),
         ]
     }
 }

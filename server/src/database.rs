@@ -32,15 +32,3 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_user_search_uses_the_indexed_expression() {
-        // PostgreSQL uses the GIN index only for the very text it was built on.
-        assert_eq!(
-            migration::SEARCH_DOCUMENT,
-            app::services::users::SEARCH_DOCUMENT
-        );
-    }
-}

@@ -64,10 +64,6 @@ impl NewUser<'_> {
     }
 }
 
-/// The PostgreSQL expression of a user's searchable words. The GIN index `users_search` (migration
-/// 6) is built on exactly this text, which the planner needs to recognise it.
-pub const SEARCH_DOCUMENT: &str = "to_tsvector('simple'::regconfig, translate(lower(first_name || ' ' || last_name || ' ' || email), '.@-_+''', '      '))";
-
 /// What a search box holds, as the search index sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Words {
@@ -100,23 +96,58 @@ impl Words {
     }
 }
 
-/// The people whose words begin with each of `words`, answered by the word index: FTS5 on
-/// SQLite, GIN on PostgreSQL.
-fn word_condition(backend: DbBackend, words: &[String]) -> SimpleExpr {
-    // Words are letters and digits only, so they need no escaping in either query language.
+/// The text search asking that each of `words` begin a word of the person's: FTS5's query
+/// language on SQLite, a `tsquery` on PostgreSQL. Words are letters and digits only, so they need
+/// no escaping in either.
+fn word_query(backend: DbBackend, words: &[String]) -> String {
     let each = |prefix: fn(&String) -> String, and: &str| {
         words.iter().map(prefix).collect::<Vec<_>>().join(and)
     };
     match backend {
+        DbBackend::Postgres => each(|word| format!("'{word}':*"), " & "),
+        _ => each(|word| format!("\"{word}\"*"), " AND "),
+    }
+}
+
+/// The people whose words begin with each of `words`, tested row by row: PostgreSQL reads the
+/// stored `search_words` (migration 12); SQLite looks the row up among the word index's matches,
+/// collected once per query. The `+` keeps SQLite from starting at those matches, so it walks the
+/// sort order's index and stops at the page's last row.
+fn words_of_row(backend: DbBackend, words: &[String]) -> SimpleExpr {
+    match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            format!("{SEARCH_DOCUMENT} @@ to_tsquery('simple', $1)"),
-            [each(|word| format!("'{word}':*"), " & ")],
+            r#""users"."search_words" @@ to_tsquery('simple', $1)"#,
+            [word_query(backend, words)],
         ),
         _ => Expr::cust_with_values(
-            r#""users"."rowid" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
-            [each(|word| format!("\"{word}\"*"), " AND ")],
+            r#"+"users"."rowid" IN (SELECT rowid FROM users_search WHERE users_search MATCH ?)"#,
+            [word_query(backend, words)],
         ),
     }
+}
+
+/// Restricts `select` to the people whose words begin with each of `words`, starting from the
+/// word index: the GIN index on PostgreSQL, a join driven by the FTS5 table on SQLite (which
+/// stops once it has as many as the select's limit, where an `IN` list is collected whole).
+fn found_by_words(
+    backend: DbBackend,
+    mut select: Select<user::Entity>,
+    words: &[String],
+) -> Select<user::Entity> {
+    if backend == DbBackend::Postgres {
+        return select.filter(words_of_row(backend, words));
+    }
+    QueryTrait::query(&mut select)
+        .join(
+            JoinType::InnerJoin,
+            Alias::new("users_search"),
+            Expr::cust(r#""users_search"."rowid" = "users"."rowid""#),
+        )
+        .and_where(Expr::cust_with_values(
+            r#""users_search" MATCH ?"#,
+            [word_query(backend, words)],
+        ));
+    select
 }
 
 /// Whether the user holds `role`, checked row by row: right when most rows hold it.
@@ -150,19 +181,24 @@ fn row_filters(organisation_id: Uuid, query: &UserQuery) -> Condition {
     condition
 }
 
-/// `select` sorted as `query` asks, with a tie-breaker so every order is total.
-fn sorted(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Entity> {
+/// The keys of the order `query` asks for, first to last, each with its direction and where
+/// nulls go; the last one makes every order total.
+fn sort_keys(query: &UserQuery) -> Vec<(SimpleExpr, Order, Option<NullOrdering>)> {
     let order = if query.descending {
         Order::Desc
     } else {
         Order::Asc
     };
-    let select = match query.sort {
-        UserSort::Name => select
-            .order_by(lower(user::Column::LastName), order.clone())
-            .order_by(lower(user::Column::FirstName), order.clone()),
+    let key = |column: user::Column| Expr::col((user::Entity, column));
+    let lower = |column: user::Column| Func::lower(Expr::col((user::Entity, column))).into();
+    match query.sort {
+        UserSort::Name => vec![
+            (lower(user::Column::LastName), order.clone(), None),
+            (lower(user::Column::FirstName), order.clone(), None),
+            (key(user::Column::Id), order, None),
+        ],
         // Unique within the organisation: no tie-breaker needed, and none keeps the index usable.
-        UserSort::Email => return select.order_by(lower(user::Column::Email), order),
+        UserSort::Email => vec![(lower(user::Column::Email), order, None)],
         // Never signed in sorts as the oldest sign-in, the same on both databases.
         UserSort::LastSignIn => {
             let nulls = if query.descending {
@@ -170,11 +206,35 @@ fn sorted(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Entit
             } else {
                 NullOrdering::First
             };
-            select.order_by_with_nulls(user::Column::LastLoginAt, order.clone(), nulls)
+            vec![
+                (key(user::Column::LastLoginAt), order.clone(), Some(nulls)),
+                (key(user::Column::Id), order, None),
+            ]
         }
-        UserSort::Created => select.order_by(user::Column::CreatedAt, order.clone()),
-    };
-    select.order_by(user::Column::Id, order)
+        UserSort::Created => vec![
+            (key(user::Column::CreatedAt), order.clone(), None),
+            (key(user::Column::Id), order, None),
+        ],
+    }
+}
+
+/// `select` sorted by `keys`.
+fn sorted_by<E: EntityTrait>(
+    mut select: Select<E>,
+    keys: Vec<(SimpleExpr, Order, Option<NullOrdering>)>,
+) -> Select<E> {
+    for (key, order, nulls) in keys {
+        select = match nulls {
+            Some(nulls) => select.order_by_with_nulls(key, order, nulls),
+            None => select.order_by(key, order),
+        };
+    }
+    select
+}
+
+/// `select` sorted as `query` asks.
+fn sorted(select: Select<user::Entity>, query: &UserQuery) -> Select<user::Entity> {
+    sorted_by(select, sort_keys(query))
 }
 
 /// The query of up to `COUNT_CAP + 1` ids of the users matching `query`, found through the most
@@ -190,7 +250,7 @@ fn candidates(
         .column(user::Column::Id)
         .filter(row_filters(organisation_id, query));
     if let Words::All(words) = words {
-        select = select.filter(word_condition(backend, words));
+        select = found_by_words(backend, select, words);
     }
     if let Some(role) = query.role {
         // A join lets the database start from the role's holders when they are few.
@@ -203,17 +263,6 @@ fn candidates(
             .filter(user_role::Column::RoleId.eq(role));
     }
     select.limit(COUNT_CAP + 1)
-}
-
-/// The SQL that finds the users matching `query`, for the benchmark's query plans.
-pub fn candidates_statement(
-    backend: DbBackend,
-    organisation_id: Uuid,
-    query: &UserQuery,
-) -> String {
-    candidates(backend, organisation_id, query, &Words::of(&query.search))
-        .build(backend)
-        .to_string()
 }
 
 /// The rows at `offset..offset + limit` of the users matching `query`, and how many match,
@@ -247,46 +296,106 @@ pub(crate) async fn matching_page(
         Some(row) => u64::try_from(row.try_get_by_index::<i64>(0)?).unwrap_or_default(),
         None => 0,
     };
-    let dense = matching > COUNT_CAP;
-    let select = if dense {
-        let mut select = user::Entity::find().filter(row_filters(organisation_id, query));
-        if let Some(role) = query.role {
-            select = select.filter(holds_role(role));
-        }
-        if let Words::All(words) = &words {
-            select = select.filter(word_condition(backend, words));
-        }
-        select
-    } else {
-        user::Entity::find().filter(user::Column::Id.in_subquery(matches))
+    if matching <= COUNT_CAP {
+        // All of them counted: the page is sorted from their ids alone.
+        let found = user::Entity::find().filter(user::Column::Id.in_subquery(matches));
+        return Ok((
+            sorted_page(db, found, query, offset, limit).await?,
+            matching,
+        ));
+    }
+    // More match than counted: dense enough that walking the sort order's index meets a page of
+    // them soon, testing each row on the way.
+    let mut walk = user::Entity::find().filter(row_filters(organisation_id, query));
+    if let Some(role) = query.role {
+        walk = walk.filter(holds_role(role));
+    }
+    let Words::All(words) = &words else {
+        return Ok((sorted_page(db, walk, query, offset, limit).await?, matching));
     };
-    let rows = if dense && backend == DbBackend::Postgres && matches!(words, Words::All(_)) {
-        // PostgreSQL would walk the sort order's index and test each row's words, slow when the
-        // matches bunch up far along it (all the "Hopper"s); collecting the matches from the
-        // word index and sorting them costs the same wherever they are. `OFFSET 0` keeps the
-        // planner from merging the two steps again.
-        let mut page = sorted(user::Entity::find(), query)
-            .offset(offset)
-            .limit(limit)
-            .into_query();
-        page.from_clear()
-            .from_subquery(select.offset(0).into_query(), "users");
-        user::Entity::find()
-            .from_raw_sql(backend.build(&page))
-            .all(db)
-            .await?
-    } else {
-        sorted(select, query)
-            .offset(offset)
-            .limit(limit)
-            .all(db)
-            .await?
-    };
+    if backend != DbBackend::Postgres {
+        let found = walk.filter(words_of_row(backend, words));
+        return Ok((
+            sorted_page(db, found, query, offset, limit).await?,
+            matching,
+        ));
+    }
+    // PostgreSQL first walks a bounded stretch of the sort order. When the matches bunch up
+    // further along it (all the "Hopper"s, sorted by name) the page comes back short, and the
+    // matches are then collected from the word index and sorted, which costs the same wherever
+    // they sit. A full page from the stretch is the right one: the stretch is the start of the
+    // sort order, so its matches are the first matches.
+    let stretch = ((offset + limit) * 10).clamp(WALK_MIN, WALK_MAX);
+    let start = sorted(walk.clone(), query).limit(stretch);
+    let rows = page_of(db, query, start, words, offset, limit).await?;
+    if rows.len() as u64 == limit {
+        return Ok((rows, matching));
+    }
+    // `OFFSET 0` keeps the planner from merging the two steps again.
+    let found = walk.filter(words_of_row(backend, words)).offset(0);
+    let rows = page_of(db, query, found, &[], offset, limit).await?;
     Ok((rows, matching))
 }
 
-fn lower(column: user::Column) -> Expr {
-    Expr::expr(Func::lower(Expr::col((user::Entity, column))))
+/// The rows at `offset..offset + limit` of `select` sorted as `query` asks.
+async fn sorted_page(
+    db: &impl ConnectionTrait,
+    select: Select<user::Entity>,
+    query: &UserQuery,
+    offset: u64,
+    limit: u64,
+) -> ServiceResult<Vec<user::Model>> {
+    Ok(sorted(select, query)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// The longest stretch of the sort order PostgreSQL walks before collecting a search's matches
+/// from the word index instead, and the shortest: about 0.5 µs a row.
+const WALK_MIN: u64 = 2_000;
+const WALK_MAX: u64 = 10_000;
+
+/// The rows at `offset..offset + limit` of the users `rows` selects (on PostgreSQL), sorted as
+/// `query` asks and, when `words` holds any, restricted to those whose stored words match.
+///
+/// `rows` hands on only the id, the stored words when needed and the sort keys, so what is sorted stays
+/// narrow, and when it is already in that order the database reads it only as far as the page's
+/// last row; the page's own rows are then read by id.
+async fn page_of(
+    db: &impl ConnectionTrait,
+    query: &UserQuery,
+    rows: Select<user::Entity>,
+    words: &[String],
+    offset: u64,
+    limit: u64,
+) -> ServiceResult<Vec<user::Model>> {
+    let backend = db.get_database_backend();
+    let mut rows = rows.select_only().column(user::Column::Id);
+    if !words.is_empty() {
+        rows = rows.column_as(
+            Expr::col((user::Entity, Alias::new("search_words"))),
+            "search_words",
+        );
+    }
+    let mut outer = Vec::new();
+    for (i, (key, order, nulls)) in sort_keys(query).into_iter().enumerate() {
+        let name = format!("sort_{i}");
+        outer.push((Expr::col((user::Entity, Alias::new(&name))), order, nulls));
+        rows = rows.column_as(key, name);
+    }
+    let mut ids = user::Entity::find().select_only().column(user::Column::Id);
+    if !words.is_empty() {
+        ids = ids.filter(words_of_row(backend, words));
+    }
+    let mut ids = sorted_by(ids, outer)
+        .offset(offset)
+        .limit(limit)
+        .into_query();
+    ids.from_clear().from_subquery(rows.into_query(), "users");
+    let page = user::Entity::find().filter(user::Column::Id.in_subquery(ids));
+    Ok(sorted(page, query).all(db).await?)
 }
 
 /// One page of the organisation's users matching `query`, with the stat-card counts.

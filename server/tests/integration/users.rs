@@ -21,6 +21,7 @@ on_both_databases!(
     the_list_stays_inside_the_organisation_and_needs_permission,
     sign_in_order_puts_people_who_never_signed_in_last_when_newest_first,
     a_huge_organisation_is_counted_up_to_the_cap,
+    a_broad_search_far_along_the_sort_order_finds_every_page,
     the_stat_cards_follow_status_changes_and_removals,
     the_search_follows_renames_and_removals,
 );
@@ -332,6 +333,55 @@ async fn a_huge_organisation_is_counted_up_to_the_cap(backend: Backend) {
         assert_eq!(emails.len(), 50);
         assert_eq!(emails[0], "bulk01999@acme.example");
         assert!(emails.windows(2).all(|w| w[0] > w[1]), "{emails:?}");
+    }
+}
+
+/// More matches than the count reaches, all of them far along the sort order: the page must be
+/// exactly the matches' own first, or twentieth, fifty, however the list finds them (on
+/// PostgreSQL a short walk of the sort order finds none, and the word index's matches are sorted
+/// instead).
+async fn a_broad_search_far_along_the_sort_order_finds_every_page(backend: Backend) {
+    use app::model::users::UserSort;
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    app.user(&acme, "admin@acme.example", PASSWORD).await;
+    for (word, count) in [("Able", 1_000), ("Baker", 1_200), ("Zed", 1_100)] {
+        app.many_users(&acme, count, |i, u| {
+            u.last_name = Set(format!("{word}{i:05}"));
+            u.email = Set(format!("{}{i:05}@acme.example", word.to_lowercase()));
+        })
+        .await;
+    }
+    let browser = app.client();
+    browser
+        .sign_in("acme", "admin@acme.example", PASSWORD)
+        .await;
+    for (page, descending, first) in [
+        (1, false, "Zed00000"),
+        (20, false, "Zed00950"),
+        (2, true, "Zed01049"),
+    ] {
+        let found = list(
+            &browser,
+            "acme",
+            UserQuery {
+                search: "ze".into(),
+                sort: UserSort::Name,
+                descending,
+                page,
+                ..UserQuery::default()
+            },
+        )
+        .await;
+        assert!(found.more_than_counted(), "page {page}");
+        let names: Vec<&str> = found.rows.iter().map(|r| r.last_name.as_str()).collect();
+        assert_eq!(names.len(), 50, "page {page}");
+        assert_eq!(names[0], first, "page {page}");
+        assert!(
+            names.windows(2).all(|w| (w[0] < w[1]) != descending),
+            "{names:?}"
+        );
+        assert!(names.iter().all(|n| n.starts_with("Zed")), "{names:?}");
     }
 }
 

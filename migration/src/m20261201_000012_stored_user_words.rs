@@ -1,0 +1,45 @@
+//! PostgreSQL keeps each user's searchable words in a stored column, `search_words`, computed by
+//! the database from the same text as before (`SEARCH_DOCUMENT`), and the GIN index moves onto
+//! it. Testing one row's words then reads a value instead of recomputing it, which is what lets
+//! the Users list walk its sort order through a one-letter search (about 0.25 µs a row instead
+//! of 4 µs). SQLite's FTS5 table is unchanged.
+
+use crate::m20261122_000006_user_word_search::SEARCH_DOCUMENT;
+use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        db.execute_unprepared(&format!(
+            "ALTER TABLE users ADD COLUMN search_words tsvector
+             GENERATED ALWAYS AS ({SEARCH_DOCUMENT}) STORED"
+        ))
+        .await?;
+        db.execute_unprepared("DROP INDEX users_search").await?;
+        db.execute_unprepared("CREATE INDEX users_search ON users USING gin (search_words)")
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() != DbBackend::Postgres {
+            return Ok(());
+        }
+        let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX users_search").await?;
+        db.execute_unprepared("ALTER TABLE users DROP COLUMN search_words")
+            .await?;
+        db.execute_unprepared(&format!(
+            "CREATE INDEX users_search ON users USING gin ({SEARCH_DOCUMENT})"
+        ))
+        .await?;
+        Ok(())
+    }
+}
