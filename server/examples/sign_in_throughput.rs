@@ -20,6 +20,7 @@ mod table;
 
 #[tokio::main]
 async fn main() {
+    server::return_large_blocks();
     let total: usize = std::env::args()
         .nth(1)
         .and_then(|n| n.parse().ok())
