@@ -95,7 +95,12 @@ async fn main() {
                     Ok(answer) if answer.status().is_success() => answer
                         .text()
                         .await
-                        .is_ok_and(|body| body.contains("__INCOMPLETE_CHUNKS=[];")),
+                        // Whole: every streamed part arrived, and the head has the page's
+                        // own title (a page rendered outside its meta context would not).
+                        .is_ok_and(|body| {
+                            body.contains("__INCOMPLETE_CHUNKS=[];")
+                                && body.contains(" · Tenantry</title>")
+                        }),
                     _ => false,
                 };
                 served.fetch_add(1, Ordering::Relaxed);
