@@ -32,27 +32,9 @@ async fn main() {
             .unwrap_or(default)
     };
     let (seconds, clients, total) = (arg(1, 10), arg(2, 16), arg(3, 100_000));
-    let binary = std::env::var("TENANTRY_BIN").unwrap_or("target/release/tenantry".into());
-    let targets = support::targets().await;
-    let (_, url) = &targets.urls[0];
-    let db = server::database::connect(url).await.expect("connect");
-    server::database::migrate(&db).await.expect("migrate");
-    let (org, _) = people::fill(&db, total as usize).await;
-    served::admin_of(&db, org.id).await;
-    people::analyze(&db).await;
+    let (targets, url, db, _, _) = served::filled(total as usize).await;
     db.close().await.ok();
-
-    let port = served::free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = served::start(&binary, url, port, &base);
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(clients as usize)
-        .build()
-        .expect("client");
-    served::wait_for_health(&client, &base).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut child, base, client) = served::launch(&url, clients as usize).await;
     let (idle, _) = served::rss(&child);
     table::row(
         "server RSS idle (SQLite)",

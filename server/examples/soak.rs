@@ -10,7 +10,7 @@
 
 use app::{entities::user, model::UserStatus};
 use sea_orm::prelude::*;
-use served::{admin_of, free_port, rss, start, wait_for_health};
+use served::rss;
 use std::{
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -35,14 +35,7 @@ async fn main() {
             .unwrap_or(default)
     };
     let (minutes, total, clients) = (arg(1, 3), arg(2, 100_000), arg(3, 4));
-    let binary = std::env::var("TENANTRY_BIN").unwrap_or("target/release/tenantry".into());
-    let targets = support::targets().await;
-    let (_, url) = &targets.urls[0];
-    let db = server::database::connect(url).await.expect("connect");
-    server::database::migrate(&db).await.expect("migrate");
-    let (org, _) = people::fill(&db, total as usize).await;
-    let admin = admin_of(&db, org.id).await;
-    people::analyze(&db).await;
+    let (targets, url, db, org, admin) = served::filled(total as usize).await;
     let person = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(org.id))
         .filter(user::Column::Status.eq(UserStatus::Active.code()))
@@ -54,16 +47,7 @@ async fn main() {
         .id;
     db.close().await.ok();
 
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut child = start(&binary, url, port, &base);
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    wait_for_health(&client, &base).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut child, base, client) = served::launch(&url, clients as usize).await;
     let idle = rss(&child);
     served::sign_in(&client, &base).await;
 

@@ -32,7 +32,7 @@ pub async fn sign_in(client: &reqwest::Client, base: &str) {
 }
 
 /// The organisation's tenant admin, given a password: `soak.admin@big.example`.
-pub async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
+async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
     let hash = Passwords::new(1)
         .expect("hasher")
         .hash(PASSWORD.into())
@@ -76,14 +76,56 @@ pub async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
     id
 }
 
-pub fn free_port() -> u16 {
+/// The scratch databases with a SQLite file holding an organisation of `total` people and its
+/// tenant admin, analysed: what the served benchmarks start from. Returns the targets (to remove
+/// the file at the end), the database's URL, the open connection, the organisation and the
+/// admin's id.
+pub async fn filled(
+    total: usize,
+) -> (
+    crate::support::Targets,
+    String,
+    DatabaseConnection,
+    app::entities::organisation::Model,
+    Uuid,
+) {
+    let targets = crate::support::targets().await;
+    let url = targets.urls[0].1.clone();
+    let db = server::database::connect(&url).await.expect("connect");
+    server::database::migrate(&db).await.expect("migrate");
+    let (org, _) = crate::people::fill(&db, total).await;
+    let admin = admin_of(&db, org.id).await;
+    crate::people::analyze(&db).await;
+    (targets, url, db, org, admin)
+}
+
+/// Starts the release server (`TENANTRY_BIN`, by default `target/release/tenantry`) on `url` at a
+/// free port and waits until it has settled after answering `/health`. Returns the process, its
+/// base URL and a cookie-keeping client for `clients` connections at once.
+pub async fn launch(url: &str, clients: usize) -> (Child, String, reqwest::Client) {
+    let binary = std::env::var("TENANTRY_BIN").unwrap_or("target/release/tenantry".into());
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let child = start(&binary, url, port, &base);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(clients)
+        .build()
+        .expect("client");
+    wait_for_health(&client, &base).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    (child, base, client)
+}
+
+fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
 }
 
-pub fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
+fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
     Command::new(binary)
         .arg("serve")
         .env("TENANTRY_DATABASE_URL", url)
@@ -104,7 +146,7 @@ pub fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
         })
 }
 
-pub async fn wait_for_health(client: &reqwest::Client, base: &str) {
+async fn wait_for_health(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
         if client
             .get(format!("{base}/health"))
