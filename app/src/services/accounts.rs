@@ -1628,12 +1628,13 @@ pub async fn assignable(
         ..Default::default()
     };
     let (rows, _) =
-        super::users::matching_page(db, organisation_id, &query, 0, Ord::min(limit, 100)).await?;
+        super::users::matching_page(db, organisation_id, &query, 0, Ord::min(limit, 100), None)
+            .await?;
     Ok(rows
         .into_iter()
         .map(|u| Assignable {
+            name: u.display_name(),
             id: u.id,
-            name: display(&u),
             email: Some(u.email),
         })
         .collect())

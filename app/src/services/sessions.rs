@@ -4,7 +4,7 @@ use super::{now, AuthConfig, ClientInfo, ServiceResult};
 use crate::entities::{session, user};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::{rngs::OsRng, RngCore};
-use sea_orm::{prelude::*, ActiveValue::Set};
+use sea_orm::{prelude::*, ActiveValue::Set, JoinType, QuerySelect};
 use sha2::{Digest, Sha256};
 
 /// Name of the session cookie served over plain HTTP (development, tests).
@@ -68,7 +68,14 @@ pub async fn resolve(
     config: &AuthConfig,
     secret: &str,
 ) -> ServiceResult<Option<(session::Model, user::Model)>> {
-    let Some(found) = session::Entity::find()
+    // The session and its person in one query.
+    let owner = session::Entity::belongs_to(user::Entity)
+        .from(session::Column::UserId)
+        .to(user::Column::Id)
+        .into();
+    let Some((found, user)) = session::Entity::find()
+        .join(JoinType::LeftJoin, owner)
+        .select_also(user::Entity)
         .filter(session::Column::TokenHash.eq(hash_secret(secret)))
         .one(db)
         .await?
@@ -80,7 +87,7 @@ pub async fn resolve(
         session::Entity::delete_by_id(found.id).exec(db).await?;
         return Ok(None);
     }
-    let Some(user) = user::Entity::find_by_id(found.user_id).one(db).await? else {
+    let Some(user) = user else {
         return Ok(None);
     };
     // Writing on every request would make reads into writes; a minute's precision is plenty.
