@@ -1,7 +1,8 @@
 //! Languages of the console and its emails.
 //!
-//! The texts live in `app/locales/*.yml` (one file per area, every language of a text side by
-//! side) and are compiled in by `rust-i18n`. Nothing reads a global language: each call names its
+//! The texts live in `app/locales/*/*.yml` (one file per area, every language of a text side by
+//! side) and are compiled in by `rust-i18n`: `console/` holds what the pages show, and reaches the
+//! browser; `server/` the server's messages and emails, which stay on the server. Nothing reads a global language: each call names its
 //! locale, so concurrent requests on the server never see each other's choice.
 //!
 //! - Pages take the locale from context: the signed-in person's choice inside the console, else the

@@ -13,5 +13,10 @@ pub mod services;
 
 pub use ui::{shell, App};
 
-// The texts of app/locales, compiled in; English stands in for a text not yet translated.
+// The texts of app/locales, compiled in; English stands in for a text not yet translated. The
+// server has them all; the browser only those of locales/console (pages and the errors it shows),
+// not the server's messages and emails in locales/server.
+#[cfg(feature = "ssr")]
 rust_i18n::i18n!("locales", fallback = "en");
+#[cfg(not(feature = "ssr"))]
+rust_i18n::i18n!("locales/console", fallback = "en");
