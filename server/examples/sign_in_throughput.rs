@@ -73,18 +73,54 @@ async fn main() {
     server::router::serve_in_background(listener, state);
 
     let http = reqwest::Client::new();
-    let per_client = total / clients;
+    // The machine's speed drifts between runs and within one (a neighbour's load, the clock):
+    // the two rates are measured in alternating rounds, and the ratio is the median of the
+    // rounds' ratios, so a drift shows up as spread instead of as a verdict.
+    const ROUNDS: usize = 5;
+    let per_client = (total / clients / ROUNDS).max(1);
+    // Warm-up, not counted: the hashing threads allocate their working memory once.
+    sign_ins(&http, &base, clients, 1).await;
+    let mut rounds = Vec::new();
+    for _ in 0..ROUNDS {
+        let http_rate = sign_ins(&http, &base, clients, per_client).await;
+        let raw_rate = tokio::task::spawn_blocking(move || passwords::raw_verify_rate(cores, 8))
+            .await
+            .expect("raw rate");
+        rounds.push((100.0 * http_rate / raw_rate, http_rate, raw_rate));
+    }
+    rounds.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!(
+        "sign-in benchmark ({cores} cores, {clients} concurrent clients, {ROUNDS} rounds of {} sign-ins, each beside {} raw verifications)",
+        per_client * clients,
+        cores * 8
+    );
+    for (ratio, http_rate, raw_rate) in &rounds {
+        println!("  HTTP {http_rate:6.1} /s   raw argon2id {raw_rate:6.1} /s   {ratio:5.1} %");
+    }
+    let (ratio, http_rate, raw_rate) = rounds[ROUNDS / 2];
+    println!("  median ratio:         {ratio:8.1} %  (budget: at least 90 %)");
+    table::row(
+        "sign-ins over HTTP / raw argon2id rate (median of 5 rounds)",
+        &format!("{http_rate:.1} / {raw_rate:.1} per s = {ratio:.1}%"),
+        "at least 90%",
+        ratio >= 90.0,
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
+/// Signs each of `clients` people in `each` times at once over HTTP; sign-ins per second. Panics
+/// on any refusal.
+async fn sign_ins(http: &reqwest::Client, base: &str, clients: usize, each: usize) -> f64 {
     let start = Instant::now();
     let workers: Vec<_> = (0..clients)
         .map(|i| {
             let http = http.clone();
-            let base = base.clone();
+            let url = format!("{base}/api/auth/login");
             tokio::spawn(async move {
                 let email = format!("user{i}@bench.example");
-                let mut ok = 0usize;
-                for _ in 0..per_client {
+                for _ in 0..each {
                     let response = http
-                        .post(format!("{base}/api/auth/login"))
+                        .post(&url)
                         .form(&[
                             ("slug", "bench"),
                             ("email", email.as_str()),
@@ -93,43 +129,17 @@ async fn main() {
                         .send()
                         .await
                         .expect("request");
-                    if response.status().is_success()
-                        && response.headers().contains_key("set-cookie")
-                    {
-                        ok += 1;
-                    }
+                    assert!(
+                        response.status().is_success()
+                            && response.headers().contains_key("set-cookie"),
+                        "every sign-in must succeed"
+                    );
                 }
-                ok
             })
         })
         .collect();
-    let mut succeeded = 0;
     for worker in workers {
-        succeeded += worker.await.expect("worker");
+        worker.await.expect("worker");
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    let http_rate = succeeded as f64 / elapsed;
-    assert_eq!(
-        succeeded,
-        per_client * clients,
-        "every sign-in must succeed"
-    );
-
-    let raw_rate = tokio::task::spawn_blocking(move || passwords::raw_verify_rate(cores, 40))
-        .await
-        .expect("raw rate");
-    println!(
-        "sign-in benchmark ({cores} cores, {clients} concurrent clients, {succeeded} sign-ins)"
-    );
-    println!("  HTTP sign-ins:        {http_rate:8.1} /s");
-    println!("  raw argon2id verify:  {raw_rate:8.1} /s  (19 MiB, t=2, p=1, {cores} threads)");
-    let ratio = 100.0 * http_rate / raw_rate;
-    println!("  ratio:                {ratio:8.1} %  (budget: at least 90 %)");
-    table::row(
-        "sign-ins over HTTP / raw argon2id rate",
-        &format!("{http_rate:.1} / {raw_rate:.1} per s = {ratio:.1}%"),
-        "at least 90%",
-        ratio >= 90.0,
-    );
-    let _ = std::fs::remove_file(&path);
+    (clients * each) as f64 / start.elapsed().as_secs_f64()
 }
