@@ -10,8 +10,8 @@ use app::{
         UserStatus, UserType,
     },
     services::{
-        accounts::Actor, import, organisations, passwords::Passwords, users::NewUser, AppState,
-        AuthConfig, ClientInfo,
+        acting::Actor, import, organisations, passwords::Passwords, people::NewUser, tenancy,
+        AppState, AuthConfig, ClientInfo,
     },
 };
 use sea_orm::ActiveModelTrait;
@@ -76,7 +76,7 @@ async fn main() {
         .insert(&db)
         .await
         .expect("admin");
-        let summary = organisations::summary(&org);
+        let summary = tenancy::summary(&org);
         let user = CurrentUser {
             id: admin.id,
             email: admin.email.clone(),

@@ -6,7 +6,7 @@
 use app::{
     model::{PlatformRole, UserStatus, UserType},
     services::{
-        organisations, passwords, passwords::Passwords, users::NewUser, AppState, AuthConfig,
+        organisations, passwords, passwords::Passwords, people::NewUser, AppState, AuthConfig,
     },
 };
 use sea_orm::ActiveModelTrait;

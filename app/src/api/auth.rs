@@ -27,7 +27,7 @@ pub fn landing_path(slug: &str, next: Option<&str>) -> String {
 #[server(endpoint = "auth/organisation")]
 pub async fn go_to_organisation(slug: String) -> Result<(), AppError> {
     let slug = slug.trim().to_lowercase();
-    guard::respond(crate::services::organisations::check_slug("slug", &slug))?;
+    guard::respond(crate::services::tenancy::check_slug("slug", &slug))?;
     leptos_axum::redirect(&format!("/o/{slug}/login"));
     Ok(())
 }
@@ -74,7 +74,7 @@ pub async fn logout(slug: String) -> Result<(), AppError> {
             }
             guard::set_cookie(&crate::services::sessions::clearing_cookie(&state.auth))?;
             // The slug goes into the redirect: only a well-formed one, whatever was posted.
-            if crate::services::organisations::check_slug("slug", &slug).is_ok() {
+            if crate::services::tenancy::check_slug("slug", &slug).is_ok() {
                 leptos_axum::redirect(&format!("/o/{slug}/login"));
             } else {
                 leptos_axum::redirect("/");

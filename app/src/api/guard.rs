@@ -44,8 +44,8 @@ pub struct Caller {
 
 impl Caller {
     /// The caller as the account services see an acting admin.
-    pub fn actor(&self) -> crate::services::accounts::Actor<'_> {
-        crate::services::accounts::Actor::new(&self.user, &self.client)
+    pub fn actor(&self) -> crate::services::acting::Actor<'_> {
+        crate::services::acting::Actor::new(&self.user, &self.client)
     }
 }
 

@@ -93,7 +93,7 @@ pub async fn forgot_password(slug: String, email: String) -> Result<(), AppError
             let state = guard::state()?;
             let client = guard::client().await;
             // The slug goes into the redirect: only a well-formed one, whatever was posted.
-            crate::services::organisations::check_slug("slug", &slug)?;
+            crate::services::tenancy::check_slug("slug", &slug)?;
             crate::services::accounts::request_reset(&state, &slug, &email, &client).await?;
             leptos_axum::redirect(&format!("/o/{slug}/forgot-password?sent=1"));
             Ok(())

@@ -4,672 +4,43 @@
 //! refused with a sentence a person understands.
 
 use super::{
+    acting::{
+        administers, another_administrator, check_grants, check_outranks, lock_organisation,
+        managed, permissions_of, role_ids_of, roles_of, still_may, target, Actor,
+    },
+    people::{
+        check_email_free, check_form, display, status_of, unique_email, user_type_of, NewUser,
+    },
+    tokens::link_not_usable,
+};
+use super::{
     audit::{self, AuditEntry},
-    auth, mail, now,
+    mail, now,
     passwords::{self, temporary_password},
     sessions,
-    text::TextProblem,
     tokens::{self, Minted, TokenKind},
-    users::NewUser,
     AppState, ClientInfo, ServiceError, ServiceResult,
 };
 use crate::{
-    entities::{organisation, outbox_message, role, role_permission, user, user_role},
+    entities::{organisation, outbox_message, role, user, user_role},
     i18n::{request_locale, Locale},
     model::{
-        access::effective_permissions,
         account::{
             AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantSource,
             GrantedPermission, Invitation, NewAccount, Onboarding, ResetDone, ResetMethod,
             INVITATION_DAYS, RESET_HOURS,
         },
         users::Moment,
-        AppError, CurrentUser, Feature, FieldError, Permission, PlatformRole, UserStatus, UserType,
+        AppError, Permission, PlatformRole, UserStatus, UserType,
     },
     tr,
 };
 use sea_orm::{
-    prelude::*,
-    sea_query::{ExprTrait, Query},
-    ActiveValue::Set,
-    Condition, DatabaseTransaction, QueryOrder, QuerySelect, SqlErr, TransactionTrait,
+    prelude::*, sea_query::ExprTrait, ActiveValue::Set, DatabaseTransaction, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
-
-/// The admin acting, and from where.
-pub struct Actor<'a> {
-    pub user: &'a CurrentUser,
-    pub client: &'a ClientInfo,
-    /// What the actor is granted here, read once per request (a bulk change asks per person).
-    grants: tokio::sync::OnceCell<Vec<Permission>>,
-    /// The same, read again inside a change's transaction once the organisation is locked: what
-    /// the change goes by, whatever was read before.
-    locked: tokio::sync::OnceCell<Vec<Permission>>,
-}
-
-impl<'a> Actor<'a> {
-    pub fn new(user: &'a CurrentUser, client: &'a ClientInfo) -> Self {
-        Self {
-            user,
-            client,
-            grants: tokio::sync::OnceCell::new(),
-            locked: tokio::sync::OnceCell::new(),
-        }
-    }
-}
-
-impl Actor<'_> {
-    pub(super) fn organisation_id(&self) -> Uuid {
-        self.user.organisation.id
-    }
-
-    pub(super) fn audit<'e>(
-        &self,
-        action: &'e str,
-        target: Uuid,
-        changes: Option<Value>,
-    ) -> AuditEntry<'e> {
-        self.audit_of(action, "user", target, changes)
-    }
-
-    /// An audit entry of the actor doing `action` to the `target_type` with id `target`.
-    pub(super) fn audit_of<'e>(
-        &self,
-        action: &'e str,
-        target_type: &'e str,
-        target: Uuid,
-        changes: Option<Value>,
-    ) -> AuditEntry<'e> {
-        AuditEntry {
-            organisation_id: self.user.organisation.id,
-            actor_user_id: Some(self.user.id),
-            actor_organisation_id: Some(self.user.home_organisation.id),
-            action,
-            target_type,
-            target_id: Some(target.to_string()),
-            changes,
-            ip: self.client.ip.clone(),
-        }
-    }
-
-    pub(super) fn name(&self) -> String {
-        self.user.display_name()
-    }
-}
-
-/// A form after checking: trimmed, optional fields as `None`.
-pub(super) struct Checked {
-    pub(super) first_name: String,
-    pub(super) last_name: String,
-    pub(super) email: String,
-    pub(super) phone: Option<String>,
-    pub(super) external_id: Option<String>,
-    pub(super) timezone: Option<String>,
-    pub(super) roles: BTreeSet<Uuid>,
-}
-
-fn optional(value: &str) -> Option<String> {
-    let value = value.trim();
-    (!value.is_empty()).then(|| value.to_string())
-}
-
-/// A person's first name or, when `last`, last name as it is stored, or what is wrong with it.
-fn person_name(last: bool, value: &str) -> Result<String, String> {
-    let l = request_locale();
-    let too_long = |last: bool| {
-        if last {
-            tr!(l, "msg.accounts.last_name.too_long")
-        } else {
-            tr!(l, "msg.accounts.first_name.too_long")
-        }
-    };
-    Err(match super::text::name(value) {
-        Ok(name) if name.is_empty() => {
-            if last {
-                tr!(l, "msg.accounts.last_name.missing")
-            } else {
-                tr!(l, "msg.accounts.first_name.missing")
-            }
-        }
-        Ok(name) if name.chars().count() > 100 => too_long(last),
-        Err(TextProblem::TooLong) => too_long(last),
-        Ok(name) => return Ok(name),
-        Err(TextProblem::Control) => {
-            if last {
-                tr!(l, "msg.accounts.last_name.control")
-            } else {
-                tr!(l, "msg.accounts.first_name.control")
-            }
-        }
-        Err(TextProblem::Invisible) => super::text::refusal(TextProblem::Invisible, false),
-    })
-}
-
-/// Whether `zone` is an IANA time zone name.
-pub(super) fn valid_timezone(zone: &str) -> bool {
-    zone.parse::<chrono_tz::Tz>().is_ok()
-}
-
-/// How to write a time zone, said when one is not understood.
-pub(super) fn timezone_hint() -> String {
-    let l = request_locale();
-    tr!(l, "msg.accounts.timezone_hint")
-}
-
-/// A person's first and last names as they are stored, with what is wrong with them as field
-/// errors, first name first. A name sent back exactly as `stored` (first, last) is kept as it
-/// is: what was accepted once stays accepted, so an account saved under older rules can still be
-/// edited.
-pub(super) fn person_names(
-    first_name: &str,
-    last_name: &str,
-    stored: Option<(&str, &str)>,
-) -> (String, String, Vec<FieldError>) {
-    let mut fields = Vec::new();
-    let mut checked = |field: &str, last: bool, value: &str, kept: Option<&str>| {
-        if kept == Some(value) {
-            return value.to_string();
-        }
-        person_name(last, value).unwrap_or_else(|message| {
-            fields.push(FieldError {
-                field: field.to_string(),
-                message,
-            });
-            String::new()
-        })
-    };
-    let first = checked("first_name", false, first_name, stored.map(|s| s.0));
-    let last = checked("last_name", true, last_name, stored.map(|s| s.1));
-    (first, last, fields)
-}
-
-/// "Some details need your attention.": the message of a form refused for several reasons.
-pub(super) fn check_details() -> String {
-    let l = request_locale();
-    tr!(l, "msg.error.check_details")
-}
-
-/// Checks every field of `form` at once, so the person sees all problems together. Names and an
-/// address sent back unchanged from the `stored` account are kept as they are.
-pub(super) fn check_form(
-    form: &AccountForm,
-    stored: Option<&user::Model>,
-) -> Result<Checked, AppError> {
-    let l = request_locale();
-    let (first_name, last_name, mut fields) = person_names(
-        &form.first_name,
-        &form.last_name,
-        stored.map(|u| (u.first_name.as_str(), u.last_name.as_str())),
-    );
-    let mut problem = |field: &str, message: String| {
-        fields.push(FieldError {
-            field: field.to_string(),
-            message,
-        })
-    };
-    let email = form.email.trim().to_string();
-    let unchanged = stored.is_some_and(|u| u.email == email);
-    if email.is_empty() {
-        problem("email", tr!(l, "msg.accounts.email_missing"));
-    } else if let (false, Err(e)) = (unchanged, super::text::check_email("email", &email)) {
-        problem("email", e.to_string());
-    }
-    let phone = optional(&form.phone);
-    if let Some(phone) = &phone {
-        let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let allowed = phone
-            .chars()
-            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-        if !allowed || !(5..=20).contains(&digits) || phone.len() > 32 {
-            problem("phone", tr!(l, "msg.accounts.phone_invalid"));
-        }
-    }
-    let external_id = optional(&form.external_id);
-    if external_id
-        .as_ref()
-        .is_some_and(|id| id.chars().count() > 255 || id.chars().any(char::is_control))
-    {
-        problem("external_id", tr!(l, "msg.accounts.external_id_invalid"));
-    }
-    let timezone = optional(&form.timezone);
-    if timezone
-        .as_deref()
-        .is_some_and(|zone| !valid_timezone(zone))
-    {
-        problem("timezone", timezone_hint());
-    }
-    if form.roles.is_empty() {
-        problem("roles", tr!(l, "msg.accounts.roles_missing"));
-    }
-    if !fields.is_empty() {
-        return Err(AppError::Invalid {
-            message: check_details(),
-            fields,
-        });
-    }
-    Ok(Checked {
-        first_name,
-        last_name,
-        email,
-        phone,
-        external_id,
-        timezone,
-        roles: form.roles.iter().copied().collect(),
-    })
-}
-
-/// Refuses `email` when another account of the organisation has it (ignoring case).
-pub(super) async fn check_email_free(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    email: &str,
-    except: Option<Uuid>,
-) -> ServiceResult<()> {
-    match auth::find_user_by_email(db, organisation_id, email).await? {
-        Some(other) if Some(other.id) != except => Err(email_taken(email).into()),
-        _ => Ok(()),
-    }
-}
-
-fn email_taken(email: &str) -> AppError {
-    let l = request_locale();
-    AppError::field("email", tr!(l, "msg.accounts.email_taken", email = email))
-}
-
-/// Maps the database's uniqueness refusal (two admins adding the same address at once) to the
-/// same message the check gives.
-pub(super) fn unique_email(error: DbErr, email: &str) -> ServiceError {
-    match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => email_taken(email).into(),
-        _ => error.into(),
-    }
-}
-
-/// The organisation's roles among `ids`; a role of another organisation is refused as unknown.
-pub(super) async fn roles_of(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    ids: &BTreeSet<Uuid>,
-) -> ServiceResult<Vec<role::Model>> {
-    let found = role::Entity::find()
-        .filter(role::Column::OrganisationId.eq(organisation_id))
-        .filter(role::Column::Id.is_in(ids.iter().copied()))
-        .order_by_asc(role::Column::Name)
-        .all(db)
-        .await?;
-    if found.len() != ids.len() {
-        let l = request_locale();
-        return Err(AppError::field("roles", tr!(l, "msg.accounts.role_gone")).into());
-    }
-    Ok(found)
-}
-
-/// The permissions each of `role_ids` grants.
-pub(super) async fn permissions_of(
-    db: &impl ConnectionTrait,
-    role_ids: impl IntoIterator<Item = Uuid>,
-) -> ServiceResult<Vec<(Uuid, Permission)>> {
-    let rows: Vec<(Uuid, String)> = role_permission::Entity::find()
-        .select_only()
-        .column(role_permission::Column::RoleId)
-        .column(role_permission::Column::Permission)
-        .filter(role_permission::Column::RoleId.is_in(role_ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(role, code)| Permission::from_code(&code).map(|p| (role, p)))
-        .collect())
-}
-
-/// Nobody grants what they do not hold: every permission of the added roles (and of a new
-/// account's user type) that the organisation has must be one the actor holds.
-pub(super) async fn check_grants(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    user_type: Option<UserType>,
-    added: &[role::Model],
-) -> ServiceResult<()> {
-    // Compared whatever features the organisation has now: a permission of a feature switched
-    // off today is one the account holds the day it is switched on.
-    let mine = grants_of_actor(db, actor).await?;
-    let l = request_locale();
-    if let Some(feature) = user_type.and_then(UserType::feature) {
-        if !actor.user.features.contains(&feature) {
-            return Err(AppError::field(
-                "user_type",
-                tr!(
-                    l,
-                    "msg.accounts.type_needs_feature",
-                    user_type = user_type.map(|t| t.label_in(l)).unwrap_or_default(),
-                    feature = feature.label_in(l),
-                    organisation = actor.user.organisation.name
-                ),
-            )
-            .into());
-        }
-    }
-    if let Some(user_type) = user_type {
-        if let Some(missing) = user_type.baseline().iter().find(|p| !mine.contains(p)) {
-            return Err(AppError::field(
-                "user_type",
-                tr!(
-                    l,
-                    "msg.accounts.cannot_create_type",
-                    user_type = user_type.label_in(l).to_lowercase(),
-                    permission = missing.description_in(l).to_lowercase()
-                ),
-            )
-            .into());
-        }
-    }
-    let granted = permissions_of(db, added.iter().map(|r| r.id)).await?;
-    if let Some((role_id, missing)) = granted.iter().find(|(_, p)| !mine.contains(p)) {
-        let name = added
-            .iter()
-            .find(|r| r.id == *role_id)
-            .map(|r| r.name.as_str())
-            .unwrap_or("?");
-        return Err(AppError::field(
-            "roles",
-            tr!(
-                l,
-                "msg.accounts.cannot_give_role",
-                role = name,
-                permission = missing.description_in(l).to_lowercase()
-            ),
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// What the actor is granted in the organisation they act in, whatever its features: as read
-/// under the organisation's lock once [`still_may`] has run in this change, else as read at the
-/// first question.
-pub(super) async fn grants_of_actor<'b>(
-    db: &impl ConnectionTrait,
-    actor: &'b Actor<'_>,
-) -> ServiceResult<&'b [Permission]> {
-    if let Some(locked) = actor.locked.get() {
-        return Ok(locked);
-    }
-    let grants = actor
-        .grants
-        .get_or_try_init(|| read_grants(db, actor))
-        .await?;
-    Ok(grants)
-}
-
-async fn read_grants(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-) -> ServiceResult<Vec<Permission>> {
-    let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
-        .one(db)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    auth::granted(
-        db,
-        actor.user.id,
-        actor.user.user_type,
-        actor.user.platform_role,
-        &home,
-        actor.organisation_id(),
-    )
-    .await?
-    .ok_or_else(|| ServiceError::from(AppError::Unauthenticated))
-}
-
-/// Refuses unless the actor, read again inside `txn` (which holds the organisation's lock), is
-/// still active and still holds `needs`. The request was authorized when it began; a suspension
-/// or a change of roles that committed while this change waited for the lock (two admins acting
-/// on each other at the same moment) counts.
-pub(super) async fn still_may(
-    txn: &DatabaseTransaction,
-    actor: &Actor<'_>,
-    needs: Permission,
-) -> ServiceResult<()> {
-    let granted = actor
-        .locked
-        .get_or_try_init(|| async {
-            let status = user::Entity::find_by_id(actor.user.id)
-                .select_only()
-                .column(user::Column::Status)
-                .into_tuple::<String>()
-                .one(txn)
-                .await?;
-            if status.as_deref() != Some(UserStatus::Active.code()) {
-                return Err(AppError::Unauthenticated.into());
-            }
-            read_grants(txn, actor).await
-        })
-        .await?;
-    if granted.contains(&needs) {
-        Ok(())
-    } else {
-        let l = request_locale();
-        Err(AppError::Forbidden(needs.description_in(l).to_lowercase()).into())
-    }
-}
-
-/// What account `user` is granted: its type's baseline and its roles, whatever the features.
-async fn grants_of(
-    db: &impl ConnectionTrait,
-    user: &user::Model,
-) -> ServiceResult<Vec<Permission>> {
-    let roles = permissions_of(db, role_ids_of(db, user.id).await?).await?;
-    Ok(effective_permissions(
-        user_type_of(user),
-        roles.into_iter().map(|(_, p)| p),
-        Feature::ALL,
-    ))
-}
-
-/// Nobody acts on an account that may do more than they may: holding "reset passwords" or "edit
-/// people" must not be a way to take over an administrator's account. A platform administrator's
-/// account is a super-admin's business.
-async fn check_outranks(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    target: &user::Model,
-) -> ServiceResult<()> {
-    if target.id == actor.user.id {
-        return Ok(());
-    }
-    let l = request_locale();
-    let platform_role =
-        PlatformRole::from_code(&target.platform_role).unwrap_or(PlatformRole::None);
-    if platform_role != PlatformRole::None && !actor.user.is_super_admin() {
-        return Err(AppError::Forbidden(tr!(
-            l,
-            "msg.accounts.outranked_platform",
-            name = display(target)
-        ))
-        .into());
-    }
-    let mine = grants_of_actor(db, actor).await?;
-    if let Some(missing) = grants_of(db, target)
-        .await?
-        .into_iter()
-        .find(|p| !mine.contains(p))
-    {
-        return Err(AppError::Forbidden(tr!(
-            l,
-            "msg.accounts.outranked",
-            name = display(target),
-            permission = missing.description_in(l).to_lowercase()
-        ))
-        .into());
-    }
-    Ok(())
-}
-
-/// What someone needs besides a tenant admin's type to count as an administrator: what it takes
-/// to find people, reactivate them and give them roles back (and to shape those roles), so that
-/// whoever holds it can restore anyone's access.
-const RESTORES_ACCESS: [Permission; 4] = [
-    Permission::UsersView,
-    Permission::UsersEdit,
-    Permission::UsersSuspend,
-    Permission::RolesManage,
-];
-
-/// Whether an account of `user_type` holding `role_ids` can run the organisation: a tenant admin
-/// by type, or someone whose roles hold all of [`RESTORES_ACCESS`].
-async fn administers(
-    db: &impl ConnectionTrait,
-    user_type: UserType,
-    role_ids: impl IntoIterator<Item = Uuid>,
-) -> ServiceResult<bool> {
-    if user_type == UserType::TenantAdmin {
-        return Ok(true);
-    }
-    let held: Vec<Permission> = permissions_of(db, role_ids)
-        .await?
-        .into_iter()
-        .map(|(_, p)| p)
-        .collect();
-    Ok(RESTORES_ACCESS.iter().all(|p| held.contains(p)))
-}
-
-/// Whether anyone other than `except` is an active administrator of the organisation (see
-/// [`administers`]).
-pub(super) async fn another_administrator(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    except: Uuid,
-) -> ServiceResult<bool> {
-    let holding = |permission: Permission| {
-        Query::select()
-            .column((user_role::Entity, user_role::Column::UserId))
-            .from(user_role::Entity)
-            .inner_join(
-                role_permission::Entity,
-                Expr::col((role_permission::Entity, role_permission::Column::RoleId))
-                    .equals((user_role::Entity, user_role::Column::RoleId)),
-            )
-            .inner_join(
-                role::Entity,
-                Expr::col((role::Entity, role::Column::Id))
-                    .equals((user_role::Entity, user_role::Column::RoleId)),
-            )
-            .and_where(Expr::col((role::Entity, role::Column::OrganisationId)).eq(organisation_id))
-            .and_where(
-                Expr::col((role_permission::Entity, role_permission::Column::Permission))
-                    .eq(permission.code()),
-            )
-            .to_owned()
-    };
-    let by_roles = RESTORES_ACCESS.iter().fold(Condition::all(), |all, p| {
-        all.add(user::Column::Id.in_subquery(holding(*p)))
-    });
-    let found = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Status.eq(UserStatus::Active.code()))
-        .filter(user::Column::Id.ne(except))
-        .filter(
-            Condition::any()
-                .add(user::Column::UserType.eq(UserType::TenantAdmin.code()))
-                .add(by_roles),
-        )
-        .limit(1)
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?;
-    Ok(found.is_some())
-}
-
-/// Serialises changes to the people of one organisation (two admins demoting each other at the
-/// same moment must not leave nobody in charge). Every change to an account takes it first, then
-/// the account's row, so changes never wait for each other in a circle. On PostgreSQL it is a
-/// `FOR NO KEY UPDATE` row lock (which does not block the key-share locks of foreign keys); on
-/// SQLite a write that takes the database's one write lock at once, so the transaction reads the
-/// latest data and cannot fail later because someone wrote in between.
-pub(super) async fn lock_organisation(
-    txn: &DatabaseTransaction,
-    organisation_id: Uuid,
-) -> ServiceResult<()> {
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        organisation::Entity::update_many()
-            .col_expr(
-                organisation::Column::UpdatedAt,
-                Expr::col(organisation::Column::UpdatedAt),
-            )
-            .filter(organisation::Column::Id.eq(organisation_id))
-            .exec(txn)
-            .await?;
-    } else {
-        organisation::Entity::find_by_id(organisation_id)
-            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
-            .one(txn)
-            .await?;
-    }
-    Ok(())
-}
-
-/// The account `id` of the actor's organisation; another organisation's account is "not found".
-async fn target(
-    db: &impl ConnectionTrait,
-    actor: &Actor<'_>,
-    id: Uuid,
-) -> ServiceResult<user::Model> {
-    user::Entity::find_by_id(id)
-        .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
-        .one(db)
-        .await?
-        .ok_or_else(|| that_person().into())
-}
-
-/// "That person", of a refusal saying they were not found.
-pub(super) fn that_person() -> AppError {
-    let l = request_locale();
-    AppError::NotFound(tr!(l, "msg.accounts.that_person"))
-}
-
-/// The account `id` the actor is about to change, locked until the transaction `txn` ends (so a
-/// concurrent suspension, acceptance or revocation waits for it), once the actor, read again under
-/// the organisation's lock, still holds `needs` and outranks the person.
-async fn managed(
-    txn: &DatabaseTransaction,
-    actor: &Actor<'_>,
-    id: Uuid,
-    needs: Permission,
-) -> ServiceResult<user::Model> {
-    still_may(txn, actor, needs).await?;
-    let user = user::Entity::find_by_id(id)
-        .filter(user::Column::OrganisationId.eq(actor.organisation_id()))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(that_person)?;
-    check_outranks(txn, actor, &user).await?;
-    Ok(user)
-}
-
-async fn role_ids_of(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<BTreeSet<Uuid>> {
-    Ok(user_role::Entity::find()
-        .select_only()
-        .column(user_role::Column::RoleId)
-        .filter(user_role::Column::UserId.eq(user_id))
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-fn user_type_of(user: &user::Model) -> UserType {
-    UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer)
-}
-
-pub(super) fn status_of(user: &user::Model) -> UserStatus {
-    UserStatus::from_code(&user.status).unwrap_or(UserStatus::Suspended)
-}
 
 fn organisation_name(actor: &Actor<'_>) -> String {
     actor.user.organisation.name.clone()
@@ -721,7 +92,7 @@ fn reset_email(
     user: &user::Model,
     minted: &Minted,
 ) -> mail::Email {
-    let l = super::profile::locale_of(user);
+    let l = super::people::locale_of(user);
     let why = match requested_by {
         Some(admin) => tr!(
             l,
@@ -781,7 +152,7 @@ async fn invite_to(
         (
             &user.email,
             &user.first_name,
-            super::profile::locale_of(user),
+            super::people::locale_of(user),
         ),
         &minted,
     );
@@ -967,7 +338,7 @@ pub async fn detail(
         created: Moment::new(user.created_at, at),
         last_sign_in: user.last_login_at.map(|t| Moment::new(t, at)),
         is_self: user.id == actor.user.id,
-        avatar_url: super::profile::avatar_url(&user),
+        avatar_url: super::people::avatar_url(&user),
         form: AccountForm {
             first_name: user.first_name,
             last_name: user.last_name,
@@ -1040,7 +411,7 @@ async fn check_address_change(
 
 /// The notice to `user`'s old address that an administrator gave the account `new_email`.
 fn address_changed_email(actor: &Actor<'_>, user: &user::Model, new_email: &str) -> mail::Email {
-    let l = super::profile::locale_of(user);
+    let l = super::people::locale_of(user);
     let organisation = organisation_name(actor);
     mail::compose(
         l,
@@ -1403,16 +774,6 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
     Ok(())
 }
 
-fn display(user: &user::Model) -> String {
-    let name = format!("{} {}", user.first_name, user.last_name);
-    let name = name.trim();
-    if name.is_empty() {
-        user.email.clone()
-    } else {
-        name.to_string()
-    }
-}
-
 /// Refuses to reset the password of an account that has none to reset or may not sign in.
 fn resettable(user: &user::Model) -> ServiceResult<()> {
     let l = request_locale();
@@ -1665,7 +1026,7 @@ pub async fn request_reset(
     client: &ClientInfo,
 ) -> ServiceResult<()> {
     super::text::check_email("email", email)?;
-    let normalised = auth::normalise_email(email);
+    let normalised = super::people::normalise_email(email);
     let account_key = format!("reset:{slug}:{normalised}");
     let ip_key = format!("reset-ip:{}", client.ip.as_deref().unwrap_or("unknown"));
     super::throttle::claim(
@@ -1700,10 +1061,10 @@ async fn send_reset_link(
     normalised: &str,
     client: &ClientInfo,
 ) -> ServiceResult<()> {
-    let Some(org) = super::organisations::find_by_slug(&state.db, slug).await? else {
+    let Some(org) = super::tenancy::find_by_slug(&state.db, slug).await? else {
         return Ok(());
     };
-    let Some(user) = auth::find_user_by_email(&state.db, org.id, normalised).await? else {
+    let Some(user) = super::people::find_user_by_email(&state.db, org.id, normalised).await? else {
         return Ok(());
     };
     if status_of(&user) != UserStatus::Active || access_expired(&user) {
@@ -1720,7 +1081,7 @@ async fn send_reset_link(
         .filter(|u| {
             status_of(u) == UserStatus::Active
                 && !access_expired(u)
-                && auth::normalise_email(&u.email) == normalised
+                && super::people::normalise_email(&u.email) == normalised
         })
     else {
         return Ok(());
@@ -1810,15 +1171,6 @@ pub async fn link_state(
 pub struct Completed {
     pub session_secret: String,
     pub organisation_slug: String,
-}
-
-pub(super) fn link_not_usable(kind: TokenKind) -> AppError {
-    let l = request_locale();
-    AppError::Conflict(match kind {
-        TokenKind::Invitation => tr!(l, "msg.links.invitation_not_usable"),
-        TokenKind::PasswordReset => tr!(l, "msg.links.reset_not_usable"),
-        TokenKind::EmailChange => tr!(l, "msg.links.email_change_not_usable"),
-    })
 }
 
 /// Sets the password chosen through an emailed link: an invitation activates the account, a reset

@@ -4,8 +4,8 @@
 //! The secret is shown once; the database keeps its SHA-256, like sessions and links.
 
 use super::{
-    accounts::{lock_organisation, Actor},
-    audit, licence, now, organisations, sessions, ServiceResult,
+    acting::{lock_organisation, Actor},
+    audit, licence, now, sessions, ServiceResult,
 };
 use crate::{
     entities::{api_key, organisation, user},
@@ -325,7 +325,7 @@ pub async fn authenticate(
     Ok(Some(ApiClient {
         key_id: key.id,
         scopes: scopes_of(&key),
-        features: organisations::effective_features(&licensed, &organisation),
+        features: super::tenancy::effective_features(&licensed, &organisation),
         organisation,
     }))
 }

@@ -1,23 +1,21 @@
 //! Signing in and out, who is signed in, and choosing a new password.
 
+use super::{acting::granted, people::normalise_email};
 use super::{
     audit::{self, AuditEntry},
-    now, organisations, passwords, sessions, throttle, AppState, ClientInfo, ServiceResult,
+    now, passwords, sessions, throttle, AppState, ClientInfo, ServiceResult,
 };
 use crate::{
-    entities::{login_event, organisation, role_permission, session, user, user_role},
+    entities::{login_event, organisation, session, user},
     i18n::{request_locale, Locale},
-    model::{
-        access::effective_permissions, AppError, CurrentUser, Feature, Permission, PlatformRole,
-        UserStatus, UserType,
-    },
+    model::{AppError, CurrentUser, Feature, PlatformRole, UserStatus, UserType},
     tr,
 };
 use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait, Func},
     ActiveValue::Set,
-    JoinType, QuerySelect, TransactionTrait,
+    TransactionTrait,
 };
 
 /// The one answer to every failed sign-in, whatever the reason, so it reveals nothing.
@@ -36,24 +34,6 @@ pub struct SignedIn {
     pub must_change_password: bool,
     /// The person's language, which the browser then remembers.
     pub locale: crate::i18n::Locale,
-}
-
-/// Normalises an email address for comparison: trimmed, lowercase.
-pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-/// The user of `organisation_id` with `email`, ignoring case.
-pub async fn find_user_by_email(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    email: &str,
-) -> ServiceResult<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(normalise_email(email)))
-        .one(db)
-        .await?)
 }
 
 async fn record_login(
@@ -146,7 +126,7 @@ pub async fn sign_in(
         )
         .await?;
     let failure = match &user {
-        None if organisations::find_by_slug(db, slug).await?.is_none() => {
+        None if super::tenancy::find_by_slug(db, slug).await?.is_none() => {
             Some("unknown_organisation")
         }
         None => Some("unknown_user"),
@@ -158,7 +138,7 @@ pub async fn sign_in(
     let (Some(user), None) = (&user, failure) else {
         let org_id = match &user {
             Some(u) => Some(u.organisation_id),
-            None => organisations::find_by_slug(db, slug).await?.map(|o| o.id),
+            None => super::tenancy::find_by_slug(db, slug).await?.map(|o| o.id),
         };
         record_login(db, org_id, user.as_ref(), &email, client, failure).await?;
         return Err(refused().into());
@@ -196,7 +176,7 @@ pub async fn sign_in(
     Ok(SignedIn {
         secret,
         must_change_password: user.must_change_password,
-        locale: super::profile::locale_of(user),
+        locale: super::people::locale_of(user),
     })
 }
 
@@ -248,7 +228,7 @@ pub async fn current_user(
     let acting = if home.slug == slug {
         home.clone()
     } else {
-        organisations::find_by_slug(db, slug)
+        super::tenancy::find_by_slug(db, slug)
             .await?
             .ok_or(AppError::Unauthenticated)?
     };
@@ -258,7 +238,7 @@ pub async fn current_user(
     let licensed = licence
         .as_ref()
         .map_or_else(|| Feature::ALL.to_vec(), super::licence::features_of);
-    let features = organisations::effective_features(&licensed, &acting);
+    let features = super::tenancy::effective_features(&licensed, &acting);
     let licence_expired = licence
         .filter(super::licence::expired)
         .map(|l| l.expires_on.to_string());
@@ -278,56 +258,12 @@ pub async fn current_user(
         platform_role,
         theme: user.theme.clone(),
         locale: crate::i18n::Locale::from_code(&user.locale).unwrap_or_default(),
-        avatar_url: super::profile::avatar_url(user),
-        organisation: organisations::summary(&acting),
-        home_organisation: organisations::summary(&home),
+        avatar_url: super::people::avatar_url(user),
+        organisation: super::tenancy::summary(&acting),
+        home_organisation: super::tenancy::summary(&home),
         features,
         permissions,
         licence_expired,
-    })
-}
-
-/// What user `user_id` (of organisation `home`) is granted in organisation `acting`, whatever
-/// features that organisation has: their type's baseline and their roles at home; a platform
-/// role's grants in another organisation; `None` when they have no standing there.
-pub async fn granted(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    user_type: UserType,
-    platform_role: PlatformRole,
-    home: &organisation::Model,
-    acting: Uuid,
-) -> ServiceResult<Option<Vec<Permission>>> {
-    let everything = Feature::ALL;
-    Ok(if acting == home.id {
-        // The permissions of the roles they hold, in one query.
-        let held = role_permission::Entity::belongs_to(user_role::Entity)
-            .from(role_permission::Column::RoleId)
-            .to(user_role::Column::RoleId)
-            .into();
-        let codes = role_permission::Entity::find()
-            .select_only()
-            .column(role_permission::Column::Permission)
-            .join(JoinType::InnerJoin, held)
-            .filter(user_role::Column::UserId.eq(user_id))
-            .into_tuple::<String>()
-            .all(db)
-            .await?;
-        Some(effective_permissions(
-            user_type,
-            codes.iter().filter_map(|c| Permission::from_code(c)),
-            everything,
-        ))
-    } else if home.is_admin_tenant && platform_role == PlatformRole::SuperAdmin {
-        Some(effective_permissions(UserType::TenantAdmin, [], everything))
-    } else if home.is_admin_tenant && platform_role == PlatformRole::Support {
-        Some(effective_permissions(
-            UserType::Viewer,
-            [Permission::AuditView],
-            everything,
-        ))
-    } else {
-        None
     })
 }
 

@@ -1,9 +1,9 @@
 //! First start: the operator's organisation (the admin tenant) and its super-admins.
 
 use super::{
-    auth, organisations,
+    organisations,
     passwords::{self, Passwords},
-    users::NewUser,
+    people::NewUser,
     ServiceResult,
 };
 use crate::{
@@ -52,7 +52,7 @@ pub async fn create_super_admin(
 ) -> ServiceResult<CreatedSuperAdmin> {
     super::text::check_email("email", email)?;
     let txn = db.begin().await?;
-    let org = match organisations::find_by_slug(&txn, org_slug).await? {
+    let org = match super::tenancy::find_by_slug(&txn, org_slug).await? {
         Some(org) if org.is_admin_tenant => org,
         Some(_) => {
             return Err(AppError::field(
@@ -77,7 +77,7 @@ pub async fn create_super_admin(
                 .await?
         }
     };
-    if auth::find_user_by_email(&txn, org.id, email)
+    if super::people::find_user_by_email(&txn, org.id, email)
         .await?
         .is_some()
     {

@@ -2,7 +2,7 @@
 //! teams, sign-in history and an activity trail, so a prospect sees a lived-in console. Addresses are under the
 //! reserved `.example` domain and nobody is emailed.
 
-use super::{audit, now, users::NewUser, ServiceResult};
+use super::{audit, now, people::NewUser, ServiceResult};
 use crate::{
     entities::{
         audit_event, login_event, organisation, role, role_permission, team, team_member, user,

@@ -4,12 +4,12 @@
 //! a problem.
 
 use super::{
-    accounts::{
-        check_form, check_grants, invitation_email, lock_organisation, unique_email, Actor,
-    },
-    audit, auth, mail,
+    accounts::invitation_email,
+    acting::{check_grants, lock_organisation, Actor},
+    audit, mail,
+    people::NewUser,
+    people::{check_form, unique_email},
     tokens::{Minted, TokenKind},
-    users::NewUser,
     AppState, ServiceError, ServiceResult,
 };
 use crate::{
@@ -212,7 +212,7 @@ async fn taken_emails(
 /// A row that passed every check.
 struct Ready {
     line: usize,
-    checked: super::accounts::Checked,
+    checked: super::people::Checked,
     user_type: UserType,
     roles: Vec<role::Model>,
 }
@@ -233,7 +233,7 @@ async fn review(
         roles.iter().map(|r| (r.name.to_lowercase(), r)).collect();
     let emails: Vec<String> = rows
         .iter()
-        .map(|r| auth::normalise_email(&r.form.email))
+        .map(|r| super::people::normalise_email(&r.form.email))
         .collect();
     let taken = taken_emails(db, organisation_id, &emails).await?;
     let mut first_line: HashMap<&str, usize> = HashMap::new();

@@ -1,22 +1,27 @@
 //! Business rules over the database. Server only.
 
 pub mod accounts;
+pub mod acting;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod demo;
 pub mod import;
+#[cfg(test)]
+mod layers;
 pub mod licence;
 pub mod mail;
 mod naming;
 pub mod organisations;
 pub mod passwords;
+pub mod people;
 pub mod profile;
 pub mod roles;
 pub mod sessions;
 pub mod state;
 pub mod teams;
+pub mod tenancy;
 pub mod text;
 pub mod throttle;
 pub mod tokens;

@@ -1,5 +1,6 @@
 //! Organisations (tenants): lookup, creation with their built-in roles, effective features.
 
+use super::tenancy::{check_slug, effective_features, find_by_slug, override_of};
 use super::{
     now,
     text::{self, TextProblem},
@@ -14,42 +15,11 @@ use crate::{
             OrganisationRow, SwitchTarget, ORGANISATION_LIST_LIMIT,
         },
         users::Moment,
-        AppError, Feature, OrganisationSummary, RoleTemplate, UserStatus,
+        AppError, Feature, RoleTemplate, UserStatus,
     },
     tr,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr, TransactionTrait};
-
-/// Checks that `slug` is URL-safe: lowercase letters, digits and single hyphens, 2 to 63 long.
-pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
-    let valid = (2..=63).contains(&slug.len())
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-')
-        && !slug.contains("--");
-    if valid {
-        Ok(())
-    } else {
-        let l = request_locale();
-        Err(AppError::field(
-            field,
-            tr!(l, "msg.organisations.slug_invalid"),
-        ))
-    }
-}
-
-/// The organisation with `slug`, if any.
-pub async fn find_by_slug(
-    db: &impl ConnectionTrait,
-    slug: &str,
-) -> ServiceResult<Option<organisation::Model>> {
-    Ok(organisation::Entity::find()
-        .filter(organisation::Column::Slug.eq(slug))
-        .one(db)
-        .await?)
-}
 
 /// Creates an organisation with the built-in roles; returns it.
 pub async fn create(
@@ -102,17 +72,6 @@ pub async fn create(
         .await?;
     }
     Ok(org)
-}
-
-/// The features the organisation may use: the licence's (`licensed`), narrowed by the
-/// organisation's override when it has one.
-pub fn effective_features(licensed: &[Feature], org: &organisation::Model) -> Vec<Feature> {
-    let enabled = override_of(org);
-    licensed
-        .iter()
-        .copied()
-        .filter(|f| enabled.as_ref().is_none_or(|list| list.contains(f)))
-        .collect()
 }
 
 /// Every organisation whose name or address contains `search` (ignoring case), by name. A
@@ -174,7 +133,7 @@ pub async fn list(db: &impl ConnectionTrait, search: &str) -> ServiceResult<Orga
 /// transaction; every problem with the form is named at once.
 pub async fn create_with_admin(
     state: &super::AppState,
-    actor: &super::accounts::Actor<'_>,
+    actor: &super::acting::Actor<'_>,
     new: &NewOrganisation,
 ) -> ServiceResult<organisation::Model> {
     let db = &state.db;
@@ -241,7 +200,7 @@ pub async fn create_with_admin(
     }
     if !fields.is_empty() {
         return Err(AppError::Invalid {
-            message: super::accounts::check_details(),
+            message: super::people::check_details(),
             fields,
         }
         .into());
@@ -311,12 +270,6 @@ pub fn parse_features(codes: &[String]) -> Result<Vec<Feature>, AppError> {
     Ok(features)
 }
 
-fn override_of(org: &organisation::Model) -> Option<Vec<Feature>> {
-    org.features_enabled
-        .as_ref()
-        .map(super::licence::features_in)
-}
-
 async fn counts_of(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = Uuid>,
@@ -382,7 +335,7 @@ pub async fn detail(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<Orga
 /// Changes organisation `slug`: name, flags and features, with an audit entry of what changed.
 pub async fn update(
     state: &super::AppState,
-    actor: &super::accounts::Actor<'_>,
+    actor: &super::acting::Actor<'_>,
     slug: &str,
     changes: &OrganisationChanges,
 ) -> ServiceResult<OrganisationDetail> {
@@ -396,7 +349,7 @@ pub async fn update(
     let txn = state.db.begin().await?;
     // Locked first, then read: a change that waited for another sees what that one wrote.
     let id = by_slug(&txn, slug).await?.id;
-    super::accounts::lock_organisation(&txn, id).await?;
+    super::acting::lock_organisation(&txn, id).await?;
     let org = organisation::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -504,17 +457,6 @@ pub async fn switch_targets(
             is_demo: o.is_demo,
         })
         .collect())
-}
-
-/// How the console names an organisation.
-pub fn summary(org: &organisation::Model) -> OrganisationSummary {
-    OrganisationSummary {
-        id: org.id,
-        name: org.name.clone(),
-        slug: org.slug.clone(),
-        is_admin_tenant: org.is_admin_tenant,
-        is_demo: org.is_demo,
-    }
 }
 
 #[cfg(test)]

@@ -2,16 +2,16 @@
 //! language, theme, notifications, email address, and their own sessions. It acts on the person's
 //! own account, in their home organisation, even while a super-admin is switched elsewhere.
 
+use super::people::{
+    avatar_url, check_details, check_email_free, locale_of, person_names, status_of, timezone_hint,
+    unique_email, valid_timezone,
+};
 use super::{
-    accounts::{
-        check_details, check_email_free, link_not_usable, person_names, status_of, timezone_hint,
-        unique_email, valid_timezone,
-    },
     audit::{self, AuditEntry},
     auth::{self, Signed},
     mail, now, sessions,
     text::{self, TextProblem},
-    tokens::{self, Minted, TokenKind},
+    tokens::{self, link_not_usable, Minted, TokenKind},
     AppState, ClientInfo, ServiceError, ServiceResult,
 };
 use crate::{
@@ -40,18 +40,6 @@ use serde_json::json;
 pub const EMAIL_CHANGE_HOURS: i64 = 24;
 /// How many sign-ins "My profile" lists.
 const SIGN_INS_SHOWN: u64 = 20;
-
-/// Where `user`'s picture is served; the version changes the address whenever the picture does, so
-/// browsers may keep it as long as they like.
-pub fn avatar_url(user: &user::Model) -> Option<String> {
-    user.avatar_updated_at
-        .map(|at| format!("/avatars/{}?v={}", user.id, at.timestamp_millis()))
-}
-
-/// The person's saved language.
-pub fn locale_of(user: &user::Model) -> Locale {
-    Locale::from_code(&user.locale).unwrap_or_default()
-}
 
 fn notifications_of(user: &user::Model) -> Notifications {
     user.notification_prefs
@@ -600,7 +588,9 @@ pub async fn request_email_change(
     let l = request_locale();
     let new_email = new_email.trim();
     super::text::check_email("new_email", new_email)?;
-    if auth::normalise_email(new_email) == auth::normalise_email(&signed.user.email) {
+    if super::people::normalise_email(new_email)
+        == super::people::normalise_email(&signed.user.email)
+    {
         return Err(AppError::field("new_email", tr!(l, "msg.profile.same_address")).into());
     }
     // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
@@ -620,7 +610,7 @@ pub async fn request_email_change(
         return Err(super::passwords::not_current("password"));
     }
     let txn = state.db.begin().await?;
-    super::accounts::lock_organisation(&txn, signed.user.organisation_id).await?;
+    super::acting::lock_organisation(&txn, signed.user.organisation_id).await?;
     match check_email_free(&txn, signed.user.organisation_id, new_email, None).await {
         Err(ServiceError::Refused(_)) => {
             return Err(AppError::field("new_email", tr!(l, "msg.profile.address_taken")).into())
@@ -708,7 +698,7 @@ pub async fn confirm_email_change(
         .ok_or_else(not_usable)?
         .organisation_id;
     let txn = state.db.begin().await?;
-    super::accounts::lock_organisation(&txn, organisation_id).await?;
+    super::acting::lock_organisation(&txn, organisation_id).await?;
     let before = user::Entity::find_by_id(token.user_id)
         .lock_exclusive()
         .one(&txn)

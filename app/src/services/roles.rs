@@ -4,7 +4,7 @@
 //! administrator. Changes apply from each holder's next request: grants are read per request.
 
 use super::{
-    accounts::{
+    acting::{
         another_administrator, grants_of_actor, lock_organisation, permissions_of, still_may, Actor,
     },
     audit,

@@ -4,11 +4,12 @@
 //! cannot be added.
 
 use super::{
-    accounts::{lock_organisation, that_person, Actor},
+    acting::{lock_organisation, that_person, Actor},
     audit,
-    auth::find_user_by_email,
     naming::{self, Named},
-    now, ServiceResult,
+    now,
+    people::find_user_by_email,
+    ServiceResult,
 };
 use crate::{
     entities::{organisation, team, team_member, user},

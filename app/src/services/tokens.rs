@@ -3,7 +3,7 @@
 //! while it is the newest of its kind for that person.
 
 use super::{now, sessions, ServiceResult};
-use crate::entities::token;
+use crate::{entities::token, i18n::request_locale, model::AppError, tr};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 
 /// What a link is for.
@@ -158,4 +158,13 @@ pub async fn latest(
         }
     }
     Ok(newest)
+}
+
+pub(super) fn link_not_usable(kind: TokenKind) -> AppError {
+    let l = request_locale();
+    AppError::Conflict(match kind {
+        TokenKind::Invitation => tr!(l, "msg.links.invitation_not_usable"),
+        TokenKind::PasswordReset => tr!(l, "msg.links.reset_not_usable"),
+        TokenKind::EmailChange => tr!(l, "msg.links.email_change_not_usable"),
+    })
 }

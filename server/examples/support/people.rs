@@ -4,7 +4,7 @@
 use app::{
     entities::{organisation, role, user, user_role},
     model::{PlatformRole, RoleTemplate, UserStatus, UserType},
-    services::{organisations, users},
+    services::organisations,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 use std::time::Instant;
@@ -46,7 +46,7 @@ pub async fn fill(db: &DatabaseConnection, total: usize) -> (organisation::Model
                 last.to_lowercase(),
                 i
             );
-            let mut model = users::NewUser {
+            let mut model = app::services::people::NewUser {
                 organisation_id: org.id,
                 email: &email,
                 first_name: first,

@@ -38,7 +38,7 @@ async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
         .hash(PASSWORD.into())
         .await
         .expect("hash");
-    let mut admin = app::services::users::NewUser {
+    let mut admin = app::services::people::NewUser {
         organisation_id,
         email: "soak.admin@big.example",
         first_name: "Soak",

@@ -967,7 +967,7 @@ pub(crate) async fn auth_user(
     org: &organisation::Model,
     email: &str,
 ) -> Option<user::Model> {
-    app::services::auth::find_user_by_email(app.db(), org.id, email)
+    app::services::people::find_user_by_email(app.db(), org.id, email)
         .await
         .unwrap()
 }

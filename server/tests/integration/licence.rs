@@ -251,12 +251,10 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
         )
         .await;
     seats_error(&refused);
-    assert!(
-        app::services::organisations::find_by_slug(a.app.db(), "globex")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(app::services::tenancy::find_by_slug(a.app.db(), "globex")
+        .await
+        .unwrap()
+        .is_none());
 
     // Suspending frees a seat; reactivating needs one.
     let id = grace.user_id.to_string();

@@ -62,7 +62,7 @@ async fn only_super_admins_list_the_organisations(backend: Backend) {
         )
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
-    let operator = app::services::organisations::find_by_slug(app.db(), "operator")
+    let operator = app::services::tenancy::find_by_slug(app.db(), "operator")
         .await
         .unwrap()
         .unwrap();
@@ -127,7 +127,7 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
         )
         .await;
     assert_eq!(created.json::<String>(), "globex");
-    let globex = app::services::organisations::find_by_slug(app.db(), "globex")
+    let globex = app::services::tenancy::find_by_slug(app.db(), "globex")
         .await
         .unwrap()
         .unwrap();
@@ -186,7 +186,7 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
         })
         .await;
     assert_eq!(refused.status, 403);
-    assert!(app::services::organisations::find_by_slug(app.db(), "mine")
+    assert!(app::services::tenancy::find_by_slug(app.db(), "mine")
         .await
         .unwrap()
         .is_none());
@@ -236,7 +236,7 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
         .await
         .unwrap()
         .expect("audited");
-    let operator = app::services::organisations::find_by_slug(app.db(), "operator")
+    let operator = app::services::tenancy::find_by_slug(app.db(), "operator")
         .await
         .unwrap()
         .unwrap();
@@ -336,7 +336,7 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
 
     let created = root.call_json("platform/organisations/create", &body).await;
     assert_eq!(created.json::<String>(), "initech");
-    let initech = app::services::organisations::find_by_slug(app.db(), "initech")
+    let initech = app::services::tenancy::find_by_slug(app.db(), "initech")
         .await
         .unwrap()
         .unwrap();

@@ -7,7 +7,7 @@ use crate::{
 use app::{
     entities::{organisation, session, user},
     model::{PlatformRole, UserStatus, UserType},
-    services::{bootstrap, organisations, users::NewUser},
+    services::{bootstrap, organisations, people::NewUser},
 };
 use sea_orm::prelude::*;
 use sea_orm::ActiveValue::Set;

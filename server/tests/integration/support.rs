@@ -8,7 +8,7 @@ use app::{
         mail::{self, Mail, MailTransport, RetryPolicy},
         organisations,
         passwords::Passwords,
-        users::NewUser,
+        people::NewUser,
         AppState, AuthConfig,
     },
 };

@@ -1,0 +1,178 @@
+//! The services' module graph, read from their source: building blocks import no feature, and no
+//! two modules import each other, directly or around a circle. A newcomer adding an import that
+//! breaks either learns it here, with the path that does.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What every feature builds on. A building block imports only other building blocks.
+const BUILDING_BLOCKS: [&str; 13] = [
+    "acting",
+    "audit",
+    "licence",
+    "mail",
+    "naming",
+    "passwords",
+    "people",
+    "sessions",
+    "state",
+    "tenancy",
+    "text",
+    "throttle",
+    "tokens",
+];
+
+/// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
+const FEATURES: [&str; 11] = [
+    "accounts",
+    "api_keys",
+    "auth",
+    "bootstrap",
+    "demo",
+    "import",
+    "organisations",
+    "profile",
+    "roles",
+    "teams",
+    "users",
+];
+
+/// Each service module and the service modules its code (tests left out) names.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+    let modules: BTreeMap<String, String> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.strip_suffix(".rs")?.to_string();
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            (name != "mod" && name != "layers").then_some((name, text))
+        })
+        .collect();
+    modules
+        .iter()
+        .map(|(name, text)| {
+            let used = imports(text)
+                .into_iter()
+                .filter(|m| m != name && modules.contains_key(m))
+                .collect();
+            (name.clone(), used)
+        })
+        .collect()
+}
+
+/// The first segments of the paths `text` reaches through `super::` or `services::`, including
+/// every item of a `use super::{…}` group.
+fn imports(text: &str) -> BTreeSet<String> {
+    let code: String = text
+        .split("#[cfg(test)]\nmod tests")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |rest: &str| -> String {
+        rest.chars()
+            .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+            .collect()
+    };
+    let mut found = BTreeSet::new();
+    for prefix in ["super::", "services::"] {
+        for (at, _) in code.match_indices(prefix) {
+            let rest = &code[at + prefix.len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                // The heads of a group's items: after its `{` and after each top-level comma.
+                let mut depth = 0;
+                let mut head = true;
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => head = true,
+                        c if head && !c.is_whitespace() => {
+                            head = false;
+                            found.insert(ident(&group[i..]));
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
+                found.insert(ident(rest));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_service_module_is_a_building_block_or_a_feature() {
+    let graph = graph();
+    assert!(graph.len() > 20, "the services' sources were not found");
+    for name in graph.keys() {
+        assert!(
+            BUILDING_BLOCKS.contains(&name.as_str()) || FEATURES.contains(&name.as_str()),
+            "services/{name}.rs is new: list it in layers.rs as a building block or a feature"
+        );
+    }
+}
+
+#[test]
+fn building_blocks_import_no_feature() {
+    for (name, used) in graph() {
+        if !BUILDING_BLOCKS.contains(&name.as_str()) {
+            continue;
+        }
+        let features: Vec<_> = used
+            .iter()
+            .filter(|m| !BUILDING_BLOCKS.contains(&m.as_str()))
+            .collect();
+        assert!(
+            features.is_empty(),
+            "the building block services/{name}.rs imports the feature(s) {features:?}: move what \
+             it needs from them down into a building block"
+        );
+    }
+}
+
+#[test]
+fn no_service_modules_import_each_other_in_a_circle() {
+    let graph = graph();
+    // Depth-first search from every module; a module met again on the current path closes a
+    // circle, which is reported whole.
+    fn visit(
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        name: &str,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if let Some(start) = path.iter().position(|m| m == name) {
+            let circle = [&path[start..], &[name.to_string()]].concat().join(" → ");
+            panic!("service modules import each other in a circle: {circle}");
+        }
+        if !done.insert(name.to_string()) {
+            return;
+        }
+        path.push(name.to_string());
+        for next in graph.get(name).into_iter().flatten() {
+            visit(graph, next, path, done);
+        }
+        path.pop();
+    }
+    let mut done = BTreeSet::new();
+    for name in graph.keys() {
+        visit(&graph, name, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn the_graph_reader_sees_grouped_and_qualified_imports() {
+    let found = imports(
+        "use super::{\n    acting::{Actor, lock},\n    audit, now,\n};\nfn f() { super::mail::send(); crate::services::text::name(); }\n// super::commented\n#[cfg(test)]\nmod tests { use super::hidden; }",
+    );
+    let expected: BTreeSet<String> = ["acting", "audit", "now", "mail", "text"]
+        .map(String::from)
+        .into();
+    assert_eq!(found, expected);
+}
