@@ -27,7 +27,7 @@ async fn link_state(kind: TokenKind, token: &str) -> Result<LinkState, AppError>
     guard::respond(
         async {
             let state = guard::state()?;
-            Ok(crate::services::accounts::link_state(&state.db, kind, token).await?)
+            Ok(crate::services::links::link_state(&state.db, kind, token).await?)
         }
         .await,
     )
@@ -64,7 +64,7 @@ async fn complete(
         async {
             let state = guard::state()?;
             let client = guard::client().await;
-            let done = crate::services::accounts::complete_link(
+            let done = crate::services::links::complete_link(
                 &state,
                 kind,
                 token,

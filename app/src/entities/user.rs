@@ -33,3 +33,10 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// "First Last", or the address when both names are blank.
+    pub fn display_name(&self) -> String {
+        crate::model::session::display_name(&self.first_name, &self.last_name, &self.email)
+    }
+}

@@ -95,9 +95,11 @@ pub struct GrantedPermission {
 
 impl AccountDetail {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.form.first_name, self.form.last_name)
-            .trim()
-            .to_string()
+        super::session::display_name(
+            &self.form.first_name,
+            &self.form.last_name,
+            &self.form.email,
+        )
     }
 }
 

@@ -44,13 +44,7 @@ impl CurrentUser {
 
     /// "First Last", or the email when no name is set.
     pub fn display_name(&self) -> String {
-        let name = format!("{} {}", self.first_name, self.last_name);
-        let name = name.trim();
-        if name.is_empty() {
-            self.email.clone()
-        } else {
-            name.to_string()
-        }
+        display_name(&self.first_name, &self.last_name, &self.email)
     }
 
     /// Initials for the avatar placeholder.
@@ -77,6 +71,16 @@ impl CurrentUser {
     /// tenant.
     pub fn is_super_admin(&self) -> bool {
         self.home_organisation.is_admin_tenant && self.platform_role == PlatformRole::SuperAdmin
+    }
+}
+
+/// How a person is named on screen and in emails: "First Last", trimmed, or `email` when both
+/// names are blank. The one place a display name is made.
+pub fn display_name(first_name: &str, last_name: &str, email: &str) -> String {
+    let name = format!("{} {}", first_name.trim(), last_name.trim());
+    match name.trim() {
+        "" => email.to_string(),
+        name => name.to_string(),
     }
 }
 

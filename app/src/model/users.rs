@@ -225,9 +225,7 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.first_name, self.last_name)
-            .trim()
-            .to_string()
+        super::session::display_name(&self.first_name, &self.last_name, &self.email)
     }
 
     pub fn initials(&self) -> String {

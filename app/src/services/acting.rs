@@ -2,11 +2,7 @@
 //! guardrails every change goes through (nobody grants what they do not hold, nobody acts on
 //! someone who may do more, an organisation keeps an administrator). A building block.
 
-use super::{
-    audit::AuditEntry,
-    people::{display, user_type_of},
-    ClientInfo, ServiceError, ServiceResult,
-};
+use super::{audit::AuditEntry, people::user_type_of, ClientInfo, ServiceError, ServiceResult};
 use crate::{
     entities::{organisation, role, role_permission, user, user_role},
     i18n::request_locale,
@@ -285,7 +281,7 @@ pub(super) async fn check_outranks(
         return Err(AppError::Forbidden(tr!(
             l,
             "msg.accounts.outranked_platform",
-            name = display(target)
+            name = target.display_name()
         ))
         .into());
     }
@@ -298,7 +294,7 @@ pub(super) async fn check_outranks(
         return Err(AppError::Forbidden(tr!(
             l,
             "msg.accounts.outranked",
-            name = display(target),
+            name = target.display_name(),
             permission = missing.description_in(l).to_lowercase()
         ))
         .into());

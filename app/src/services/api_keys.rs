@@ -62,13 +62,10 @@ pub async fn list(
         .map(|k| ApiKeySummary {
             scopes: scopes_of(&k),
             created_by: k.created_by.and_then(|id| {
-                creators.iter().find(|u| u.id == id).map(|u| {
-                    let name = format!("{} {}", u.first_name, u.last_name);
-                    match name.trim() {
-                        "" => u.email.clone(),
-                        name => name.to_string(),
-                    }
-                })
+                creators
+                    .iter()
+                    .find(|u| u.id == id)
+                    .map(|u| u.display_name())
             }),
             created_at: Moment::new(k.created_at, at),
             last_used_at: k.last_used_at.map(|t| Moment::new(t, at)),

@@ -331,7 +331,11 @@ pub async fn import(
             .take(IMPORT_PREVIEW_ROWS)
             .map(|r| ReadyRow {
                 line: r.line,
-                name: format!("{} {}", r.checked.first_name, r.checked.last_name),
+                name: crate::model::session::display_name(
+                    &r.checked.first_name,
+                    &r.checked.last_name,
+                    &r.checked.email,
+                ),
                 email: r.checked.email.clone(),
                 user_type: r.user_type,
                 roles: r.roles.iter().map(|role| role.name.clone()).collect(),

@@ -22,13 +22,14 @@ const BUILDING_BLOCKS: [&str; 13] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 11] = [
+const FEATURES: [&str; 12] = [
     "accounts",
     "api_keys",
     "auth",
     "bootstrap",
     "demo",
     "import",
+    "links",
     "organisations",
     "profile",
     "roles",
@@ -39,14 +40,33 @@ const FEATURES: [&str; 11] = [
 /// Each service module and the service modules its code (tests left out) names.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
-    let modules: BTreeMap<String, String> = std::fs::read_dir(&dir)
+    let files = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut found: Vec<_> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|entry| entry.path())
+            .collect();
+        found.sort();
+        found
+    };
+    // A module is a file, or a folder of files (whose `super::` is the module itself).
+    let modules: BTreeMap<String, String> = files(&dir)
         .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name().to_str()?.strip_suffix(".rs")?.to_string();
-            let text = std::fs::read_to_string(entry.path()).ok()?;
-            (name != "mod" && name != "layers").then_some((name, text))
+        .filter_map(|path| {
+            let stem = path.file_stem()?.to_str()?.to_string();
+            let text = if path.is_dir() {
+                files(&path)
+                    .iter()
+                    .filter_map(|file| std::fs::read_to_string(file).ok())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                std::fs::read_to_string(&path).ok()?
+            } else {
+                return None;
+            };
+            (stem != "mod" && stem != "layers").then_some((stem, text))
         })
         .collect();
     modules

@@ -11,6 +11,7 @@ pub mod import;
 #[cfg(test)]
 mod layers;
 pub mod licence;
+pub mod links;
 pub mod mail;
 mod naming;
 pub mod organisations;

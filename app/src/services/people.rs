@@ -213,16 +213,6 @@ pub(super) fn status_of(user: &user::Model) -> UserStatus {
     UserStatus::from_code(&user.status).unwrap_or(UserStatus::Suspended)
 }
 
-pub(super) fn display(user: &user::Model) -> String {
-    let name = format!("{} {}", user.first_name, user.last_name);
-    let name = name.trim();
-    if name.is_empty() {
-        user.email.clone()
-    } else {
-        name.to_string()
-    }
-}
-
 /// Normalises an email address for comparison: trimmed, lowercase.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()

@@ -152,9 +152,7 @@ pub async fn detail(
             .into_iter()
             .map(|u| RoleHolder {
                 id: u.id,
-                name: format!("{} {}", u.first_name, u.last_name)
-                    .trim()
-                    .to_string(),
+                name: u.display_name(),
                 email: u.email,
             })
             .collect(),

@@ -28,12 +28,6 @@ use crate::{
 use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait};
 use serde_json::json;
 
-fn name_of(u: &user::Model) -> String {
-    format!("{} {}", u.first_name, u.last_name)
-        .trim()
-        .to_string()
-}
-
 /// The organisation's teams as person `user_id`'s page shows them: those the person is in, and
 /// those the actor may add them to (every team for those who manage teams, else the teams the
 /// actor manages). Another organisation's person is "not found".
@@ -117,7 +111,12 @@ pub async fn list(
             managers: members
                 .iter()
                 .filter(|m| m.team_id == t.id && m.role == TeamRole::Manager.code())
-                .filter_map(|m| managers.iter().find(|u| u.id == m.user_id).map(name_of))
+                .filter_map(|m| {
+                    managers
+                        .iter()
+                        .find(|u| u.id == m.user_id)
+                        .map(user::Model::display_name)
+                })
                 .collect(),
             id: t.id,
             name: t.name,
@@ -186,7 +185,7 @@ pub async fn detail(
             let row = rows.iter().find(|m| m.user_id == u.id)?;
             Some(TeamMember {
                 user_id: u.id,
-                name: name_of(&u),
+                name: u.display_name(),
                 status: UserStatus::from_code(&u.status).unwrap_or(UserStatus::Suspended),
                 email: u.email,
                 role: TeamRole::from_code(&row.role).unwrap_or(TeamRole::Member),
@@ -445,7 +444,11 @@ pub async fn add_member(
         let l = request_locale();
         return Err(AppError::field(
             "member",
-            tr!(l, "msg.teams.suspended_member", name = name_of(&person)),
+            tr!(
+                l,
+                "msg.teams.suspended_member",
+                name = person.display_name()
+            ),
         )
         .into());
     }
@@ -648,7 +651,7 @@ pub async fn signature_for(
             tr!(
                 l,
                 "msg.teams.agent_inactive",
-                name = name_of(&agent),
+                name = agent.display_name(),
                 status = UserStatus::from_code(&agent.status)
                     .unwrap_or(UserStatus::Suspended)
                     .label_in(l)

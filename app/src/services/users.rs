@@ -34,11 +34,7 @@ pub(crate) struct Listed {
 impl Listed {
     /// "First Last", or the address when both names are blank.
     pub fn display_name(&self) -> String {
-        let name = format!("{} {}", self.first_name, self.last_name);
-        match name.trim() {
-            "" => self.email.clone(),
-            name => name.to_string(),
-        }
+        crate::model::session::display_name(&self.first_name, &self.last_name, &self.email)
     }
 }
 

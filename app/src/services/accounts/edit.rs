@@ -1,0 +1,284 @@
+//! An account as its page shows it, and editing it: names, address, type, roles.
+
+use super::*;
+
+/// One account of the actor's organisation.
+pub async fn detail(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<AccountDetail> {
+    let user = target(db, actor, id).await?;
+    let roles = role_ids_of(db, user.id).await?;
+    let at = now();
+    let permissions = why_granted(db, actor, &user, &roles).await?;
+    Ok(AccountDetail {
+        permissions,
+        id: user.id,
+        user_type: user_type_of(&user),
+        status: status_of(&user),
+        version: user.version,
+        created: Moment::new(user.created_at, at),
+        last_sign_in: user.last_login_at.map(|t| Moment::new(t, at)),
+        is_self: user.id == actor.user.id,
+        avatar_url: crate::services::people::avatar_url(&user),
+        form: AccountForm {
+            first_name: user.first_name,
+            last_name: user.last_name,
+            email: user.email,
+            phone: user.phone.unwrap_or_default(),
+            external_id: user.external_id.unwrap_or_default(),
+            timezone: user.timezone.unwrap_or_default(),
+            roles: roles.into_iter().collect(),
+        },
+    })
+}
+
+/// Every permission `user` holds, with where it comes from (their type, each role), in the
+/// order of `Permission::ALL`; those of a feature the organisation lacks are marked.
+pub(super) async fn why_granted(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    user: &user::Model,
+    roles: &BTreeSet<Uuid>,
+) -> ServiceResult<Vec<GrantedPermission>> {
+    let user_type = user_type_of(user);
+    let names = role_names(db, user.organisation_id).await?;
+    let by_role = permissions_of(db, roles.iter().copied()).await?;
+    Ok(Permission::ALL
+        .iter()
+        .filter_map(|p| {
+            let mut sources = Vec::new();
+            if user_type.baseline().contains(p) {
+                sources.push(GrantSource::UserType(user_type));
+            }
+            for (role_id, _) in by_role.iter().filter(|(_, granted)| granted == p) {
+                if let Some((_, name)) = names.iter().find(|(id, _)| id == role_id) {
+                    sources.push(GrantSource::Role(name.clone()));
+                }
+            }
+            (!sources.is_empty()).then(|| GrantedPermission {
+                permission: *p,
+                sources,
+                missing_feature: p.feature().filter(|f| !actor.user.features.contains(f)),
+            })
+        })
+        .collect())
+}
+
+/// Refuses an admin's change of account `id`'s address unless the actor may make it. Whoever sets
+/// an address can reset the password through it, so it takes the permission to reset passwords
+/// (besides outranking the person, checked with every edit); one's own address changes from My
+/// profile, where the password is asked and the new address must confirm.
+pub(super) async fn check_address_change(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<()> {
+    let l = request_locale();
+    if id == actor.user.id {
+        return Err(AppError::field("email", tr!(l, "msg.accounts.own_email")).into());
+    }
+    match still_may(txn, actor, Permission::UsersResetPassword).await {
+        Err(ServiceError::Refused(AppError::Forbidden(_))) => {
+            Err(AppError::field("email", tr!(l, "msg.accounts.email_needs_reset")).into())
+        }
+        other => other,
+    }
+}
+
+/// The notice to `user`'s old address that an administrator gave the account `new_email`.
+pub(super) fn address_changed_email(
+    actor: &Actor<'_>,
+    user: &user::Model,
+    new_email: &str,
+) -> mail::Email {
+    let l = crate::services::people::locale_of(user);
+    let organisation = organisation_name(actor);
+    mail::compose(
+        l,
+        &user.email,
+        tr!(l, "email.admin_change.subject", organisation = organisation),
+        &organisation,
+        &[
+            tr!(l, "email.hello", name = user.first_name),
+            tr!(
+                l,
+                "email.admin_change.body",
+                admin = actor.name(),
+                organisation = organisation,
+                email = new_email
+            ),
+            tr!(l, "email.admin_change.unexpected"),
+        ],
+        None,
+        &tr!(l, "email.admin_change.closing"),
+    )
+}
+
+/// Saves an admin's edit of account `id`, refusing it when the account changed since the form
+/// was loaded.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    change: &AccountChange,
+) -> ServiceResult<AccountDetail> {
+    let organisation_id = actor.organisation_id();
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, organisation_id).await?;
+    let before = managed(&txn, actor, id, Permission::UsersEdit).await?;
+    let checked = check_form(&change.form, Some(&before))?;
+    if before.version != change.version {
+        return Err(conflict().into());
+    }
+    check_email_free(&txn, organisation_id, &checked.email, Some(id)).await?;
+    let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
+    if email_changed {
+        check_address_change(&txn, actor, id).await?;
+    }
+    let held = role_ids_of(&txn, id).await?;
+    if held != checked.roles {
+        if id == actor.user.id {
+            let l = request_locale();
+            return Err(AppError::field("roles", tr!(l, "msg.accounts.own_roles")).into());
+        }
+        let roles = roles_of(&txn, organisation_id, &checked.roles).await?;
+        let added: Vec<role::Model> = roles
+            .iter()
+            .filter(|r| !held.contains(&r.id))
+            .cloned()
+            .collect();
+        check_grants(&txn, actor, None, &added).await?;
+        let user_type = user_type_of(&before);
+        if status_of(&before) == UserStatus::Active
+            && administers(&txn, user_type, held.iter().copied()).await?
+            && !administers(&txn, user_type, checked.roles.iter().copied()).await?
+            && !another_administrator(&txn, organisation_id, id).await?
+        {
+            let l = request_locale();
+            return Err(AppError::field("roles", tr!(l, "msg.accounts.last_admin_roles")).into());
+        }
+        user_role::Entity::delete_many()
+            .filter(user_role::Column::UserId.eq(id))
+            .exec(&txn)
+            .await?;
+        user_role::Entity::insert_many(checked.roles.iter().map(|r| user_role::ActiveModel {
+            user_id: Set(id),
+            role_id: Set(*r),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::FirstName, Expr::value(&checked.first_name))
+        .col_expr(user::Column::LastName, Expr::value(&checked.last_name))
+        .col_expr(user::Column::Email, Expr::value(&checked.email))
+        .col_expr(user::Column::Phone, Expr::value(checked.phone.clone()))
+        .col_expr(
+            user::Column::ExternalId,
+            Expr::value(checked.external_id.clone()),
+        )
+        .col_expr(
+            user::Column::Timezone,
+            Expr::value(checked.timezone.clone()),
+        )
+        .col_expr(user::Column::Version, Expr::value(change.version + 1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::Version.eq(change.version))
+        .exec(&txn)
+        .await
+        .map_err(|e| unique_email(e, &checked.email))?;
+    if updated.rows_affected != 1 {
+        return Err(conflict().into());
+    }
+    if email_changed {
+        // Links sent to the old address stop working, and so does a change of address the person
+        // asked for; a pending invitation follows the address, and anyone who has used the
+        // account hears of the change at the address they know.
+        for kind in [
+            TokenKind::Invitation,
+            TokenKind::PasswordReset,
+            TokenKind::EmailChange,
+        ] {
+            tokens::retire(&txn, id, kind).await?;
+        }
+        if status_of(&before) == UserStatus::Invited {
+            let mut moved = before.clone();
+            moved.email.clone_from(&checked.email);
+            moved.first_name.clone_from(&checked.first_name);
+            send_invitation(&txn, state, actor, &moved).await?;
+        } else {
+            let notice = address_changed_email(actor, &before, &checked.email);
+            mail::enqueue(&txn, Some(organisation_id), notice).await?;
+        }
+    }
+    let mut changes = Map::new();
+    let mut compare = |field: &str, old: Option<&str>, new: Option<&str>| {
+        if old != new {
+            changes.insert(field.into(), json!({ "before": old, "after": new }));
+        }
+    };
+    compare(
+        "first_name",
+        Some(&before.first_name),
+        Some(&checked.first_name),
+    );
+    compare(
+        "last_name",
+        Some(&before.last_name),
+        Some(&checked.last_name),
+    );
+    compare("email", Some(&before.email), Some(&checked.email));
+    compare("phone", before.phone.as_deref(), checked.phone.as_deref());
+    compare(
+        "external_id",
+        before.external_id.as_deref(),
+        checked.external_id.as_deref(),
+    );
+    compare(
+        "timezone",
+        before.timezone.as_deref(),
+        checked.timezone.as_deref(),
+    );
+    if held != checked.roles {
+        let names = role_names(&txn, organisation_id).await?;
+        let named = |ids: &BTreeSet<Uuid>| {
+            ids.iter()
+                .filter_map(|id| names.iter().find(|(r, _)| r == id).map(|(_, n)| n.clone()))
+                .collect::<Vec<_>>()
+        };
+        changes.insert(
+            "roles".into(),
+            json!({ "before": named(&held), "after": named(&checked.roles) }),
+        );
+    }
+    if !changes.is_empty() {
+        audit::record(
+            &txn,
+            actor.audit("user.updated", id, Some(Value::Object(changes))),
+        )
+        .await?;
+    }
+    let detail = detail(&txn, actor, id).await?;
+    txn.commit().await?;
+    if email_changed {
+        state.mail.wake();
+    }
+    Ok(detail)
+}
+
+pub(super) async fn role_names(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<Vec<(Uuid, String)>> {
+    Ok(role::Entity::find()
+        .select_only()
+        .column(role::Column::Id)
+        .column(role::Column::Name)
+        .filter(role::Column::OrganisationId.eq(organisation_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}

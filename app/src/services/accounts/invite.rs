@@ -1,0 +1,234 @@
+//! Inviting people and creating accounts with a temporary password: the Add page, the first administrator of a new organisation.
+
+use super::*;
+
+/// The invitation email to `to` (first name `first_name`), with its link, in `locale`.
+pub(in crate::services) fn invitation_email(
+    state: &AppState,
+    organisation: &str,
+    inviter: &str,
+    (to, first_name, locale): (&str, &str, Locale),
+    minted: &Minted,
+) -> mail::Email {
+    let l = locale;
+    let expires = now() + chrono::Duration::days(INVITATION_DAYS);
+    mail::compose(
+        l,
+        to,
+        tr!(l, "email.invitation.subject", organisation = organisation),
+        organisation,
+        &[
+            tr!(l, "email.hello", name = first_name),
+            tr!(
+                l,
+                "email.invitation.body",
+                inviter = inviter,
+                organisation = organisation
+            ),
+            tr!(
+                l,
+                "email.invitation.expiry",
+                days = INVITATION_DAYS,
+                until = expires.format("%Y-%m-%d %H:%M UTC")
+            ),
+        ],
+        Some((
+            &tr!(l, "email.invitation.action"),
+            &state.mail.link(&minted.path()),
+        )),
+        &tr!(l, "email.invitation.closing"),
+    )
+}
+
+/// Writes an invitation (token and email) for `user`; its older links stop working.
+pub(super) async fn send_invitation(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor<'_>,
+    user: &user::Model,
+) -> ServiceResult<()> {
+    invite_to(txn, state, actor, &organisation_name(actor), user).await
+}
+
+/// Writes an invitation to organisation `organisation` (the account's own) for `user`.
+pub(super) async fn invite_to(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor<'_>,
+    organisation: &str,
+    user: &user::Model,
+) -> ServiceResult<()> {
+    let minted = Minted::new(TokenKind::Invitation);
+    let email = invitation_email(
+        state,
+        organisation,
+        &actor.name(),
+        (
+            &user.email,
+            &user.first_name,
+            crate::services::people::locale_of(user),
+        ),
+        &minted,
+    );
+    let message = mail::enqueue(txn, Some(user.organisation_id), email).await?;
+    minted
+        .store(
+            txn,
+            user.id,
+            chrono::Duration::days(INVITATION_DAYS),
+            Some(actor.user.id),
+            Some(message),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Invites the first tenant admin of `org`, just created by a super-admin, inside `txn`: the
+/// account, its Admin role, the link and email, and the audit trail of both.
+pub(in crate::services) async fn invite_first_admin(
+    txn: &DatabaseTransaction,
+    state: &AppState,
+    actor: &Actor<'_>,
+    org: &organisation::Model,
+    admin_role: &role::Model,
+    new: &crate::model::organisations::NewOrganisation,
+) -> ServiceResult<()> {
+    crate::services::licence::reserve_seats(txn, 1).await?;
+    let created = NewUser {
+        organisation_id: org.id,
+        email: new.admin_email.trim(),
+        first_name: new.admin_first_name.trim(),
+        last_name: new.admin_last_name.trim(),
+        user_type: UserType::TenantAdmin,
+        status: UserStatus::Invited,
+        password_hash: None,
+        must_change_password: false,
+        platform_role: PlatformRole::None,
+    }
+    .into_active_model()
+    .insert(txn)
+    .await?;
+    user_role::ActiveModel {
+        user_id: Set(created.id),
+        role_id: Set(admin_role.id),
+    }
+    .insert(txn)
+    .await?;
+    invite_to(txn, state, actor, &org.name, &created).await?;
+    let entry = |action, target_type, target: Uuid, changes| AuditEntry {
+        organisation_id: org.id,
+        actor_user_id: Some(actor.user.id),
+        actor_organisation_id: Some(actor.user.home_organisation.id),
+        action,
+        target_type,
+        target_id: Some(target.to_string()),
+        changes: Some(changes),
+        ip: actor.client.ip.clone(),
+    };
+    audit::record(
+        txn,
+        entry(
+            "organisation.created",
+            "organisation",
+            org.id,
+            json!({ "name": org.name, "slug": org.slug, "is_admin_tenant": org.is_admin_tenant, "is_demo": org.is_demo }),
+        ),
+    )
+    .await?;
+    audit::record(
+        txn,
+        entry(
+            "user.invited",
+            "user",
+            created.id,
+            json!({ "email": created.email, "user_type": UserType::TenantAdmin.code(), "roles": [admin_role.name], "onboarding": "invitation" }),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds someone: invited by email, or created with a temporary password shown once.
+pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> ServiceResult<Added> {
+    let checked = check_form(&new.form, None)?;
+    let organisation_id = actor.organisation_id();
+    let db = &state.db;
+    check_email_free(db, organisation_id, &checked.email, None).await?;
+    let roles = roles_of(db, organisation_id, &checked.roles).await?;
+    check_grants(db, actor, Some(new.user_type), &roles).await?;
+    let temporary = match new.onboarding {
+        Onboarding::Invitation => None,
+        Onboarding::TemporaryPassword => {
+            let password = temporary_password();
+            let hash = state.passwords.hash(password.clone()).await?;
+            Some((password, hash))
+        }
+    };
+    let txn = db.begin().await?;
+    lock_organisation(&txn, organisation_id).await?;
+    crate::services::licence::reserve_seats(&txn, 1).await?;
+    let mut model = NewUser {
+        organisation_id,
+        email: &checked.email,
+        first_name: &checked.first_name,
+        last_name: &checked.last_name,
+        user_type: new.user_type,
+        status: if temporary.is_some() {
+            UserStatus::Active
+        } else {
+            UserStatus::Invited
+        },
+        password_hash: temporary.as_ref().map(|(_, hash)| hash.clone()),
+        must_change_password: temporary.is_some(),
+        platform_role: PlatformRole::None,
+    }
+    .into_active_model();
+    // Invitees start in the language of whoever invites them.
+    model.locale = Set(actor.user.locale.code().to_string());
+    model.phone = Set(checked.phone.clone());
+    model.external_id = Set(checked.external_id.clone());
+    model.timezone = Set(checked.timezone.clone());
+    let created = model
+        .insert(&txn)
+        .await
+        .map_err(|e| unique_email(e, &checked.email))?;
+    if !roles.is_empty() {
+        user_role::Entity::insert_many(roles.iter().map(|r| user_role::ActiveModel {
+            user_id: Set(created.id),
+            role_id: Set(r.id),
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    if temporary.is_none() {
+        send_invitation(&txn, state, actor, &created).await?;
+    }
+    let action = if temporary.is_some() {
+        "user.created"
+    } else {
+        "user.invited"
+    };
+    audit::record(
+        &txn,
+        actor.audit(
+            action,
+            created.id,
+            Some(json!({
+                "email": created.email,
+                "first_name": created.first_name,
+                "last_name": created.last_name,
+                "user_type": new.user_type.code(),
+                "roles": roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+                "onboarding": if temporary.is_some() { "temporary_password" } else { "invitation" },
+            })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(Added {
+        user_id: created.id,
+        email: created.email,
+        temporary_password: temporary.map(|(password, _)| password),
+    })
+}

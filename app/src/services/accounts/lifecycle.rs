@@ -1,0 +1,176 @@
+//! Suspending and reactivating accounts, one or many at once.
+
+use super::*;
+
+/// Sets the status of account `id`, bumping its version, and records it.
+pub(super) async fn set_status(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    user: &user::Model,
+    status: UserStatus,
+    action: &str,
+) -> ServiceResult<()> {
+    let updated = user::Entity::update_many()
+        .col_expr(user::Column::Status, Expr::value(status.code()))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
+        .filter(user::Column::Id.eq(user.id))
+        .filter(user::Column::Status.eq(&user.status))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(conflict().into());
+    }
+    audit::record(
+        txn,
+        actor.audit(
+            action,
+            user.id,
+            Some(json!({ "status": { "before": user.status, "after": status.code() } })),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Suspends account `id`: its sessions end at once, it cannot sign in, it leaves assignee
+/// pickers and default lists; its history and roles stay.
+pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
+    if let Some(already) = suspend_in(&txn, actor, id).await? {
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.already_suspended",
+            name = already.display_name()
+        ))
+        .into());
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The most people one bulk suspension may name.
+pub const SUSPEND_MANY_MAX: usize = 500;
+
+/// Suspends every account of `ids`, or nobody when any of them may not be suspended (the
+/// refusal names each one and why). Those already suspended are left as they are. Returns how
+/// many were suspended.
+pub async fn suspend_many(
+    state: &AppState,
+    actor: &Actor<'_>,
+    ids: &[Uuid],
+) -> ServiceResult<usize> {
+    let l = request_locale();
+    let ids: BTreeSet<Uuid> = ids.iter().copied().collect();
+    if ids.is_empty() {
+        return Err(AppError::field("ids", tr!(l, "msg.accounts.suspend_none")).into());
+    }
+    if ids.len() > SUSPEND_MANY_MAX {
+        return Err(AppError::field(
+            "ids",
+            tr!(l, "msg.accounts.suspend_too_many", max = SUSPEND_MANY_MAX),
+        )
+        .into());
+    }
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
+    let mut suspended = 0;
+    let mut refusals = Vec::new();
+    for id in ids {
+        match suspend_in(&txn, actor, id).await {
+            Ok(None) => suspended += 1,
+            Ok(Some(_)) => {}
+            Err(ServiceError::Refused(AppError::NotFound(_))) => {
+                refusals.push(tr!(l, "msg.accounts.selected_gone"))
+            }
+            Err(ServiceError::Refused(refused)) => refusals.push(refused.message(l)),
+            Err(other) => return Err(other),
+        }
+    }
+    if !refusals.is_empty() {
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.nobody_suspended",
+            reasons = refusals.join(" ")
+        ))
+        .into());
+    }
+    txn.commit().await?;
+    Ok(suspended)
+}
+
+/// Suspends account `id` inside `txn` (which holds the organisation's lock); returns the account
+/// instead when it was suspended already.
+pub(super) async fn suspend_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<Option<user::Model>> {
+    let l = request_locale();
+    if id == actor.user.id {
+        return Err(AppError::Forbidden(tr!(l, "msg.accounts.suspend_self")).into());
+    }
+    let user = managed(txn, actor, id, Permission::UsersSuspend).await?;
+    if status_of(&user) == UserStatus::Suspended {
+        return Ok(Some(user));
+    }
+    let roles = role_ids_of(txn, id).await?;
+    if status_of(&user) == UserStatus::Active
+        && administers(txn, user_type_of(&user), roles).await?
+        && !another_administrator(txn, actor.organisation_id(), id).await?
+    {
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.last_admin_suspend",
+            name = user.display_name()
+        ))
+        .into());
+    }
+    set_status(txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
+    sessions::end_all_for_user(txn, id, None).await?;
+    // Neither an invitation, a reset link nor a change of address outlives a suspension.
+    for kind in [
+        TokenKind::Invitation,
+        TokenKind::PasswordReset,
+        TokenKind::EmailChange,
+    ] {
+        tokens::retire(txn, id, kind).await?;
+    }
+    Ok(None)
+}
+
+/// Reactivates account `id`: sign-in and roles come back. Someone who never accepted their
+/// invitation goes back to Invited.
+pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    lock_organisation(&txn, actor.organisation_id()).await?;
+    let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
+    if status_of(&user) != UserStatus::Suspended {
+        let l = request_locale();
+        return Err(AppError::Conflict(tr!(
+            l,
+            "msg.accounts.not_suspended",
+            name = user.display_name()
+        ))
+        .into());
+    }
+    crate::services::licence::reserve_seats(&txn, 1).await?;
+    let status = if user.password_hash.is_some() {
+        UserStatus::Active
+    } else {
+        UserStatus::Invited
+    };
+    set_status(&txn, actor, &user, status, "user.reactivated").await?;
+    if status == UserStatus::Invited {
+        // The suspension retired their link: a fresh invitation goes out.
+        send_invitation(&txn, state, actor, &user).await?;
+    }
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(())
+}

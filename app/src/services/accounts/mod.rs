@@ -1,0 +1,61 @@
+//! What a tenant admin does to people's accounts: invite, create with a temporary password, edit,
+//! suspend, reactivate, reset passwords, and manage pending invitations. Every change is checked
+//! against the guardrails, made in one transaction with its audit event and its email, and
+//! refused with a sentence a person understands.
+
+mod edit;
+mod invitations;
+mod invite;
+mod lifecycle;
+mod reset;
+
+pub use edit::*;
+pub use invitations::*;
+pub use invite::*;
+pub use lifecycle::*;
+pub use reset::*;
+
+use super::{
+    acting::{
+        administers, another_administrator, check_grants, check_outranks, lock_organisation,
+        managed, permissions_of, role_ids_of, roles_of, still_may, target, Actor,
+    },
+    people::{check_email_free, check_form, status_of, unique_email, user_type_of, NewUser},
+};
+use super::{
+    audit::{self, AuditEntry},
+    mail, now,
+    passwords::temporary_password,
+    sessions,
+    tokens::{self, Minted, TokenKind},
+    AppState, ClientInfo, ServiceError, ServiceResult,
+};
+use crate::{
+    entities::{organisation, outbox_message, role, user, user_role},
+    i18n::{request_locale, Locale},
+    model::{
+        account::{
+            AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantSource,
+            GrantedPermission, Invitation, NewAccount, Onboarding, ResetDone, ResetMethod,
+            INVITATION_DAYS, RESET_HOURS,
+        },
+        users::Moment,
+        AppError, Permission, PlatformRole, UserStatus, UserType,
+    },
+    tr,
+};
+use sea_orm::{
+    prelude::*, sea_query::ExprTrait, ActiveValue::Set, DatabaseTransaction, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeSet;
+
+fn organisation_name(actor: &Actor<'_>) -> String {
+    actor.user.organisation.name.clone()
+}
+
+fn conflict() -> AppError {
+    let l = request_locale();
+    AppError::Conflict(tr!(l, "msg.accounts.changed_meanwhile"))
+}
