@@ -196,3 +196,30 @@ fn the_graph_reader_sees_grouped_and_qualified_imports() {
         .into();
     assert_eq!(found, expected);
 }
+
+#[test]
+fn no_service_file_grows_past_about_500_lines() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+    let mut files = vec![dir.clone()];
+    let mut long = Vec::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(
+                std::fs::read_dir(&path)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path()),
+            );
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            let lines = text.lines().count();
+            if lines > 550 {
+                long.push(format!("{} ({lines} lines)", path.display()));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split these by flow, as services/accounts/ is: {long:?}"
+    );
+}

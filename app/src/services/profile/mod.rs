@@ -1,0 +1,265 @@
+//! What every signed-in person changes about themselves: name, picture, signature, time zone,
+//! language, theme, notifications, email address, and their own sessions. It acts on the person's
+//! own account, in their home organisation, even while a super-admin is switched elsewhere.
+
+mod email_change;
+mod picture;
+mod security;
+
+pub use email_change::*;
+pub use picture::*;
+pub use security::*;
+
+use super::people::{
+    avatar_url, check_details, check_email_free, locale_of, person_names, status_of, timezone_hint,
+    unique_email, valid_timezone,
+};
+use super::{
+    audit::{self, AuditEntry},
+    auth::{self, Signed},
+    mail, now, sessions,
+    text::{self, TextProblem},
+    tokens::{self, link_not_usable, Minted, TokenKind},
+    AppState, ClientInfo, ServiceError, ServiceResult,
+};
+use crate::{
+    entities::{login_event, organisation, role, session, user, user_avatar, user_role},
+    i18n::{request_locale, Locale},
+    model::{
+        profile::{
+            device_of, AccountSecurity, Notifications, Profile, ProfileChange, SessionEntry,
+            SignInEntry, Theme, AVATAR_MAX_BYTES, AVATAR_MAX_SIDE, AVATAR_SIDE,
+            SIGNATURE_MAX_CHARS,
+        },
+        users::Moment,
+        AppError, FieldError, PlatformRole, UserStatus, UserType,
+    },
+    tr,
+};
+use sea_orm::{
+    prelude::*,
+    sea_query::{ExprTrait, OnConflict},
+    ActiveValue::Set,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+
+fn notifications_of(user: &user::Model) -> Notifications {
+    user.notification_prefs
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+/// An audit entry of the person changing their own account.
+fn own_audit<'a>(
+    user: &user::Model,
+    action: &'a str,
+    changes: Option<serde_json::Value>,
+    client: &ClientInfo,
+) -> AuditEntry<'a> {
+    AuditEntry {
+        organisation_id: user.organisation_id,
+        actor_user_id: Some(user.id),
+        actor_organisation_id: Some(user.organisation_id),
+        action,
+        target_type: "user",
+        target_id: Some(user.id.to_string()),
+        changes,
+        ip: client.ip.clone(),
+    }
+}
+
+/// "My profile" of the signed-in person.
+pub async fn get(db: &impl ConnectionTrait, signed: &Signed) -> ServiceResult<Profile> {
+    let user = user::Entity::find_by_id(signed.user.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("signed-in account is gone".into()))?;
+    let organisation = organisation::Entity::find_by_id(user.organisation_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("account without organisation".into()))?;
+    let roles = role::Entity::find()
+        .filter(
+            role::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(user_role::Column::RoleId)
+                    .from(user_role::Entity)
+                    .and_where(user_role::Column::UserId.eq(user.id))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(role::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    let pending_email = tokens::latest(db, TokenKind::EmailChange, [user.id])
+        .await?
+        .into_iter()
+        .find(|t| t.used_at.is_none() && t.expires_at > now())
+        .and_then(|t| t.new_email);
+    Ok(Profile {
+        id: user.id,
+        pending_email,
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        timezone: user.timezone.clone().unwrap_or_default(),
+        locale: locale_of(&user),
+        theme: Theme::from_code(&user.theme).unwrap_or_default(),
+        signature: user.signature.clone().unwrap_or_default(),
+        notifications: notifications_of(&user),
+        user_type: UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer),
+        platform_role: PlatformRole::from_code(&user.platform_role).unwrap_or(PlatformRole::None),
+        status: status_of(&user),
+        roles,
+        organisation_name: organisation.name,
+        avatar_url: avatar_url(&user),
+        version: user.version,
+        email: user.email,
+    })
+}
+
+/// Saves "My profile". Type, roles, status and email are not changed here.
+pub async fn update(
+    state: &AppState,
+    signed: &Signed,
+    change: &ProfileChange,
+    client: &ClientInfo,
+) -> ServiceResult<Profile> {
+    let l = request_locale();
+    let stored = &signed.user;
+    let (first_name, last_name, mut fields) = person_names(
+        &change.first_name,
+        &change.last_name,
+        Some((&stored.first_name, &stored.last_name)),
+    );
+    let mut problem = |field: &str, message: String| {
+        fields.push(FieldError {
+            field: field.to_string(),
+            message,
+        })
+    };
+    let timezone = change.timezone.trim();
+    if !timezone.is_empty() && !valid_timezone(timezone) {
+        problem("timezone", timezone_hint());
+    }
+    let locale = Locale::from_code(&change.locale).filter(|l| l.code() == change.locale);
+    if locale.is_none() {
+        problem(
+            "locale",
+            tr!(
+                l,
+                "msg.profile.locale_invalid",
+                languages = Locale::ALL.map(Locale::native_name).join(", ")
+            ),
+        );
+    }
+    let theme = Theme::from_code(&change.theme);
+    if theme.is_none() {
+        problem("theme", tr!(l, "msg.profile.theme_invalid"));
+    }
+    let kept = stored.signature.as_deref().unwrap_or_default() == change.signature;
+    let signature = match text::lines(&change.signature) {
+        _ if kept => change.signature.clone(),
+        Ok(signature) if signature.chars().count() > SIGNATURE_MAX_CHARS => {
+            problem(
+                "signature",
+                tr!(
+                    l,
+                    "msg.profile.signature_too_long",
+                    max = SIGNATURE_MAX_CHARS,
+                    count = signature.chars().count()
+                ),
+            );
+            signature
+        }
+        Ok(signature) => signature,
+        Err(TextProblem::Control) => {
+            problem("signature", tr!(l, "msg.profile.signature_control"));
+            String::new()
+        }
+        Err(refused) => {
+            problem("signature", text::refusal(refused, true));
+            String::new()
+        }
+    };
+    if !fields.is_empty() {
+        return Err(AppError::Invalid {
+            message: check_details(),
+            fields,
+        }
+        .into());
+    }
+    let (Some(locale), Some(theme)) = (locale, theme) else {
+        return Err(ServiceError::Internal("checked above".into()));
+    };
+    let txn = state.db.begin().await?;
+    // Compare and set the version first: the write takes SQLite's lock at once too, so a save
+    // made at the same moment waits for this one and then finds the version moved (409), where
+    // a read first would have left it a "database busy" failure.
+    let claimed = user::Entity::update_many()
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .filter(user::Column::Id.eq(signed.user.id))
+        .filter(user::Column::Version.eq(change.version))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected == 0 {
+        return Err(AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile")).into());
+    }
+    let before = user::Entity::find_by_id(signed.user.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("signed-in account is gone".into()))?;
+    let after = user::ActiveModel {
+        id: Set(before.id),
+        first_name: Set(first_name),
+        last_name: Set(last_name),
+        timezone: Set((!timezone.is_empty()).then(|| timezone.to_string())),
+        locale: Set(locale.code().to_string()),
+        theme: Set(theme.code().to_string()),
+        signature: Set((!signature.is_empty()).then_some(signature)),
+        notification_prefs: Set(Some(json!(change.notifications))),
+        updated_at: Set(now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let mut changes = serde_json::Map::new();
+    let pairs = [
+        (
+            "first_name",
+            json!(before.first_name),
+            json!(after.first_name),
+        ),
+        ("last_name", json!(before.last_name), json!(after.last_name)),
+        ("timezone", json!(before.timezone), json!(after.timezone)),
+        ("locale", json!(before.locale), json!(after.locale)),
+        ("theme", json!(before.theme), json!(after.theme)),
+        ("signature", json!(before.signature), json!(after.signature)),
+        (
+            "notifications",
+            json!(notifications_of(&before)),
+            json!(notifications_of(&after)),
+        ),
+    ];
+    for (field, old, new) in pairs {
+        if old != new {
+            changes.insert(field.into(), json!({ "before": old, "after": new }));
+        }
+    }
+    if !changes.is_empty() {
+        audit::record(
+            &txn,
+            own_audit(&after, "profile.updated", Some(changes.into()), client),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    get(&state.db, signed).await
+}

@@ -1,0 +1,163 @@
+//! A team's members: adding, changing their role, removing, and finding people to add.
+
+use super::*;
+
+/// Adds person `user_id` to team `id` as `role`, or changes their role in it. Managers of the
+/// team add members; only those who manage teams choose managers.
+pub async fn add_member(
+    state: &crate::services::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, None).await?;
+    require_member_manager(&txn, actor, &team).await?;
+    let existing = team_member::Entity::find_by_id((team.id, user_id))
+        .one(&txn)
+        .await?;
+    let touches_manager = role == TeamRole::Manager
+        || existing
+            .as_ref()
+            .is_some_and(|m| m.role == TeamRole::Manager.code());
+    if touches_manager {
+        require_teams_manager(actor)?;
+    }
+    let person = user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganisationId.eq(actor.user.organisation.id))
+        .one(&txn)
+        .await?
+        .ok_or_else(that_person)?;
+    if person.status == UserStatus::Suspended.code() {
+        let l = request_locale();
+        return Err(AppError::field(
+            "member",
+            tr!(
+                l,
+                "msg.teams.suspended_member",
+                name = person.display_name()
+            ),
+        )
+        .into());
+    }
+    match existing {
+        Some(row) => {
+            let mut model: team_member::ActiveModel = row.into();
+            model.role = Set(role.code().to_string());
+            model.update(&txn).await?;
+        }
+        None => {
+            team_member::ActiveModel {
+                team_id: Set(team.id),
+                user_id: Set(person.id),
+                role: Set(role.code().to_string()),
+                added_at: Set(now()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    touch(&txn, &team).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.member_set",
+            "team",
+            team.id,
+            Some(json!({ "user_id": person.id, "email": person.email, "role": role.code() })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes person `user_id` out of team `id`. Managers of the team remove members; only those who
+/// manage teams remove a manager.
+pub async fn remove_member(
+    state: &crate::services::AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    user_id: Uuid,
+) -> ServiceResult<()> {
+    let txn = state.db.begin().await?;
+    let team = locked(&txn, actor, id, None).await?;
+    require_member_manager(&txn, actor, &team).await?;
+    let Some(row) = team_member::Entity::find_by_id((team.id, user_id))
+        .one(&txn)
+        .await?
+    else {
+        let l = request_locale();
+        return Err(AppError::NotFound(tr!(l, "msg.teams.that_member")).into());
+    };
+    if row.role == TeamRole::Manager.code() {
+        require_teams_manager(actor)?;
+    }
+    team_member::Entity::delete_by_id((team.id, user_id))
+        .exec(&txn)
+        .await?;
+    touch(&txn, &team).await?;
+    audit::record(
+        &txn,
+        actor.audit_of(
+            "team.member_removed",
+            "team",
+            team.id,
+            Some(json!({ "user_id": user_id })),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Active people of the organisation matching `search` who are not in team `id` yet: whom its
+/// managers may add.
+pub async fn candidates(
+    db: &impl ConnectionTrait,
+    actor: &Actor<'_>,
+    id: Uuid,
+    search: &str,
+) -> ServiceResult<Vec<Assignable>> {
+    let team = find(db, actor, id).await?;
+    require_member_manager(db, actor, &team).await?;
+    // A team's manager who may not see the people list finds people by name, a few letters at
+    // least, and sees names only: the picker is no way to read the directory.
+    let browse = actor.user.can(Permission::UsersView);
+    let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
+    if !browse && words.concat().chars().count() < NAME_SEARCH_MIN_CHARS {
+        let l = request_locale();
+        return Err(AppError::field(
+            "search",
+            tr!(l, "msg.teams.search_too_short", min = NAME_SEARCH_MIN_CHARS),
+        )
+        .into());
+    }
+    let members: Vec<Uuid> = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let by_name = |person: &Assignable| {
+        let name = person.name.to_lowercase();
+        let name_words: Vec<&str> = name.split_whitespace().collect();
+        words
+            .iter()
+            .all(|w| name_words.iter().any(|n| n.starts_with(w.as_str())))
+    };
+    Ok(
+        crate::services::accounts::assignable(db, actor.user.organisation.id, search, 40)
+            .await?
+            .into_iter()
+            .filter(|p| !members.contains(&p.id) && (browse || by_name(p)))
+            .map(|p| Assignable {
+                email: p.email.filter(|_| browse),
+                ..p
+            })
+            .take(20)
+            .collect(),
+    )
+}
