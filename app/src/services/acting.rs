@@ -2,7 +2,10 @@
 //! guardrails every change goes through (nobody grants what they do not hold, nobody acts on
 //! someone who may do more, an organisation keeps an administrator). A building block.
 
-use super::{audit::AuditEntry, people::user_type_of, ClientInfo, ServiceError, ServiceResult};
+use super::{
+    audit::AuditEntry, locking::OrgTxn, people::user_type_of, ClientInfo, ServiceError,
+    ServiceResult,
+};
 use crate::{
     entities::{organisation, role, role_permission, user, user_role},
     i18n::request_locale,
@@ -15,7 +18,7 @@ use crate::{
 use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, Query},
-    Condition, DatabaseTransaction, JoinType, QueryOrder, QuerySelect,
+    Condition, JoinType, QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -223,7 +226,7 @@ pub(super) async fn read_grants(
 /// or a change of roles that committed while this change waited for the lock (two admins acting
 /// on each other at the same moment) counts.
 pub(super) async fn still_may(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     needs: Permission,
 ) -> ServiceResult<()> {
@@ -379,34 +382,6 @@ pub(super) async fn another_administrator(
     Ok(found.is_some())
 }
 
-/// Serialises changes to the people of one organisation (two admins demoting each other at the
-/// same moment must not leave nobody in charge). Every change to an account takes it first, then
-/// the account's row, so changes never wait for each other in a circle. On PostgreSQL it is a
-/// `FOR NO KEY UPDATE` row lock (which does not block the key-share locks of foreign keys); on
-/// SQLite a write that takes the database's one write lock at once, so the transaction reads the
-/// latest data and cannot fail later because someone wrote in between.
-pub(super) async fn lock_organisation(
-    txn: &DatabaseTransaction,
-    organisation_id: Uuid,
-) -> ServiceResult<()> {
-    if txn.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        organisation::Entity::update_many()
-            .col_expr(
-                organisation::Column::UpdatedAt,
-                Expr::col(organisation::Column::UpdatedAt),
-            )
-            .filter(organisation::Column::Id.eq(organisation_id))
-            .exec(txn)
-            .await?;
-    } else {
-        organisation::Entity::find_by_id(organisation_id)
-            .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
-            .one(txn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// The account `id` of the actor's organisation; another organisation's account is "not found".
 pub(super) async fn target(
     db: &impl ConnectionTrait,
@@ -430,7 +405,7 @@ pub(super) fn that_person() -> AppError {
 /// concurrent suspension, acceptance or revocation waits for it), once the actor, read again under
 /// the organisation's lock, still holds `needs` and outranks the person.
 pub(super) async fn managed(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
     needs: Permission,

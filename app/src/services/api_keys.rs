@@ -3,10 +3,8 @@
 //! within the scopes it was given, and only while the organisation has those scopes' features.
 //! The secret is shown once; the database keeps its SHA-256, like sessions and links.
 
-use super::{
-    acting::{lock_organisation, Actor},
-    audit, licence, now, sessions, ServiceResult,
-};
+use super::{acting::Actor, audit, licence, now, sessions, ServiceResult};
+use crate::services::locking::OrgTxn;
 use crate::{
     entities::{api_key, organisation, user},
     i18n::request_locale,
@@ -154,9 +152,8 @@ pub async fn create(
         });
         Vec::new()
     });
-    let txn = state.db.begin().await?;
     // Two admins creating keys at once see each other's: the name and the count stay true.
-    lock_organisation(&txn, organisation_id).await?;
+    let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     let active = api_key::Entity::find()
         .filter(api_key::Column::OrganisationId.eq(organisation_id))
         .filter(api_key::Column::RevokedAt.is_null())

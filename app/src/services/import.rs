@@ -5,13 +5,14 @@
 
 use super::{
     accounts::invitation_email,
-    acting::{check_grants, lock_organisation, Actor},
+    acting::{check_grants, Actor},
     audit, mail,
     people::NewUser,
     people::{check_form, unique_email},
     tokens::{Minted, TokenKind},
     AppState, ServiceError, ServiceResult,
 };
+use crate::services::locking::OrgTxn;
 use crate::{
     entities::{role, user, user_role},
     i18n::{request_locale, Locale},
@@ -29,7 +30,7 @@ use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, Func, SimpleExpr},
     ActiveValue::Set,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -412,8 +413,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
             })),
         )));
     }
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, organisation_id).await?;
+    let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     super::licence::reserve_seats(&txn, users.len() as u64).await?;
     for chunk in users.chunks(CHUNK) {
         user::Entity::insert_many(chunk.to_vec())

@@ -5,10 +5,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What every feature builds on. A building block imports only other building blocks.
-const BUILDING_BLOCKS: [&str; 13] = [
+const BUILDING_BLOCKS: [&str; 14] = [
     "acting",
     "audit",
     "licence",
+    "locking",
     "mail",
     "naming",
     "passwords",

@@ -290,7 +290,7 @@ pub async fn seats_used(db: &impl ConnectionTrait) -> ServiceResult<u64> {
 /// Checks, inside the transaction `txn` that is about to add `adding` people (invited, created or
 /// reactivated), that the licence has not expired and has that many seats free. On PostgreSQL it
 /// locks the licence row so two organisations cannot take the last seat at once. On SQLite the
-/// caller must have written already in `txn` (every caller takes `lock_organisation` or inserts
+/// caller must have written already in `txn` (every caller holds an `OrgTxn` or inserts
 /// the organisation first), so the transaction holds the database's one write lock.
 pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceResult<()> {
     let mut query = licence::Entity::find_by_id(1);

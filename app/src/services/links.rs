@@ -2,9 +2,7 @@
 //! a new address): what the link page shows, and completing it. Beside `api/links.rs` and
 //! `ui/pages/links.rs`.
 
-use super::{
-    accounts::access_expired, acting::lock_organisation, people::status_of, tokens::link_not_usable,
-};
+use super::{accounts::access_expired, people::status_of, tokens::link_not_usable};
 use super::{
     audit::{self, AuditEntry},
     now,
@@ -13,11 +11,12 @@ use super::{
     tokens::{self, TokenKind},
     AppState, ClientInfo, ServiceError, ServiceResult,
 };
+use crate::services::locking::OrgTxn;
 use crate::{
     entities::{organisation, user},
     model::UserStatus,
 };
-use sea_orm::{prelude::*, sea_query::ExprTrait, QuerySelect, TransactionTrait};
+use sea_orm::{prelude::*, sea_query::ExprTrait, QuerySelect};
 use serde_json::json;
 
 /// What the link with `secret` leads to.
@@ -100,11 +99,10 @@ pub async fn complete_link(
     }
     let hash = state.passwords.hash(password.to_string()).await?;
     let organisation_id = holder.organisation_id;
-    let txn = state.db.begin().await?;
     // The organisation, then the account, are locked before the link is spent, in the order a
     // suspension or revocation takes them, so the two wait for each other instead of
     // interleaving or deadlocking.
-    lock_organisation(&txn, organisation_id).await?;
+    let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     let user = user::Entity::find_by_id(token.user_id)
         .lock_exclusive()
         .one(&txn)

@@ -12,6 +12,7 @@ pub mod import;
 mod layers;
 pub mod licence;
 pub mod links;
+pub mod locking;
 pub mod mail;
 mod naming;
 pub mod organisations;

@@ -6,6 +6,7 @@ use super::{
     text::{self, TextProblem},
     ServiceResult,
 };
+use crate::services::locking::OrgTxn;
 use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
     i18n::request_locale,
@@ -346,10 +347,9 @@ pub async fn update(
         .as_deref()
         .map(parse_features)
         .transpose()?;
-    let txn = state.db.begin().await?;
     // Locked first, then read: a change that waited for another sees what that one wrote.
-    let id = by_slug(&txn, slug).await?.id;
-    super::acting::lock_organisation(&txn, id).await?;
+    let id = by_slug(&state.db, slug).await?.id;
+    let txn = OrgTxn::begin(&state.db, id).await?;
     let org = organisation::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -4,13 +4,12 @@
 //! administrator. Changes apply from each holder's next request: grants are read per request.
 
 use super::{
-    acting::{
-        another_administrator, grants_of_actor, lock_organisation, permissions_of, still_may, Actor,
-    },
+    acting::{another_administrator, grants_of_actor, permissions_of, still_may, Actor},
     audit,
     naming::{self, Named},
     now, ServiceResult,
 };
+use crate::services::locking::OrgTxn;
 use crate::{
     entities::{role, role_permission, user, user_role},
     i18n::request_locale,
@@ -21,9 +20,7 @@ use crate::{
     },
     tr,
 };
-use sea_orm::{
-    prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect, TransactionTrait,
-};
+use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect};
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -264,8 +261,7 @@ pub async fn create(
     form: &RoleForm,
 ) -> ServiceResult<Uuid> {
     let (name, description, permissions) = check_form(&state.db, actor, form, &[], None).await?;
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.user.organisation.id).await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     still_may(&txn, actor, Permission::RolesManage).await?;
     let at = now();
     let created = role::ActiveModel {
@@ -297,11 +293,10 @@ pub async fn create(
 
 /// A custom role of the organisation, locked for the change about to be made.
 async fn editable(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<(role::Model, Vec<Permission>)> {
-    lock_organisation(txn, actor.user.organisation.id).await?;
     still_may(txn, actor, Permission::RolesManage).await?;
     let role = find(txn, actor.user.organisation.id, id).await?;
     if role.template.is_some() {
@@ -317,7 +312,7 @@ async fn editable(
 }
 
 /// Refuses, inside `txn` after a change, when the organisation has no active administrator left.
-async fn keep_an_administrator(txn: &DatabaseTransaction, actor: &Actor<'_>) -> ServiceResult<()> {
+async fn keep_an_administrator(txn: &OrgTxn, actor: &Actor<'_>) -> ServiceResult<()> {
     if another_administrator(txn, actor.user.organisation.id, Uuid::nil()).await? {
         Ok(())
     } else {
@@ -334,7 +329,7 @@ pub async fn update(
     form: &RoleForm,
     version: &str,
 ) -> ServiceResult<RoleDetail> {
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let (role, before) = editable(&txn, actor, id).await?;
     if version_of(&role) != version {
         let l = request_locale();
@@ -378,7 +373,7 @@ pub async fn delete(
     id: Uuid,
     plan: HoldersPlan,
 ) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let (role, permissions) = editable(&txn, actor, id).await?;
     let mine = grants_of_actor(&txn, actor).await?;
     let l = request_locale();

@@ -1,6 +1,7 @@
 //! An account as its page shows it, and editing it: names, address, type, roles.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// One account of the actor's organisation.
 pub async fn detail(
@@ -71,7 +72,7 @@ pub(super) async fn why_granted(
 /// (besides outranking the person, checked with every edit); one's own address changes from My
 /// profile, where the password is asked and the new address must confirm.
 pub(super) async fn check_address_change(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<()> {
@@ -125,8 +126,7 @@ pub async fn update(
     change: &AccountChange,
 ) -> ServiceResult<AccountDetail> {
     let organisation_id = actor.organisation_id();
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, organisation_id).await?;
+    let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     let before = managed(&txn, actor, id, Permission::UsersEdit).await?;
     let checked = check_form(&change.form, Some(&before))?;
     if before.version != change.version {

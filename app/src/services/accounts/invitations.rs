@@ -1,6 +1,7 @@
 //! Pending invitations (resend, revoke) and finding people to assign.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// The organisation's pending invitations, newest first, with their emails' delivery.
 pub async fn invitations(
@@ -46,7 +47,7 @@ pub async fn invitations(
 }
 
 pub(super) async fn invited(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<user::Model> {
@@ -65,8 +66,7 @@ pub(super) async fn invited(
 
 /// Sends a new invitation link to account `id`; the old link stops working.
 pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = invited(&txn, actor, id).await?;
     send_invitation(&txn, state, actor, &user).await?;
     audit::record(&txn, actor.audit("user.invitation_resent", id, None)).await?;
@@ -78,8 +78,7 @@ pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
 /// Withdraws the invitation of account `id`: the account, which never signed in, is removed and
 /// its link stops working. The audit trail keeps the record.
 pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = invited(&txn, actor, id).await?;
     audit::record(
         &txn,

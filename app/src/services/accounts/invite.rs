@@ -1,6 +1,7 @@
 //! Inviting people and creating accounts with a temporary password: the Add page, the first administrator of a new organisation.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// The invitation email to `to` (first name `first_name`), with its link, in `locale`.
 pub(in crate::services) fn invitation_email(
@@ -164,8 +165,7 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
             Some((password, hash))
         }
     };
-    let txn = db.begin().await?;
-    lock_organisation(&txn, organisation_id).await?;
+    let txn = OrgTxn::begin(db, organisation_id).await?;
     crate::services::licence::reserve_seats(&txn, 1).await?;
     let mut model = NewUser {
         organisation_id,

@@ -1,6 +1,7 @@
 //! Suspending and reactivating accounts, one or many at once.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// Sets the status of account `id`, bumping its version, and records it.
 pub(super) async fn set_status(
@@ -39,8 +40,7 @@ pub(super) async fn set_status(
 /// Suspends account `id`: its sessions end at once, it cannot sign in, it leaves assignee
 /// pickers and default lists; its history and roles stay.
 pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     if let Some(already) = suspend_in(&txn, actor, id).await? {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(
@@ -77,8 +77,7 @@ pub async fn suspend_many(
         )
         .into());
     }
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let mut suspended = 0;
     let mut refusals = Vec::new();
     for id in ids {
@@ -107,7 +106,7 @@ pub async fn suspend_many(
 /// Suspends account `id` inside `txn` (which holds the organisation's lock); returns the account
 /// instead when it was suspended already.
 pub(super) async fn suspend_in(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<Option<user::Model>> {
@@ -147,8 +146,7 @@ pub(super) async fn suspend_in(
 /// Reactivates account `id`: sign-in and roles come back. Someone who never accepted their
 /// invitation goes back to Invited.
 pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
     if status_of(&user) != UserStatus::Suspended {
         let l = request_locale();

@@ -17,8 +17,8 @@ pub use reset::*;
 
 use super::{
     acting::{
-        administers, another_administrator, check_grants, check_outranks, lock_organisation,
-        managed, permissions_of, role_ids_of, roles_of, still_may, target, Actor,
+        administers, another_administrator, check_grants, check_outranks, managed, permissions_of,
+        role_ids_of, roles_of, still_may, target, Actor,
     },
     people::{check_email_free, check_form, status_of, unique_email, user_type_of, NewUser},
 };
@@ -46,7 +46,7 @@ use crate::{
 };
 use sea_orm::{
     prelude::*, sea_query::ExprTrait, ActiveValue::Set, DatabaseTransaction, QueryOrder,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
 };
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;

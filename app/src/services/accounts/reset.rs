@@ -1,6 +1,7 @@
 //! Password resets: by an administrator (a link or a temporary password) and "forgot password".
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// Refuses to reset the password of an account that has none to reset or may not sign in.
 pub(super) fn resettable(user: &user::Model) -> ServiceResult<()> {
@@ -48,8 +49,7 @@ pub async fn reset_password(
             Some((password, hash))
         }
     };
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, actor.organisation_id()).await?;
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id, Permission::UsersResetPassword).await?;
     resettable(&user)?;
     sessions::end_all_for_user(&txn, id, None).await?;
@@ -217,8 +217,7 @@ pub(super) async fn send_reset_link(
     if status_of(&user) != UserStatus::Active || access_expired(&user) {
         return Ok(());
     }
-    let txn = state.db.begin().await?;
-    lock_organisation(&txn, org.id).await?;
+    let txn = OrgTxn::begin(&state.db, org.id).await?;
     // Checked again under the lock: a suspension or a change of address in the meantime has
     // retired the links, and this one must not undo that.
     let Some(user) = user::Entity::find_by_id(user.id)

@@ -1,6 +1,7 @@
 //! Changing one's own address: a link to the new address, a notice to the old one.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// How long a change-of-address link works.
 pub const EMAIL_CHANGE_HOURS: i64 = 24;
@@ -97,8 +98,7 @@ pub async fn request_email_change(
     if !verified.matches {
         return Err(crate::services::passwords::not_current("password"));
     }
-    let txn = state.db.begin().await?;
-    crate::services::acting::lock_organisation(&txn, signed.user.organisation_id).await?;
+    let txn = OrgTxn::begin(&state.db, signed.user.organisation_id).await?;
     match check_email_free(&txn, signed.user.organisation_id, new_email, None).await {
         Err(ServiceError::Refused(_)) => {
             return Err(AppError::field("new_email", tr!(l, "msg.profile.address_taken")).into())
@@ -185,8 +185,7 @@ pub async fn confirm_email_change(
         .await?
         .ok_or_else(not_usable)?
         .organisation_id;
-    let txn = state.db.begin().await?;
-    crate::services::acting::lock_organisation(&txn, organisation_id).await?;
+    let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     let before = user::Entity::find_by_id(token.user_id)
         .lock_exclusive()
         .one(&txn)

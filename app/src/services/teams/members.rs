@@ -1,6 +1,7 @@
 //! A team's members: adding, changing their role, removing, and finding people to add.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// Adds person `user_id` to team `id` as `role`, or changes their role in it. Managers of the
 /// team add members; only those who manage teams choose managers.
@@ -11,7 +12,7 @@ pub async fn add_member(
     user_id: Uuid,
     role: TeamRole,
 ) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = locked(&txn, actor, id, None).await?;
     require_member_manager(&txn, actor, &team).await?;
     let existing = team_member::Entity::find_by_id((team.id, user_id))
@@ -81,7 +82,7 @@ pub async fn remove_member(
     id: Uuid,
     user_id: Uuid,
 ) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = locked(&txn, actor, id, None).await?;
     require_member_manager(&txn, actor, &team).await?;
     let Some(row) = team_member::Entity::find_by_id((team.id, user_id))

@@ -10,13 +10,14 @@ pub use members::*;
 pub use signatures::*;
 
 use super::{
-    acting::{lock_organisation, that_person, Actor},
+    acting::{that_person, Actor},
     audit,
     naming::{self, Named},
     now,
     people::find_user_by_email,
     ServiceResult,
 };
+use crate::services::locking::OrgTxn;
 use crate::{
     entities::{organisation, team, team_member, user},
     i18n::request_locale,
@@ -287,12 +288,11 @@ pub async fn create(
 
 /// The team, locked for a change, unless it changed since `version` was read.
 async fn locked(
-    txn: &DatabaseTransaction,
+    txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
     version: Option<&str>,
 ) -> ServiceResult<team::Model> {
-    lock_organisation(txn, actor.user.organisation.id).await?;
     let team = find(txn, actor, id).await?;
     if version.is_some_and(|v| v != version_of(&team)) {
         let l = request_locale();
@@ -320,7 +320,7 @@ pub async fn update(
 ) -> ServiceResult<()> {
     require_teams_manager(actor)?;
     let (name, description) = check_form(form)?;
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = locked(&txn, actor, id, Some(version)).await?;
     let mut model: team::ActiveModel = team.clone().into();
     model.name = Set(name.clone());
@@ -347,7 +347,7 @@ pub async fn update(
 /// Deletes team `id`; its members stay in the organisation.
 pub async fn delete(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     require_teams_manager(actor)?;
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = locked(&txn, actor, id, None).await?;
     team_member::Entity::delete_many()
         .filter(team_member::Column::TeamId.eq(team.id))

@@ -1,6 +1,7 @@
 //! Team signatures: set by a team manager, rendered for the products that send mail as an agent.
 
 use super::*;
+use crate::services::locking::OrgTxn;
 
 /// Sets team `id`'s signature: its managers or those who manage teams.
 pub async fn set_signature(
@@ -33,7 +34,7 @@ pub async fn set_signature(
         )
         .into());
     }
-    let txn = state.db.begin().await?;
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = locked(&txn, actor, id, Some(version)).await?;
     require_member_manager(&txn, actor, &team).await?;
     let mut model: team::ActiveModel = team.clone().into();
