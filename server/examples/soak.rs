@@ -38,7 +38,7 @@ async fn main() {
     let (targets, url, db, org, admin) = served::filled(total as usize).await;
     let person = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(org.id))
-        .filter(user::Column::Status.eq(UserStatus::Active.code()))
+        .filter(user::Column::Status.eq(UserStatus::Active))
         .filter(user::Column::Id.ne(admin))
         .one(&db)
         .await

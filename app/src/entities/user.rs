@@ -1,3 +1,4 @@
+use crate::model::{PlatformRole, UserStatus, UserType};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -16,11 +17,11 @@ pub struct Model {
     pub theme: String,
     pub signature: Option<String>,
     pub notification_prefs: Option<Json>,
-    pub user_type: String,
-    pub status: String,
+    pub user_type: UserType,
+    pub status: UserStatus,
     pub password_hash: Option<String>,
     pub must_change_password: bool,
-    pub platform_role: String,
+    pub platform_role: PlatformRole,
     pub access_expires_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
     pub avatar_updated_at: Option<DateTimeUtc>,

@@ -3,12 +3,43 @@
 use crate::{i18n::Locale, tr};
 use serde::{Deserialize, Serialize};
 
+/// A stored code that is not one of a closed set's: data written by something else, or by a
+/// newer version. Reading it fails loudly instead of guessing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    pub kind: &'static str,
+    pub code: String,
+}
+
+impl std::fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown {} code {:?}", self.kind, self.code)
+    }
+}
+
+impl std::error::Error for UnknownCode {}
+
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        // Stored in a text column as its code, read back through `FromStr`: the one place a
+        // stored value is decoded, and an unknown one is an error, never a default.
+        #[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+        #[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
         pub enum $name {
             $(#[serde(rename = $code)] $variant),+
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = UnknownCode;
+
+            fn from_str(code: &str) -> Result<Self, UnknownCode> {
+                Self::from_code(code).ok_or_else(|| UnknownCode {
+                    kind: stringify!($name),
+                    code: code.to_string(),
+                })
+            }
         }
 
         impl $name {

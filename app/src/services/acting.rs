@@ -2,10 +2,7 @@
 //! guardrails every change goes through (nobody grants what they do not hold, nobody acts on
 //! someone who may do more, an organisation keeps an administrator). A building block.
 
-use super::{
-    audit::AuditEntry, locking::OrgTxn, people::user_type_of, ClientInfo, ServiceError,
-    ServiceResult,
-};
+use super::{audit::AuditEntry, locking::OrgTxn, ClientInfo, ServiceError, ServiceResult};
 use crate::{
     entities::{organisation, role, role_permission, user, user_role},
     i18n::request_locale,
@@ -260,7 +257,7 @@ pub(super) async fn grants_of(
 ) -> ServiceResult<Vec<Permission>> {
     let roles = permissions_of(db, role_ids_of(db, user.id).await?).await?;
     Ok(effective_permissions(
-        user_type_of(user),
+        user.user_type,
         roles.into_iter().map(|(_, p)| p),
         Feature::ALL,
     ))
@@ -278,8 +275,7 @@ pub(super) async fn check_outranks(
         return Ok(());
     }
     let l = request_locale();
-    let platform_role =
-        PlatformRole::from_code(&target.platform_role).unwrap_or(PlatformRole::None);
+    let platform_role = target.platform_role;
     if platform_role != PlatformRole::None && !actor.user.is_super_admin() {
         return Err(AppError::Forbidden(tr!(
             l,
@@ -368,11 +364,11 @@ pub(super) async fn another_administrator(
         .select_only()
         .column(user::Column::Id)
         .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Status.eq(UserStatus::Active.code()))
+        .filter(user::Column::Status.eq(UserStatus::Active))
         .filter(user::Column::Id.ne(except))
         .filter(
             Condition::any()
-                .add(user::Column::UserType.eq(UserType::TenantAdmin.code()))
+                .add(user::Column::UserType.eq(UserType::TenantAdmin))
                 .add(by_roles),
         )
         .limit(1)

@@ -8,7 +8,7 @@ use super::{
 use crate::{
     entities::{login_event, organisation, session, user},
     i18n::{request_locale, Locale},
-    model::{AppError, CurrentUser, Feature, PlatformRole, UserStatus, UserType},
+    model::{AppError, CurrentUser, Feature, UserStatus},
     tr,
 };
 use sea_orm::{
@@ -131,7 +131,7 @@ pub async fn sign_in(
         }
         None => Some("unknown_user"),
         Some(_) if !verified.matches => Some("wrong_password"),
-        Some(u) if u.status != UserStatus::Active.code() => Some("not_active"),
+        Some(u) if u.status != UserStatus::Active => Some("not_active"),
         Some(u) if u.access_expires_at.is_some_and(|at| at <= now()) => Some("access_expired"),
         Some(_) => None,
     };
@@ -205,7 +205,7 @@ pub async fn signed(state: &AppState, secret: Option<&str>) -> ServiceResult<Opt
     let Some((session, user)) = sessions::resolve(&state.db, &state.auth, secret).await? else {
         return Ok(None);
     };
-    if user.status != UserStatus::Active.code() {
+    if user.status != UserStatus::Active {
         sessions::end_all_for_user(&state.db, user.id, None).await?;
         return Ok(None);
     }
@@ -232,8 +232,8 @@ pub async fn current_user(
             .await?
             .ok_or(AppError::Unauthenticated)?
     };
-    let platform_role = PlatformRole::from_code(&user.platform_role).unwrap_or(PlatformRole::None);
-    let user_type = UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer);
+    let platform_role = user.platform_role;
+    let user_type = user.user_type;
     let licence = super::licence::current(db).await?;
     let licensed = licence
         .as_ref()

@@ -234,7 +234,7 @@ pub async fn fill(
     }
     let active: Vec<Uuid> = people
         .iter()
-        .filter(|p| p.status.as_ref() == UserStatus::Active.code())
+        .filter(|p| p.status.as_ref() == &UserStatus::Active)
         .filter_map(|p| p.id.clone().take())
         .collect();
     user::Entity::insert_many(people)

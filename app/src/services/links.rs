@@ -2,7 +2,7 @@
 //! a new address): what the link page shows, and completing it. Beside `api/links.rs` and
 //! `ui/pages/links.rs`.
 
-use super::{accounts::access_expired, people::status_of, tokens::link_not_usable};
+use super::{accounts::access_expired, tokens::link_not_usable};
 use super::{
     audit::{self, AuditEntry},
     now,
@@ -47,26 +47,24 @@ pub async fn link_state(
             organisation_name: org.name,
         });
     }
-    Ok(
-        if token.used_at.is_some() || status_of(&user) != usable_status {
-            LinkState::Used {
-                organisation_name: org.name,
-                organisation_slug: org.slug,
-            }
-        } else if token.expires_at <= now() {
-            LinkState::Expired {
-                organisation_name: org.name,
-                organisation_slug: org.slug,
-            }
-        } else {
-            LinkState::Valid {
-                organisation_name: org.name,
-                organisation_slug: org.slug,
-                email: user.email,
-                first_name: user.first_name,
-            }
-        },
-    )
+    Ok(if token.used_at.is_some() || user.status != usable_status {
+        LinkState::Used {
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+        }
+    } else if token.expires_at <= now() {
+        LinkState::Expired {
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+        }
+    } else {
+        LinkState::Valid {
+            organisation_name: org.name,
+            organisation_slug: org.slug,
+            email: user.email,
+            first_name: user.first_name,
+        }
+    })
 }
 
 /// A completed link: the new session's secret and where to go.
@@ -125,7 +123,7 @@ pub async fn complete_link(
         // Confirming an address sets no password (profile::confirm_email_change).
         TokenKind::EmailChange => return Err(link_not_usable(kind).into()),
     };
-    if status_of(&user) != required || access_expired(&user) {
+    if user.status != required || access_expired(&user) {
         return Err(link_not_usable(kind).into());
     }
     let updated = user::Entity::update_many()

@@ -205,14 +205,6 @@ pub(super) fn unique_email(error: DbErr, email: &str) -> ServiceError {
     }
 }
 
-pub(super) fn user_type_of(user: &user::Model) -> UserType {
-    UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer)
-}
-
-pub(super) fn status_of(user: &user::Model) -> UserStatus {
-    UserStatus::from_code(&user.status).unwrap_or(UserStatus::Suspended)
-}
-
 /// Normalises an email address for comparison: trimmed, lowercase.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -274,11 +266,11 @@ impl NewUser<'_> {
             theme: Set("system".to_string()),
             signature: Set(None),
             notification_prefs: Set(None),
-            user_type: Set(self.user_type.code().to_string()),
-            status: Set(self.status.code().to_string()),
+            user_type: Set(self.user_type),
+            status: Set(self.status),
             password_hash: Set(self.password_hash),
             must_change_password: Set(self.must_change_password),
-            platform_role: Set(self.platform_role.code().to_string()),
+            platform_role: Set(self.platform_role),
             access_expires_at: Set(None),
             last_login_at: Set(None),
             avatar_updated_at: Set(None),

@@ -26,8 +26,8 @@ pub(crate) struct Listed {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
-    pub user_type: String,
-    pub status: String,
+    pub user_type: UserType,
+    pub status: UserStatus,
     pub last_login_at: Option<DateTimeUtc>,
 }
 
@@ -143,9 +143,7 @@ fn holds_role(role: Uuid) -> SimpleExpr {
 fn row_filters(organisation_id: Uuid, query: &UserQuery) -> Condition {
     let mut condition = Condition::all().add(user::Column::OrganisationId.eq(organisation_id));
     condition = match query.status {
-        StatusFilter::Current => {
-            condition.add(user::Column::Status.ne(UserStatus::Suspended.code()))
-        }
+        StatusFilter::Current => condition.add(user::Column::Status.ne(UserStatus::Suspended)),
         StatusFilter::All => condition,
         StatusFilter::Only(status) => condition.add(user::Column::Status.eq(status.code())),
     };
@@ -448,8 +446,8 @@ pub async fn list(
                 .collect();
             UserRow {
                 id: u.id,
-                user_type: UserType::from_code(&u.user_type).unwrap_or(UserType::Viewer),
-                status: UserStatus::from_code(&u.status).unwrap_or(UserStatus::Suspended),
+                user_type: u.user_type,
+                status: u.status,
                 first_name: u.first_name,
                 last_name: u.last_name,
                 email: u.email,

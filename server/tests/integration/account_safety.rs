@@ -136,7 +136,7 @@ async fn nobody_acts_on_an_account_more_powerful_than_their_own(backend: Backend
     let root = a
         .app
         .user_with(&a.acme, "root@acme.example", PASSWORD, |u| {
-            u.platform_role = Set("super_admin".into());
+            u.platform_role = Set(app::model::PlatformRole::SuperAdmin);
         })
         .await;
     let why = forbidden(
@@ -172,7 +172,7 @@ async fn links_die_with_a_suspension_or_an_email_change(backend: Backend) {
     ));
     assert_eq!(accept(&guest, &secret).await, 409);
     let status = find_user(&a.app, grace.user_id).await.unwrap().status;
-    assert_eq!(status, UserStatus::Invited.code());
+    assert_eq!(status, UserStatus::Invited);
     // Reactivated, she gets a fresh invitation instead.
     let fresh = a
         .app
@@ -229,10 +229,7 @@ async fn an_acceptance_waiting_on_a_suspension_is_refused(backend: Backend) {
     let secret = mailed_secret(&a, "grace@acme.example", "/invitation").await;
     let suspend = |txn| async move {
         user::Entity::update_many()
-            .col_expr(
-                user::Column::Status,
-                Expr::value(UserStatus::Suspended.code()),
-            )
+            .col_expr(user::Column::Status, Expr::value(UserStatus::Suspended))
             .filter(user::Column::Id.eq(grace.user_id))
             .exec(&txn)
             .await
@@ -264,7 +261,7 @@ async fn an_acceptance_waiting_on_a_suspension_is_refused(backend: Backend) {
         assert_eq!(accept(&a.app.client(), &secret).await, 409);
     }
     let after = find_user(&a.app, grace.user_id).await.unwrap();
-    assert_eq!(after.status, UserStatus::Suspended.code());
+    assert_eq!(after.status, UserStatus::Suspended);
     assert_eq!(after.password_hash, None);
 }
 
@@ -403,6 +400,6 @@ async fn sent_mail_keeps_no_live_links(backend: Backend) {
     assert_eq!(accept(&a.app.client(), &secret).await, 200);
     assert_eq!(
         find_user(&a.app, grace.user_id).await.unwrap().status,
-        UserStatus::Active.code()
+        UserStatus::Active
     );
 }

@@ -135,7 +135,7 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     let added = invite(&a, "Grace@Acme.example").await;
     assert_eq!(added.temporary_password, None);
     let grace = find_user(&a.app, added.user_id).await.expect("created");
-    assert_eq!(grace.status, UserStatus::Invited.code());
+    assert_eq!(grace.status, UserStatus::Invited);
     assert_eq!(grace.password_hash, None);
     assert_eq!(grace.timezone.as_deref(), Some("Europe/London"));
 
@@ -200,7 +200,7 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     assert_eq!(me.id, grace.id);
     assert_eq!(
         find_user(&a.app, grace.id).await.unwrap().status,
-        UserStatus::Active.code()
+        UserStatus::Active
     );
 
     // The link works once.
@@ -452,7 +452,7 @@ async fn an_expired_invitation_says_so(backend: Backend) {
     assert!(invitations(&a.admin).await[0].expired);
     assert_eq!(
         find_user(&a.app, grace.user_id).await.unwrap().status,
-        UserStatus::Invited.code()
+        UserStatus::Invited
     );
 }
 
@@ -528,7 +528,7 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
         .json();
     let password = added.temporary_password.expect("shown once");
     let grace = find_user(&a.app, added.user_id).await.unwrap();
-    assert_eq!(grace.status, UserStatus::Active.code());
+    assert_eq!(grace.status, UserStatus::Active);
     assert!(grace.must_change_password);
     assert!(!grace.password_hash.clone().unwrap().contains(&password));
     // No email, and reading the account back never shows the password.
@@ -667,7 +667,7 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
     let grace = a
         .app
         .user_with(&a.acme, "grace@acme.example", PASSWORD, |u| {
-            u.user_type = Set(UserType::Agent.code().into());
+            u.user_type = Set(UserType::Agent);
         })
         .await;
     user_role::ActiveModel {
@@ -770,7 +770,7 @@ pub(crate) async fn member(
 ) -> (user::Model, Client) {
     let person = app
         .user_with(org, email, PASSWORD, |u| {
-            u.user_type = Set(UserType::Agent.code().into());
+            u.user_type = Set(UserType::Agent);
         })
         .await;
     for role in roles {
@@ -958,7 +958,7 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     assert_eq!(refused.status, 403);
     assert_eq!(
         find_user(&app, grace.id).await.unwrap().status,
-        UserStatus::Active.code()
+        UserStatus::Active
     );
 }
 

@@ -197,7 +197,7 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
         .unwrap()
         .unwrap()
         .into_active_model();
-    suspended.status = Set(UserStatus::Suspended.code().into());
+    suspended.status = Set(UserStatus::Suspended);
     suspended.update(app.db()).await.unwrap();
     let answer = product
         .api_get(
@@ -374,7 +374,7 @@ async fn a_key_sees_only_its_organisation(backend: Backend) {
     let (vic, victim) = member(&app, &globex, "vic@globex.example", &[]).await;
     let mut admin_vic = vic.clone().into_active_model();
     admin_vic.first_name = Set("Victoria".into());
-    admin_vic.user_type = Set("tenant_admin".into());
+    admin_vic.user_type = Set(app::model::UserType::TenantAdmin);
     admin_vic.update(app.db()).await.unwrap();
     let globex_team: Uuid = victim
         .call_json(

@@ -94,11 +94,11 @@ async fn every_failed_sign_in_gets_the_same_answer_and_is_recorded(backend: Back
     let org = app.organisation("acme").await;
     app.user(&org, "ada@example.com", PASSWORD).await;
     app.user_with(&org, "gone@example.com", PASSWORD, |u| {
-        u.status = Set(UserStatus::Suspended.code().into())
+        u.status = Set(UserStatus::Suspended)
     })
     .await;
     app.user_with(&org, "new@example.com", PASSWORD, |u| {
-        u.status = Set(UserStatus::Invited.code().into())
+        u.status = Set(UserStatus::Invited)
     })
     .await;
     let browser = app.client();

@@ -92,8 +92,8 @@ async fn a_csv_file_is_reviewed_then_invites_everyone_or_nobody(backend: Backend
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(alan.status, UserStatus::Invited.code());
-    assert_eq!(alan.user_type, UserType::Supervisor.code());
+    assert_eq!(alan.status, UserStatus::Invited);
+    assert_eq!(alan.user_type, UserType::Supervisor);
     let roles = user_role::Entity::find()
         .filter(user_role::Column::UserId.eq(alan.id))
         .count(a.app.db())
@@ -119,7 +119,7 @@ async fn a_csv_file_is_reviewed_then_invites_everyone_or_nobody(backend: Backend
     );
     assert_eq!(
         find_user(&a.app, alan.id).await.unwrap().status,
-        UserStatus::Active.code()
+        UserStatus::Active
     );
     // The same file again: everyone is already there.
     let again: ImportReview = import(&a.admin, GOOD, true).await.json();
@@ -212,7 +212,7 @@ async fn a_bulk_suspension_is_all_or_nothing(backend: Backend) {
     ));
     assert_eq!(
         find_user(&a.app, grace.id).await.unwrap().status,
-        UserStatus::Active.code()
+        UserStatus::Active
     );
     let none = suspend(Vec::new()).await;
     assert_eq!(none.status, 422);
@@ -222,7 +222,7 @@ async fn a_bulk_suspension_is_all_or_nothing(backend: Backend) {
     for id in [grace.id, lin.id] {
         assert_eq!(
             find_user(&a.app, id).await.unwrap().status,
-            UserStatus::Suspended.code()
+            UserStatus::Suspended
         );
         assert_eq!(audit_actions(&a.app, id).await, ["user.suspended"]);
     }

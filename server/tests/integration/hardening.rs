@@ -357,7 +357,7 @@ async fn two_admins_suspending_each_other_leave_one_in_charge(backend: Backend) 
         );
         let active_admins = user::Entity::find()
             .filter(user::Column::OrganisationId.eq(a.acme.id))
-            .filter(user::Column::Status.eq(UserStatus::Active.code()))
+            .filter(user::Column::Status.eq(UserStatus::Active))
             .filter(user::Column::Email.is_in(["ada@acme.example", "bob@acme.example"]))
             .count(a.app.db())
             .await
@@ -416,7 +416,7 @@ async fn an_admin_suspended_while_their_change_waits_is_refused(backend: Backend
     assert_eq!(refused.status, 401, "{}", refused.body);
     assert_eq!(
         find_user(&a.app, cleo.id).await.unwrap().status,
-        UserStatus::Active.code()
+        UserStatus::Active
     );
 }
 

@@ -62,13 +62,13 @@ async fn world(backend: Backend) -> World {
     // acme's admin even claims a platform role: outside the admin tenant it must count for
     // nothing.
     app.user_with(&acme, "ada@acme.example", PASSWORD, |u| {
-        u.platform_role = Set(PlatformRole::SuperAdmin.code().into());
+        u.platform_role = Set(PlatformRole::SuperAdmin);
     })
     .await;
     let person = |first: &'static str, status: UserStatus| {
         move |u: &mut user::ActiveModel| {
             u.first_name = Set(first.into());
-            u.status = Set(status.code().into());
+            u.status = Set(status);
             u.external_id = Set(Some("GLX-EXTERNAL-7".into()).filter(|_| first == "Victoria"));
         }
     };

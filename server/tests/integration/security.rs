@@ -151,7 +151,7 @@ async fn pages_outside_ones_access_answer_403_and_unknown_pages_404(backend: Bac
     let app = TestApp::start(backend).await;
     let org = app.organisation("acme").await;
     app.user_with(&org, "agent@example.com", PASSWORD, |u| {
-        u.user_type = Set(UserType::Agent.code().into())
+        u.user_type = Set(UserType::Agent)
     })
     .await;
     let browser = app.client();
@@ -202,7 +202,7 @@ async fn first_start_creates_the_admin_tenant_once(backend: Backend) {
         .unwrap();
     assert!(org.is_admin_tenant);
     let admin = user::Entity::find().one(app.db()).await.unwrap().unwrap();
-    assert_eq!(admin.platform_role, PlatformRole::SuperAdmin.code());
+    assert_eq!(admin.platform_role, PlatformRole::SuperAdmin);
     assert!(admin.must_change_password);
     assert_ne!(
         admin.password_hash.as_deref(),

@@ -251,7 +251,7 @@ impl TestApp {
             "root@operator.example",
             "root's own long phrase",
             |u| {
-                u.platform_role = sea_orm::ActiveValue::Set(PlatformRole::SuperAdmin.code().into());
+                u.platform_role = sea_orm::ActiveValue::Set(PlatformRole::SuperAdmin);
             },
         )
         .await;

@@ -59,7 +59,7 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
     let (ken, _) = member(&app, &acme, "ken@acme.example", &[]).await;
     let (sue, _) = member(&app, &acme, "sue@acme.example", &[]).await;
     let mut suspended = sue.clone().into_active_model();
-    suspended.status = Set(UserStatus::Suspended.code().into());
+    suspended.status = Set(UserStatus::Suspended);
     suspended.update(app.db()).await.unwrap();
 
     for (who, role) in [(grace.id, TeamRole::Member), (linus.id, TeamRole::Manager)] {

@@ -24,6 +24,7 @@ on_both_databases!(
     a_broad_search_far_along_the_sort_order_finds_every_page,
     the_stat_cards_follow_status_changes_and_removals,
     the_search_follows_renames_and_removals,
+    an_unknown_stored_status_is_an_error_not_a_guess,
 );
 
 async fn list(browser: &crate::support::Client, slug: &str, query: UserQuery) -> UserList {
@@ -42,11 +43,9 @@ async fn the_list_filters_sorts_pages_and_counts(backend: Backend) {
             0 => UserStatus::Suspended,
             1 => UserStatus::Invited,
             _ => UserStatus::Active,
-        }
-        .code()
-        .into());
+        });
         if i % 3 == 0 {
-            u.user_type = Set(UserType::Analyst.code().into());
+            u.user_type = Set(UserType::Analyst);
         }
     })
     .await;
@@ -191,7 +190,7 @@ async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Ba
     let globex = app.organisation("globex").await;
     app.user(&acme, "admin@acme.example", PASSWORD).await;
     app.user_with(&acme, "agent@acme.example", PASSWORD, |u| {
-        u.user_type = Set(UserType::Agent.code().into())
+        u.user_type = Set(UserType::Agent)
     })
     .await;
     app.many_users(&globex, 5, |_, _| {}).await;
@@ -479,7 +478,7 @@ async fn the_stat_cards_follow_status_changes_and_removals(backend: Backend) {
     // One statement inserts people of two statuses; another deletes two people of two statuses.
     app.many_users(&acme, 5, |i, u| {
         if i == 4 {
-            u.status = sea_orm::ActiveValue::Set(UserStatus::Invited.code().into());
+            u.status = sea_orm::ActiveValue::Set(UserStatus::Invited);
         }
     })
     .await;
@@ -491,17 +490,14 @@ async fn the_stat_cards_follow_status_changes_and_removals(backend: Backend) {
     let before = counts(acme.id).await;
     assert_eq!((before.active, before.invited), (4, 1));
     user::Entity::update_many()
-        .col_expr(
-            user::Column::Status,
-            Expr::value(UserStatus::Suspended.code()),
-        )
+        .col_expr(user::Column::Status, Expr::value(UserStatus::Suspended))
         .filter(user::Column::Email.is_in(["person000@acme.example", "person001@acme.example"]))
         .exec(app.db())
         .await
         .unwrap();
     // Unchanged status: nothing moves.
     user::Entity::update_many()
-        .col_expr(user::Column::Status, Expr::value(UserStatus::Active.code()))
+        .col_expr(user::Column::Status, Expr::value(UserStatus::Active))
         .filter(user::Column::Email.eq("person002@acme.example"))
         .exec(app.db())
         .await
@@ -518,4 +514,42 @@ async fn the_stat_cards_follow_status_changes_and_removals(backend: Backend) {
     );
     let other = counts(globex.id).await;
     assert_eq!((other.total, other.active), (2, 2));
+}
+
+/// A status the code does not know (written by hand, or by a newer version) is read as an error,
+/// never silently as some other status.
+async fn an_unknown_stored_status_is_an_error_not_a_guess(backend: Backend) {
+    use app::entities::user;
+    use sea_orm::{
+        sea_query::{ExprTrait, Query},
+        ConnectionTrait,
+    };
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    let admin = app.user(&acme, "admin@acme.example", PASSWORD).await;
+    let odd = app.user(&acme, "odd@acme.example", PASSWORD).await;
+    let write = Query::update()
+        .table(user::Entity)
+        .value(user::Column::Status, "frozen")
+        .and_where(Expr::col(user::Column::Id).eq(odd.id))
+        .to_owned();
+    app.db().execute(&write).await.unwrap();
+    let read = user::Entity::find_by_id(odd.id).one(app.db()).await;
+    let error = read
+        .expect_err("an unknown status must not decode")
+        .to_string();
+    assert!(
+        error.contains("frozen"),
+        "the error names the value: {error}"
+    );
+    // The page reading it answers with an error the log can trace, not a wrong badge.
+    let browser = app.client();
+    browser.sign_in("acme", &admin.email, PASSWORD).await;
+    let answer = browser
+        .call_json(
+            "users/list",
+            &json!({ "slug": "acme", "query": UserQuery::default() }),
+        )
+        .await;
+    assert_eq!(answer.status, 500, "{}", answer.body);
 }

@@ -16,8 +16,8 @@ pub async fn detail(
     Ok(AccountDetail {
         permissions,
         id: user.id,
-        user_type: user_type_of(&user),
-        status: status_of(&user),
+        user_type: user.user_type,
+        status: user.status,
         version: user.version,
         created: Moment::new(user.created_at, at),
         last_sign_in: user.last_login_at.map(|t| Moment::new(t, at)),
@@ -43,7 +43,7 @@ pub(super) async fn why_granted(
     user: &user::Model,
     roles: &BTreeSet<Uuid>,
 ) -> ServiceResult<Vec<GrantedPermission>> {
-    let user_type = user_type_of(user);
+    let user_type = user.user_type;
     let names = role_names(db, user.organisation_id).await?;
     let by_role = permissions_of(db, roles.iter().copied()).await?;
     Ok(Permission::ALL
@@ -150,8 +150,8 @@ pub async fn update(
             .cloned()
             .collect();
         check_grants(&txn, actor, None, &added).await?;
-        let user_type = user_type_of(&before);
-        if status_of(&before) == UserStatus::Active
+        let user_type = before.user_type;
+        if before.status == UserStatus::Active
             && administers(&txn, user_type, held.iter().copied()).await?
             && !administers(&txn, user_type, checked.roles.iter().copied()).await?
             && !another_administrator(&txn, organisation_id, id).await?
@@ -204,7 +204,7 @@ pub async fn update(
         ] {
             tokens::retire(&txn, id, kind).await?;
         }
-        if status_of(&before) == UserStatus::Invited {
+        if before.status == UserStatus::Invited {
             let mut moved = before.clone();
             moved.email.clone_from(&checked.email);
             moved.first_name.clone_from(&checked.first_name);

@@ -10,7 +10,7 @@ pub async fn invitations(
 ) -> ServiceResult<Vec<Invitation>> {
     let invited = user::Entity::find()
         .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Status.eq(UserStatus::Invited.code()))
+        .filter(user::Column::Status.eq(UserStatus::Invited))
         .order_by_desc(user::Column::CreatedAt)
         .limit(500)
         .all(db)
@@ -33,7 +33,7 @@ pub async fn invitations(
                 user_id: u.id,
                 name: u.display_name(),
                 email: u.email.clone(),
-                user_type: user_type_of(&u),
+                user_type: u.user_type,
                 sent: Moment::new(token.created_at, at),
                 expires: Moment::new(token.expires_at, at),
                 // A link retired without being accepted (a suspension) needs a resend too.
@@ -52,7 +52,7 @@ pub(super) async fn invited(
     id: Uuid,
 ) -> ServiceResult<user::Model> {
     let user = managed(txn, actor, id, Permission::UsersInvite).await?;
-    if status_of(&user) != UserStatus::Invited {
+    if user.status != UserStatus::Invited {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(
             l,
@@ -91,7 +91,7 @@ pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
     .await?;
     let deleted = user::Entity::delete_many()
         .filter(user::Column::Id.eq(id))
-        .filter(user::Column::Status.eq(UserStatus::Invited.code()))
+        .filter(user::Column::Status.eq(UserStatus::Invited))
         .exec(&txn)
         .await?;
     if deleted.rows_affected != 1 {

@@ -19,7 +19,7 @@ pub(super) async fn set_status(
         )
         .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))
-        .filter(user::Column::Status.eq(&user.status))
+        .filter(user::Column::Status.eq(user.status))
         .exec(txn)
         .await?;
     if updated.rows_affected != 1 {
@@ -115,12 +115,12 @@ pub(super) async fn suspend_in(
         return Err(AppError::Forbidden(tr!(l, "msg.accounts.suspend_self")).into());
     }
     let user = managed(txn, actor, id, Permission::UsersSuspend).await?;
-    if status_of(&user) == UserStatus::Suspended {
+    if user.status == UserStatus::Suspended {
         return Ok(Some(user));
     }
     let roles = role_ids_of(txn, id).await?;
-    if status_of(&user) == UserStatus::Active
-        && administers(txn, user_type_of(&user), roles).await?
+    if user.status == UserStatus::Active
+        && administers(txn, user.user_type, roles).await?
         && !another_administrator(txn, actor.organisation_id(), id).await?
     {
         return Err(AppError::Conflict(tr!(
@@ -148,7 +148,7 @@ pub(super) async fn suspend_in(
 pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
-    if status_of(&user) != UserStatus::Suspended {
+    if user.status != UserStatus::Suspended {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(
             l,

@@ -20,7 +20,7 @@ use super::{
         administers, another_administrator, check_grants, check_outranks, managed, permissions_of,
         role_ids_of, roles_of, still_may, target, Actor,
     },
-    people::{check_email_free, check_form, status_of, unique_email, user_type_of, NewUser},
+    people::{check_email_free, check_form, unique_email, NewUser},
 };
 use super::{
     audit::{self, AuditEntry},

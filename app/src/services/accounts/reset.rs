@@ -6,7 +6,7 @@ use crate::services::locking::OrgTxn;
 /// Refuses to reset the password of an account that has none to reset or may not sign in.
 pub(super) fn resettable(user: &user::Model) -> ServiceResult<()> {
     let l = request_locale();
-    match status_of(user) {
+    match user.status {
         UserStatus::Invited => Err(AppError::Conflict(tr!(
             l,
             "msg.accounts.reset_invited",
@@ -214,7 +214,7 @@ pub(super) async fn send_reset_link(
     else {
         return Ok(());
     };
-    if status_of(&user) != UserStatus::Active || access_expired(&user) {
+    if user.status != UserStatus::Active || access_expired(&user) {
         return Ok(());
     }
     let txn = OrgTxn::begin(&state.db, org.id).await?;
@@ -225,7 +225,7 @@ pub(super) async fn send_reset_link(
         .one(&txn)
         .await?
         .filter(|u| {
-            status_of(u) == UserStatus::Active
+            u.status == UserStatus::Active
                 && !access_expired(u)
                 && crate::services::people::normalise_email(&u.email) == normalised
         })

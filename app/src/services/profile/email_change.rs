@@ -158,7 +158,7 @@ pub async fn email_change_state(
     let active = user::Entity::find_by_id(token.user_id)
         .one(db)
         .await?
-        .is_some_and(|u| status_of(&u) == UserStatus::Active);
+        .is_some_and(|u| u.status == UserStatus::Active);
     Ok(match token.new_email {
         Some(email) if active => Ok(email),
         _ => Err(link_not_usable(TokenKind::EmailChange)),
@@ -190,7 +190,7 @@ pub async fn confirm_email_change(
         .lock_exclusive()
         .one(&txn)
         .await?
-        .filter(|u| status_of(u) == UserStatus::Active)
+        .filter(|u| u.status == UserStatus::Active)
         .ok_or_else(not_usable)?;
     if !tokens::consume(&txn, token.id).await? {
         return Err(not_usable());

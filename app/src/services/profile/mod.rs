@@ -11,7 +11,7 @@ pub use picture::*;
 pub use security::*;
 
 use super::people::{
-    avatar_url, check_details, check_email_free, locale_of, person_names, status_of, timezone_hint,
+    avatar_url, check_details, check_email_free, locale_of, person_names, timezone_hint,
     unique_email, valid_timezone,
 };
 use super::{
@@ -32,7 +32,7 @@ use crate::{
             SIGNATURE_MAX_CHARS,
         },
         users::Moment,
-        AppError, FieldError, PlatformRole, UserStatus, UserType,
+        AppError, FieldError, PlatformRole, UserStatus,
     },
     tr,
 };
@@ -111,9 +111,9 @@ pub async fn get(db: &impl ConnectionTrait, signed: &Signed) -> ServiceResult<Pr
         theme: Theme::from_code(&user.theme).unwrap_or_default(),
         signature: user.signature.clone().unwrap_or_default(),
         notifications: notifications_of(&user),
-        user_type: UserType::from_code(&user.user_type).unwrap_or(UserType::Viewer),
-        platform_role: PlatformRole::from_code(&user.platform_role).unwrap_or(PlatformRole::None),
-        status: status_of(&user),
+        user_type: user.user_type,
+        platform_role: user.platform_role,
+        status: user.status,
         roles,
         organisation_name: organisation.name,
         avatar_url: avatar_url(&user),

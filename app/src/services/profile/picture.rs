@@ -168,8 +168,7 @@ pub async fn avatar_for(
         return Ok(None);
     };
     let allowed = owner.organisation_id == viewer.user.organisation_id
-        || (PlatformRole::from_code(&viewer.user.platform_role)
-            .is_some_and(|r| r != PlatformRole::None)
+        || (viewer.user.platform_role != PlatformRole::None
             && organisation::Entity::find_by_id(viewer.user.organisation_id)
                 .one(&state.db)
                 .await?

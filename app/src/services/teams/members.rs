@@ -30,7 +30,7 @@ pub async fn add_member(
         .one(&txn)
         .await?
         .ok_or_else(that_person)?;
-    if person.status == UserStatus::Suspended.code() {
+    if person.status == UserStatus::Suspended {
         let l = request_locale();
         return Err(AppError::field(
             "member",

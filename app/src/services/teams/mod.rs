@@ -193,7 +193,7 @@ pub async fn detail(
             Some(TeamMember {
                 user_id: u.id,
                 name: u.display_name(),
-                status: UserStatus::from_code(&u.status).unwrap_or(UserStatus::Suspended),
+                status: u.status,
                 email: u.email,
                 role: TeamRole::from_code(&row.role).unwrap_or(TeamRole::Member),
                 added: Moment::new(row.added_at, at),

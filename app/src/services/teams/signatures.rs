@@ -121,17 +121,14 @@ pub async fn signature_for(
         AgentRef::Email(email) => find_user_by_email(db, organisation.id, email).await?,
     }
     .ok_or_else(|| AppError::field("agent", tr!(l, "msg.teams.agent_unknown")))?;
-    if agent.status != UserStatus::Active.code() {
+    if agent.status != UserStatus::Active {
         return Err(AppError::field(
             "agent",
             tr!(
                 l,
                 "msg.teams.agent_inactive",
                 name = agent.display_name(),
-                status = UserStatus::from_code(&agent.status)
-                    .unwrap_or(UserStatus::Suspended)
-                    .label_in(l)
-                    .to_lowercase()
+                status = agent.status.label_in(l).to_lowercase()
             ),
         )
         .into());
