@@ -30,10 +30,30 @@ pub const COOKIE_NAME: &str = "tenantry_lang";
 
 /// A language the console speaks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
 pub enum Locale {
     #[default]
     En,
     Fr,
+}
+
+/// Stored as its code; an unknown stored code is an error (see `model::access::UnknownCode`).
+impl std::str::FromStr for Locale {
+    type Err = crate::model::access::UnknownCode;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::from_code(code).ok_or_else(|| crate::model::access::UnknownCode {
+            kind: "Locale",
+            code: code.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Locale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 impl Locale {

@@ -260,7 +260,7 @@ pub async fn page_gate(State(state): State<AppState>, request: Request, next: Ne
     };
     // The page is written in the person's language (`<html lang>` included).
     let mut request = request;
-    let locale = app::services::people::locale_of(&signed.user);
+    let locale = signed.user.locale;
     request.extensions_mut().insert(locale);
     app::i18n::set_request_locale(locale);
     let user = match auth::current_user(&state, &signed, slug).await {

@@ -8,7 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
     /// "member" or "manager".
-    pub role: String,
+    pub role: crate::model::teams::TeamRole,
     pub added_at: DateTimeUtc,
 }
 

@@ -16,11 +16,31 @@ pub const SIGNATURE_MAX_CHARS: usize = 2000;
 
 /// How the console looks for the person.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
 pub enum Theme {
     Light,
     Dark,
     #[default]
     System,
+}
+
+/// Stored as its code; an unknown stored code is an error (see `model::access::UnknownCode`).
+impl std::str::FromStr for Theme {
+    type Err = crate::model::access::UnknownCode;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::from_code(code).ok_or_else(|| crate::model::access::UnknownCode {
+            kind: "Theme",
+            code: code.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 impl Theme {

@@ -6,11 +6,31 @@ use uuid::Uuid;
 
 /// What a member is to their team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::DeriveValueType))]
+#[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
 pub enum TeamRole {
     /// Belongs to the team.
     Member,
     /// Manages the team's members and signature.
     Manager,
+}
+
+/// Stored as its code; an unknown stored code is an error (see `model::access::UnknownCode`).
+impl std::str::FromStr for TeamRole {
+    type Err = crate::model::access::UnknownCode;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::from_code(code).ok_or_else(|| crate::model::access::UnknownCode {
+            kind: "TeamRole",
+            code: code.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for TeamRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
 }
 
 impl TeamRole {

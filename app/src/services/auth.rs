@@ -176,7 +176,7 @@ pub async fn sign_in(
     Ok(SignedIn {
         secret,
         must_change_password: user.must_change_password,
-        locale: super::people::locale_of(user),
+        locale: user.locale,
     })
 }
 
@@ -256,8 +256,8 @@ pub async fn current_user(
         last_name: user.last_name.clone(),
         user_type,
         platform_role,
-        theme: user.theme.clone(),
-        locale: crate::i18n::Locale::from_code(&user.locale).unwrap_or_default(),
+        theme: user.theme.code().to_string(),
+        locale: user.locale,
         avatar_url: super::people::avatar_url(user),
         organisation: super::tenancy::summary(&acting),
         home_organisation: super::tenancy::summary(&home),

@@ -267,7 +267,11 @@ pub async fn fill(
             team_members.push(team_member::ActiveModel {
                 team_id: Set(team.id),
                 user_id: Set(*user_id),
-                role: Set(if i < 2 { "manager" } else { "member" }.into()),
+                role: Set(if i < 2 {
+                    crate::model::teams::TeamRole::Manager
+                } else {
+                    crate::model::teams::TeamRole::Member
+                }),
                 added_at: Set(at - chrono::Duration::days(40)),
             });
         }

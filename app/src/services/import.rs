@@ -380,7 +380,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
         model.external_id = Set(c.external_id.clone());
         model.timezone = Set(c.timezone.clone());
         // Invitees start in the language of whoever invites them.
-        model.locale = Set(actor.user.locale.code().to_string());
+        model.locale = Set(actor.user.locale);
         let user_id = Uuid::new_v4();
         model.id = Set(user_id);
         users.push(model);

@@ -230,11 +230,6 @@ pub fn avatar_url(user: &user::Model) -> Option<String> {
         .map(|at| format!("/avatars/{}?v={}", user.id, at.timestamp_millis()))
 }
 
-/// The person's saved language.
-pub fn locale_of(user: &user::Model) -> Locale {
-    Locale::from_code(&user.locale).unwrap_or_default()
-}
-
 /// What a new account starts with; everything else takes its default.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {
@@ -262,8 +257,8 @@ impl NewUser<'_> {
             phone: Set(None),
             external_id: Set(None),
             timezone: Set(None),
-            locale: Set("en".to_string()),
-            theme: Set("system".to_string()),
+            locale: Set(Locale::En),
+            theme: Set(crate::model::profile::Theme::System),
             signature: Set(None),
             notification_prefs: Set(None),
             user_type: Set(self.user_type),

@@ -50,7 +50,7 @@ async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
         platform_role: app::model::PlatformRole::None,
     }
     .into_active_model();
-    admin.locale = Set("en".into());
+    admin.locale = Set(app::i18n::Locale::En);
     let id = match &admin.id {
         Set(id) => *id,
         _ => unreachable!("NewUser sets the id"),

@@ -127,7 +127,7 @@ async fn world(backend: Backend) -> World {
     team_member::ActiveModel {
         team_id: Set(secret_team),
         user_id: Set(vic.id),
-        role: Set("manager".into()),
+        role: Set(app::model::teams::TeamRole::Manager),
         added_at: Set(chrono::Utc::now()),
     }
     .insert(app.db())

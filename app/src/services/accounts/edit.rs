@@ -94,7 +94,7 @@ pub(super) fn address_changed_email(
     user: &user::Model,
     new_email: &str,
 ) -> mail::Email {
-    let l = crate::services::people::locale_of(user);
+    let l = user.locale;
     let organisation = organisation_name(actor);
     mail::compose(
         l,

@@ -64,11 +64,7 @@ pub(super) async fn invite_to(
         state,
         organisation,
         &actor.name(),
-        (
-            &user.email,
-            &user.first_name,
-            crate::services::people::locale_of(user),
-        ),
+        (&user.email, &user.first_name, user.locale),
         &minted,
     );
     let message = mail::enqueue(txn, Some(user.organisation_id), email).await?;
@@ -184,7 +180,7 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
     }
     .into_active_model();
     // Invitees start in the language of whoever invites them.
-    model.locale = Set(actor.user.locale.code().to_string());
+    model.locale = Set(actor.user.locale);
     model.phone = Set(checked.phone.clone());
     model.external_id = Set(checked.external_id.clone());
     model.timezone = Set(checked.timezone.clone());

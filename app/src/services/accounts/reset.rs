@@ -111,7 +111,7 @@ pub(super) fn reset_email(
     user: &user::Model,
     minted: &Minted,
 ) -> mail::Email {
-    let l = crate::services::people::locale_of(user);
+    let l = user.locale;
     let why = match requested_by {
         Some(admin) => tr!(
             l,

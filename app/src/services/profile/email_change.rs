@@ -14,7 +14,7 @@ pub(super) fn confirmation_email(
     new_email: &str,
     minted: &Minted,
 ) -> mail::Email {
-    let l = locale_of(user);
+    let l = user.locale;
     mail::compose(
         l,
         new_email,
@@ -40,7 +40,7 @@ pub(super) fn confirmation_email(
 
 /// The notice sent to the old address, which keeps working until the new one is confirmed.
 pub(super) fn notice_email(user: &user::Model, organisation: &str, new_email: &str) -> mail::Email {
-    let l = locale_of(user);
+    let l = user.locale;
     mail::compose(
         l,
         &user.email,

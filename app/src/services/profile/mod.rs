@@ -11,8 +11,8 @@ pub use picture::*;
 pub use security::*;
 
 use super::people::{
-    avatar_url, check_details, check_email_free, locale_of, person_names, timezone_hint,
-    unique_email, valid_timezone,
+    avatar_url, check_details, check_email_free, person_names, timezone_hint, unique_email,
+    valid_timezone,
 };
 use super::{
     audit::{self, AuditEntry},
@@ -107,8 +107,8 @@ pub async fn get(db: &impl ConnectionTrait, signed: &Signed) -> ServiceResult<Pr
         first_name: user.first_name.clone(),
         last_name: user.last_name.clone(),
         timezone: user.timezone.clone().unwrap_or_default(),
-        locale: locale_of(&user),
-        theme: Theme::from_code(&user.theme).unwrap_or_default(),
+        locale: user.locale,
+        theme: user.theme,
         signature: user.signature.clone().unwrap_or_default(),
         notifications: notifications_of(&user),
         user_type: user.user_type,
@@ -221,8 +221,8 @@ pub async fn update(
         first_name: Set(first_name),
         last_name: Set(last_name),
         timezone: Set((!timezone.is_empty()).then(|| timezone.to_string())),
-        locale: Set(locale.code().to_string()),
-        theme: Set(theme.code().to_string()),
+        locale: Set(locale),
+        theme: Set(theme),
         signature: Set((!signature.is_empty()).then_some(signature)),
         notification_prefs: Set(Some(json!(change.notifications))),
         updated_at: Set(now()),

@@ -21,7 +21,7 @@ pub async fn add_member(
     let touches_manager = role == TeamRole::Manager
         || existing
             .as_ref()
-            .is_some_and(|m| m.role == TeamRole::Manager.code());
+            .is_some_and(|m| m.role == TeamRole::Manager);
     if touches_manager {
         require_teams_manager(actor)?;
     }
@@ -45,14 +45,14 @@ pub async fn add_member(
     match existing {
         Some(row) => {
             let mut model: team_member::ActiveModel = row.into();
-            model.role = Set(role.code().to_string());
+            model.role = Set(role);
             model.update(&txn).await?;
         }
         None => {
             team_member::ActiveModel {
                 team_id: Set(team.id),
                 user_id: Set(person.id),
-                role: Set(role.code().to_string()),
+                role: Set(role),
                 added_at: Set(now()),
             }
             .insert(&txn)
@@ -92,7 +92,7 @@ pub async fn remove_member(
         let l = request_locale();
         return Err(AppError::NotFound(tr!(l, "msg.teams.that_member")).into());
     };
-    if row.role == TeamRole::Manager.code() {
+    if row.role == TeamRole::Manager {
         require_teams_manager(actor)?;
     }
     team_member::Entity::delete_by_id((team.id, user_id))

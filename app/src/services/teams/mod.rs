@@ -62,7 +62,7 @@ pub async fn of_person(
     let role_of = |team: Uuid, person: Uuid| {
         rows.iter()
             .find(|m| m.team_id == team && m.user_id == person)
-            .and_then(|m| TeamRole::from_code(&m.role))
+            .map(|m| m.role)
     };
     let manages_all = actor.user.can(Permission::TeamsManage);
     Ok(teams
@@ -105,7 +105,7 @@ pub async fn list(
             user::Column::Id.is_in(
                 members
                     .iter()
-                    .filter(|m| m.role == TeamRole::Manager.code())
+                    .filter(|m| m.role == TeamRole::Manager)
                     .map(|m| m.user_id),
             ),
         )
@@ -117,7 +117,7 @@ pub async fn list(
             members: members.iter().filter(|m| m.team_id == t.id).count() as u64,
             managers: members
                 .iter()
-                .filter(|m| m.team_id == t.id && m.role == TeamRole::Manager.code())
+                .filter(|m| m.team_id == t.id && m.role == TeamRole::Manager)
                 .filter_map(|m| {
                     managers
                         .iter()
@@ -153,7 +153,7 @@ async fn is_manager(
     Ok(team_member::Entity::find_by_id((team_id, actor.user.id))
         .one(db)
         .await?
-        .is_some_and(|m| m.role == TeamRole::Manager.code()))
+        .is_some_and(|m| m.role == TeamRole::Manager))
 }
 
 fn version_of(team: &team::Model) -> String {
@@ -195,7 +195,7 @@ pub async fn detail(
                 name: u.display_name(),
                 status: u.status,
                 email: u.email,
-                role: TeamRole::from_code(&row.role).unwrap_or(TeamRole::Member),
+                role: row.role,
                 added: Moment::new(row.added_at, at),
             })
         })
