@@ -38,23 +38,7 @@ pub enum Locale {
     Fr,
 }
 
-/// Stored as its code; an unknown stored code is an error (see `model::access::UnknownCode`).
-impl std::str::FromStr for Locale {
-    type Err = crate::model::access::UnknownCode;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::from_code(code).ok_or_else(|| crate::model::access::UnknownCode {
-            kind: "Locale",
-            code: code.to_string(),
-        })
-    }
-}
-
-impl std::fmt::Display for Locale {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::stored_as_code!(Locale);
 
 impl Locale {
     pub const ALL: [Locale; 2] = [Locale::En, Locale::Fr];

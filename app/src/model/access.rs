@@ -19,6 +19,30 @@ impl std::fmt::Display for UnknownCode {
 
 impl std::error::Error for UnknownCode {}
 
+/// `FromStr` and `Display` through a closed set's `from_code` and `code`: how it is stored in a
+/// text column (SeaORM's `DeriveValueType` reads and writes through them) and how it prints.
+#[macro_export]
+macro_rules! stored_as_code {
+    ($name:ident) => {
+        impl std::str::FromStr for $name {
+            type Err = $crate::model::access::UnknownCode;
+
+            fn from_str(code: &str) -> Result<Self, Self::Err> {
+                Self::from_code(code).ok_or_else(|| $crate::model::access::UnknownCode {
+                    kind: stringify!($name),
+                    code: code.to_string(),
+                })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
 macro_rules! code_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -29,17 +53,6 @@ macro_rules! code_enum {
         #[cfg_attr(feature = "ssr", sea_orm(value_type = "String"))]
         pub enum $name {
             $(#[serde(rename = $code)] $variant),+
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = UnknownCode;
-
-            fn from_str(code: &str) -> Result<Self, UnknownCode> {
-                Self::from_code(code).ok_or_else(|| UnknownCode {
-                    kind: stringify!($name),
-                    code: code.to_string(),
-                })
-            }
         }
 
         impl $name {
@@ -57,11 +70,7 @@ macro_rules! code_enum {
             }
         }
 
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.code())
-            }
-        }
+        stored_as_code!($name);
     };
 }
 

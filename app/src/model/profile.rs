@@ -25,23 +25,7 @@ pub enum Theme {
     System,
 }
 
-/// Stored as its code; an unknown stored code is an error (see `model::access::UnknownCode`).
-impl std::str::FromStr for Theme {
-    type Err = crate::model::access::UnknownCode;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::from_code(code).ok_or_else(|| crate::model::access::UnknownCode {
-            kind: "Theme",
-            code: code.to_string(),
-        })
-    }
-}
-
-impl std::fmt::Display for Theme {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::stored_as_code!(Theme);
 
 impl Theme {
     pub const ALL: [Theme; 3] = [Theme::Light, Theme::Dark, Theme::System];

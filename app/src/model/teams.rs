@@ -15,23 +15,7 @@ pub enum TeamRole {
     Manager,
 }
 
-/// Stored as its code; an unknown stored code is an error (see `model::access::UnknownCode`).
-impl std::str::FromStr for TeamRole {
-    type Err = crate::model::access::UnknownCode;
-
-    fn from_str(code: &str) -> Result<Self, Self::Err> {
-        Self::from_code(code).ok_or_else(|| crate::model::access::UnknownCode {
-            kind: "TeamRole",
-            code: code.to_string(),
-        })
-    }
-}
-
-impl std::fmt::Display for TeamRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
-    }
-}
+crate::stored_as_code!(TeamRole);
 
 impl TeamRole {
     pub fn code(self) -> &'static str {
