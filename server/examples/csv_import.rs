@@ -4,6 +4,9 @@
 //!
 //! `make bench`, or `cargo run --release -p server --example csv_import [PEOPLE]`.
 
+// A benchmark stops at the first failed step: unwrap and expect are its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use app::{
     model::{
         access::effective_permissions, import::ImportRequest, CurrentUser, Feature, PlatformRole,

@@ -6,6 +6,9 @@
 //! `make bench`, or `cargo run --release -p server --example page_throughput [SECONDS [CLIENTS
 //! [USERS]]]` after `cargo leptos build --release --split`.
 
+// A benchmark stops at the first failed step: unwrap and expect are its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::{
     sync::{
         atomic::{AtomicUsize, Ordering},

@@ -3,6 +3,9 @@
 //!
 //! `make bench`, or `cargo run --release -p server --example sign_in_throughput [SIGN_INS [CLIENTS]]`.
 
+// A benchmark stops at the first failed step: unwrap and expect are its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use app::{
     model::{PlatformRole, UserStatus, UserType},
     services::{

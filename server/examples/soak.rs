@@ -8,6 +8,9 @@
 //! `make soak` (builds the release first), or
 //! `cargo run --release -p server --example soak [MINUTES [USERS [CLIENTS]]]`.
 
+// A benchmark stops at the first failed step: unwrap and expect are its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use app::{entities::user, model::UserStatus};
 use sea_orm::prelude::*;
 use served::rss;

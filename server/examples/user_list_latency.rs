@@ -4,6 +4,9 @@
 //!
 //! `make bench`, or `cargo run --release -p server --example user_list_latency [USERS [RUNS]]`.
 
+// A benchmark stops at the first failed step: unwrap and expect are its error handling.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use app::{
     entities::{organisation, role},
     model::{

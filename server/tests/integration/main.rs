@@ -1,6 +1,9 @@
 //! Integration tests: the real axum app over HTTP with cookies, against SQLite and PostgreSQL.
 //! One binary, because linking is the slow part.
 
+// The tests and their helpers (a fake SMTP server, fixtures) stop at the first failed step.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod smtp;
 mod support;
 
