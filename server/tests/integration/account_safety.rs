@@ -4,7 +4,7 @@
 //! switched-off feature, and live links kept in sent mail.
 
 use crate::{
-    accounts::{
+    fixtures::{
         acme, change, choosing, custom_role, detail, find_user, invite, link_state, member,
         new_account, token_of, wait_until, Acme, PASSWORD,
     },

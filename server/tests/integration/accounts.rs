@@ -3,25 +3,24 @@
 //! resets, forgot-password, the guardrails, the audit trail, and isolation between organisations.
 
 use crate::{
+    fixtures::{
+        acme, audit_actions, auth_user, change, choosing, custom_role, detail, find_user, invite,
+        link_state, member, new_account, outbox_row, token_of, wait_until, NEW_PASSWORD, PASSWORD,
+    },
     on_both_databases,
     support::{Backend, Client, TestApp},
 };
 use app::{
-    entities::{
-        audit_event, organisation, outbox_message, role, role_permission, token, user, user_role,
-    },
+    entities::{audit_event, outbox_message, token, user, user_role},
     model::{
         account::{AccountDetail, Added, Assignable, Delivery, Invitation, LinkState, ResetDone},
         users::{UserList, UserQuery},
         AppError, Permission, RoleTemplate, UserStatus, UserType,
     },
 };
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
-use serde_json::{json, Value};
+use sea_orm::{prelude::*, ActiveValue::Set};
+use serde_json::json;
 use std::time::Duration;
-
-pub(crate) const PASSWORD: &str = "a long and private phrase";
-pub(crate) const NEW_PASSWORD: &str = "another quite private phrase";
 
 on_both_databases!(
     an_invitation_is_mailed_and_accepting_it_signs_the_person_in,
@@ -37,98 +36,6 @@ on_both_databases!(
     forgot_password_answers_the_same_and_is_rate_limited,
     accounts_of_another_organisation_are_out_of_reach,
 );
-
-/// acme with its signed-in tenant admin Ada.
-pub(crate) struct Acme {
-    pub app: TestApp,
-    pub acme: organisation::Model,
-    pub ada: user::Model,
-    pub admin: Client,
-}
-
-pub(crate) async fn acme(backend: Backend) -> Acme {
-    let app = TestApp::start(backend).await;
-    let acme = app.organisation("acme").await;
-    let ada = app.user(&acme, "ada@acme.example", PASSWORD).await;
-    let admin = app.client();
-    assert_eq!(
-        admin
-            .sign_in("acme", "ada@acme.example", PASSWORD)
-            .await
-            .status,
-        200
-    );
-    Acme {
-        app,
-        acme,
-        ada,
-        admin,
-    }
-}
-
-pub(crate) fn new_account(email: &str, roles: &[Uuid], user_type: &str, onboarding: &str) -> Value {
-    json!({
-        "slug": "acme",
-        "account": {
-            "form": {
-                "first_name": "Grace",
-                "last_name": "Hopper",
-                "email": email,
-                "phone": "",
-                "external_id": "",
-                "timezone": "Europe/London",
-                "roles": roles,
-            },
-            "user_type": user_type,
-            "onboarding": onboarding,
-        }
-    })
-}
-
-pub(crate) async fn invite(a: &Acme, email: &str) -> Added {
-    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
-    a.admin
-        .call_json(
-            "users/add",
-            &new_account(email, &[agent], "agent", "Invitation"),
-        )
-        .await
-        .json()
-}
-
-pub(crate) async fn find_user(app: &TestApp, id: Uuid) -> Option<user::Model> {
-    user::Entity::find_by_id(id).one(app.db()).await.unwrap()
-}
-
-pub(crate) async fn audit_actions(app: &TestApp, target: Uuid) -> Vec<String> {
-    audit_event::Entity::find()
-        .filter(audit_event::Column::TargetId.eq(target.to_string()))
-        .order_by_asc(audit_event::Column::At)
-        .all(app.db())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.action)
-        .collect()
-}
-
-/// The form that completes a link with `token` by choosing `NEW_PASSWORD`.
-pub(crate) fn choosing(token: &str) -> [(&'static str, &str); 3] {
-    [
-        ("token", token),
-        ("password", NEW_PASSWORD),
-        ("confirmation", NEW_PASSWORD),
-    ]
-}
-
-/// The token in a link.
-pub(crate) fn token_of(link: &str) -> String {
-    link.split_once("token=").expect("a token").1.to_string()
-}
-
-pub(crate) async fn link_state(client: &Client, endpoint: &str, token: &str) -> LinkState {
-    client.call(endpoint, &[("token", token)]).await.json()
-}
 
 async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: Backend) {
     let a = acme(backend).await;
@@ -313,20 +220,6 @@ async fn invitations(client: &Client) -> Vec<Invitation> {
         .json()
 }
 
-pub(crate) async fn wait_until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..400 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("gave up waiting until {what}");
-}
-
 async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend: Backend) {
     let a = acme(backend).await;
     let grace = invite(&a, "grace@acme.example").await;
@@ -456,15 +349,6 @@ async fn an_expired_invitation_says_so(backend: Backend) {
     );
 }
 
-pub(crate) async fn outbox_row(app: &TestApp, to: &str) -> outbox_message::Model {
-    outbox_message::Entity::find()
-        .filter(outbox_message::Column::ToAddress.eq(to))
-        .one(app.db())
-        .await
-        .unwrap()
-        .expect("queued")
-}
-
 async fn a_mail_outage_delays_mail_and_a_refusal_is_shown(backend: Backend) {
     let a = acme(backend).await;
     a.app
@@ -564,23 +448,6 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
         .await;
     assert_eq!(blocked.status, 403);
     assert_eq!(audit_actions(&a.app, grace.id).await, ["user.created"]);
-}
-
-pub(crate) async fn detail(client: &Client, id: Uuid) -> AccountDetail {
-    client
-        .call("users/get", &[("slug", "acme"), ("id", &id.to_string())])
-        .await
-        .json()
-}
-
-pub(crate) fn change(detail: &AccountDetail, adjust: impl FnOnce(&mut Value)) -> Value {
-    let mut body = json!({
-        "slug": "acme",
-        "id": detail.id,
-        "change": { "form": detail.form, "version": detail.version },
-    });
-    adjust(&mut body["change"]["form"]);
-    body
 }
 
 async fn edits_are_saved_audited_and_never_silently_overwritten(backend: Backend) {
@@ -728,63 +595,6 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
         audit_actions(&a.app, grace.id).await,
         ["user.suspended", "user.reactivated"]
     );
-}
-
-/// A custom role with `permissions`, as issue 5's Roles page will create them.
-pub(crate) async fn custom_role(
-    app: &TestApp,
-    org: &organisation::Model,
-    name: &str,
-    permissions: &[Permission],
-) -> Uuid {
-    let id = Uuid::new_v4();
-    role::ActiveModel {
-        id: Set(id),
-        organisation_id: Set(org.id),
-        name: Set(name.into()),
-        description: Set(String::new()),
-        template: Set(None),
-        created_at: Set(chrono::Utc::now()),
-        updated_at: Set(chrono::Utc::now()),
-    }
-    .insert(app.db())
-    .await
-    .unwrap();
-    for p in permissions {
-        role_permission::ActiveModel {
-            role_id: Set(id),
-            permission: Set(p.code().into()),
-        }
-        .insert(app.db())
-        .await
-        .unwrap();
-    }
-    id
-}
-
-pub(crate) async fn member(
-    app: &TestApp,
-    org: &organisation::Model,
-    email: &str,
-    roles: &[Uuid],
-) -> (user::Model, Client) {
-    let person = app
-        .user_with(org, email, PASSWORD, |u| {
-            u.user_type = Set(UserType::Agent);
-        })
-        .await;
-    for role in roles {
-        user_role::ActiveModel {
-            user_id: Set(person.id),
-            role_id: Set(*role),
-        }
-        .insert(app.db())
-        .await
-        .unwrap();
-    }
-    let client = app.client();
-    assert_eq!(client.sign_in(&org.slug, email, PASSWORD).await.status, 200);
-    (person, client)
 }
 
 async fn the_guardrails_hold_on_the_server(backend: Backend) {
@@ -960,16 +770,6 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         find_user(&app, grace.id).await.unwrap().status,
         UserStatus::Active
     );
-}
-
-pub(crate) async fn auth_user(
-    app: &TestApp,
-    org: &organisation::Model,
-    email: &str,
-) -> Option<user::Model> {
-    app::services::people::find_user_by_email(app.db(), org.id, email)
-        .await
-        .unwrap()
 }
 
 async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {

@@ -4,7 +4,7 @@
 //! organisation's.
 
 use crate::{
-    accounts::{acme, custom_role, member, Acme},
+    fixtures::{acme, custom_role, member, Acme},
     on_both_databases,
     support::{Answer, Backend},
 };

@@ -2,7 +2,7 @@
 //! suspending a selection (everyone or nobody, each refusal named).
 
 use crate::{
-    accounts::{acme, audit_actions, choosing, custom_role, find_user, member, token_of, Acme},
+    fixtures::{acme, audit_actions, choosing, custom_role, find_user, member, token_of, Acme},
     on_both_databases,
     support::{Answer, Backend, Client},
 };

@@ -6,7 +6,7 @@
 //! without `Retry-After`, and the session secret kept across a password change.
 
 use crate::{
-    accounts::{
+    fixtures::{
         acme, audit_actions, change, custom_role, detail, find_user, member, new_account, token_of,
         Acme, NEW_PASSWORD, PASSWORD,
     },

@@ -5,7 +5,7 @@
 //! fails the suite, so a new endpoint cannot ship uncovered.
 
 use crate::{
-    accounts::PASSWORD,
+    fixtures::PASSWORD,
     on_both_databases,
     support::{Answer, Backend, Client, TestApp},
 };
@@ -96,7 +96,7 @@ async fn world(backend: Backend) -> World {
             person("Susannah", UserStatus::Suspended),
         )
         .await;
-    let secret_role = crate::accounts::custom_role(
+    let secret_role = crate::fixtures::custom_role(
         &app,
         &globex,
         "Globex secret role",

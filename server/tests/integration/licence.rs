@@ -2,7 +2,7 @@
 //! checked, effective features = licence ∩ override, seats counted when people are added.
 
 use crate::{
-    accounts::{acme, invite, new_account, Acme, PASSWORD},
+    fixtures::{acme, invite, new_account, Acme, PASSWORD},
     on_both_databases,
     support::{licence_file, Backend, Client, TestApp},
 };

@@ -4,6 +4,7 @@
 // The tests and their helpers (a fake SMTP server, fixtures) stop at the first failed step.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod fixtures;
 mod smtp;
 mod support;
 

@@ -155,7 +155,7 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
     let accepted = grace
         .call(
             "links/accept-invitation",
-            &crate::accounts::choosing(&token),
+            &crate::fixtures::choosing(&token),
         )
         .await;
     assert_eq!(
@@ -193,7 +193,7 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
 }
 
 async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: Backend) {
-    use crate::accounts::{new_account, PASSWORD};
+    use crate::fixtures::{new_account, PASSWORD};
     use app::{
         entities::audit_event,
         model::{organisations::SwitchTarget, CurrentUser, Permission, RoleTemplate},

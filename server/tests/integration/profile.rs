@@ -3,7 +3,7 @@
 //! a link sent to the new one, and ends their own sessions, never anyone else's.
 
 use crate::{
-    accounts::{acme, audit_actions, find_user, member, token_of, Acme, NEW_PASSWORD, PASSWORD},
+    fixtures::{acme, audit_actions, find_user, member, token_of, Acme, NEW_PASSWORD, PASSWORD},
     on_both_databases,
     support::{Backend, Client},
 };

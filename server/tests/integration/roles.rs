@@ -3,7 +3,7 @@
 //! holders at their next request.
 
 use crate::{
-    accounts::{acme, custom_role, member, Acme},
+    fixtures::{acme, custom_role, member, Acme},
     on_both_databases,
     support::{Backend, Client},
 };
@@ -222,7 +222,7 @@ async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
     // A permission of a feature the organisation lacks is not given, even by a tenant admin.
     app.restrict_features(&acme, &["crm"]).await;
     let ada = app.client();
-    ada.sign_in("acme", "ada@acme.example", crate::accounts::PASSWORD)
+    ada.sign_in("acme", "ada@acme.example", crate::fixtures::PASSWORD)
         .await;
     let refused = ada
         .call_json(

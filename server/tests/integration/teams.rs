@@ -3,7 +3,7 @@
 //! belongs to the Helpdesk feature.
 
 use crate::{
-    accounts::{acme, member, Acme},
+    fixtures::{acme, member, Acme},
     on_both_databases,
     support::Backend,
     support::Client,
