@@ -123,8 +123,7 @@ impl Locale {
     /// The cookie's language, else the best of `Accept-Language`, else English.
     #[cfg(feature = "ssr")]
     pub fn from_headers(headers: &http::HeaderMap) -> Locale {
-        let from_cookie = crate::services::sessions::cookie_value(headers, COOKIE_NAME)
-            .and_then(Locale::from_code);
+        let from_cookie = crate::cookies::value(headers, COOKIE_NAME).and_then(Locale::from_code);
         from_cookie
             .or_else(|| {
                 headers

@@ -149,21 +149,9 @@ fn cookie_with(config: &AuthConfig, value: &str, max_age: i64) -> String {
     )
 }
 
-/// The value of cookie `name` in a request's `Cookie` headers.
-pub fn cookie_value<'h>(headers: &'h http::HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(found, _)| *found == name)
-        .map(|(_, value)| value)
-}
-
 /// The session secret in a request's `Cookie` headers, read from the one cookie `config` sets.
 pub fn secret_from_headers(config: &AuthConfig, headers: &http::HeaderMap) -> Option<String> {
-    cookie_value(headers, cookie_name(config))
+    crate::cookies::value(headers, cookie_name(config))
         .filter(|v| !v.is_empty())
         .map(str::to_string)
 }
