@@ -14,6 +14,7 @@ mod m20261123_000009_teams;
 mod m20261123_000010_avatars;
 mod m20261123_000011_api_keys;
 mod m20261201_000012_stored_user_words;
+mod m20261201_000013_role_team_versions;
 
 /// A foreign key from `from` to `to` whose rows go when the row they point to goes.
 fn fk(
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_avatars::Migration),
             Box::new(m20261123_000011_api_keys::Migration),
             Box::new(m20261201_000012_stored_user_words::Migration),
+            Box::new(m20261201_000013_role_team_versions::Migration),
         ]
     }
 }

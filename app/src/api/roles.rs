@@ -73,13 +73,13 @@ pub async fn update_role(
     slug: String,
     id: Uuid,
     role: RoleForm,
-    version: String,
+    version: i32,
 ) -> Result<RoleDetail, AppError> {
     guard::respond(
         async {
             let caller = guard::require(&slug, Permission::RolesManage).await?;
             let actor = caller.actor();
-            Ok(crate::services::roles::update(&caller.state, &actor, id, &role, &version).await?)
+            Ok(crate::services::roles::update(&caller.state, &actor, id, &role, version).await?)
         }
         .await,
     )

@@ -65,13 +65,13 @@ pub async fn update_team(
     slug: String,
     id: Uuid,
     team: TeamForm,
-    version: String,
+    version: i32,
 ) -> Result<(), AppError> {
     guard::respond(
         async {
             let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
             let actor = caller.actor();
-            Ok(teams::update(&caller.state, &actor, id, &team, &version).await?)
+            Ok(teams::update(&caller.state, &actor, id, &team, version).await?)
         }
         .await,
     )
@@ -83,13 +83,13 @@ pub async fn set_team_signature(
     slug: String,
     id: Uuid,
     signature: String,
-    version: String,
+    version: i32,
 ) -> Result<(), AppError> {
     guard::respond(
         async {
             let caller = guard::require_feature(&slug, Feature::Helpdesk, None).await?;
             let actor = caller.actor();
-            Ok(teams::set_signature(&caller.state, &actor, id, &signature, &version).await?)
+            Ok(teams::set_signature(&caller.state, &actor, id, &signature, version).await?)
         }
         .await,
     )

@@ -10,6 +10,7 @@ pub struct Model {
     pub description: String,
     pub signature: String,
     pub created_at: DateTimeUtc,
+    pub version: i32,
     pub updated_at: DateTimeUtc,
 }
 

@@ -32,7 +32,7 @@ pub struct RoleDetail {
     /// The first holders by name (at most [`HOLDERS_SHOWN`]).
     pub holders: Vec<RoleHolder>,
     /// Changes are refused when the role changed since this was read.
-    pub version: String,
+    pub version: i32,
 }
 
 /// How many holders a role's page names.

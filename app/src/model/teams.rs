@@ -96,7 +96,7 @@ pub struct TeamDetail {
     /// Whether the caller may change its members and signature (a team manager may).
     pub can_manage_members: bool,
     /// Changes are refused when the team changed since this was read.
-    pub version: String,
+    pub version: i32,
 }
 
 /// A team's name and description as the form fills them in.

@@ -94,6 +94,7 @@ pub async fn fill(
         description: Set("Agents who look after a team's people and reports".into()),
         template: Set(None),
         created_at: Set(at - chrono::Duration::days(60)),
+        version: Set(1),
         updated_at: Set(at - chrono::Duration::days(60)),
     }
     .insert(txn)
@@ -259,6 +260,7 @@ pub async fn fill(
             description: Set(description.into()),
             signature: Set("Kind regards,\n{agent_name}\n{team_name}, {organisation_name}".into()),
             created_at: Set(at - chrono::Duration::days(45)),
+            version: Set(1),
             updated_at: Set(at - chrono::Duration::days(45)),
         }
         .insert(txn)

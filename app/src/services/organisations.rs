@@ -59,6 +59,7 @@ pub async fn create(
             description: Set(template.description().to_string()),
             template: Set(Some(template.code().to_string())),
             created_at: Set(now),
+            version: Set(1),
             updated_at: Set(now),
         }
         .insert(db)

@@ -115,10 +115,6 @@ async fn find(
         })
 }
 
-fn version_of(role: &role::Model) -> String {
-    role.updated_at.to_rfc3339()
-}
-
 /// Role `id` as its page shows it.
 pub async fn detail(
     db: &impl ConnectionTrait,
@@ -153,7 +149,7 @@ pub async fn detail(
                 email: u.email,
             })
             .collect(),
-        version: version_of(&role),
+        version: role.version,
     })
 }
 
@@ -271,6 +267,7 @@ pub async fn create(
         description: Set(description.clone()),
         template: Set(None),
         created_at: Set(at),
+        version: Set(1),
         updated_at: Set(at),
     }
     .insert(&txn)
@@ -327,11 +324,11 @@ pub async fn update(
     actor: &Actor<'_>,
     id: Uuid,
     form: &RoleForm,
-    version: &str,
+    version: i32,
 ) -> ServiceResult<RoleDetail> {
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let (role, before) = editable(&txn, actor, id).await?;
-    if version_of(&role) != version {
+    if role.version != version {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(l, "msg.roles.changed_meanwhile")).into());
     }
@@ -341,6 +338,7 @@ pub async fn update(
     model.name = Set(name.clone());
     model.description = Set(description.clone());
     model.updated_at = Set(now());
+    model.version = Set(role.version + 1);
     model
         .update(&txn)
         .await

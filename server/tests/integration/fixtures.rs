@@ -164,6 +164,7 @@ pub(crate) async fn custom_role(
         name: Set(name.into()),
         description: Set(String::new()),
         template: Set(None),
+        version: Set(1),
         created_at: Set(chrono::Utc::now()),
         updated_at: Set(chrono::Utc::now()),
     }

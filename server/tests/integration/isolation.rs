@@ -116,6 +116,7 @@ async fn world(backend: Backend) -> World {
         name: Set(name.into()),
         description: Set(String::new()),
         signature: Set("Regards, {agent_name}".into()),
+        version: Set(1),
         created_at: Set(chrono::Utc::now()),
         updated_at: Set(chrono::Utc::now()),
     };
@@ -495,12 +496,12 @@ async fn attacks(w: &World) -> Vec<Attack> {
         json_body(
             "roles/update",
             true,
-            json!({ "slug": "globex", "id": w.secret_role, "role": role_form, "version": "" }),
+            json!({ "slug": "globex", "id": w.secret_role, "role": role_form, "version": 1 }),
         ),
         json_body(
             "roles/update",
             false,
-            json!({ "slug": "acme", "id": w.secret_role, "role": role_form, "version": "" }),
+            json!({ "slug": "acme", "id": w.secret_role, "role": role_form, "version": 1 }),
         ),
         json_body(
             "roles/delete",
@@ -532,22 +533,22 @@ async fn attacks(w: &World) -> Vec<Attack> {
         json_body(
             "teams/update",
             true,
-            json!({ "slug": "globex", "id": w.secret_team, "team": { "name": "Renamed", "description": "" }, "version": "" }),
+            json!({ "slug": "globex", "id": w.secret_team, "team": { "name": "Renamed", "description": "" }, "version": 1 }),
         ),
         json_body(
             "teams/update",
             false,
-            json!({ "slug": "acme", "id": w.secret_team, "team": { "name": "Renamed", "description": "" }, "version": "" }),
+            json!({ "slug": "acme", "id": w.secret_team, "team": { "name": "Renamed", "description": "" }, "version": 1 }),
         ),
         json_body(
             "teams/signature",
             true,
-            json!({ "slug": "globex", "id": w.secret_team, "signature": "pwned", "version": "" }),
+            json!({ "slug": "globex", "id": w.secret_team, "signature": "pwned", "version": 1 }),
         ),
         json_body(
             "teams/signature",
             false,
-            json!({ "slug": "acme", "id": w.secret_team, "signature": "pwned", "version": "" }),
+            json!({ "slug": "acme", "id": w.secret_team, "signature": "pwned", "version": 1 }),
         ),
         form(
             "teams/delete",

@@ -113,11 +113,11 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
     );
     let detail = role(&admin, id).await;
     assert_eq!(detail.holders.len(), 1);
-    let change = |version: &str, permissions: &[&str]| json!({ "slug": "acme", "id": id, "role": form("Team lead", permissions), "version": version });
+    let change = |version: i32, permissions: &[&str]| json!({ "slug": "acme", "id": id, "role": form("Team lead", permissions), "version": version });
     let updated: RoleDetail = admin
         .call_json(
             "roles/update",
-            &change(&detail.version, &["users.view", "audit.view"]),
+            &change(detail.version, &["users.view", "audit.view"]),
         )
         .await
         .json();
@@ -125,7 +125,7 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
     assert!(now.contains(&Permission::AuditView) && !now.contains(&Permission::TicketsViewAll));
     // A save based on what was read before that change is refused, not merged.
     let stale = admin
-        .call_json("roles/update", &change(&detail.version, &["users.view"]))
+        .call_json("roles/update", &change(detail.version, &["users.view"]))
         .await;
     assert_eq!(stale.status, 409, "{}", stale.body);
     assert_eq!(role(&admin, id).await.version, updated.version);

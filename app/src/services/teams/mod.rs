@@ -156,10 +156,6 @@ async fn is_manager(
         .is_some_and(|m| m.role == TeamRole::Manager))
 }
 
-fn version_of(team: &team::Model) -> String {
-    team.updated_at.to_rfc3339()
-}
-
 /// Team `id` as its page shows it: to those who see the organisation's people, and to its own
 /// members.
 pub async fn detail(
@@ -203,7 +199,7 @@ pub async fn detail(
     let can_manage_teams = actor.user.can(Permission::TeamsManage);
     Ok(TeamDetail {
         id: team.id,
-        version: version_of(&team),
+        version: team.version,
         can_manage_members: can_manage_teams || is_manager(db, actor, team.id).await?,
         can_manage_teams,
         name: team.name,
@@ -267,6 +263,7 @@ pub async fn create(
         description: Set(description.clone()),
         signature: Set(String::new()),
         created_at: Set(at),
+        version: Set(1),
         updated_at: Set(at),
     }
     .insert(&txn)
@@ -291,10 +288,10 @@ async fn locked(
     txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
-    version: Option<&str>,
+    version: Option<i32>,
 ) -> ServiceResult<team::Model> {
     let team = find(txn, actor, id).await?;
-    if version.is_some_and(|v| v != version_of(&team)) {
+    if version.is_some_and(|v| v != team.version) {
         let l = request_locale();
         return Err(AppError::Conflict(tr!(l, "msg.teams.changed_meanwhile")).into());
     }
@@ -304,6 +301,7 @@ async fn locked(
 async fn touch(txn: &DatabaseTransaction, team: &team::Model) -> ServiceResult<()> {
     team::Entity::update_many()
         .col_expr(team::Column::UpdatedAt, Expr::value(now()))
+        .col_expr(team::Column::Version, Expr::value(team.version + 1))
         .filter(team::Column::Id.eq(team.id))
         .exec(txn)
         .await?;
@@ -316,7 +314,7 @@ pub async fn update(
     actor: &Actor<'_>,
     id: Uuid,
     form: &TeamForm,
-    version: &str,
+    version: i32,
 ) -> ServiceResult<()> {
     require_teams_manager(actor)?;
     let (name, description) = check_form(form)?;
@@ -326,6 +324,7 @@ pub async fn update(
     model.name = Set(name.clone());
     model.description = Set(description.clone());
     model.updated_at = Set(now());
+    model.version = Set(team.version + 1);
     model
         .update(&txn)
         .await

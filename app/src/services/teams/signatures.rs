@@ -9,7 +9,7 @@ pub async fn set_signature(
     actor: &Actor<'_>,
     id: Uuid,
     signature: &str,
-    version: &str,
+    version: i32,
 ) -> ServiceResult<()> {
     let l = request_locale();
     let signature = crate::services::text::lines(signature).map_err(|problem| {
@@ -40,6 +40,7 @@ pub async fn set_signature(
     let mut model: team::ActiveModel = team.clone().into();
     model.signature = Set(signature.clone());
     model.updated_at = Set(now());
+    model.version = Set(team.version + 1);
     model.update(&txn).await?;
     audit::record(
         &txn,

@@ -208,14 +208,14 @@ fn RoleEditor(detail: RoleDetail, update: ServerAction<UpdateRole>) -> impl Into
     let built_in = role.built_in;
     let deleting = RwSignal::new(false);
     let on_submit = {
-        let (slug, version) = (slug.clone(), detail.version.clone());
+        let (slug, version) = (slug.clone(), detail.version);
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             update.dispatch(UpdateRole {
                 slug: slug.clone(),
                 id: role.id,
                 role: read_form(&FormValues::of(&ev)),
-                version: version.clone(),
+                version,
             });
         }
     };

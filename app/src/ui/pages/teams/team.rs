@@ -318,14 +318,14 @@ fn Signature(team: TeamDetail, action: ServerAction<SetTeamSignature>) -> impl I
         })
     };
     let body = if team.can_manage_members {
-        let (id, version) = (team.id, team.version.clone());
+        let (id, version) = (team.id, team.version);
         let on_submit = move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             action.dispatch(SetTeamSignature {
                 slug: slug.clone(),
                 id,
                 signature: FormValues::of(&ev).text("signature"),
-                version: version.clone(),
+                version,
             });
         };
         let signature_error = field_error(error, "signature");
@@ -371,7 +371,7 @@ fn Rename(team: TeamDetail, action: ServerAction<UpdateTeam>) -> impl IntoView {
     let l = use_locale();
     let slug = expect_context::<CurrentUser>().organisation.slug;
     let error = action_error(action);
-    let (id, version) = (team.id, team.version.clone());
+    let (id, version) = (team.id, team.version);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let values = FormValues::of(&ev);
@@ -382,7 +382,7 @@ fn Rename(team: TeamDetail, action: ServerAction<UpdateTeam>) -> impl IntoView {
                 name: values.text("name"),
                 description: values.text("description"),
             },
-            version: version.clone(),
+            version,
         });
     };
     view! {
