@@ -127,7 +127,7 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
                     </td>
                     <td>{m.role.label_in(l)}</td>
                     <td><StatusBadge status=m.status /></td>
-                    <td class="row-actions">
+                    <td><div class="row-actions">
                         {team.can_manage_teams.then(|| view! {
                             <button type="button" class="button button-small" on:click=move |_| {
                                 actions.set_member.dispatch(SetTeamMember { slug: slug_for_role.clone(), id: team_id, user_id, role: other_role });
@@ -141,7 +141,7 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
                                 actions.remove.dispatch(RemoveTeamMember { slug: slug.clone(), id: team_id, user_id });
                             }>{tr!(l, "teams.team.remove")}</button>
                         })}
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
