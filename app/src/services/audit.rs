@@ -1,7 +1,7 @@
 //! The append-only audit trail: who did what, where, from which home organisation.
 
-use super::{now, ServiceResult};
-use crate::entities::audit_event;
+use super::{now, ClientInfo, ServiceResult};
+use crate::entities::{audit_event, user};
 use sea_orm::{prelude::*, ActiveValue::Set};
 
 /// One audit entry to record.
@@ -15,6 +15,28 @@ pub struct AuditEntry<'a> {
     pub target_id: Option<String>,
     pub changes: Option<serde_json::Value>,
     pub ip: Option<String>,
+}
+
+impl<'a> AuditEntry<'a> {
+    /// An entry of `user` acting on their own account (their profile, their password, a link
+    /// they opened), from `client`.
+    pub fn by_self(
+        user: &user::Model,
+        action: &'a str,
+        changes: Option<serde_json::Value>,
+        client: &ClientInfo,
+    ) -> Self {
+        AuditEntry {
+            organisation_id: user.organisation_id,
+            actor_user_id: Some(user.id),
+            actor_organisation_id: Some(user.organisation_id),
+            action,
+            target_type: "user",
+            target_id: Some(user.id.to_string()),
+            changes,
+            ip: client.ip.clone(),
+        }
+    }
 }
 
 /// Appends `entry` to the trail, inside the caller's transaction.

@@ -331,16 +331,7 @@ pub async fn change_password(
     }
     audit::record(
         &txn,
-        AuditEntry {
-            organisation_id: user.organisation_id,
-            actor_user_id: Some(user.id),
-            actor_organisation_id: Some(user.organisation_id),
-            action: "user.password_changed",
-            target_type: "user",
-            target_id: Some(user.id.to_string()),
-            changes: None,
-            ip: client.ip.clone(),
-        },
+        AuditEntry::by_self(user, "user.password_changed", None, client),
     )
     .await?;
     txn.commit().await?;

@@ -150,18 +150,14 @@ pub async fn complete_link(
     tokens::retire(&txn, user.id, TokenKind::EmailChange).await?;
     audit::record(
         &txn,
-        AuditEntry {
-            organisation_id: user.organisation_id,
-            actor_user_id: Some(user.id),
-            actor_organisation_id: Some(user.organisation_id),
+        AuditEntry::by_self(
+            &user,
             action,
-            target_type: "user",
-            target_id: Some(user.id.to_string()),
-            changes: (kind == TokenKind::Invitation).then(
+            (kind == TokenKind::Invitation).then(
                 || json!({ "status": { "before": UserStatus::Invited.code(), "after": UserStatus::Active.code() } }),
             ),
-            ip: client.ip.clone(),
-        },
+            client,
+        ),
     )
     .await?;
     let session_secret = sessions::start(&txn, &state.auth, user.id, client).await?;

@@ -131,7 +131,7 @@ pub async fn request_email_change(
         .await?;
     audit::record(
         &txn,
-        own_audit(
+        AuditEntry::by_self(
             &signed.user,
             "profile.email_change_requested",
             Some(json!({ "email": { "before": signed.user.email, "after": new_email } })),
@@ -212,7 +212,7 @@ pub async fn confirm_email_change(
     tokens::retire(&txn, before.id, TokenKind::EmailChange).await?;
     audit::record(
         &txn,
-        own_audit(
+        AuditEntry::by_self(
             &before,
             "profile.email_changed",
             Some(json!({ "email": { "before": before.email, "after": new_email } })),

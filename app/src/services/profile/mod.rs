@@ -51,25 +51,6 @@ fn notifications_of(user: &user::Model) -> Notifications {
         .unwrap_or_default()
 }
 
-/// An audit entry of the person changing their own account.
-fn own_audit<'a>(
-    user: &user::Model,
-    action: &'a str,
-    changes: Option<serde_json::Value>,
-    client: &ClientInfo,
-) -> AuditEntry<'a> {
-    AuditEntry {
-        organisation_id: user.organisation_id,
-        actor_user_id: Some(user.id),
-        actor_organisation_id: Some(user.organisation_id),
-        action,
-        target_type: "user",
-        target_id: Some(user.id.to_string()),
-        changes,
-        ip: client.ip.clone(),
-    }
-}
-
 /// "My profile" of the signed-in person.
 pub async fn get(db: &impl ConnectionTrait, signed: &Signed) -> ServiceResult<Profile> {
     let user = user::Entity::find_by_id(signed.user.id)
@@ -256,7 +237,7 @@ pub async fn update(
     if !changes.is_empty() {
         audit::record(
             &txn,
-            own_audit(&after, "profile.updated", Some(changes.into()), client),
+            AuditEntry::by_self(&after, "profile.updated", Some(changes.into()), client),
         )
         .await?;
     }

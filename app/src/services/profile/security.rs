@@ -68,7 +68,7 @@ pub async fn end_sessions(
     if ended > 0 {
         audit::record(
             &txn,
-            own_audit(
+            AuditEntry::by_self(
                 &signed.user,
                 "profile.sessions_ended",
                 Some(json!({ "sessions": ended })),
