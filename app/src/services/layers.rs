@@ -38,10 +38,10 @@ const FEATURES: [&str; 12] = [
     "users",
 ];
 
-/// Each service module and the service modules its code (tests left out) names.
-fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
-    let files = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+/// Every source file of the services with the module it belongs to: a file is a module, a folder
+/// of files is one (its files' `super::` is the module itself).
+fn sources() -> Vec<(String, std::path::PathBuf, String)> {
+    let entries = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
         let mut found: Vec<_> = std::fs::read_dir(dir)
             .into_iter()
             .flatten()
@@ -51,25 +51,40 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         found.sort();
         found
     };
-    // A module is a file, or a folder of files (whose `super::` is the module itself).
-    let modules: BTreeMap<String, String> = files(&dir)
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+    let mut found = Vec::new();
+    for path in entries(&dir) {
+        let Some(module) = path.file_stem().and_then(|s| s.to_str()).map(String::from) else {
+            continue;
+        };
+        let files = if path.is_dir() {
+            entries(&path)
+        } else {
+            vec![path]
+        };
+        for file in files {
+            if file.extension().is_some_and(|e| e == "rs") {
+                if let Ok(text) = std::fs::read_to_string(&file) {
+                    found.push((module.clone(), file, text));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Each service module and the service modules its code (tests left out) names.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let mut modules: BTreeMap<String, String> = BTreeMap::new();
+    // The services' `mod.rs` declares the modules, and this file names them in its lists.
+    for (module, _, text) in sources()
         .into_iter()
-        .filter_map(|path| {
-            let stem = path.file_stem()?.to_str()?.to_string();
-            let text = if path.is_dir() {
-                files(&path)
-                    .iter()
-                    .filter_map(|file| std::fs::read_to_string(file).ok())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                std::fs::read_to_string(&path).ok()?
-            } else {
-                return None;
-            };
-            (stem != "mod" && stem != "layers").then_some((stem, text))
-        })
-        .collect();
+        .filter(|(module, _, _)| module != "mod" && module != "layers")
+    {
+        let joined = modules.entry(module).or_default();
+        joined.push_str(&text);
+        joined.push('\n');
+    }
     modules
         .iter()
         .map(|(name, text)| {
@@ -200,25 +215,12 @@ fn the_graph_reader_sees_grouped_and_qualified_imports() {
 
 #[test]
 fn no_service_file_grows_past_about_500_lines() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
-    let mut files = vec![dir.clone()];
-    let mut long = Vec::new();
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            files.extend(
-                std::fs::read_dir(&path)
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .map(|e| e.path()),
-            );
-        } else if let Ok(text) = std::fs::read_to_string(&path) {
-            let lines = text.lines().count();
-            if lines > 550 {
-                long.push(format!("{} ({lines} lines)", path.display()));
-            }
-        }
-    }
+    let long: Vec<String> = sources()
+        .into_iter()
+        .map(|(_, file, text)| (file, text.lines().count()))
+        .filter(|(_, lines)| *lines > 550)
+        .map(|(file, lines)| format!("{} ({lines} lines)", file.display()))
+        .collect();
     assert!(
         long.is_empty(),
         "split these by flow, as services/accounts/ is: {long:?}"
