@@ -1,13 +1,18 @@
 //! The organisation transaction: every change to the people, roles, teams or keys of one
 //! organisation runs in an [`OrgTxn`], which holds the organisation's lock from its first
 //! statement. The functions whose checks rely on that lock take an `&OrgTxn`, so a change that
-//! forgot the lock does not compile. A building block.
+//! forgot the lock does not compile. Optimistic concurrency (an edit refused when the row changed
+//! since its form was read) is one compare-and-set on a [`Versioned`] row's version. A building
+//! block.
 
 use super::ServiceResult;
-use crate::entities::organisation;
+use crate::{
+    entities::{organisation, role, team, user},
+    model::AppError,
+};
 use sea_orm::{
     prelude::{async_trait::async_trait, *},
-    sea_query::LockType,
+    sea_query::{ExprTrait, LockType},
     DatabaseTransaction, DbBackend, ExecResult, QueryResult, QuerySelect, Statement,
     TransactionTrait,
 };
@@ -98,4 +103,67 @@ impl ConnectionTrait for OrgTxn {
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
     }
+}
+
+/// A row carrying an integer version, raised by one at every change, that edits compare against
+/// the version their form was read at.
+pub trait Versioned: EntityTrait {
+    const ID: Self::Column;
+    const VERSION: Self::Column;
+    const UPDATED_AT: Self::Column;
+}
+
+impl Versioned for user::Entity {
+    const ID: user::Column = user::Column::Id;
+    const VERSION: user::Column = user::Column::Version;
+    const UPDATED_AT: user::Column = user::Column::UpdatedAt;
+}
+
+impl Versioned for role::Entity {
+    const ID: role::Column = role::Column::Id;
+    const VERSION: role::Column = role::Column::Version;
+    const UPDATED_AT: role::Column = role::Column::UpdatedAt;
+}
+
+impl Versioned for team::Entity {
+    const ID: team::Column = team::Column::Id;
+    const VERSION: team::Column = team::Column::Version;
+    const UPDATED_AT: team::Column = team::Column::UpdatedAt;
+}
+
+/// Compare and set: raises row `id`'s version by one (and marks it updated now) if it is still
+/// `read`, else refuses with
+/// `changed()`. Made first in its transaction, the write also takes the row's (on SQLite the
+/// database's) write lock, so an edit saved at the same moment waits and then finds the version
+/// moved, instead of both reading the same version and the later one overwriting the first.
+pub async fn claim_version<E: Versioned>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    read: i32,
+    changed: impl FnOnce() -> AppError,
+) -> ServiceResult<()> {
+    let claimed = E::update_many()
+        .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+        .col_expr(E::UPDATED_AT, Expr::value(super::now()))
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(read))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(changed().into())
+    }
+}
+
+/// Raises row `id`'s version by one and marks it updated now: a change made without a form to compare (a team's
+/// membership), which forms read before it must no longer save over.
+pub async fn bump_version<E: Versioned>(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<()> {
+    E::update_many()
+        .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))
+        .col_expr(E::UPDATED_AT, Expr::value(super::now()))
+        .filter(E::ID.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -9,7 +9,7 @@ use super::{
     naming::{self, Named},
     now, ServiceResult,
 };
-use crate::services::locking::OrgTxn;
+use crate::services::locking::{claim_version, OrgTxn};
 use crate::{
     entities::{role, role_permission, user, user_role},
     i18n::request_locale,
@@ -328,17 +328,16 @@ pub async fn update(
 ) -> ServiceResult<RoleDetail> {
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let (role, before) = editable(&txn, actor, id).await?;
-    if role.version != version {
+    claim_version::<role::Entity>(&txn, role.id, version, || {
         let l = request_locale();
-        return Err(AppError::Conflict(tr!(l, "msg.roles.changed_meanwhile")).into());
-    }
+        AppError::Conflict(tr!(l, "msg.roles.changed_meanwhile"))
+    })
+    .await?;
     let (name, description, permissions) =
         check_form(&txn, actor, form, &before, Some(role.id)).await?;
     let mut model: role::ActiveModel = role.clone().into();
     model.name = Set(name.clone());
     model.description = Set(description.clone());
-    model.updated_at = Set(now());
-    model.version = Set(role.version + 1);
     model
         .update(&txn)
         .await

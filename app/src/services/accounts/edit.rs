@@ -1,7 +1,7 @@
 //! An account as its page shows it, and editing it: names, address, type, roles.
 
 use super::*;
-use crate::services::locking::OrgTxn;
+use crate::services::locking::{claim_version, OrgTxn};
 
 /// One account of the actor's organisation.
 pub async fn detail(
@@ -129,9 +129,7 @@ pub async fn update(
     let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     let before = managed(&txn, actor, id, Permission::UsersEdit).await?;
     let checked = check_form(&change.form, Some(&before))?;
-    if before.version != change.version {
-        return Err(conflict().into());
-    }
+    claim_version::<user::Entity>(&txn, id, change.version, conflict).await?;
     check_email_free(&txn, organisation_id, &checked.email, Some(id)).await?;
     let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
     if email_changed {
@@ -170,7 +168,7 @@ pub async fn update(
         .exec_without_returning(&txn)
         .await?;
     }
-    let updated = user::Entity::update_many()
+    user::Entity::update_many()
         .col_expr(user::Column::FirstName, Expr::value(&checked.first_name))
         .col_expr(user::Column::LastName, Expr::value(&checked.last_name))
         .col_expr(user::Column::Email, Expr::value(&checked.email))
@@ -183,16 +181,10 @@ pub async fn update(
             user::Column::Timezone,
             Expr::value(checked.timezone.clone()),
         )
-        .col_expr(user::Column::Version, Expr::value(change.version + 1))
-        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(id))
-        .filter(user::Column::Version.eq(change.version))
         .exec(&txn)
         .await
         .map_err(|e| unique_email(e, &checked.email))?;
-    if updated.rows_affected != 1 {
-        return Err(conflict().into());
-    }
     if email_changed {
         // Links sent to the old address stop working, and so does a change of address the person
         // asked for; a pending invitation follows the address, and anyone who has used the

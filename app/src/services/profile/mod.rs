@@ -17,6 +17,7 @@ use super::people::{
 use super::{
     audit::{self, AuditEntry},
     auth::{self, Signed},
+    locking::claim_version,
     mail, now, sessions,
     text::{self, TextProblem},
     tokens::{self, link_not_usable, Minted, TokenKind},
@@ -181,18 +182,10 @@ pub async fn update(
     // Compare and set the version first: the write takes SQLite's lock at once too, so a save
     // made at the same moment waits for this one and then finds the version moved (409), where
     // a read first would have left it a "database busy" failure.
-    let claimed = user::Entity::update_many()
-        .col_expr(
-            user::Column::Version,
-            Expr::col(user::Column::Version).add(1),
-        )
-        .filter(user::Column::Id.eq(signed.user.id))
-        .filter(user::Column::Version.eq(change.version))
-        .exec(&txn)
-        .await?;
-    if claimed.rows_affected == 0 {
-        return Err(AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile")).into());
-    }
+    claim_version::<user::Entity>(&txn, signed.user.id, change.version, || {
+        AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile"))
+    })
+    .await?;
     let before = user::Entity::find_by_id(signed.user.id)
         .one(&txn)
         .await?

@@ -59,7 +59,7 @@ pub async fn add_member(
             .await?;
         }
     }
-    touch(&txn, &team).await?;
+    bump_version::<team::Entity>(&txn, team.id).await?;
     audit::record(
         &txn,
         actor.audit_of(
@@ -98,7 +98,7 @@ pub async fn remove_member(
     team_member::Entity::delete_by_id((team.id, user_id))
         .exec(&txn)
         .await?;
-    touch(&txn, &team).await?;
+    bump_version::<team::Entity>(&txn, team.id).await?;
     audit::record(
         &txn,
         actor.audit_of(

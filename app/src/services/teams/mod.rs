@@ -17,7 +17,7 @@ use super::{
     people::find_user_by_email,
     ServiceResult,
 };
-use crate::services::locking::OrgTxn;
+use crate::services::locking::{bump_version, claim_version, OrgTxn};
 use crate::{
     entities::{organisation, team, team_member, user},
     i18n::request_locale,
@@ -32,7 +32,7 @@ use crate::{
     },
     tr,
 };
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
 use serde_json::json;
 
 /// The organisation's teams as person `user_id`'s page shows them: those the person is in, and
@@ -283,7 +283,7 @@ pub async fn create(
     Ok(created.id)
 }
 
-/// The team, locked for a change, unless it changed since `version` was read.
+/// The team, its version claimed when `version` (the one its form was read at) is given.
 async fn locked(
     txn: &OrgTxn,
     actor: &Actor<'_>,
@@ -291,21 +291,14 @@ async fn locked(
     version: Option<i32>,
 ) -> ServiceResult<team::Model> {
     let team = find(txn, actor, id).await?;
-    if version.is_some_and(|v| v != team.version) {
-        let l = request_locale();
-        return Err(AppError::Conflict(tr!(l, "msg.teams.changed_meanwhile")).into());
+    if let Some(read) = version {
+        claim_version::<team::Entity>(txn, id, read, || {
+            let l = request_locale();
+            AppError::Conflict(tr!(l, "msg.teams.changed_meanwhile"))
+        })
+        .await?;
     }
     Ok(team)
-}
-
-async fn touch(txn: &DatabaseTransaction, team: &team::Model) -> ServiceResult<()> {
-    team::Entity::update_many()
-        .col_expr(team::Column::UpdatedAt, Expr::value(now()))
-        .col_expr(team::Column::Version, Expr::value(team.version + 1))
-        .filter(team::Column::Id.eq(team.id))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 /// Renames team `id` or changes its description.
@@ -323,8 +316,6 @@ pub async fn update(
     let mut model: team::ActiveModel = team.clone().into();
     model.name = Set(name.clone());
     model.description = Set(description.clone());
-    model.updated_at = Set(now());
-    model.version = Set(team.version + 1);
     model
         .update(&txn)
         .await

@@ -39,8 +39,6 @@ pub async fn set_signature(
     require_member_manager(&txn, actor, &team).await?;
     let mut model: team::ActiveModel = team.clone().into();
     model.signature = Set(signature.clone());
-    model.updated_at = Set(now());
-    model.version = Set(team.version + 1);
     model.update(&txn).await?;
     audit::record(
         &txn,
