@@ -147,7 +147,7 @@ impl Locale {
 #[cfg(feature = "ssr")]
 tokio::task_local! {
     /// The language of the request being served: the server's middleware sets it from the cookie
-    /// or `Accept-Language`, and `guard::authorize` from the signed-in person's choice.
+    /// or `Accept-Language`, and the guard (`api::guard`) from the signed-in person's choice.
     static REQUEST_LOCALE: std::cell::Cell<Locale>;
 }
 

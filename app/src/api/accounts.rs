@@ -13,36 +13,31 @@ use crate::model::{
 use leptos::prelude::*;
 use uuid::Uuid;
 
-#[cfg(feature = "ssr")]
-use super::guard;
-#[cfg(feature = "ssr")]
-use crate::model::Permission;
+crate::needs!(AddUser, Need::Permission(Permission::UsersInvite));
 
 /// Invites someone, or creates their account with a temporary password shown once.
 #[server(endpoint = "users/add", input = JsonBody)]
 pub async fn add_user(slug: String, account: NewAccount) -> Result<Added, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersInvite).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::add(&caller.state, &actor, &account).await?)
-        }
-        .await,
-    )
+    AddUser::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::add(&caller.state, &actor, &account).await?)
+    })
+    .await
 }
+
+crate::needs!(GetUser, Need::Permission(Permission::UsersView));
 
 /// One account of organisation `slug`.
 #[server(endpoint = "users/get", input = Form)]
 pub async fn get_user(slug: String, id: Uuid) -> Result<AccountDetail, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersView).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::detail(&caller.state.db, &actor, id).await?)
-        }
-        .await,
-    )
+    GetUser::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::detail(&caller.state.db, &actor, id).await?)
+    })
+    .await
 }
+
+crate::needs!(UpdateUser, Need::Permission(Permission::UsersEdit));
 
 /// Saves changes to an account; refused with a conflict when someone saved in between.
 #[server(endpoint = "users/update", input = JsonBody)]
@@ -51,67 +46,65 @@ pub async fn update_user(
     id: Uuid,
     change: AccountChange,
 ) -> Result<AccountDetail, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersEdit).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::update(&caller.state, &actor, id, &change).await?)
-        }
-        .await,
-    )
+    UpdateUser::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::update(&caller.state, &actor, id, &change).await?)
+    })
+    .await
 }
+
+crate::needs!(SuspendUser, Need::Permission(Permission::UsersSuspend));
 
 /// Suspends an account: its sessions end at once.
 #[server(endpoint = "users/suspend", input = Form)]
 pub async fn suspend_user(slug: String, id: Uuid) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersSuspend).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::suspend(&caller.state, &actor, id).await?)
-        }
-        .await,
-    )
+    SuspendUser::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::suspend(&caller.state, &actor, id).await?)
+    })
+    .await
 }
+
+crate::needs!(SuspendUsers, Need::Permission(Permission::UsersSuspend));
 
 /// Suspends every account of `ids`, or nobody when any of them may not be suspended.
 #[server(endpoint = "users/suspend-many", input = JsonBody)]
 pub async fn suspend_users(slug: String, ids: Vec<Uuid>) -> Result<usize, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersSuspend).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::suspend_many(&caller.state, &actor, &ids).await?)
-        }
-        .await,
-    )
+    SuspendUsers::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::suspend_many(&caller.state, &actor, &ids).await?)
+    })
+    .await
 }
+
+crate::needs!(ImportUsers, Need::Permission(Permission::UsersInvite));
 
 /// Reviews a CSV file of people to invite and, when asked and nothing is wrong, invites them all.
 #[server(endpoint = "users/import", input = JsonBody)]
 pub async fn import_users(slug: String, request: ImportRequest) -> Result<ImportReview, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersInvite).await?;
-            let actor = caller.actor();
-            Ok(crate::services::import::import(&caller.state, &actor, &request).await?)
-        }
-        .await,
-    )
+    ImportUsers::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::import::import(&caller.state, &actor, &request).await?)
+    })
+    .await
 }
+
+crate::needs!(ReactivateUser, Need::Permission(Permission::UsersSuspend));
 
 /// Reactivates a suspended account.
 #[server(endpoint = "users/reactivate", input = Form)]
 pub async fn reactivate_user(slug: String, id: Uuid) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersSuspend).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::reactivate(&caller.state, &actor, id).await?)
-        }
-        .await,
-    )
+    ReactivateUser::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::reactivate(&caller.state, &actor, id).await?)
+    })
+    .await
 }
+
+crate::needs!(
+    ResetUserPassword,
+    Need::Permission(Permission::UsersResetPassword)
+);
 
 /// Resets someone's password by email link or temporary password; their sessions end.
 #[server(endpoint = "users/reset-password", input = Form)]
@@ -120,76 +113,65 @@ pub async fn reset_user_password(
     id: Uuid,
     method: ResetMethod,
 ) -> Result<ResetDone, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersResetPassword).await?;
-            let actor = caller.actor();
-            Ok(
-                crate::services::accounts::reset_password(&caller.state, &actor, id, method)
-                    .await?,
-            )
-        }
-        .await,
-    )
+    ResetUserPassword::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::reset_password(&caller.state, &actor, id, method).await?)
+    })
+    .await
 }
+
+crate::needs!(ListInvitations, Need::Permission(Permission::UsersView));
 
 /// The pending invitations of organisation `slug`.
 #[server(endpoint = "users/invitations", input = Form)]
 pub async fn list_invitations(slug: String) -> Result<Vec<Invitation>, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersView).await?;
-            Ok(crate::services::accounts::invitations(
-                &caller.state.db,
-                caller.user.organisation.id,
-            )
-            .await?)
-        }
-        .await,
-    )
+    ListInvitations::serve(&slug, async |caller| {
+        Ok(
+            crate::services::accounts::invitations(&caller.state.db, caller.user.organisation.id)
+                .await?,
+        )
+    })
+    .await
 }
+
+crate::needs!(ResendInvitation, Need::Permission(Permission::UsersInvite));
 
 /// Sends a fresh invitation link; the previous one stops working.
 #[server(endpoint = "users/invitations/resend", input = Form)]
 pub async fn resend_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersInvite).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::resend_invitation(&caller.state, &actor, id).await?)
-        }
-        .await,
-    )
+    ResendInvitation::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::resend_invitation(&caller.state, &actor, id).await?)
+    })
+    .await
 }
+
+crate::needs!(RevokeInvitation, Need::Permission(Permission::UsersInvite));
 
 /// Withdraws an invitation.
 #[server(endpoint = "users/invitations/revoke", input = Form)]
 pub async fn revoke_invitation(slug: String, id: Uuid) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersInvite).await?;
-            let actor = caller.actor();
-            Ok(crate::services::accounts::revoke_invitation(&caller.state, &actor, id).await?)
-        }
-        .await,
-    )
+    RevokeInvitation::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::revoke_invitation(&caller.state, &actor, id).await?)
+    })
+    .await
 }
+
+crate::needs!(AssignableUsers, Need::Permission(Permission::UsersView));
 
 /// Active people of organisation `slug` matching `search`, for assignee pickers: suspended and
 /// invited people are never offered.
 #[server(endpoint = "users/assignable", input = Form)]
 pub async fn assignable_users(slug: String, search: String) -> Result<Vec<Assignable>, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, Permission::UsersView).await?;
-            Ok(crate::services::accounts::assignable(
-                &caller.state.db,
-                caller.user.organisation.id,
-                &search,
-                20,
-            )
-            .await?)
-        }
-        .await,
-    )
+    AssignableUsers::serve(&slug, async |caller| {
+        Ok(crate::services::accounts::assignable(
+            &caller.state.db,
+            caller.user.organisation.id,
+            &search,
+            20,
+        )
+        .await?)
+    })
+    .await
 }

@@ -5,7 +5,7 @@ use crate::model::{AppError, CurrentUser};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::guard::{self, PendingPassword};
+use super::guard::{self, Visitor};
 
 /// Where to go after signing in: `next` when it stays inside this organisation, else its home.
 pub fn landing_path(slug: &str, next: Option<&str>) -> String {
@@ -23,14 +23,21 @@ pub fn landing_path(slug: &str, next: Option<&str>) -> String {
     }
 }
 
+crate::needs!(GoToOrganisation, anyone);
+
 /// Sends the person to the sign-in page of the organisation they name.
 #[server(endpoint = "auth/organisation")]
 pub async fn go_to_organisation(slug: String) -> Result<(), AppError> {
-    let slug = slug.trim().to_lowercase();
-    guard::respond(crate::services::tenancy::check_slug("slug", &slug))?;
-    leptos_axum::redirect(&format!("/o/{slug}/login"));
-    Ok(())
+    GoToOrganisation::serve(async |_| {
+        let slug = slug.trim().to_lowercase();
+        crate::services::tenancy::check_slug("slug", &slug)?;
+        leptos_axum::redirect(&format!("/o/{slug}/login"));
+        Ok(())
+    })
+    .await
 }
+
+crate::needs!(Login, anyone);
 
 /// Signs in with email and password to organisation `slug`.
 #[server(endpoint = "auth/login")]
@@ -40,60 +47,56 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            let client = guard::client().await;
-            let signed =
-                crate::services::auth::sign_in(&state, &slug, &email, &password, &client).await?;
-            guard::set_cookie(&crate::services::sessions::cookie(
-                &state.auth,
-                &signed.secret,
-            ))?;
-            super::profile::remember_locale(&state, signed.locale)?;
-            let target = if signed.must_change_password {
-                format!("/o/{slug}/change-password")
-            } else {
-                landing_path(&slug, next.as_deref())
-            };
-            leptos_axum::redirect(&target);
-            Ok(())
-        }
-        .await,
-    )
+    Login::serve(async |Visitor { state, client }| {
+        let signed =
+            crate::services::auth::sign_in(&state, &slug, &email, &password, &client).await?;
+        guard::set_cookie(&crate::services::sessions::cookie(
+            &state.auth,
+            &signed.secret,
+        ))?;
+        super::profile::remember_locale(&state, signed.locale)?;
+        let target = if signed.must_change_password {
+            format!("/o/{slug}/change-password")
+        } else {
+            landing_path(&slug, next.as_deref())
+        };
+        leptos_axum::redirect(&target);
+        Ok(())
+    })
+    .await
 }
+
+crate::needs!(Logout, anyone);
 
 /// Ends the caller's session.
 #[server(endpoint = "auth/logout")]
 pub async fn logout(slug: String) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            if let Some(secret) = guard::session_secret(&state) {
-                crate::services::sessions::end(&state.db, &secret).await?;
-            }
-            guard::set_cookie(&crate::services::sessions::clearing_cookie(&state.auth))?;
-            // The slug goes into the redirect: only a well-formed one, whatever was posted.
-            if crate::services::tenancy::check_slug("slug", &slug).is_ok() {
-                leptos_axum::redirect(&format!("/o/{slug}/login"));
-            } else {
-                leptos_axum::redirect("/");
-            }
-            Ok(())
+    Logout::serve(async |visitor| {
+        let state = &visitor.state;
+        if let Some(secret) = guard::session_secret(state) {
+            crate::services::sessions::end(&state.db, &secret).await?;
         }
-        .await,
-    )
+        guard::set_cookie(&crate::services::sessions::clearing_cookie(&state.auth))?;
+        // The slug goes into the redirect: only a well-formed one, whatever was posted.
+        if crate::services::tenancy::check_slug("slug", &slug).is_ok() {
+            leptos_axum::redirect(&format!("/o/{slug}/login"));
+        } else {
+            leptos_axum::redirect("/");
+        }
+        Ok(())
+    })
+    .await
 }
+
+crate::needs!(SignedInUser, Need::SignedIn);
 
 /// The signed-in user acting in organisation `slug`.
 #[server(endpoint = "session/current", input = Form)]
 pub async fn signed_in_user(slug: String) -> Result<CurrentUser, AppError> {
-    guard::respond(
-        guard::authorize(&slug, None, PendingPassword::Refuse)
-            .await
-            .map(|caller| caller.user),
-    )
+    SignedInUser::serve(&slug, async |caller| Ok(caller.user)).await
 }
+
+crate::needs!(ChangePassword, Need::SignedInPendingPassword);
 
 /// Replaces the caller's password; the browser carries on in a new session, every other one ends.
 #[server(endpoint = "auth/change-password")]
@@ -103,27 +106,24 @@ pub async fn change_password(
     new_password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let caller = guard::authorize(&slug, None, PendingPassword::Allow).await?;
-            let secret = crate::services::auth::change_password(
-                &caller.state,
-                &caller.signed,
-                &current_password,
-                &new_password,
-                &confirmation,
-                &caller.client,
-            )
-            .await?;
-            guard::set_cookie(&crate::services::sessions::cookie(
-                &caller.state.auth,
-                &secret,
-            ))?;
-            leptos_axum::redirect(&format!("/o/{slug}"));
-            Ok(())
-        }
-        .await,
-    )
+    ChangePassword::serve(&slug, async |caller| {
+        let secret = crate::services::auth::change_password(
+            &caller.state,
+            &caller.signed,
+            &current_password,
+            &new_password,
+            &confirmation,
+            &caller.client,
+        )
+        .await?;
+        guard::set_cookie(&crate::services::sessions::cookie(
+            &caller.state.auth,
+            &secret,
+        ))?;
+        leptos_axum::redirect(&format!("/o/{slug}"));
+        Ok(())
+    })
+    .await
 }
 
 #[cfg(test)]

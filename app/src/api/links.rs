@@ -6,32 +6,38 @@ use crate::model::{account::LinkState, AppError};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use super::guard;
+use super::guard::{self, Visitor};
 #[cfg(feature = "ssr")]
 use crate::services::tokens::TokenKind;
+
+crate::needs!(InvitationLink, anyone);
 
 /// What the invitation link with `token` leads to.
 #[server(endpoint = "links/invitation", input = Form)]
 pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
-    link_state(TokenKind::Invitation, &token).await
+    InvitationLink::serve(async |visitor| link_state(&visitor, TokenKind::Invitation, &token).await)
+        .await
 }
+
+crate::needs!(ResetLink, anyone);
 
 /// What the password-reset link with `token` leads to.
 #[server(endpoint = "links/reset", input = Form)]
 pub async fn reset_link(token: String) -> Result<LinkState, AppError> {
-    link_state(TokenKind::PasswordReset, &token).await
+    ResetLink::serve(async |visitor| link_state(&visitor, TokenKind::PasswordReset, &token).await)
+        .await
 }
 
 #[cfg(feature = "ssr")]
-async fn link_state(kind: TokenKind, token: &str) -> Result<LinkState, AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            Ok(crate::services::links::link_state(&state.db, kind, token).await?)
-        }
-        .await,
-    )
+async fn link_state(
+    visitor: &Visitor,
+    kind: TokenKind,
+    token: &str,
+) -> Result<LinkState, AppError> {
+    Ok(crate::services::links::link_state(&visitor.state.db, kind, token).await?)
 }
+
+crate::needs!(AcceptInvitation, anyone);
 
 /// Accepts an invitation: sets the password, activates the account and signs the person in.
 #[server(endpoint = "links/accept-invitation")]
@@ -40,8 +46,20 @@ pub async fn accept_invitation(
     password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    complete(TokenKind::Invitation, &token, &password, &confirmation).await
+    AcceptInvitation::serve(async |visitor| {
+        complete(
+            &visitor,
+            TokenKind::Invitation,
+            &token,
+            &password,
+            &confirmation,
+        )
+        .await
+    })
+    .await
 }
+
+crate::needs!(CompleteReset, anyone);
 
 /// Sets a new password from a reset link and signs the person in; other sessions end.
 #[server(endpoint = "links/reset-password")]
@@ -50,54 +68,57 @@ pub async fn complete_reset(
     password: String,
     confirmation: String,
 ) -> Result<(), AppError> {
-    complete(TokenKind::PasswordReset, &token, &password, &confirmation).await
+    CompleteReset::serve(async |visitor| {
+        complete(
+            &visitor,
+            TokenKind::PasswordReset,
+            &token,
+            &password,
+            &confirmation,
+        )
+        .await
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]
 async fn complete(
+    visitor: &Visitor,
     kind: TokenKind,
     token: &str,
     password: &str,
     confirmation: &str,
 ) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            let client = guard::client().await;
-            let done = crate::services::links::complete_link(
-                &state,
-                kind,
-                token,
-                password,
-                confirmation,
-                &client,
-            )
-            .await?;
-            guard::set_cookie(&crate::services::sessions::cookie(
-                &state.auth,
-                &done.session_secret,
-            ))?;
-            leptos_axum::redirect(&format!("/o/{}", done.organisation_slug));
-            Ok(())
-        }
-        .await,
+    let state = &visitor.state;
+    let done = crate::services::links::complete_link(
+        state,
+        kind,
+        token,
+        password,
+        confirmation,
+        &visitor.client,
     )
+    .await?;
+    guard::set_cookie(&crate::services::sessions::cookie(
+        &state.auth,
+        &done.session_secret,
+    ))?;
+    leptos_axum::redirect(&format!("/o/{}", done.organisation_slug));
+    Ok(())
 }
+
+crate::needs!(ForgotPassword, anyone);
 
 /// Sends a password-reset link to `email` if it has an account in organisation `slug`. The
 /// answer is the same either way; it is rate-limited per address and per account.
 #[server(endpoint = "links/forgot-password")]
 pub async fn forgot_password(slug: String, email: String) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            let client = guard::client().await;
-            // The slug goes into the redirect: only a well-formed one, whatever was posted.
-            crate::services::tenancy::check_slug("slug", &slug)?;
-            crate::services::accounts::request_reset(&state, &slug, &email, &client).await?;
-            leptos_axum::redirect(&format!("/o/{slug}/forgot-password?sent=1"));
-            Ok(())
-        }
-        .await,
-    )
+    ForgotPassword::serve(async |Visitor { state, client }| {
+        // The slug goes into the redirect: only a well-formed one, whatever was posted.
+        crate::services::tenancy::check_slug("slug", &slug)?;
+        crate::services::accounts::request_reset(&state, &slug, &email, &client).await?;
+        leptos_axum::redirect(&format!("/o/{slug}/forgot-password?sent=1"));
+        Ok(())
+    })
+    .await
 }

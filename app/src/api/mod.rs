@@ -1,5 +1,5 @@
-//! Server functions, one file per resource. Each authorizes on the server, calls a service and
-//! maps the result to model types.
+//! Server functions, one file per resource. Each declares what it needs of its caller with
+//! [`needs!`], which the guard checks on the server before the function's work calls a service.
 
 pub mod accounts;
 pub mod api_keys;
@@ -15,3 +15,52 @@ pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod guard;
+
+/// Declares what server function `$endpoint` (the type `#[server]` makes of it) needs of its
+/// caller, and gives it a `serve` that checks that need and sets the response's status from the
+/// outcome:
+///
+/// - `needs!(Login, anyone)`: `Login::serve(async |visitor| ...)`;
+/// - `needs!(AddUser, Need::Permission(Permission::UsersInvite))` (any other [`guard::Need`]):
+///   `AddUser::serve(&slug, async |caller| ...)`.
+#[macro_export]
+macro_rules! needs {
+    ($endpoint:ident, anyone) => {
+        #[cfg(feature = "ssr")]
+        impl $endpoint {
+            async fn serve<T>(
+                work: impl AsyncFnOnce($crate::api::guard::Visitor) -> Result<T, AppError>,
+            ) -> Result<T, AppError> {
+                $crate::api::guard::serve_visitor(work).await
+            }
+        }
+        $crate::needs!(@declare $endpoint, $crate::api::guard::Need::Anyone);
+    };
+    ($endpoint:ident, $need:expr) => {
+        #[cfg(feature = "ssr")]
+        impl $endpoint {
+            async fn serve<T>(
+                slug: &str,
+                work: impl AsyncFnOnce($crate::api::guard::Caller) -> Result<T, AppError>,
+            ) -> Result<T, AppError> {
+                #[allow(unused_imports)]
+                use $crate::{api::guard::Need, model::{Feature, Permission}};
+                $crate::api::guard::serve_caller($need, slug, work).await
+            }
+        }
+        $crate::needs!(@declare $endpoint, {
+            #[allow(unused_imports)]
+            use $crate::{api::guard::Need, model::{Feature, Permission}};
+            $need
+        });
+    };
+    (@declare $endpoint:ident, $need:expr) => {
+        #[cfg(feature = "ssr")]
+        leptos::server_fn::inventory::submit! {
+            $crate::api::guard::Declared {
+                path: <$endpoint as leptos::server_fn::ServerFn>::PATH,
+                need: $need,
+            }
+        }
+    };
+}

@@ -9,8 +9,10 @@ use crate::model::{
 };
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-use super::guard;
+crate::needs!(
+    ListOrganisations,
+    Need::SuperAdmin(|l| { crate::tr!(l, "msg.guard.list_organisations") })
+);
 
 /// The organisations whose name or address contains `search`. `slug` is the organisation the
 /// caller is signed in to; only a super-admin gets an answer.
@@ -19,17 +21,16 @@ pub async fn list_organisations(
     slug: String,
     search: String,
 ) -> Result<OrganisationList, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require_super_admin(&slug, |l| {
-                crate::tr!(l, "msg.guard.list_organisations")
-            })
-            .await?;
-            Ok(crate::services::organisations::list(&caller.state.db, &search).await?)
-        }
-        .await,
-    )
+    ListOrganisations::serve(&slug, async |caller| {
+        Ok(crate::services::organisations::list(&caller.state.db, &search).await?)
+    })
+    .await
 }
+
+crate::needs!(
+    CreateOrganisation,
+    Need::SuperAdmin(|l| { crate::tr!(l, "msg.guard.create_organisations") })
+);
 
 /// Creates an organisation and invites its first tenant admin; returns its address.
 #[server(endpoint = "platform/organisations/create", input = JsonBody)]
@@ -37,24 +38,20 @@ pub async fn create_organisation(
     slug: String,
     organisation: NewOrganisation,
 ) -> Result<String, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require_super_admin(&slug, |l| {
-                crate::tr!(l, "msg.guard.create_organisations")
-            })
-            .await?;
-            let actor = caller.actor();
-            let created = crate::services::organisations::create_with_admin(
-                &caller.state,
-                &actor,
-                &organisation,
-            )
-            .await?;
-            Ok(created.slug)
-        }
-        .await,
-    )
+    CreateOrganisation::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        let created =
+            crate::services::organisations::create_with_admin(&caller.state, &actor, &organisation)
+                .await?;
+        Ok(created.slug)
+    })
+    .await
 }
+
+crate::needs!(
+    GetOrganisation,
+    Need::SuperAdmin(|l| crate::tr!(l, "msg.guard.read_organisation"))
+);
 
 /// Organisation `organisation` as its edit page shows it.
 #[server(endpoint = "platform/organisations/get", input = Form)]
@@ -62,16 +59,16 @@ pub async fn get_organisation(
     slug: String,
     organisation: String,
 ) -> Result<OrganisationDetail, AppError> {
-    guard::respond(
-        async {
-            let caller =
-                guard::require_super_admin(&slug, |l| crate::tr!(l, "msg.guard.read_organisation"))
-                    .await?;
-            Ok(crate::services::organisations::detail(&caller.state.db, &organisation).await?)
-        }
-        .await,
-    )
+    GetOrganisation::serve(&slug, async |caller| {
+        Ok(crate::services::organisations::detail(&caller.state.db, &organisation).await?)
+    })
+    .await
 }
+
+crate::needs!(
+    UpdateOrganisation,
+    Need::SuperAdmin(|l| { crate::tr!(l, "msg.guard.change_organisation") })
+);
 
 /// Changes organisation `organisation`: name, admin-tenant and demo flags, enabled features.
 #[server(endpoint = "platform/organisations/update", input = JsonBody)]
@@ -80,36 +77,23 @@ pub async fn update_organisation(
     organisation: String,
     changes: OrganisationChanges,
 ) -> Result<OrganisationDetail, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require_super_admin(&slug, |l| {
-                crate::tr!(l, "msg.guard.change_organisation")
-            })
-            .await?;
-            let actor = caller.actor();
-            Ok(crate::services::organisations::update(
-                &caller.state,
-                &actor,
-                &organisation,
-                &changes,
-            )
-            .await?)
-        }
-        .await,
-    )
+    UpdateOrganisation::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(
+            crate::services::organisations::update(&caller.state, &actor, &organisation, &changes)
+                .await?,
+        )
+    })
+    .await
 }
+
+crate::needs!(SwitchTargets, Need::Switcher);
 
 /// The organisations the caller may switch into, matching `search` (the sidebar's switcher).
 #[server(endpoint = "platform/switch-targets", input = Form)]
 pub async fn switch_targets(slug: String, search: String) -> Result<Vec<SwitchTarget>, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require_switcher(&slug).await?;
-            Ok(
-                crate::services::organisations::switch_targets(&caller.state.db, &search, 50)
-                    .await?,
-            )
-        }
-        .await,
-    )
+    SwitchTargets::serve(&slug, async |caller| {
+        Ok(crate::services::organisations::switch_targets(&caller.state.db, &search, 50).await?)
+    })
+    .await
 }

@@ -10,15 +10,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use {
-    super::guard::{self, PendingPassword},
-    crate::services::profile,
-};
-
-#[cfg(feature = "ssr")]
-async fn caller(slug: &str) -> Result<guard::Caller, AppError> {
-    guard::authorize(slug, None, PendingPassword::Refuse).await
-}
+use {super::guard, crate::services::profile};
 
 /// Remembers `locale` in the browser for the pages shown before signing in.
 #[cfg(feature = "ssr")]
@@ -29,87 +21,82 @@ pub(super) fn remember_locale(
     guard::set_cookie(&locale.cookie(state.auth.secure_cookies))
 }
 
+crate::needs!(GetProfile, Need::SignedIn);
+
 /// The caller's profile.
 #[server(endpoint = "profile/get", input = Form)]
 pub async fn get_profile(slug: String) -> Result<Profile, AppError> {
-    guard::respond(
-        async {
-            let caller = caller(&slug).await?;
-            Ok(profile::get(&caller.state.db, &caller.signed).await?)
-        }
-        .await,
-    )
+    GetProfile::serve(&slug, async |caller| {
+        Ok(profile::get(&caller.state.db, &caller.signed).await?)
+    })
+    .await
 }
+
+crate::needs!(UpdateProfile, Need::SignedIn);
 
 /// Saves the caller's profile; the language is also remembered by the browser.
 #[server(endpoint = "profile/update", input = JsonBody)]
 pub async fn update_profile(slug: String, change: ProfileChange) -> Result<Profile, AppError> {
-    guard::respond(
-        async {
-            let caller = caller(&slug).await?;
-            let saved =
-                profile::update(&caller.state, &caller.signed, &change, &caller.client).await?;
-            remember_locale(&caller.state, saved.locale)?;
-            Ok(saved)
-        }
-        .await,
-    )
+    UpdateProfile::serve(&slug, async |caller| {
+        let saved = profile::update(&caller.state, &caller.signed, &change, &caller.client).await?;
+        remember_locale(&caller.state, saved.locale)?;
+        Ok(saved)
+    })
+    .await
 }
+
+crate::needs!(UploadAvatar, Need::SignedIn);
 
 /// Replaces the caller's picture with `data` (the file's bytes in base64); returns its address.
 #[server(endpoint = "profile/avatar", input = JsonBody)]
 pub async fn upload_avatar(slug: String, data: String) -> Result<Option<String>, AppError> {
-    guard::respond(
-        async {
-            use base64::Engine;
-            let caller = caller(&slug).await?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(data.trim())
-                .map_err(|_| {
-                    let l = crate::i18n::request_locale();
-                    AppError::field("avatar", crate::tr!(l, "msg.profile.avatar_incomplete"))
-                })?;
-            Ok(profile::set_avatar(&caller.state, &caller.signed, bytes, &caller.client).await?)
-        }
-        .await,
-    )
+    UploadAvatar::serve(&slug, async |caller| {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.trim())
+            .map_err(|_| {
+                let l = crate::i18n::request_locale();
+                AppError::field("avatar", crate::tr!(l, "msg.profile.avatar_incomplete"))
+            })?;
+        Ok(profile::set_avatar(&caller.state, &caller.signed, bytes, &caller.client).await?)
+    })
+    .await
 }
+
+crate::needs!(RemoveAvatar, Need::SignedIn);
 
 /// Removes the caller's picture.
 #[server(endpoint = "profile/avatar/remove", input = Form)]
 pub async fn remove_avatar(slug: String) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let caller = caller(&slug).await?;
-            Ok(profile::remove_avatar(&caller.state, &caller.signed, &caller.client).await?)
-        }
-        .await,
-    )
+    RemoveAvatar::serve(&slug, async |caller| {
+        Ok(profile::remove_avatar(&caller.state, &caller.signed, &caller.client).await?)
+    })
+    .await
 }
+
+crate::needs!(GetAccountSecurity, Need::SignedIn);
 
 /// The caller's sessions and recent sign-ins.
 #[server(endpoint = "profile/security", input = Form)]
 pub async fn get_account_security(slug: String) -> Result<AccountSecurity, AppError> {
-    guard::respond(
-        async {
-            let caller = caller(&slug).await?;
-            Ok(profile::security(&caller.state.db, &caller.signed).await?)
-        }
-        .await,
-    )
+    GetAccountSecurity::serve(&slug, async |caller| {
+        Ok(profile::security(&caller.state.db, &caller.signed).await?)
+    })
+    .await
 }
+
+crate::needs!(EndSessions, Need::SignedIn);
 
 /// Ends one of the caller's own sessions, or with no `id` every one but this; returns how many.
 #[server(endpoint = "profile/sessions/end", input = Form)]
 pub async fn end_sessions(slug: String, id: Option<Uuid>) -> Result<u64, AppError> {
-    guard::respond(
-        async {
-            let caller = caller(&slug).await?;
-            Ok(profile::end_sessions(&caller.state, &caller.signed, id, &caller.client).await?)
-        }
-        .await,
-    )
+    EndSessions::serve(&slug, async |caller| {
+        Ok(profile::end_sessions(&caller.state, &caller.signed, id, &caller.client).await?)
+    })
+    .await
 }
+
+crate::needs!(ChangeEmail, Need::SignedIn);
 
 /// Sends a confirmation link to `new_email`, which it returns as the address now waiting; the
 /// address changes when the link is opened.
@@ -119,46 +106,40 @@ pub async fn change_email(
     new_email: String,
     password: String,
 ) -> Result<String, AppError> {
-    guard::respond(
-        async {
-            let caller = caller(&slug).await?;
-            profile::request_email_change(
-                &caller.state,
-                &caller.signed,
-                &new_email,
-                &password,
-                &caller.client,
-            )
-            .await?;
-            Ok(new_email.trim().to_string())
-        }
-        .await,
-    )
+    ChangeEmail::serve(&slug, async |caller| {
+        profile::request_email_change(
+            &caller.state,
+            &caller.signed,
+            &new_email,
+            &password,
+            &caller.client,
+        )
+        .await?;
+        Ok(new_email.trim().to_string())
+    })
+    .await
 }
+
+crate::needs!(EmailChangeLink, anyone);
 
 /// The new address a confirmation link is for.
 #[server(endpoint = "links/email-change", input = Form)]
 pub async fn email_change_link(token: String) -> Result<String, AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            profile::email_change_state(&state.db, &token).await?
-        }
-        .await,
-    )
+    EmailChangeLink::serve(async |visitor| {
+        profile::email_change_state(&visitor.state.db, &token).await?
+    })
+    .await
 }
+
+crate::needs!(ConfirmEmailChange, anyone);
 
 /// Confirms the new address and sends the person to their organisation.
 #[server(endpoint = "links/email-change/confirm")]
 pub async fn confirm_email_change(token: String) -> Result<(), AppError> {
-    guard::respond(
-        async {
-            let state = guard::state()?;
-            let client = guard::client().await;
-            let slug = profile::confirm_email_change(&state, &token, &client).await?;
-            leptos_axum::redirect(&format!("/o/{slug}/profile?email=confirmed"));
-            Ok(())
-        }
-        .await,
-    )
+    ConfirmEmailChange::serve(async |visitor| {
+        let slug = profile::confirm_email_change(&visitor.state, &token, &visitor.client).await?;
+        leptos_axum::redirect(&format!("/o/{slug}/profile?email=confirmed"));
+        Ok(())
+    })
+    .await
 }

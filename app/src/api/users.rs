@@ -7,20 +7,16 @@ use crate::model::{
 };
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-use super::guard;
+crate::needs!(ListUsers, Need::Permission(Permission::UsersView));
 
 /// One page of the users of organisation `slug` matching `query`.
 #[server(endpoint = "users/list", input = JsonBody)]
 pub async fn list_users(slug: String, query: UserQuery) -> Result<UserList, AppError> {
-    guard::respond(
-        async {
-            let caller = guard::require(&slug, crate::model::Permission::UsersView).await?;
-            Ok(
-                crate::services::users::list(&caller.state.db, caller.user.organisation.id, &query)
-                    .await?,
-            )
-        }
-        .await,
-    )
+    ListUsers::serve(&slug, async |caller| {
+        Ok(
+            crate::services::users::list(&caller.state.db, caller.user.organisation.id, &query)
+                .await?,
+        )
+    })
+    .await
 }
