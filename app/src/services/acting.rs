@@ -2,7 +2,11 @@
 //! guardrails every change goes through (nobody grants what they do not hold, nobody acts on
 //! someone who may do more, an organisation keeps an administrator). A building block.
 
-use super::{audit::AuditEntry, locking::OrgTxn, ClientInfo, ServiceError, ServiceResult};
+use super::{
+    audit::{AuditEntry, Changes},
+    locking::OrgTxn,
+    ClientInfo, ServiceError, ServiceResult,
+};
 use crate::{
     entities::{organisation, role, role_permission, user, user_role},
     i18n::request_locale,
@@ -17,7 +21,6 @@ use sea_orm::{
     sea_query::{ExprTrait, Query},
     Condition, JoinType, QueryOrder, QuerySelect,
 };
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// The admin acting, and from where.
@@ -51,7 +54,7 @@ impl Actor<'_> {
         &self,
         action: &'e str,
         target: Uuid,
-        changes: Option<Value>,
+        changes: Changes,
     ) -> AuditEntry<'e> {
         self.audit_of(action, "user", target, changes)
     }
@@ -62,7 +65,7 @@ impl Actor<'_> {
         action: &'e str,
         target_type: &'e str,
         target: Uuid,
-        changes: Option<Value>,
+        changes: Changes,
     ) -> AuditEntry<'e> {
         AuditEntry {
             organisation_id: self.user.organisation.id,

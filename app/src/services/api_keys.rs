@@ -3,7 +3,11 @@
 //! within the scopes it was given, and only while the organisation has those scopes' features.
 //! The secret is shown once; the database keeps its SHA-256, like sessions and links.
 
-use super::{acting::Actor, audit, licence, now, sessions, ServiceResult};
+use super::{
+    acting::Actor,
+    audit::{self, Changes},
+    licence, now, sessions, ServiceResult,
+};
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{api_key, organisation, user},
@@ -203,7 +207,7 @@ pub async fn create(
             "api_key.created",
             "api_key",
             key.id,
-            Some(json!({ "name": name, "scopes": codes })),
+            Changes::new().added("name", &name).added("scopes", &codes),
         ),
     )
     .await?;
@@ -240,7 +244,7 @@ pub async fn revoke(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> Ser
             "api_key.revoked",
             "api_key",
             key.id,
-            Some(json!({ "name": key.name })),
+            Changes::new().removed("name", &key.name),
         ),
     )
     .await?;

@@ -1,8 +1,66 @@
-//! The append-only audit trail: who did what, where, from which home organisation.
+//! The append-only audit trail: who did what, where, from which home organisation, and what
+//! changed, always in one shape written by [`Changes`].
 
 use super::{now, ClientInfo, ServiceResult};
 use crate::entities::{audit_event, user};
 use sea_orm::{prelude::*, ActiveValue::Set};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// What an audit entry says changed, in the trail's one shape:
+/// `{"field": {"before": …, "after": …}}`. A value given where there was none has
+/// `"before": null` (what a creation set), one taken away `"after": null` (what a deletion
+/// removed); [`Changes::same`] names what stayed the same to say which one changed (the team a
+/// person's team role changed in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes(Map<String, Value>);
+
+impl Changes {
+    pub fn new() -> Self {
+        Changes::default()
+    }
+
+    /// `field` went from `before` to `after`; nothing is written when they are equal.
+    pub fn field(mut self, field: &str, before: impl Serialize, after: impl Serialize) -> Self {
+        let (before, after) = (value(before), value(after));
+        if before != after {
+            self.0
+                .insert(field.into(), json!({ "before": before, "after": after }));
+        }
+        self
+    }
+
+    /// `field` was given `value` where it had none.
+    pub fn added(self, field: &str, value: impl Serialize) -> Self {
+        self.field(field, Value::Null, value)
+    }
+
+    /// `field`'s `value` was taken away.
+    pub fn removed(self, field: &str, value: impl Serialize) -> Self {
+        self.field(field, value, Value::Null)
+    }
+
+    /// `field` stayed `value`: which one of several the change was made in.
+    pub fn same(mut self, field: &str, value: impl Serialize) -> Self {
+        let value = self::value(value);
+        self.0
+            .insert(field.into(), json!({ "before": value, "after": value }));
+        self
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn into_value(self) -> Option<Value> {
+        (!self.0.is_empty()).then_some(Value::Object(self.0))
+    }
+}
+
+fn value(value: impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
 
 /// One audit entry to record.
 #[derive(Debug, Clone)]
@@ -13,7 +71,7 @@ pub struct AuditEntry<'a> {
     pub action: &'a str,
     pub target_type: &'a str,
     pub target_id: Option<String>,
-    pub changes: Option<serde_json::Value>,
+    pub changes: Changes,
     pub ip: Option<String>,
 }
 
@@ -23,7 +81,7 @@ impl<'a> AuditEntry<'a> {
     pub fn by_self(
         user: &user::Model,
         action: &'a str,
-        changes: Option<serde_json::Value>,
+        changes: Changes,
         client: &ClientInfo,
     ) -> Self {
         AuditEntry {
@@ -45,6 +103,21 @@ pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> Service
     Ok(())
 }
 
+/// Appends every entry of `entries` to the trail, a few hundred rows per statement.
+pub async fn record_all(
+    db: &impl ConnectionTrait,
+    entries: Vec<AuditEntry<'_>>,
+) -> ServiceResult<()> {
+    let mut rows = entries.into_iter().map(row).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(500).collect();
+        audit_event::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The row that records `entry`, for callers that insert many at once.
 pub fn row(entry: AuditEntry<'_>) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
@@ -55,7 +128,7 @@ pub fn row(entry: AuditEntry<'_>) -> audit_event::ActiveModel {
         action: Set(entry.action.to_string()),
         target_type: Set(entry.target_type.to_string()),
         target_id: Set(entry.target_id),
-        changes: Set(entry.changes),
+        changes: Set(entry.changes.into_value()),
         at: Set(now()),
         ip: Set(entry.ip),
     }

@@ -2,7 +2,7 @@
 
 use super::{acting::granted, people::normalise_email};
 use super::{
-    audit::{self, AuditEntry},
+    audit::{self, AuditEntry, Changes},
     now, passwords, sessions, throttle, AppState, ClientInfo, ServiceResult,
 };
 use crate::{
@@ -331,7 +331,7 @@ pub async fn change_password(
     }
     audit::record(
         &txn,
-        AuditEntry::by_self(user, "user.password_changed", None, client),
+        AuditEntry::by_self(user, "user.password_changed", Changes::new(), client),
     )
     .await?;
     txn.commit().await?;

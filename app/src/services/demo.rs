@@ -12,7 +12,6 @@ use crate::{
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction};
-use serde_json::json;
 
 const FIRST_NAMES: &[&str] = &[
     "Amara", "Bruno", "Chloé", "Dmitri", "Elif", "Farah", "Gustavo", "Hana", "Idris", "Jonas",
@@ -180,7 +179,7 @@ pub async fn fill(
                 action,
                 target_type: "user",
                 target_id: Some(id.to_string()),
-                changes: Some(changes),
+                changes,
                 ip: Some("203.0.113.10".into()),
             });
             row.at = Set(ago);
@@ -188,7 +187,10 @@ pub async fn fill(
         };
         trail.push(entry(
             "user.invited",
-            json!({ "email": email, "user_type": user_type.code(), "onboarding": "invitation" }),
+            audit::Changes::new()
+                .added("email", &email)
+                .added("user_type", user_type)
+                .added("onboarding", "invitation"),
             joined,
         ));
         if status != UserStatus::Invited {
@@ -227,7 +229,7 @@ pub async fn fill(
         if status == UserStatus::Suspended {
             trail.push(entry(
                 "user.suspended",
-                json!({ "status": { "before": "active", "after": "suspended" } }),
+                audit::Changes::new().field("status", UserStatus::Active, UserStatus::Suspended),
                 at - chrono::Duration::days(rng.gen_range(1..10)),
             ));
         }

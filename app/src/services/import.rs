@@ -32,7 +32,6 @@ use sea_orm::{
     ActiveValue::Set,
     QuerySelect,
 };
-use serde_json::json;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Rows inserted per statement: well under both databases' limits on bound values.
@@ -399,19 +398,23 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
         let (message_id, message) = mail::outbox_row(Some(organisation_id), email);
         messages.push(message);
         links.push(minted.row(user_id, valid_for, Some(actor.user.id), Some(message_id)));
-        entries.push(audit::row(actor.audit(
-            "user.invited",
-            user_id,
-            Some(json!({
-                "email": c.email,
-                "first_name": c.first_name,
-                "last_name": c.last_name,
-                "user_type": r.user_type.code(),
-                "roles": r.roles.iter().map(|role| role.name.clone()).collect::<Vec<_>>(),
-                "onboarding": "csv_import",
-                "line": r.line,
-            })),
-        )));
+        entries.push(audit::row(
+            actor.audit(
+                "user.invited",
+                user_id,
+                audit::Changes::new()
+                    .added("email", &c.email)
+                    .added("first_name", &c.first_name)
+                    .added("last_name", &c.last_name)
+                    .added("user_type", r.user_type)
+                    .added(
+                        "roles",
+                        r.roles.iter().map(|role| &role.name).collect::<Vec<_>>(),
+                    )
+                    .added("onboarding", "csv_import")
+                    .added("line", r.line),
+            ),
+        ));
     }
     let txn = OrgTxn::begin(&state.db, organisation_id).await?;
     super::licence::reserve_seats(&txn, users.len() as u64).await?;

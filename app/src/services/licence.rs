@@ -217,13 +217,12 @@ pub async fn install(
                 action: "licence.installed",
                 target_type: "licence",
                 target_id: None,
-                changes: Some(serde_json::json!({
-                    "licensee": checked.licensee,
-                    "features": checked.features,
-                    "seats": checked.seats,
-                    "expires_on": checked.expires_on.to_string(),
-                    "signed": checked.signed,
-                })),
+                changes: super::audit::Changes::new()
+                    .added("licensee", &checked.licensee)
+                    .added("features", &checked.features)
+                    .added("seats", checked.seats)
+                    .added("expires_on", checked.expires_on.to_string())
+                    .added("signed", checked.signed),
                 ip: installer.ip,
             },
         )

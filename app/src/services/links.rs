@@ -4,7 +4,7 @@
 
 use super::{accounts::access_expired, tokens::link_not_usable};
 use super::{
-    audit::{self, AuditEntry},
+    audit::{self, AuditEntry, Changes},
     now,
     passwords::{self},
     sessions,
@@ -17,7 +17,6 @@ use crate::{
     model::UserStatus,
 };
 use sea_orm::{prelude::*, sea_query::ExprTrait, QuerySelect};
-use serde_json::json;
 
 /// What the link with `secret` leads to.
 pub async fn link_state(
@@ -153,9 +152,12 @@ pub async fn complete_link(
         AuditEntry::by_self(
             &user,
             action,
-            (kind == TokenKind::Invitation).then(
-                || json!({ "status": { "before": UserStatus::Invited.code(), "after": UserStatus::Active.code() } }),
-            ),
+            match kind {
+                TokenKind::Invitation => {
+                    Changes::new().field("status", UserStatus::Invited, UserStatus::Active)
+                }
+                _ => Changes::new(),
+            },
             client,
         ),
     )

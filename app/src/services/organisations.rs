@@ -383,27 +383,16 @@ pub async fn update(
     let codes = features
         .as_ref()
         .map(|list| serde_json::json!(list.iter().map(|f| f.code()).collect::<Vec<_>>()));
-    let mut before = serde_json::Map::new();
-    let mut after = serde_json::Map::new();
-    let mut changed = |field: &str, old: serde_json::Value, new: serde_json::Value| {
-        if old != new {
-            before.insert(field.into(), old);
-            after.insert(field.into(), new);
-        }
-    };
-    changed("name", org.name.clone().into(), name.into());
-    changed(
-        "is_admin_tenant",
-        org.is_admin_tenant.into(),
-        changes.is_admin_tenant.into(),
-    );
-    changed("is_demo", org.is_demo.into(), changes.is_demo.into());
-    changed(
-        "features_enabled",
-        org.features_enabled.clone().unwrap_or_default(),
-        codes.clone().unwrap_or_default(),
-    );
-    if !after.is_empty() {
+    let changed = super::audit::Changes::new()
+        .field("name", &org.name, name)
+        .field(
+            "is_admin_tenant",
+            org.is_admin_tenant,
+            changes.is_admin_tenant,
+        )
+        .field("is_demo", org.is_demo, changes.is_demo)
+        .field("features_enabled", &org.features_enabled, &codes);
+    if !changed.is_empty() {
         let mut model: organisation::ActiveModel = org.clone().into();
         model.name = Set(name.to_string());
         model.is_admin_tenant = Set(changes.is_admin_tenant);
@@ -430,7 +419,7 @@ pub async fn update(
                 action: "organisation.updated",
                 target_type: "organisation",
                 target_id: Some(org.id.to_string()),
-                changes: Some(serde_json::json!({ "before": before, "after": after })),
+                changes: changed,
                 ip: actor.client.ip.clone(),
             },
         )

@@ -5,7 +5,7 @@
 
 use super::{
     acting::{another_administrator, grants_of_actor, permissions_of, still_may, Actor},
-    audit,
+    audit::{self, AuditEntry, Changes},
     naming::{self, Named},
     now, ServiceResult,
 };
@@ -20,9 +20,11 @@ use crate::{
     },
     tr,
 };
-use sea_orm::{prelude::*, ActiveValue::Set, DatabaseTransaction, QueryOrder, QuerySelect};
-use serde_json::json;
-use std::collections::BTreeSet;
+use sea_orm::{
+    prelude::*, sea_query::Query, ActiveValue::Set, DatabaseTransaction, JoinType, QueryOrder,
+    QuerySelect,
+};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The organisation's roles by name.
 pub async fn tags(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceResult<Vec<RoleTag>> {
@@ -280,7 +282,10 @@ pub async fn create(
             "role.created",
             "role",
             created.id,
-            Some(json!({ "name": name, "description": description, "permissions": codes(&permissions) })),
+            Changes::new()
+                .added("name", &name)
+                .added("description", &description)
+                .added("permissions", codes(&permissions)),
         ),
     )
     .await?;
@@ -351,16 +356,46 @@ pub async fn update(
             "role.updated",
             "role",
             role.id,
-            Some(json!({
-                "before": { "name": role.name, "description": role.description, "permissions": codes(&before) },
-                "after": { "name": name, "description": description, "permissions": codes(&permissions) },
-            })),
+            Changes::new()
+                .field("name", &role.name, &name)
+                .field("description", &role.description, &description)
+                .field("permissions", codes(&before), codes(&permissions)),
         ),
     )
     .await?;
     let detail = detail(&txn, actor.user.organisation.id, role.id).await?;
     txn.commit().await?;
     Ok(detail)
+}
+
+/// The names of the roles of everyone holding role `role_id`, by person, in name order.
+async fn roles_of_holders(
+    db: &impl ConnectionTrait,
+    role_id: Uuid,
+) -> ServiceResult<BTreeMap<Uuid, BTreeSet<String>>> {
+    let named = user_role::Entity::belongs_to(role::Entity)
+        .from(user_role::Column::RoleId)
+        .to(role::Column::Id)
+        .into();
+    let holders = Query::select()
+        .column(user_role::Column::UserId)
+        .from(user_role::Entity)
+        .and_where(user_role::Column::RoleId.eq(role_id))
+        .to_owned();
+    let rows: Vec<(Uuid, String)> = user_role::Entity::find()
+        .select_only()
+        .column(user_role::Column::UserId)
+        .column(role::Column::Name)
+        .join(JoinType::InnerJoin, named)
+        .filter(user_role::Column::UserId.in_subquery(holders))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut held: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+    for (user_id, name) in rows {
+        held.entry(user_id).or_default().insert(name);
+    }
+    Ok(held)
 }
 
 /// Deletes custom role `id`; its holders lose it or get another role instead.
@@ -415,6 +450,23 @@ pub async fn delete(
             Some(target)
         }
     };
+    // Each holder's entry says which roles they had and have now.
+    let mut entries: Vec<AuditEntry> = roles_of_holders(&txn, role.id)
+        .await?
+        .into_iter()
+        .map(|(holder, before)| {
+            let mut after: BTreeSet<&str> = before
+                .iter()
+                .map(String::as_str)
+                .filter(|name| *name != role.name)
+                .collect();
+            if let Some(target) = &moved_to {
+                after.insert(&target.name);
+            }
+            let changes = Changes::new().field("roles", &before, &after);
+            actor.audit("user.updated", holder, changes)
+        })
+        .collect();
     if let Some(target) = &moved_to {
         let already: BTreeSet<Uuid> = user_role::Entity::find()
             .select_only()
@@ -449,21 +501,18 @@ pub async fn delete(
         .await?;
     role::Entity::delete_by_id(role.id).exec(&txn).await?;
     keep_an_administrator(&txn, actor).await?;
-    audit::record(
-        &txn,
+    entries.push(
         actor.audit_of(
             "role.deleted",
             "role",
             role.id,
-            Some(json!({
-                "name": role.name,
-                "permissions": permissions.iter().map(|p| p.code()).collect::<Vec<_>>(),
-                "holders": holders.len(),
-                "moved_to": moved_to.map(|r| r.name),
-            })),
+            Changes::new()
+                .removed("name", &role.name)
+                .removed("description", &role.description)
+                .removed("permissions", codes(&permissions.iter().copied().collect())),
         ),
-    )
-    .await?;
+    );
+    audit::record_all(&txn, entries).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -11,6 +11,7 @@ mod support;
 mod account_safety;
 mod accounts;
 mod api_keys;
+mod audit;
 mod auth;
 mod bulk;
 mod hardening;

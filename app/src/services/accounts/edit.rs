@@ -206,34 +206,13 @@ pub async fn update(
             mail::enqueue(&txn, Some(organisation_id), notice).await?;
         }
     }
-    let mut changes = Map::new();
-    let mut compare = |field: &str, old: Option<&str>, new: Option<&str>| {
-        if old != new {
-            changes.insert(field.into(), json!({ "before": old, "after": new }));
-        }
-    };
-    compare(
-        "first_name",
-        Some(&before.first_name),
-        Some(&checked.first_name),
-    );
-    compare(
-        "last_name",
-        Some(&before.last_name),
-        Some(&checked.last_name),
-    );
-    compare("email", Some(&before.email), Some(&checked.email));
-    compare("phone", before.phone.as_deref(), checked.phone.as_deref());
-    compare(
-        "external_id",
-        before.external_id.as_deref(),
-        checked.external_id.as_deref(),
-    );
-    compare(
-        "timezone",
-        before.timezone.as_deref(),
-        checked.timezone.as_deref(),
-    );
+    let mut changes = Changes::new()
+        .field("first_name", &before.first_name, &checked.first_name)
+        .field("last_name", &before.last_name, &checked.last_name)
+        .field("email", &before.email, &checked.email)
+        .field("phone", &before.phone, &checked.phone)
+        .field("external_id", &before.external_id, &checked.external_id)
+        .field("timezone", &before.timezone, &checked.timezone);
     if held != checked.roles {
         let names = role_names(&txn, organisation_id).await?;
         let named = |ids: &BTreeSet<Uuid>| {
@@ -241,17 +220,10 @@ pub async fn update(
                 .filter_map(|id| names.iter().find(|(r, _)| r == id).map(|(_, n)| n.clone()))
                 .collect::<Vec<_>>()
         };
-        changes.insert(
-            "roles".into(),
-            json!({ "before": named(&held), "after": named(&checked.roles) }),
-        );
+        changes = changes.field("roles", named(&held), named(&checked.roles));
     }
     if !changes.is_empty() {
-        audit::record(
-            &txn,
-            actor.audit("user.updated", id, Some(Value::Object(changes))),
-        )
-        .await?;
+        audit::record(&txn, actor.audit("user.updated", id, changes)).await?;
     }
     let detail = detail(&txn, actor, id).await?;
     txn.commit().await?;

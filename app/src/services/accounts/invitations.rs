@@ -69,7 +69,11 @@ pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
     let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = invited(&txn, actor, id).await?;
     send_invitation(&txn, state, actor, &user).await?;
-    audit::record(&txn, actor.audit("user.invitation_resent", id, None)).await?;
+    audit::record(
+        &txn,
+        actor.audit("user.invitation_resent", id, Changes::new()),
+    )
+    .await?;
     txn.commit().await?;
     state.mail.wake();
     Ok(())
@@ -85,7 +89,10 @@ pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
         actor.audit(
             "user.invitation_revoked",
             id,
-            Some(json!({ "email": user.email, "first_name": user.first_name, "last_name": user.last_name })),
+            Changes::new()
+                .removed("email", &user.email)
+                .removed("first_name", &user.first_name)
+                .removed("last_name", &user.last_name),
         ),
     )
     .await?;

@@ -119,7 +119,7 @@ pub(in crate::services) async fn invite_first_admin(
         action,
         target_type,
         target_id: Some(target.to_string()),
-        changes: Some(changes),
+        changes,
         ip: actor.client.ip.clone(),
     };
     audit::record(
@@ -128,7 +128,11 @@ pub(in crate::services) async fn invite_first_admin(
             "organisation.created",
             "organisation",
             org.id,
-            json!({ "name": org.name, "slug": org.slug, "is_admin_tenant": org.is_admin_tenant, "is_demo": org.is_demo }),
+            Changes::new()
+                .added("name", &org.name)
+                .added("slug", &org.slug)
+                .added("is_admin_tenant", org.is_admin_tenant)
+                .added("is_demo", org.is_demo),
         ),
     )
     .await?;
@@ -138,7 +142,11 @@ pub(in crate::services) async fn invite_first_admin(
             "user.invited",
             "user",
             created.id,
-            json!({ "email": created.email, "user_type": UserType::TenantAdmin.code(), "roles": [admin_role.name], "onboarding": "invitation" }),
+            Changes::new()
+                .added("email", &created.email)
+                .added("user_type", UserType::TenantAdmin)
+                .added("roles", [&admin_role.name])
+                .added("onboarding", "invitation"),
         ),
     )
     .await?;
@@ -209,14 +217,20 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
         actor.audit(
             action,
             created.id,
-            Some(json!({
-                "email": created.email,
-                "first_name": created.first_name,
-                "last_name": created.last_name,
-                "user_type": new.user_type.code(),
-                "roles": roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
-                "onboarding": if temporary.is_some() { "temporary_password" } else { "invitation" },
-            })),
+            Changes::new()
+                .added("email", &created.email)
+                .added("first_name", &created.first_name)
+                .added("last_name", &created.last_name)
+                .added("user_type", new.user_type)
+                .added("roles", roles.iter().map(|r| &r.name).collect::<Vec<_>>())
+                .added(
+                    "onboarding",
+                    if temporary.is_some() {
+                        "temporary_password"
+                    } else {
+                        "invitation"
+                    },
+                ),
         ),
     )
     .await?;

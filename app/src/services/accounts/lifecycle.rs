@@ -30,7 +30,7 @@ pub(super) async fn set_status(
         actor.audit(
             action,
             user.id,
-            Some(json!({ "status": { "before": user.status, "after": status.code() } })),
+            Changes::new().field("status", user.status, status),
         ),
     )
     .await?;

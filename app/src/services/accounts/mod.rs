@@ -23,7 +23,7 @@ use super::{
     people::{check_email_free, check_form, unique_email, NewUser},
 };
 use super::{
-    audit::{self, AuditEntry},
+    audit::{self, AuditEntry, Changes},
     mail, now,
     passwords::temporary_password,
     sessions,
@@ -48,7 +48,6 @@ use sea_orm::{
     prelude::*, sea_query::ExprTrait, ActiveValue::Set, DatabaseTransaction, QueryOrder,
     QuerySelect,
 };
-use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
 fn organisation_name(actor: &Actor<'_>) -> String {

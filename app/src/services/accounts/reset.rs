@@ -95,7 +95,7 @@ pub async fn reset_password(
     } else {
         "user.password_reset_sent"
     };
-    audit::record(&txn, actor.audit(action, id, None)).await?;
+    audit::record(&txn, actor.audit(action, id, Changes::new())).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok(ResetDone {
@@ -253,7 +253,7 @@ pub(super) async fn send_reset_link(
             action: "user.password_reset_requested",
             target_type: "user",
             target_id: Some(user.id.to_string()),
-            changes: None,
+            changes: Changes::new(),
             ip: client.ip.clone(),
         },
     )

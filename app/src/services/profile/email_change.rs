@@ -134,7 +134,7 @@ pub async fn request_email_change(
         AuditEntry::by_self(
             &signed.user,
             "profile.email_change_requested",
-            Some(json!({ "email": { "before": signed.user.email, "after": new_email } })),
+            Changes::new().added("requested_email", new_email),
             client,
         ),
     )
@@ -215,7 +215,7 @@ pub async fn confirm_email_change(
         AuditEntry::by_self(
             &before,
             "profile.email_changed",
-            Some(json!({ "email": { "before": before.email, "after": new_email } })),
+            Changes::new().field("email", &before.email, &new_email),
             client,
         ),
     )

@@ -15,7 +15,7 @@ use super::people::{
     valid_timezone,
 };
 use super::{
-    audit::{self, AuditEntry},
+    audit::{self, AuditEntry, Changes},
     auth::{self, Signed},
     locking::claim_version,
     mail, now, sessions,
@@ -204,33 +204,22 @@ pub async fn update(
     }
     .update(&txn)
     .await?;
-    let mut changes = serde_json::Map::new();
-    let pairs = [
-        (
-            "first_name",
-            json!(before.first_name),
-            json!(after.first_name),
-        ),
-        ("last_name", json!(before.last_name), json!(after.last_name)),
-        ("timezone", json!(before.timezone), json!(after.timezone)),
-        ("locale", json!(before.locale), json!(after.locale)),
-        ("theme", json!(before.theme), json!(after.theme)),
-        ("signature", json!(before.signature), json!(after.signature)),
-        (
+    let changes = Changes::new()
+        .field("first_name", &before.first_name, &after.first_name)
+        .field("last_name", &before.last_name, &after.last_name)
+        .field("timezone", &before.timezone, &after.timezone)
+        .field("locale", before.locale.code(), after.locale.code())
+        .field("theme", before.theme.code(), after.theme.code())
+        .field("signature", &before.signature, &after.signature)
+        .field(
             "notifications",
-            json!(notifications_of(&before)),
-            json!(notifications_of(&after)),
-        ),
-    ];
-    for (field, old, new) in pairs {
-        if old != new {
-            changes.insert(field.into(), json!({ "before": old, "after": new }));
-        }
-    }
+            notifications_of(&before),
+            notifications_of(&after),
+        );
     if !changes.is_empty() {
         audit::record(
             &txn,
-            AuditEntry::by_self(&after, "profile.updated", Some(changes.into()), client),
+            AuditEntry::by_self(&after, "profile.updated", changes, client),
         )
         .await?;
     }

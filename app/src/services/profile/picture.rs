@@ -120,7 +120,7 @@ pub async fn set_avatar(
     .await?;
     audit::record(
         &txn,
-        AuditEntry::by_self(&user, "profile.avatar_changed", None, client),
+        AuditEntry::by_self(&user, "profile.avatar_changed", Changes::new(), client),
     )
     .await?;
     txn.commit().await?;
@@ -147,7 +147,7 @@ pub async fn remove_avatar(
     .await?;
     audit::record(
         &txn,
-        AuditEntry::by_self(&user, "profile.avatar_removed", None, client),
+        AuditEntry::by_self(&user, "profile.avatar_removed", Changes::new(), client),
     )
     .await?;
     txn.commit().await?;

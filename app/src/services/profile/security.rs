@@ -71,7 +71,7 @@ pub async fn end_sessions(
             AuditEntry::by_self(
                 &signed.user,
                 "profile.sessions_ended",
-                Some(json!({ "sessions": ended })),
+                Changes::new().added("ended_sessions", ended),
                 client,
             ),
         )

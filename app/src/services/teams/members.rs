@@ -18,6 +18,7 @@ pub async fn add_member(
     let existing = team_member::Entity::find_by_id((team.id, user_id))
         .one(&txn)
         .await?;
+    let previous = existing.as_ref().map(|m| m.role);
     let touches_manager = role == TeamRole::Manager
         || existing
             .as_ref()
@@ -62,12 +63,7 @@ pub async fn add_member(
     bump_version::<team::Entity>(&txn, team.id).await?;
     audit::record(
         &txn,
-        actor.audit_of(
-            "team.member_set",
-            "team",
-            team.id,
-            Some(json!({ "user_id": person.id, "email": person.email, "role": role.code() })),
-        ),
+        membership_entry(actor, &team, person.id, previous, Some(role)),
     )
     .await?;
     txn.commit().await?;
@@ -101,12 +97,7 @@ pub async fn remove_member(
     bump_version::<team::Entity>(&txn, team.id).await?;
     audit::record(
         &txn,
-        actor.audit_of(
-            "team.member_removed",
-            "team",
-            team.id,
-            Some(json!({ "user_id": user_id })),
-        ),
+        membership_entry(actor, &team, user_id, Some(row.role), None),
     )
     .await?;
     txn.commit().await?;

@@ -11,7 +11,7 @@ pub use signatures::*;
 
 use super::{
     acting::{that_person, Actor},
-    audit,
+    audit::{self, AuditEntry, Changes},
     naming::{self, Named},
     now,
     people::find_user_by_email,
@@ -33,7 +33,6 @@ use crate::{
     tr,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
-use serde_json::json;
 
 /// The organisation's teams as person `user_id`'s page shows them: those the person is in, and
 /// those the actor may add them to (every team for those who manage teams, else the teams the
@@ -275,7 +274,9 @@ pub async fn create(
             "team.created",
             "team",
             created.id,
-            Some(json!({ "name": name, "description": description })),
+            Changes::new()
+                .added("name", &name)
+                .added("description", &description),
         ),
     )
     .await?;
@@ -299,6 +300,35 @@ async fn locked(
         .await?;
     }
     Ok(team)
+}
+
+/// The audit entry of person `user_id`'s membership of `team` changing from `before` (not a
+/// member: `None`) to `after`: recorded on the person, naming the team.
+fn membership_entry<'a>(
+    actor: &Actor<'_>,
+    team: &team::Model,
+    user_id: Uuid,
+    before: Option<TeamRole>,
+    after: Option<TeamRole>,
+) -> AuditEntry<'a> {
+    let changes = match (before, after) {
+        (None, _) => Changes::new().added("team", &team.name),
+        (_, None) => Changes::new().removed("team", &team.name),
+        _ => Changes::new().same("team", &team.name),
+    };
+    actor.audit(
+        if after.is_some() {
+            "team.member_set"
+        } else {
+            "team.member_removed"
+        },
+        user_id,
+        changes.field(
+            "team_role",
+            before.map(TeamRole::code),
+            after.map(TeamRole::code),
+        ),
+    )
 }
 
 /// Renames team `id` or changes its description.
@@ -326,7 +356,11 @@ pub async fn update(
             "team.updated",
             "team",
             team.id,
-            Some(json!({ "before": { "name": team.name, "description": team.description }, "after": { "name": name, "description": description } })),
+            Changes::new().field("name", &team.name, &name).field(
+                "description",
+                &team.description,
+                &description,
+            ),
         ),
     )
     .await?;
@@ -339,21 +373,31 @@ pub async fn delete(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> Ser
     require_teams_manager(actor)?;
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = locked(&txn, actor, id, None).await?;
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team.id))
+        .all(&txn)
+        .await?;
     team_member::Entity::delete_many()
         .filter(team_member::Column::TeamId.eq(team.id))
         .exec(&txn)
         .await?;
     team::Entity::delete_by_id(team.id).exec(&txn).await?;
-    audit::record(
-        &txn,
+    // Each member's entry says which team they left and in what role.
+    let mut entries: Vec<_> = members
+        .iter()
+        .map(|m| membership_entry(actor, &team, m.user_id, Some(m.role), None))
+        .collect();
+    entries.push(
         actor.audit_of(
             "team.deleted",
             "team",
             team.id,
-            Some(json!({ "name": team.name })),
+            Changes::new()
+                .removed("name", &team.name)
+                .removed("description", &team.description),
         ),
-    )
-    .await?;
+    );
+    audit::record_all(&txn, entries).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -46,7 +46,7 @@ pub async fn set_signature(
             "team.signature_changed",
             "team",
             team.id,
-            Some(json!({ "before": team.signature, "after": signature })),
+            Changes::new().field("signature", &team.signature, &signature),
         ),
     )
     .await?;
