@@ -165,7 +165,7 @@ pub fn set_request_locale(locale: Locale) {
     let _ = REQUEST_LOCALE.try_with(|current| current.set(locale));
 }
 
-/// The language of the request being served, in which the services write their messages;
+/// The language of the request being served, in which the edges say the services' messages;
 /// English outside a request (the command line, background work, tests calling services).
 #[cfg(feature = "ssr")]
 pub fn request_locale() -> Locale {
@@ -227,7 +227,7 @@ mod tests {
         assert!(missing.is_empty(), "untranslated: {missing:#?}");
     }
 
-    /// The keys of every `tr!(locale, "key"` under `dir`.
+    /// The keys of every `tr!(locale, "key"` and `msg!("key"` under `dir`.
     fn collect_keys(dir: &std::path::Path, keys: &mut Vec<String>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -238,7 +238,11 @@ mod tests {
                 collect_keys(&path, keys);
             } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("i18n.rs") {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
-                for (at, _) in text.match_indices("tr!(") {
+                // `tr!(locale, "key"` and the services' `msg!("key"`.
+                let calls = text
+                    .match_indices("tr!(")
+                    .chain(text.match_indices("msg!("));
+                for (at, _) in calls {
                     // Not the end of another macro's name, such as include_str!(.
                     let before = text[..at].chars().next_back();
                     if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
@@ -246,7 +250,7 @@ mod tests {
                     }
                     let rest = &text[at..];
                     let Some(open) = rest.find('"') else { continue };
-                    // Only the macro's own calls: the key follows the locale argument.
+                    // Only the macros' own calls: the key comes first or after the locale.
                     if rest[..open].contains([')', ';']) {
                         continue;
                     }

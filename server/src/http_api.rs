@@ -7,6 +7,7 @@ use app::{
     model::{api_keys::ApiScope, AppError, FieldError},
     services::{
         api_keys::{self, ApiClient},
+        messages::Refusal,
         teams::{self, AgentRef},
         AppState, ServiceError,
     },
@@ -42,18 +43,34 @@ async fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// Why a call was refused, as the product reads it.
+/// Why a call was refused, as the product reads it: a service's refusal keeps its stable key,
+/// which the body gives as `code`.
 #[derive(Debug)]
 pub struct ApiError {
-    error: AppError,
+    why: Why,
     /// A key was sent but is not (or no longer) valid.
     bad_key: bool,
+}
+
+#[derive(Debug)]
+enum Why {
+    Refused(Refusal),
+    Failed(AppError),
 }
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
         Self {
-            error,
+            why: Why::Failed(error),
+            bad_key: false,
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        Self {
+            why: Why::Refused(refusal),
             bad_key: false,
         }
     }
@@ -61,51 +78,84 @@ impl From<AppError> for ApiError {
 
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
-        AppError::from(error).into()
+        match error {
+            ServiceError::Refused(refusal) => refusal.into(),
+            other => AppError::from(other).into(),
+        }
     }
 }
 
 #[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
+struct ErrorBody {
+    error: ErrorDetail,
 }
 
 #[derive(Serialize)]
-struct ErrorDetail<'a> {
+struct ErrorDetail {
+    /// The stable key of the refusal (`teams.agent_ambiguous`), or its kind when it has none.
+    code: &'static str,
+    /// What kind of refusal it is, as the status says.
+    kind: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldDetail>,
+}
+
+#[derive(Serialize)]
+struct FieldDetail {
+    field: String,
     code: &'static str,
     message: String,
-    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
-    fields: &'a [FieldError],
+}
+
+/// The kind of `error`, one word per status.
+fn kind(error: &AppError) -> &'static str {
+    match error {
+        AppError::Unauthenticated => "unauthenticated",
+        AppError::PasswordChangeRequired | AppError::Forbidden(_) => "forbidden",
+        AppError::NotFound(_) => "not_found",
+        AppError::Invalid { .. } => "invalid",
+        AppError::Conflict(_) => "conflict",
+        AppError::Throttled { .. } => "throttled",
+        AppError::Malformed(_) => "malformed",
+        AppError::Internal(_) | AppError::Transport(_) => "internal",
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let l = request_locale();
-        let code = match &self.error {
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::PasswordChangeRequired | AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not_found",
-            AppError::Invalid { .. } => "invalid",
-            AppError::Conflict(_) => "conflict",
-            AppError::Throttled { .. } => "throttled",
-            AppError::Malformed(_) => "malformed",
-            AppError::Internal(_) | AppError::Transport(_) => "internal",
+        let (error, code, field_codes) = match &self.why {
+            Why::Refused(refusal) => (refusal.in_(l), Some(refusal.code()), refusal.field_codes()),
+            Why::Failed(error) => (error.clone(), None, Vec::new()),
         };
-        let message = match &self.error {
-            AppError::Unauthenticated => api_keys::missing_key_message(),
+        let kind = kind(&error);
+        let message = match &error {
+            AppError::Unauthenticated => api_keys::missing_key_message().in_(l),
             other => other.message(l),
         };
-        let fields = match &self.error {
-            AppError::Invalid { fields, .. } => fields.as_slice(),
-            _ => &[],
+        let fields = match &error {
+            AppError::Invalid { fields, .. } => fields
+                .iter()
+                .map(|FieldError { field, message }| FieldDetail {
+                    code: field_codes
+                        .iter()
+                        .find(|(f, _)| f == field)
+                        .map_or(kind, |(_, code)| code),
+                    field: field.clone(),
+                    message: message.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
         };
-        let status = StatusCode::from_u16(self.error.status_code())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (
             status,
             Json(ErrorBody {
                 error: ErrorDetail {
-                    code,
+                    code: code.unwrap_or(kind),
+                    kind,
                     message,
                     fields,
                 },
@@ -146,7 +196,7 @@ impl FromRequestParts<AppState> for Product {
         match api_keys::authenticate(&state.db, secret).await? {
             Some(client) => Ok(Product(client)),
             None => Err(ApiError {
-                error: AppError::Unauthenticated,
+                why: Why::Failed(AppError::Unauthenticated),
                 bad_key: true,
             }),
         }

@@ -126,7 +126,7 @@ crate::needs!(EmailChangeLink, anyone);
 #[server(endpoint = "links/email-change", input = Form)]
 pub async fn email_change_link(token: String) -> Result<String, AppError> {
     EmailChangeLink::serve(async |visitor| {
-        profile::email_change_state(&visitor.state.db, &token).await?
+        Ok(profile::email_change_state(&visitor.state.db, &token).await??)
     })
     .await
 }

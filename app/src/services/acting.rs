@@ -9,12 +9,14 @@ use super::{
 };
 use crate::{
     entities::{organisation, role, role_permission, user, user_role},
-    i18n::request_locale,
     model::{
-        access::effective_permissions, AppError, CurrentUser, Feature, Permission, PlatformRole,
-        UserStatus, UserType,
+        access::effective_permissions, CurrentUser, Feature, Permission, PlatformRole, UserStatus,
+        UserType,
     },
-    tr,
+};
+use crate::{
+    msg,
+    services::messages::{lower, Arg, Refusal},
 };
 use sea_orm::{
     prelude::*,
@@ -97,8 +99,7 @@ pub(super) async fn roles_of(
         .all(db)
         .await?;
     if found.len() != ids.len() {
-        let l = request_locale();
-        return Err(AppError::field("roles", tr!(l, "msg.accounts.role_gone")).into());
+        return Err(Refusal::field("roles", msg!("msg.accounts.role_gone")).into());
     }
     Ok(found)
 }
@@ -133,16 +134,14 @@ pub(super) async fn check_grants(
     // Compared whatever features the organisation has now: a permission of a feature switched
     // off today is one the account holds the day it is switched on.
     let mine = grants_of_actor(db, actor).await?;
-    let l = request_locale();
     if let Some(feature) = user_type.and_then(UserType::feature) {
         if !actor.user.features.contains(&feature) {
-            return Err(AppError::field(
+            return Err(Refusal::field(
                 "user_type",
-                tr!(
-                    l,
+                msg!(
                     "msg.accounts.type_needs_feature",
-                    user_type = user_type.map(|t| t.label_in(l)).unwrap_or_default(),
-                    feature = feature.label_in(l),
+                    user_type = user_type.map_or(Arg::Text(String::new()), Arg::UserType),
+                    feature = feature,
                     organisation = actor.user.organisation.name
                 ),
             )
@@ -151,13 +150,12 @@ pub(super) async fn check_grants(
     }
     if let Some(user_type) = user_type {
         if let Some(missing) = user_type.baseline().iter().find(|p| !mine.contains(p)) {
-            return Err(AppError::field(
+            return Err(Refusal::field(
                 "user_type",
-                tr!(
-                    l,
+                msg!(
                     "msg.accounts.cannot_create_type",
-                    user_type = user_type.label_in(l).to_lowercase(),
-                    permission = missing.description_in(l).to_lowercase()
+                    user_type = lower(user_type),
+                    permission = lower(missing)
                 ),
             )
             .into());
@@ -170,13 +168,12 @@ pub(super) async fn check_grants(
             .find(|r| r.id == *role_id)
             .map(|r| r.name.as_str())
             .unwrap_or("?");
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "roles",
-            tr!(
-                l,
+            msg!(
                 "msg.accounts.cannot_give_role",
                 role = name,
-                permission = missing.description_in(l).to_lowercase()
+                permission = lower(missing)
             ),
         )
         .into());
@@ -208,7 +205,7 @@ pub(super) async fn read_grants(
     let home = organisation::Entity::find_by_id(actor.user.home_organisation.id)
         .one(db)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(Refusal::Unauthenticated)?;
     granted(
         db,
         actor.user.id,
@@ -218,7 +215,7 @@ pub(super) async fn read_grants(
         actor.organisation_id(),
     )
     .await?
-    .ok_or_else(|| ServiceError::from(AppError::Unauthenticated))
+    .ok_or_else(|| ServiceError::from(Refusal::Unauthenticated))
 }
 
 /// Refuses unless the actor, read again inside `txn` (which holds the organisation's lock), is
@@ -240,7 +237,7 @@ pub(super) async fn still_may(
                 .one(txn)
                 .await?;
             if status.as_deref() != Some(UserStatus::Active.code()) {
-                return Err(AppError::Unauthenticated.into());
+                return Err(Refusal::Unauthenticated.into());
             }
             read_grants(txn, actor).await
         })
@@ -248,8 +245,7 @@ pub(super) async fn still_may(
     if granted.contains(&needs) {
         Ok(())
     } else {
-        let l = request_locale();
-        Err(AppError::Forbidden(needs.description_in(l).to_lowercase()).into())
+        Err(Refusal::lacks(needs).into())
     }
 }
 
@@ -277,11 +273,9 @@ pub(super) async fn check_outranks(
     if target.id == actor.user.id {
         return Ok(());
     }
-    let l = request_locale();
     let platform_role = target.platform_role;
     if platform_role != PlatformRole::None && !actor.user.is_super_admin() {
-        return Err(AppError::Forbidden(tr!(
-            l,
+        return Err(Refusal::Forbidden(msg!(
             "msg.accounts.outranked_platform",
             name = target.display_name()
         ))
@@ -293,11 +287,10 @@ pub(super) async fn check_outranks(
         .into_iter()
         .find(|p| !mine.contains(p))
     {
-        return Err(AppError::Forbidden(tr!(
-            l,
+        return Err(Refusal::Forbidden(msg!(
             "msg.accounts.outranked",
             name = target.display_name(),
-            permission = missing.description_in(l).to_lowercase()
+            permission = lower(missing)
         ))
         .into());
     }
@@ -395,9 +388,8 @@ pub(super) async fn target(
 }
 
 /// "That person", of a refusal saying they were not found.
-pub(super) fn that_person() -> AppError {
-    let l = request_locale();
-    AppError::NotFound(tr!(l, "msg.accounts.that_person"))
+pub(super) fn that_person() -> Refusal {
+    Refusal::NotFound(msg!("msg.accounts.that_person"))
 }
 
 /// The account `id` the actor is about to change, locked until the transaction `txn` ends (so a

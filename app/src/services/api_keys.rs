@@ -11,16 +11,18 @@ use super::{
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{api_key, organisation, user},
-    i18n::request_locale,
     model::{
         api_keys::{
             ApiKeySummary, ApiScope, CreatedApiKey, NewApiKey, API_KEYS_MAX_ACTIVE,
             API_KEY_NAME_MAX, API_KEY_PREFIX,
         },
         users::Moment,
-        AppError, Feature, FieldError,
+        Feature,
     },
-    tr,
+};
+use crate::{
+    msg,
+    services::messages::{lower, FieldProblem, Message, Refusal},
 };
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
 use serde_json::json;
@@ -83,35 +85,32 @@ pub async fn list(
 
 /// The scopes of `form`, checked: known, in a feature the organisation has, and held by the
 /// actor. Every problem is named.
-fn check_scopes(actor: &Actor<'_>, codes: &[String]) -> Result<Vec<ApiScope>, Vec<String>> {
-    let l = request_locale();
+fn check_scopes(actor: &Actor<'_>, codes: &[String]) -> Result<Vec<ApiScope>, Vec<Message>> {
     let mut problems = Vec::new();
     let mut scopes = Vec::new();
     for code in codes {
         let Some(scope) = ApiScope::from_code(code) else {
-            problems.push(tr!(l, "msg.api_keys.unknown_scope", scope = code));
+            problems.push(msg!("msg.api_keys.unknown_scope", scope = code));
             continue;
         };
         if let Some(feature) = scope.feature().filter(|f| !actor.user.features.contains(f)) {
-            problems.push(tr!(
-                l,
+            problems.push(msg!(
                 "msg.api_keys.scope_feature",
-                scope = scope.description_in(l),
-                feature = feature.label_in(l)
+                scope = scope,
+                feature = feature
             ));
         } else if !actor.user.can(scope.permission()) {
-            problems.push(tr!(
-                l,
+            problems.push(msg!(
                 "msg.api_keys.scope_permission",
-                scope = scope.description_in(l),
-                permission = scope.permission().description_in(l).to_lowercase()
+                scope = scope,
+                permission = lower(scope.permission())
             ));
         } else if !scopes.contains(&scope) {
             scopes.push(scope);
         }
     }
     if codes.is_empty() {
-        problems.push(tr!(l, "msg.api_keys.no_scope"));
+        problems.push(msg!("msg.api_keys.no_scope"));
     }
     if problems.is_empty() {
         scopes.sort();
@@ -128,31 +127,30 @@ pub async fn create(
     actor: &Actor<'_>,
     form: &NewApiKey,
 ) -> ServiceResult<CreatedApiKey> {
-    let l = request_locale();
     let organisation_id = actor.user.organisation.id;
     let mut fields = Vec::new();
     let name = super::text::name(&form.name).unwrap_or_else(|problem| {
-        fields.push(FieldError {
-            field: "name".into(),
+        fields.push(FieldProblem {
+            field: "name",
             message: super::text::refusal(problem, false),
         });
         String::new()
     });
     if name.is_empty() && fields.is_empty() {
-        fields.push(FieldError {
-            field: "name".into(),
-            message: tr!(l, "msg.api_keys.name_missing"),
+        fields.push(FieldProblem {
+            field: "name",
+            message: msg!("msg.api_keys.name_missing"),
         });
     } else if name.chars().count() > API_KEY_NAME_MAX {
-        fields.push(FieldError {
-            field: "name".into(),
-            message: tr!(l, "msg.api_keys.name_too_long", max = API_KEY_NAME_MAX),
+        fields.push(FieldProblem {
+            field: "name",
+            message: msg!("msg.api_keys.name_too_long", max = API_KEY_NAME_MAX),
         });
     }
     let scopes = check_scopes(actor, &form.scopes).unwrap_or_else(|problems| {
-        fields.push(FieldError {
-            field: "scopes".into(),
-            message: problems.join(" "),
+        fields.push(FieldProblem {
+            field: "scopes",
+            message: msg!("msg.text.sentences", sentences = problems),
         });
         Vec::new()
     });
@@ -168,13 +166,13 @@ pub async fn create(
             .iter()
             .any(|k| k.name.to_lowercase() == name.to_lowercase())
     {
-        fields.push(FieldError {
-            field: "name".into(),
-            message: tr!(l, "msg.api_keys.name_taken", name = name),
+        fields.push(FieldProblem {
+            field: "name",
+            message: msg!("msg.api_keys.name_taken", name = name),
         });
     }
     if let Some(first) = fields.first() {
-        return Err(AppError::Invalid {
+        return Err(Refusal::Invalid {
             message: first.message.clone(),
             fields,
         }
@@ -182,7 +180,7 @@ pub async fn create(
     }
     if active.len() as u64 >= API_KEYS_MAX_ACTIVE {
         return Err(
-            AppError::Conflict(tr!(l, "msg.api_keys.too_many", max = API_KEYS_MAX_ACTIVE)).into(),
+            Refusal::Conflict(msg!("msg.api_keys.too_many", max = API_KEYS_MAX_ACTIVE)).into(),
         );
     }
     let secret = format!("{API_KEY_PREFIX}{}", sessions::new_secret());
@@ -222,13 +220,12 @@ pub async fn create(
 /// Revokes key `id` of the actor's organisation: the products using it are refused from their
 /// next request. Revoking a revoked key changes nothing.
 pub async fn revoke(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
-    let l = request_locale();
     let txn = state.db.begin().await?;
     let key = api_key::Entity::find_by_id(id)
         .filter(api_key::Column::OrganisationId.eq(actor.user.organisation.id))
         .one(&txn)
         .await?
-        .ok_or_else(|| AppError::NotFound(tr!(l, "msg.api_keys.that_key")))?;
+        .ok_or_else(|| Refusal::NotFound(msg!("msg.api_keys.that_key")))?;
     if key.revoked_at.is_some() {
         return Ok(());
     }
@@ -265,20 +262,17 @@ pub struct ApiClient {
 impl ApiClient {
     /// Refuses, in words, a call that needs `scope` when the key lacks it or the organisation
     /// lacks the scope's feature.
-    pub fn require(&self, scope: ApiScope) -> Result<(), AppError> {
-        let l = request_locale();
+    pub fn require(&self, scope: ApiScope) -> Result<(), Refusal> {
         if !self.scopes.contains(&scope) {
-            return Err(AppError::Forbidden(tr!(
-                l,
+            return Err(Refusal::Forbidden(msg!(
                 "msg.api_keys.key_lacks_scope",
                 scope = scope.code()
             )));
         }
         if let Some(feature) = scope.feature().filter(|f| !self.features.contains(f)) {
-            return Err(AppError::Forbidden(tr!(
-                l,
+            return Err(Refusal::Forbidden(msg!(
                 "msg.guard.use_feature",
-                feature = feature.label_in(l),
+                feature = feature,
                 organisation = self.organisation.name
             )));
         }
@@ -329,11 +323,11 @@ pub async fn authenticate(
 }
 
 /// What a product is told when it sends no key or a key that does not work.
-pub fn missing_key_message() -> String {
-    tr!(request_locale(), "msg.api.unauthenticated")
+pub fn missing_key_message() -> Message {
+    msg!("msg.api.unauthenticated")
 }
 
 /// The refusal for an address under the API that is not one of its endpoints.
-pub fn no_such_endpoint() -> AppError {
-    AppError::NotFound(tr!(request_locale(), "msg.api.no_such_endpoint"))
+pub fn no_such_endpoint() -> Refusal {
+    Refusal::NotFound(msg!("msg.api.no_such_endpoint"))
 }

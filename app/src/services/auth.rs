@@ -7,9 +7,11 @@ use super::{
 };
 use crate::{
     entities::{login_event, organisation, session, user},
-    i18n::{request_locale, Locale},
-    model::{AppError, CurrentUser, Feature, UserStatus},
-    tr,
+    model::{CurrentUser, Feature, UserStatus},
+};
+use crate::{
+    msg,
+    services::messages::{Message, Refusal},
 };
 use sea_orm::{
     prelude::*,
@@ -19,8 +21,8 @@ use sea_orm::{
 };
 
 /// The one answer to every failed sign-in, whatever the reason, so it reveals nothing.
-pub fn sign_in_refused(l: Locale) -> String {
-    tr!(l, "msg.auth.sign_in_refused")
+pub fn sign_in_refused() -> Message {
+    msg!("msg.auth.sign_in_refused")
 }
 
 /// The English words of [`sign_in_refused`], which the tests compare answers with.
@@ -61,9 +63,9 @@ async fn record_login(
     Ok(())
 }
 
-fn refused() -> AppError {
-    AppError::Invalid {
-        message: sign_in_refused(request_locale()),
+fn refused() -> Refusal {
+    Refusal::Invalid {
+        message: sign_in_refused(),
         fields: Vec::new(),
     }
 }
@@ -79,9 +81,8 @@ pub async fn sign_in(
     let db = &state.db;
     let email = normalise_email(email);
     if email.is_empty() || password.is_empty() {
-        let l = request_locale();
-        return Err(AppError::Invalid {
-            message: tr!(l, "msg.auth.credentials_missing"),
+        return Err(Refusal::Invalid {
+            message: msg!("msg.auth.credentials_missing"),
             fields: Vec::new(),
         }
         .into());
@@ -224,13 +225,13 @@ pub async fn current_user(
     let home = organisation::Entity::find_by_id(user.organisation_id)
         .one(db)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(Refusal::Unauthenticated)?;
     let acting = if home.slug == slug {
         home.clone()
     } else {
         super::tenancy::find_by_slug(db, slug)
             .await?
-            .ok_or(AppError::Unauthenticated)?
+            .ok_or(Refusal::Unauthenticated)?
     };
     let platform_role = user.platform_role;
     let user_type = user.user_type;
@@ -245,7 +246,7 @@ pub async fn current_user(
     let permissions = granted(db, user.id, user_type, platform_role, &home, acting.id)
         .await?
         // A member of another organisation: as far as this one is concerned, nobody.
-        .ok_or(AppError::Unauthenticated)?
+        .ok_or(Refusal::Unauthenticated)?
         .into_iter()
         .filter(|p| p.feature().is_none_or(|f| features.contains(&f)))
         .collect();
@@ -287,8 +288,7 @@ pub async fn change_password(
         return Err(passwords::mismatch());
     }
     if new_password == current_password {
-        let l = request_locale();
-        return Err(AppError::field("new_password", tr!(l, "msg.passwords.unchanged")).into());
+        return Err(Refusal::field("new_password", msg!("msg.passwords.unchanged")).into());
     }
     // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
     let throttle_key = super::throttle::current_password_key(user.id);
@@ -344,6 +344,9 @@ mod tests {
 
     #[test]
     fn the_refusal_in_english_is_the_constant_tests_compare_with() {
-        assert_eq!(sign_in_refused(Locale::En), SIGN_IN_REFUSED);
+        assert_eq!(
+            sign_in_refused().in_(crate::i18n::Locale::En),
+            SIGN_IN_REFUSED
+        );
     }
 }

@@ -6,9 +6,10 @@ use super::{
     people::NewUser,
     ServiceResult,
 };
+use crate::services::messages::{Message, Refusal};
 use crate::{
     entities::{organisation, role, user_role},
-    model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
+    model::{PlatformRole, RoleTemplate, UserStatus, UserType},
 };
 use sea_orm::{prelude::*, ActiveValue::Set, TransactionTrait};
 
@@ -55,9 +56,9 @@ pub async fn create_super_admin(
     let org = match super::tenancy::find_by_slug(&txn, org_slug).await? {
         Some(org) if org.is_admin_tenant => org,
         Some(_) => {
-            return Err(AppError::field(
+            return Err(Refusal::field(
                 "org",
-                format!("\"{org_slug}\" is not the admin tenant; super-admins belong to the operator's organisation."),
+                Message::untranslated(format!("\"{org_slug}\" is not the admin tenant; super-admins belong to the operator's organisation.")),
             )
             .into())
         }
@@ -67,9 +68,9 @@ pub async fn create_super_admin(
                 .one(&txn)
                 .await?;
             if let Some(other) = admin_tenant {
-                return Err(AppError::field(
+                return Err(Refusal::field(
                     "org",
-                    format!("The admin tenant of this instance is \"{}\".", other.slug),
+                    Message::untranslated(format!("The admin tenant of this instance is \"{}\".", other.slug)),
                 )
                 .into());
             }
@@ -81,9 +82,9 @@ pub async fn create_super_admin(
         .await?
         .is_some()
     {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "email",
-            format!("{email} already has an account in \"{org_slug}\"."),
+            Message::untranslated(format!("{email} already has an account in \"{org_slug}\".")),
         )
         .into());
     }

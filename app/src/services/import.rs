@@ -15,16 +15,18 @@ use super::{
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{role, user, user_role},
-    i18n::{request_locale, Locale},
     model::{
         account::{AccountForm, INVITATION_DAYS},
         import::{
             ImportRequest, ImportReview, ReadyRow, RowProblem, IMPORT_COLUMNS, IMPORT_MAX_BYTES,
             IMPORT_MAX_ROWS, IMPORT_PREVIEW_ROWS,
         },
-        AppError, PlatformRole, UserStatus, UserType,
+        PlatformRole, UserStatus, UserType,
     },
-    tr,
+};
+use crate::{
+    msg,
+    services::messages::{one_decimal, Message, Refusal},
 };
 use sea_orm::{
     prelude::*,
@@ -45,8 +47,8 @@ struct Row {
     role_names: Vec<String>,
 }
 
-fn refuse(message: impl Into<String>) -> ServiceError {
-    AppError::field("csv", message).into()
+fn refuse(message: Message) -> ServiceError {
+    Refusal::field("csv", message).into()
 }
 
 /// The header's name for a column, as we compare it.
@@ -69,28 +71,17 @@ fn parse_user_type(text: &str) -> Option<UserType> {
         .find(|t| t.code() == key || column_key(t.label()) == key)
 }
 
-/// A number with one decimal, as written in `l`.
-fn one_decimal(value: f64, l: Locale) -> String {
-    let text = format!("{value:.1}");
-    match l {
-        Locale::En => text,
-        Locale::Fr => text.replace('.', ","),
-    }
-}
-
 /// Reads the file: the header must name the required columns and no unknown ones.
 fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
-    let l = request_locale();
     if csv_text.len() > IMPORT_MAX_BYTES {
-        return Err(refuse(tr!(
-            l,
+        return Err(refuse(msg!(
             "msg.import.too_big",
-            size = one_decimal(csv_text.len() as f64 / 1_048_576.0, l),
+            size = one_decimal(csv_text.len() as f64 / 1_048_576.0),
             max = IMPORT_MAX_BYTES / 1_048_576
         )));
     }
     if csv_text.contains('\u{fffd}') {
-        return Err(refuse(tr!(l, "msg.import.not_utf8")));
+        return Err(refuse(msg!("msg.import.not_utf8")));
     }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -98,7 +89,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .from_reader(csv_text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| refuse(tr!(l, "msg.import.unreadable", error = e)))?
+        .map_err(|e| refuse(msg!("msg.import.unreadable", error = e.to_string())))?
         .iter()
         .map(column_key)
         .collect::<Vec<_>>();
@@ -108,8 +99,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .iter()
         .find(|h| !h.is_empty() && !known.contains(&h.as_str()))
     {
-        return Err(refuse(tr!(
-            l,
+        return Err(refuse(msg!(
             "msg.import.unknown_column",
             column = unknown,
             columns = known.join(", ")
@@ -120,8 +110,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         .filter(|c| !headers.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
-        return Err(refuse(tr!(
-            l,
+        return Err(refuse(msg!(
             "msg.import.missing_columns",
             columns = missing.join(", ")
         )));
@@ -130,7 +119,11 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            refuse(tr!(l, "msg.import.line_unreadable", line = line, error = e))
+            refuse(msg!(
+                "msg.import.line_unreadable",
+                line = line,
+                error = e.to_string()
+            ))
         })?;
         if record.iter().all(str::is_empty) {
             continue;
@@ -141,11 +134,10 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
             .any(|(i, value)| !value.is_empty() && headers.get(i).is_none_or(String::is_empty));
         if unnamed {
             let line = record.position().map_or(0, |p| p.line());
-            return Err(refuse(tr!(l, "msg.import.unnamed_value", line = line)));
+            return Err(refuse(msg!("msg.import.unnamed_value", line = line)));
         }
         if rows.len() == IMPORT_MAX_ROWS {
-            return Err(refuse(tr!(
-                l,
+            return Err(refuse(msg!(
                 "msg.import.too_many_rows",
                 max = IMPORT_MAX_ROWS
             )));
@@ -182,7 +174,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
         });
     }
     if rows.is_empty() {
-        return Err(refuse(tr!(l, "msg.import.no_rows")));
+        return Err(refuse(msg!("msg.import.no_rows")));
     }
     Ok(rows)
 }
@@ -223,7 +215,6 @@ async fn review(
     actor: &Actor<'_>,
     rows: Vec<Row>,
 ) -> ServiceResult<(Vec<Ready>, Vec<RowProblem>)> {
-    let l = request_locale();
     let organisation_id = actor.organisation_id();
     let roles: Vec<role::Model> = role::Entity::find()
         .filter(role::Column::OrganisationId.eq(organisation_id))
@@ -238,7 +229,7 @@ async fn review(
     let taken = taken_emails(db, organisation_id, &emails).await?;
     let mut first_line: HashMap<&str, usize> = HashMap::new();
     // Whether the actor may give a user type with a set of roles, asked once per combination.
-    let mut grants: HashMap<(UserType, BTreeSet<Uuid>), Option<String>> = HashMap::new();
+    let mut grants: HashMap<(UserType, BTreeSet<Uuid>), Option<Refusal>> = HashMap::new();
     let mut ready = Vec::new();
     let mut problems = Vec::new();
     for (mut row, email) in rows.into_iter().zip(&emails) {
@@ -248,13 +239,13 @@ async fn review(
             match by_name.get(&name.to_lowercase()) {
                 Some(r) if found.iter().any(|f: &role::Model| f.id == r.id) => {}
                 Some(r) => found.push((*r).clone()),
-                None => said.push(tr!(l, "msg.import.unknown_role", name = name)),
+                None => said.push(msg!("msg.import.unknown_role", name = name)),
             }
         }
         row.form.roles = found.iter().map(|r| r.id).collect();
         let checked = match check_form(&row.form, None) {
             Ok(checked) => Some(checked),
-            Err(AppError::Invalid { fields, .. }) => {
+            Err(Refusal::Invalid { fields, .. }) => {
                 said.extend(
                     fields
                         .into_iter()
@@ -267,14 +258,14 @@ async fn review(
             Err(other) => return Err(other.into()),
         };
         if row.user_type.is_none() {
-            said.push(tr!(l, "msg.import.unknown_user_type"));
+            said.push(msg!("msg.import.unknown_user_type"));
         }
         if !email.is_empty() {
             if taken.contains(email) {
-                said.push(tr!(l, "msg.accounts.email_taken", email = row.form.email));
+                said.push(msg!("msg.accounts.email_taken", email = row.form.email));
             }
             match first_line.get(email.as_str()) {
-                Some(line) => said.push(tr!(l, "msg.import.duplicate_address", line = line)),
+                Some(line) => said.push(msg!("msg.import.duplicate_address", line = line)),
                 None => {
                     first_line.insert(email, row.line);
                 }
@@ -288,13 +279,13 @@ async fn review(
             if !grants.contains_key(&key) {
                 let verdict = match check_grants(db, actor, Some(user_type), &found).await {
                     Ok(()) => None,
-                    Err(ServiceError::Refused(refused)) => Some(refused.to_string()),
+                    Err(ServiceError::Refused(refused)) => Some(refused),
                     Err(other) => return Err(other),
                 };
                 grants.insert(key.clone(), verdict);
             }
             if let Some(Some(refused)) = grants.get(&key) {
-                said.push(refused.clone());
+                said.push(refused.sentence());
             }
         }
         match (checked, row.user_type) {
@@ -307,7 +298,7 @@ async fn review(
             _ => problems.push(RowProblem {
                 line: row.line,
                 email: row.form.email,
-                problems: said,
+                problems: said.iter().map(|m| m.in_(actor.user.locale)).collect(),
             }),
         }
     }
@@ -423,10 +414,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
             .exec_without_returning(&txn)
             .await
             .map_err(|e| match unique_email(e, "") {
-                ServiceError::Refused(_) => {
-                    let l = request_locale();
-                    refuse(tr!(l, "msg.import.added_meanwhile"))
-                }
+                ServiceError::Refused(_) => refuse(msg!("msg.import.added_meanwhile")),
                 other => other,
             })?;
     }

@@ -5,12 +5,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What every feature builds on. A building block imports only other building blocks.
-const BUILDING_BLOCKS: [&str; 14] = [
+const BUILDING_BLOCKS: [&str; 15] = [
     "acting",
     "audit",
     "licence",
     "locking",
     "mail",
+    "messages",
     "naming",
     "passwords",
     "people",

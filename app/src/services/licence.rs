@@ -5,13 +5,15 @@
 use super::{audit::AuditEntry, now, ServiceResult};
 use crate::{
     entities::{licence, organisation, organisation_user_count},
-    i18n::request_locale,
     model::{
         licence::{LicenceStatus, LicenceSummary, LicenceTerms, LICENCE_SIGNING_PREFIX},
         users::Moment,
-        AppError, Feature, UserStatus,
+        Feature, UserStatus,
     },
-    tr,
+};
+use crate::{
+    msg,
+    services::messages::{Message, Refusal},
 };
 use base64::Engine;
 use chrono::NaiveDate;
@@ -77,28 +79,26 @@ struct LicenceFile {
     signature: Option<String>,
 }
 
-fn refused(message: impl Into<String>) -> super::ServiceError {
-    AppError::field("licence", message).into()
+fn refused(message: Message) -> super::ServiceError {
+    Refusal::field("licence", message).into()
 }
 
 /// Reads and checks a licence file: its format, its terms, its expiry and, when `key` is set,
 /// its signature. Every refusal says what is wrong in words an operator can act on.
 pub fn check(text: &str, key: Option<&LicenceKey>) -> ServiceResult<CheckedLicence> {
-    let l = request_locale();
     if text.trim().is_empty() {
-        return Err(refused(tr!(l, "msg.licence.missing")));
+        return Err(refused(msg!("msg.licence.missing")));
     }
     let file: LicenceFile = serde_json::from_str(text)
-        .map_err(|e| refused(tr!(l, "msg.licence.not_a_licence", error = e)))?;
+        .map_err(|e| refused(msg!("msg.licence.not_a_licence", error = e.to_string())))?;
     let licensee = file.licensee.trim();
     if licensee.is_empty() || licensee.chars().any(char::is_control) {
-        return Err(refused(tr!(l, "msg.licence.no_licensee")));
+        return Err(refused(msg!("msg.licence.no_licensee")));
     }
     let mut features = Vec::new();
     for code in &file.features {
         let feature = Feature::from_code(code).ok_or_else(|| {
-            refused(tr!(
-                l,
+            refused(msg!(
                 "msg.licence.unknown_feature",
                 code = code,
                 features = known_features()
@@ -109,17 +109,17 @@ pub fn check(text: &str, key: Option<&LicenceKey>) -> ServiceResult<CheckedLicen
         }
     }
     if file.seats == 0 || i64::try_from(file.seats).is_err() {
-        return Err(refused(tr!(l, "msg.licence.seats_invalid")));
+        return Err(refused(msg!("msg.licence.seats_invalid")));
     }
     let expires_on = NaiveDate::parse_from_str(&file.expires, "%Y-%m-%d")
-        .map_err(|_| refused(tr!(l, "msg.licence.expiry_invalid", expires = file.expires)))?;
+        .map_err(|_| refused(msg!("msg.licence.expiry_invalid", expires = file.expires)))?;
     let signed = match (key, &file.signature) {
         (None, _) => false,
-        (Some(_), None) => return Err(refused(tr!(l, "msg.licence.unsigned"))),
+        (Some(_), None) => return Err(refused(msg!("msg.licence.unsigned"))),
         (Some(key), Some(signature)) => {
             let signature = base64::engine::general_purpose::STANDARD
                 .decode(signature.trim())
-                .map_err(|_| refused(tr!(l, "msg.licence.signature_damaged")))?;
+                .map_err(|_| refused(msg!("msg.licence.signature_damaged")))?;
             let terms = LicenceTerms {
                 licensee: file.licensee.clone(),
                 features: file.features.clone(),
@@ -127,13 +127,13 @@ pub fn check(text: &str, key: Option<&LicenceKey>) -> ServiceResult<CheckedLicen
                 expires: file.expires.clone(),
             };
             if !key.verifies(&signed_bytes(&terms)?, &signature) {
-                return Err(refused(tr!(l, "msg.licence.signature_mismatch")));
+                return Err(refused(msg!("msg.licence.signature_mismatch")));
             }
             true
         }
     };
     if expires_on < now().date_naive() {
-        return Err(refused(tr!(l, "msg.licence.expired", day = expires_on)));
+        return Err(refused(msg!("msg.licence.expired", day = expires_on)));
     }
     Ok(CheckedLicence {
         licensee: licensee.to_string(),
@@ -299,10 +299,8 @@ pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceRes
     let Some(licence) = query.one(txn).await? else {
         return Ok(());
     };
-    let l = request_locale();
     if expired(&licence) {
-        return Err(AppError::Conflict(tr!(
-            l,
+        return Err(Refusal::Conflict(msg!(
             "msg.licence.expired_no_seats",
             day = licence.expires_on
         ))
@@ -313,16 +311,14 @@ pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceRes
     if used + adding > seats {
         let free = seats.saturating_sub(used);
         let message = if adding == 1 {
-            tr!(
-                l,
+            msg!(
                 "msg.licence.no_seat",
                 seats = seats,
                 used = used,
                 free = free
             )
         } else {
-            tr!(
-                l,
+            msg!(
                 "msg.licence.no_seats",
                 seats = seats,
                 used = used,
@@ -330,7 +326,7 @@ pub async fn reserve_seats(txn: &DatabaseTransaction, adding: u64) -> ServiceRes
                 adding = adding
             )
         };
-        return Err(AppError::Conflict(message).into());
+        return Err(Refusal::Conflict(message).into());
     }
     Ok(())
 }
@@ -395,7 +391,7 @@ mod tests {
     }
 
     fn message(error: super::super::ServiceError) -> String {
-        AppError::from(error).to_string()
+        crate::model::AppError::from(error).to_string()
     }
 
     #[test]

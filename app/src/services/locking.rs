@@ -8,7 +8,7 @@
 use super::ServiceResult;
 use crate::{
     entities::{organisation, role, team, user},
-    model::AppError,
+    services::messages::Refusal,
 };
 use sea_orm::{
     prelude::{async_trait::async_trait, *},
@@ -140,7 +140,7 @@ pub async fn claim_version<E: Versioned>(
     db: &impl ConnectionTrait,
     id: Uuid,
     read: i32,
-    changed: impl FnOnce() -> AppError,
+    changed: impl FnOnce() -> Refusal,
 ) -> ServiceResult<()> {
     let claimed = E::update_many()
         .col_expr(E::VERSION, Expr::col(E::VERSION).add(1))

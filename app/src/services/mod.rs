@@ -14,6 +14,7 @@ pub mod licence;
 pub mod links;
 pub mod locking;
 pub mod mail;
+pub mod messages;
 mod naming;
 pub mod organisations;
 pub mod passwords;
@@ -38,7 +39,7 @@ use sea_orm::DbErr;
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error(transparent)]
-    Refused(#[from] AppError),
+    Refused(#[from] messages::Refusal),
     #[error("database: {0}")]
     Database(#[from] DbErr),
     #[error("{0}")]
@@ -48,7 +49,7 @@ pub enum ServiceError {
 impl From<ServiceError> for AppError {
     fn from(error: ServiceError) -> Self {
         match error {
-            ServiceError::Refused(e) => e,
+            ServiceError::Refused(refusal) => refusal.in_(crate::i18n::request_locale()),
             other => {
                 let reference = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
                 tracing::error!(%reference, error = %other, "request failed");

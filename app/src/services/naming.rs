@@ -5,9 +5,8 @@ use super::{
     ServiceError,
 };
 use crate::{
-    i18n::request_locale,
-    model::{AppError, FieldError},
-    tr,
+    msg,
+    services::messages::{FieldProblem, Refusal},
 };
 use sea_orm::{DbErr, SqlErr};
 
@@ -25,24 +24,23 @@ pub(super) fn check(
     kind: Named,
     name: &str,
     description: &str,
-    fields: &mut Vec<FieldError>,
+    fields: &mut Vec<FieldProblem>,
 ) -> (String, String) {
-    let l = request_locale();
     let name = match text::name(name) {
         Ok(name) if !name.is_empty() && name.chars().count() <= 60 => name,
         Err(TextProblem::Invisible) => {
-            fields.push(FieldError {
-                field: "name".into(),
+            fields.push(FieldProblem {
+                field: "name",
                 message: text::refusal(TextProblem::Invisible, false),
             });
             String::new()
         }
         _ => {
-            fields.push(FieldError {
-                field: "name".into(),
+            fields.push(FieldProblem {
+                field: "name",
                 message: match kind {
-                    Named::Role => tr!(l, "msg.roles.name_invalid"),
-                    Named::Team => tr!(l, "msg.teams.name_invalid"),
+                    Named::Role => msg!("msg.roles.name_invalid"),
+                    Named::Team => msg!("msg.teams.name_invalid"),
                 },
             });
             String::new()
@@ -51,15 +49,15 @@ pub(super) fn check(
     let description = match text::name(description) {
         Ok(description) if description.chars().count() <= 200 => description,
         Ok(_) => {
-            fields.push(FieldError {
-                field: "description".into(),
-                message: tr!(l, "msg.naming.description_too_long"),
+            fields.push(FieldProblem {
+                field: "description",
+                message: msg!("msg.naming.description_too_long"),
             });
             String::new()
         }
         Err(problem) => {
-            fields.push(FieldError {
-                field: "description".into(),
+            fields.push(FieldProblem {
+                field: "description",
                 message: text::refusal(problem, false),
             });
             String::new()
@@ -69,13 +67,12 @@ pub(super) fn check(
 }
 
 /// What is wrong with a name another role or team of the organisation has.
-pub(super) fn taken(kind: Named, name: &str) -> FieldError {
-    let l = request_locale();
-    FieldError {
-        field: "name".into(),
+pub(super) fn taken(kind: Named, name: &str) -> FieldProblem {
+    FieldProblem {
+        field: "name",
         message: match kind {
-            Named::Role => tr!(l, "msg.roles.name_taken", name = name),
-            Named::Team => tr!(l, "msg.teams.name_taken", name = name),
+            Named::Role => msg!("msg.roles.name_taken", name = name),
+            Named::Team => msg!("msg.teams.name_taken", name = name),
         },
     }
 }
@@ -83,8 +80,8 @@ pub(super) fn taken(kind: Named, name: &str) -> FieldError {
 /// A database error, read as "the name is taken" when it broke the unique name index.
 pub(super) fn taken_or(kind: Named, error: DbErr, name: &str) -> ServiceError {
     if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-        let FieldError { field, message } = taken(kind, name);
-        AppError::field(&field, message).into()
+        let FieldProblem { field, message } = taken(kind, name);
+        Refusal::field(field, message).into()
     } else {
         error.into()
     }

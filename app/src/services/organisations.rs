@@ -9,16 +9,18 @@ use super::{
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
-    i18n::request_locale,
     model::{
         organisations::{
             NewOrganisation, OrganisationChanges, OrganisationDetail, OrganisationList,
             OrganisationRow, SwitchTarget, ORGANISATION_LIST_LIMIT,
         },
         users::Moment,
-        AppError, Feature, RoleTemplate, UserStatus,
+        Feature, RoleTemplate, UserStatus,
     },
-    tr,
+};
+use crate::{
+    msg,
+    services::messages::{FieldProblem, Message, Refusal},
 };
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr, TransactionTrait};
 
@@ -31,11 +33,10 @@ pub async fn create(
     is_demo: bool,
 ) -> ServiceResult<organisation::Model> {
     check_slug("slug", slug)?;
-    let l = request_locale();
-    let name = check_name(name).map_err(|message| AppError::field("name", message))?;
+    let name = check_name(name).map_err(|message| Refusal::field("name", message))?;
     if find_by_slug(db, slug).await?.is_some() {
         return Err(
-            AppError::field("slug", tr!(l, "msg.organisations.slug_taken", slug = slug)).into(),
+            Refusal::field("slug", msg!("msg.organisations.slug_taken", slug = slug)).into(),
         );
     }
     let now = now();
@@ -139,25 +140,20 @@ pub async fn create_with_admin(
     new: &NewOrganisation,
 ) -> ServiceResult<organisation::Model> {
     let db = &state.db;
-    let l = request_locale();
     let mut fields = Vec::new();
-    let mut problem = |field: &str, message: String| {
-        fields.push(crate::model::FieldError {
-            field: field.into(),
-            message,
-        })
-    };
+    let mut problem =
+        |field: &'static str, message: Message| fields.push(FieldProblem { field, message });
     let name = check_name(&new.name).unwrap_or_else(|message| {
         problem("name", message);
         String::new()
     });
     let slug = new.slug.trim();
     if let Err(e) = check_slug("slug", slug) {
-        problem("slug", e.to_string());
+        problem("slug", e.sentence());
     } else if find_by_slug(db, slug).await?.is_some() {
         problem(
             "slug",
-            tr!(l, "msg.organisations.slug_elsewhere", slug = slug),
+            msg!("msg.organisations.slug_elsewhere", slug = slug),
         );
     }
     if new.is_admin_tenant {
@@ -168,15 +164,11 @@ pub async fn create_with_admin(
         {
             problem(
                 "is_admin_tenant",
-                tr!(
-                    l,
-                    "msg.organisations.admin_tenant_exists",
-                    name = holder.name
-                ),
+                msg!("msg.organisations.admin_tenant_exists", name = holder.name),
             );
         }
     }
-    let mut admin_name = |field: &str, last: bool, value: &str| match text::name(value) {
+    let mut admin_name = |field: &'static str, last: bool, value: &str| match text::name(value) {
         Ok(value) if !value.is_empty() && value.chars().count() <= 100 => value,
         Err(TextProblem::Invisible) => {
             problem(field, text::refusal(TextProblem::Invisible, false));
@@ -184,9 +176,9 @@ pub async fn create_with_admin(
         }
         _ => {
             let message = if last {
-                tr!(l, "msg.organisations.admin_last_name")
+                msg!("msg.organisations.admin_last_name")
             } else {
-                tr!(l, "msg.organisations.admin_first_name")
+                msg!("msg.organisations.admin_first_name")
             };
             problem(field, message);
             String::new()
@@ -198,10 +190,10 @@ pub async fn create_with_admin(
         ..new.clone()
     };
     if let Err(e) = super::text::check_email("admin_email", new.admin_email.trim()) {
-        problem("admin_email", e.to_string());
+        problem("admin_email", e.sentence());
     }
     if !fields.is_empty() {
-        return Err(AppError::Invalid {
+        return Err(Refusal::Invalid {
             message: super::people::check_details(),
             fields,
         }
@@ -214,7 +206,7 @@ pub async fn create_with_admin(
             super::ServiceError::Database(db)
                 if matches!(db.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) =>
             {
-                AppError::field("slug", tr!(l, "msg.organisations.created_meanwhile")).into()
+                Refusal::field("slug", msg!("msg.organisations.created_meanwhile")).into()
             }
             other => other,
         })?;
@@ -234,27 +226,22 @@ pub async fn create_with_admin(
 }
 
 /// An organisation's name as it is stored (see [`text::name`]), or what is wrong with it.
-fn check_name(name: &str) -> Result<String, String> {
+fn check_name(name: &str) -> Result<String, Message> {
     match text::name(name) {
         Ok(name) if !name.is_empty() && name.chars().count() <= 100 => Ok(name),
         Err(TextProblem::Invisible) => Err(text::refusal(TextProblem::Invisible, false)),
-        _ => {
-            let l = request_locale();
-            Err(tr!(l, "msg.organisations.name_invalid"))
-        }
+        _ => Err(msg!("msg.organisations.name_invalid")),
     }
 }
 
 /// The feature codes of an override, checked: unknown codes are refused by name.
-pub fn parse_features(codes: &[String]) -> Result<Vec<Feature>, AppError> {
+pub fn parse_features(codes: &[String]) -> Result<Vec<Feature>, Refusal> {
     let mut features = Vec::new();
     for code in codes {
         let feature = Feature::from_code(code.trim()).ok_or_else(|| {
-            let l = request_locale();
-            AppError::field(
+            Refusal::field(
                 "features_enabled",
-                tr!(
-                    l,
+                msg!(
                     "msg.organisations.unknown_feature",
                     code = code,
                     codes = Feature::ALL
@@ -302,9 +289,8 @@ async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> ServiceResult<organis
 }
 
 /// The refusal of an organisation `slug` that does not exist.
-fn not_found(slug: &str) -> AppError {
-    let l = request_locale();
-    AppError::NotFound(tr!(l, "msg.organisations.not_found", slug = slug))
+fn not_found(slug: &str) -> Refusal {
+    Refusal::NotFound(msg!("msg.organisations.not_found", slug = slug))
 }
 
 /// Organisation `slug` as its edit page shows it.
@@ -341,7 +327,7 @@ pub async fn update(
     slug: &str,
     changes: &OrganisationChanges,
 ) -> ServiceResult<OrganisationDetail> {
-    let name = check_name(&changes.name).map_err(|m| AppError::field("name", m))?;
+    let name = check_name(&changes.name).map_err(|m| Refusal::field("name", m))?;
     let name = name.as_str();
     let features = changes
         .features_enabled
@@ -355,11 +341,10 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or_else(|| not_found(slug))?;
-    let l = request_locale();
     if org.is_admin_tenant && !changes.is_admin_tenant {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "is_admin_tenant",
-            tr!(l, "msg.organisations.admin_tenant_keeps_flag"),
+            msg!("msg.organisations.admin_tenant_keeps_flag"),
         )
         .into());
     }
@@ -369,13 +354,9 @@ pub async fn update(
             .one(&txn)
             .await?;
         if let Some(holder) = holder {
-            return Err(AppError::field(
+            return Err(Refusal::field(
                 "is_admin_tenant",
-                tr!(
-                    l,
-                    "msg.organisations.admin_tenant_exists",
-                    name = holder.name
-                ),
+                msg!("msg.organisations.admin_tenant_exists", name = holder.name),
             )
             .into());
         }
@@ -401,9 +382,9 @@ pub async fn update(
         model.updated_at = Set(now());
         model.update(&txn).await.map_err(|e| {
             if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-                AppError::field(
+                Refusal::field(
                     "is_admin_tenant",
-                    tr!(l, "msg.organisations.admin_tenant_meanwhile"),
+                    msg!("msg.organisations.admin_tenant_meanwhile"),
                 )
                 .into()
             } else {

@@ -2,14 +2,8 @@
 //! temporary passwords.
 
 use super::{ServiceError, ServiceResult};
-use crate::{
-    i18n::request_locale,
-    model::{
-        password::{MAX_LENGTH, MIN_LENGTH},
-        AppError,
-    },
-    tr,
-};
+use crate::model::password::{MAX_LENGTH, MIN_LENGTH};
+use crate::{msg, services::messages::Refusal};
 use argon2::{
     password_hash::{Output, PasswordHash, PasswordHasher, SaltString},
     Algorithm, Argon2, Block, Params, Version,
@@ -231,29 +225,28 @@ fn about_the_address(password: &str, email: &str) -> bool {
 /// short, too long, one character or pattern repeated, a run of the keyboard or alphabet, the
 /// address itself, or a well-known breached password. The password is taken as typed: nothing is
 /// trimmed.
-pub fn check_policy(field: &str, password: &str, email: &str) -> Result<(), AppError> {
-    let l = request_locale();
+pub fn check_policy(field: &'static str, password: &str, email: &str) -> Result<(), Refusal> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             field,
-            tr!(l, "msg.passwords.too_short", min = MIN_LENGTH),
+            msg!("msg.passwords.too_short", min = MIN_LENGTH),
         ));
     }
     if length > MAX_LENGTH {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             field,
-            tr!(l, "msg.passwords.too_long", max = MAX_LENGTH),
+            msg!("msg.passwords.too_long", max = MAX_LENGTH),
         ));
     }
     if repetitive(password) {
-        return Err(AppError::field(field, tr!(l, "msg.passwords.repetitive")));
+        return Err(Refusal::field(field, msg!("msg.passwords.repetitive")));
     }
     if sequential(password) {
-        return Err(AppError::field(field, tr!(l, "msg.passwords.sequential")));
+        return Err(Refusal::field(field, msg!("msg.passwords.sequential")));
     }
     if about_the_address(password, email) {
-        return Err(AppError::field(field, tr!(l, "msg.passwords.address")));
+        return Err(Refusal::field(field, msg!("msg.passwords.address")));
     }
     let lower = password.to_lowercase();
     // "Password1234!" is "password" with decoration: attackers try those first.
@@ -261,21 +254,19 @@ pub fn check_policy(field: &str, password: &str, email: &str) -> Result<(), AppE
     if COMMON_PASSWORDS.contains(lower.as_str())
         || (base.chars().count() >= 4 && COMMON_PASSWORDS.contains(base))
     {
-        return Err(AppError::field(field, tr!(l, "msg.passwords.breached")));
+        return Err(Refusal::field(field, msg!("msg.passwords.breached")));
     }
     Ok(())
 }
 
 /// The refusal of a `field` that does not hold the person's current password.
-pub fn not_current(field: &str) -> ServiceError {
-    let l = request_locale();
-    AppError::field(field, tr!(l, "msg.passwords.not_current")).into()
+pub fn not_current(field: &'static str) -> ServiceError {
+    Refusal::field(field, msg!("msg.passwords.not_current")).into()
 }
 
 /// The refusal of a new password whose confirmation differs.
 pub fn mismatch() -> ServiceError {
-    let l = request_locale();
-    AppError::field("confirmation", tr!(l, "msg.passwords.mismatch")).into()
+    Refusal::field("confirmation", msg!("msg.passwords.mismatch")).into()
 }
 
 /// A random temporary password: 20 characters that are hard to confuse when read aloud.
@@ -313,6 +304,7 @@ mod tests {
         let refused = |password: &str| {
             check_policy("password", password, EMAIL)
                 .expect_err(password)
+                .in_(crate::i18n::Locale::En)
                 .field_message("password")
                 .unwrap_or_default()
         };
@@ -353,7 +345,9 @@ mod tests {
         for password in ["short", &"x".repeat(MAX_LENGTH + 1)] {
             let refused = check_policy("password", password, EMAIL).expect_err(password);
             assert_eq!(
-                refused.field_message("password"),
+                refused
+                    .in_(crate::i18n::Locale::En)
+                    .field_message("password"),
                 length_problem(password),
                 "{password}"
             );

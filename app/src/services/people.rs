@@ -5,9 +5,12 @@
 use super::{now, text::TextProblem, ServiceError, ServiceResult};
 use crate::{
     entities::user,
-    i18n::{request_locale, Locale},
-    model::{account::AccountForm, AppError, FieldError, PlatformRole, UserStatus, UserType},
-    tr,
+    i18n::Locale,
+    model::{account::AccountForm, PlatformRole, UserStatus, UserType},
+};
+use crate::{
+    msg,
+    services::messages::{FieldProblem, Message, Refusal},
 };
 use sea_orm::{
     prelude::*,
@@ -34,21 +37,20 @@ pub(super) fn optional(value: &str) -> Option<String> {
 }
 
 /// A person's first name or, when `last`, last name as it is stored, or what is wrong with it.
-pub(super) fn person_name(last: bool, value: &str) -> Result<String, String> {
-    let l = request_locale();
+pub(super) fn person_name(last: bool, value: &str) -> Result<String, Message> {
     let too_long = |last: bool| {
         if last {
-            tr!(l, "msg.accounts.last_name.too_long")
+            msg!("msg.accounts.last_name.too_long")
         } else {
-            tr!(l, "msg.accounts.first_name.too_long")
+            msg!("msg.accounts.first_name.too_long")
         }
     };
     Err(match super::text::name(value) {
         Ok(name) if name.is_empty() => {
             if last {
-                tr!(l, "msg.accounts.last_name.missing")
+                msg!("msg.accounts.last_name.missing")
             } else {
-                tr!(l, "msg.accounts.first_name.missing")
+                msg!("msg.accounts.first_name.missing")
             }
         }
         Ok(name) if name.chars().count() > 100 => too_long(last),
@@ -56,9 +58,9 @@ pub(super) fn person_name(last: bool, value: &str) -> Result<String, String> {
         Ok(name) => return Ok(name),
         Err(TextProblem::Control) => {
             if last {
-                tr!(l, "msg.accounts.last_name.control")
+                msg!("msg.accounts.last_name.control")
             } else {
-                tr!(l, "msg.accounts.first_name.control")
+                msg!("msg.accounts.first_name.control")
             }
         }
         Err(TextProblem::Invisible) => super::text::refusal(TextProblem::Invisible, false),
@@ -71,9 +73,8 @@ pub(super) fn valid_timezone(zone: &str) -> bool {
 }
 
 /// How to write a time zone, said when one is not understood.
-pub(super) fn timezone_hint() -> String {
-    let l = request_locale();
-    tr!(l, "msg.accounts.timezone_hint")
+pub(super) fn timezone_hint() -> Message {
+    msg!("msg.accounts.timezone_hint")
 }
 
 /// A person's first and last names as they are stored, with what is wrong with them as field
@@ -84,17 +85,14 @@ pub(super) fn person_names(
     first_name: &str,
     last_name: &str,
     stored: Option<(&str, &str)>,
-) -> (String, String, Vec<FieldError>) {
+) -> (String, String, Vec<FieldProblem>) {
     let mut fields = Vec::new();
-    let mut checked = |field: &str, last: bool, value: &str, kept: Option<&str>| {
+    let mut checked = |field: &'static str, last: bool, value: &str, kept: Option<&str>| {
         if kept == Some(value) {
             return value.to_string();
         }
         person_name(last, value).unwrap_or_else(|message| {
-            fields.push(FieldError {
-                field: field.to_string(),
-                message,
-            });
+            fields.push(FieldProblem { field, message });
             String::new()
         })
     };
@@ -104,9 +102,8 @@ pub(super) fn person_names(
 }
 
 /// "Some details need your attention.": the message of a form refused for several reasons.
-pub(super) fn check_details() -> String {
-    let l = request_locale();
-    tr!(l, "msg.error.check_details")
+pub(super) fn check_details() -> Message {
+    msg!("msg.error.check_details")
 }
 
 /// Checks every field of `form` at once, so the person sees all problems together. Names and an
@@ -114,25 +111,20 @@ pub(super) fn check_details() -> String {
 pub(super) fn check_form(
     form: &AccountForm,
     stored: Option<&user::Model>,
-) -> Result<Checked, AppError> {
-    let l = request_locale();
+) -> Result<Checked, Refusal> {
     let (first_name, last_name, mut fields) = person_names(
         &form.first_name,
         &form.last_name,
         stored.map(|u| (u.first_name.as_str(), u.last_name.as_str())),
     );
-    let mut problem = |field: &str, message: String| {
-        fields.push(FieldError {
-            field: field.to_string(),
-            message,
-        })
-    };
+    let mut problem =
+        |field: &'static str, message: Message| fields.push(FieldProblem { field, message });
     let email = form.email.trim().to_string();
     let unchanged = stored.is_some_and(|u| u.email == email);
     if email.is_empty() {
-        problem("email", tr!(l, "msg.accounts.email_missing"));
+        problem("email", msg!("msg.accounts.email_missing"));
     } else if let (false, Err(e)) = (unchanged, super::text::check_email("email", &email)) {
-        problem("email", e.to_string());
+        problem("email", e.sentence());
     }
     let phone = optional(&form.phone);
     if let Some(phone) = &phone {
@@ -141,7 +133,7 @@ pub(super) fn check_form(
             .chars()
             .all(|c| c.is_ascii_digit() || " +-().".contains(c));
         if !allowed || !(5..=20).contains(&digits) || phone.len() > 32 {
-            problem("phone", tr!(l, "msg.accounts.phone_invalid"));
+            problem("phone", msg!("msg.accounts.phone_invalid"));
         }
     }
     let external_id = optional(&form.external_id);
@@ -149,7 +141,7 @@ pub(super) fn check_form(
         .as_ref()
         .is_some_and(|id| id.chars().count() > 255 || id.chars().any(char::is_control))
     {
-        problem("external_id", tr!(l, "msg.accounts.external_id_invalid"));
+        problem("external_id", msg!("msg.accounts.external_id_invalid"));
     }
     let timezone = optional(&form.timezone);
     if timezone
@@ -159,10 +151,10 @@ pub(super) fn check_form(
         problem("timezone", timezone_hint());
     }
     if form.roles.is_empty() {
-        problem("roles", tr!(l, "msg.accounts.roles_missing"));
+        problem("roles", msg!("msg.accounts.roles_missing"));
     }
     if !fields.is_empty() {
-        return Err(AppError::Invalid {
+        return Err(Refusal::Invalid {
             message: check_details(),
             fields,
         });
@@ -191,9 +183,8 @@ pub(super) async fn check_email_free(
     }
 }
 
-pub(super) fn email_taken(email: &str) -> AppError {
-    let l = request_locale();
-    AppError::field("email", tr!(l, "msg.accounts.email_taken", email = email))
+pub(super) fn email_taken(email: &str) -> Refusal {
+    Refusal::field("email", msg!("msg.accounts.email_taken", email = email))
 }
 
 /// Maps the database's uniqueness refusal (two admins adding the same address at once) to the

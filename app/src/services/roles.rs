@@ -12,13 +12,15 @@ use super::{
 use crate::services::locking::{claim_version, OrgTxn};
 use crate::{
     entities::{role, role_permission, user, user_role},
-    i18n::request_locale,
     model::{
         roles::{HoldersPlan, RoleDetail, RoleForm, RoleHolder, RoleSummary, HOLDERS_SHOWN},
         users::RoleTag,
-        AppError, FieldError, Permission,
+        Permission,
     },
-    tr,
+};
+use crate::{
+    msg,
+    services::messages::{lower, FieldProblem, Message, Refusal},
 };
 use sea_orm::{
     prelude::*, sea_query::Query, ActiveValue::Set, DatabaseTransaction, JoinType, QueryOrder,
@@ -111,10 +113,7 @@ async fn find(
         .filter(role::Column::OrganisationId.eq(organisation_id))
         .one(db)
         .await?
-        .ok_or_else(|| {
-            let l = request_locale();
-            AppError::NotFound(tr!(l, "msg.roles.that_role")).into()
-        })
+        .ok_or_else(|| Refusal::NotFound(msg!("msg.roles.that_role")).into())
 }
 
 /// Role `id` as its page shows it.
@@ -164,7 +163,6 @@ async fn check_form(
     before: &[Permission],
     except: Option<Uuid>,
 ) -> ServiceResult<(String, String, BTreeSet<Permission>)> {
-    let l = request_locale();
     let mut fields = Vec::new();
     let (name, description) =
         naming::check(Named::Role, &form.name, &form.description, &mut fields);
@@ -181,12 +179,8 @@ async fn check_form(
             fields.insert(0, naming::taken(Named::Role, &name));
         }
     }
-    let mut problem = |field: &str, message: String| {
-        fields.push(FieldError {
-            field: field.into(),
-            message,
-        })
-    };
+    let mut problem =
+        |field: &'static str, message: Message| fields.push(FieldProblem { field, message });
     let permissions: BTreeSet<Permission> = form.permissions.iter().copied().collect();
     let mine = grants_of_actor(db, actor).await?;
     let changed = permissions
@@ -197,11 +191,7 @@ async fn check_form(
         if !mine.contains(permission) {
             problem(
                 "permissions",
-                tr!(
-                    l,
-                    "msg.roles.cannot_grant",
-                    permission = permission.description_in(l).to_lowercase()
-                ),
+                msg!("msg.roles.cannot_grant", permission = lower(permission)),
             );
         } else if let Some(feature) = permission
             .feature()
@@ -209,11 +199,10 @@ async fn check_form(
         {
             problem(
                 "permissions",
-                tr!(
-                    l,
+                msg!(
                     "msg.roles.permission_needs_feature",
-                    permission = permission.description_in(l),
-                    feature = feature.label_in(l),
+                    permission = permission,
+                    feature = feature,
                     organisation = actor.user.organisation.name
                 ),
             );
@@ -221,7 +210,7 @@ async fn check_form(
     }
     if !fields.is_empty() {
         let message = fields[0].message.clone();
-        return Err(AppError::Invalid { message, fields }.into());
+        return Err(Refusal::Invalid { message, fields }.into());
     }
     Ok((name, description, permissions))
 }
@@ -302,8 +291,7 @@ async fn editable(
     still_may(txn, actor, Permission::RolesManage).await?;
     let role = find(txn, actor.user.organisation.id, id).await?;
     if role.template.is_some() {
-        let l = request_locale();
-        return Err(AppError::Conflict(tr!(l, "msg.roles.built_in", role = role.name)).into());
+        return Err(Refusal::Conflict(msg!("msg.roles.built_in", role = role.name)).into());
     }
     let permissions = permissions_of(txn, [role.id])
         .await?
@@ -318,8 +306,7 @@ async fn keep_an_administrator(txn: &OrgTxn, actor: &Actor<'_>) -> ServiceResult
     if another_administrator(txn, actor.user.organisation.id, Uuid::nil()).await? {
         Ok(())
     } else {
-        let l = request_locale();
-        Err(AppError::Conflict(tr!(l, "msg.roles.last_administrator")).into())
+        Err(Refusal::Conflict(msg!("msg.roles.last_administrator")).into())
     }
 }
 
@@ -334,8 +321,7 @@ pub async fn update(
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let (role, before) = editable(&txn, actor, id).await?;
     claim_version::<role::Entity>(&txn, role.id, version, || {
-        let l = request_locale();
-        AppError::Conflict(tr!(l, "msg.roles.changed_meanwhile"))
+        Refusal::Conflict(msg!("msg.roles.changed_meanwhile"))
     })
     .await?;
     let (name, description, permissions) =
@@ -408,13 +394,11 @@ pub async fn delete(
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let (role, permissions) = editable(&txn, actor, id).await?;
     let mine = grants_of_actor(&txn, actor).await?;
-    let l = request_locale();
     if let Some(missing) = permissions.iter().find(|p| !mine.contains(p)) {
-        return Err(AppError::Forbidden(tr!(
-            l,
+        return Err(Refusal::Forbidden(msg!(
             "msg.roles.cannot_delete",
             role = role.name,
-            permission = missing.description_in(l).to_lowercase()
+            permission = lower(missing)
         ))
         .into());
     }
@@ -428,21 +412,20 @@ pub async fn delete(
     let moved_to = match plan {
         HoldersPlan::Remove => None,
         HoldersPlan::MoveTo(target) if target == role.id => {
-            return Err(AppError::field("holders", tr!(l, "msg.roles.move_to_itself")).into())
+            return Err(Refusal::field("holders", msg!("msg.roles.move_to_itself")).into())
         }
         HoldersPlan::MoveTo(target) => {
             let target = find(&txn, actor.user.organisation.id, target)
                 .await
-                .map_err(|_| AppError::field("holders", tr!(l, "msg.roles.move_to_gone")))?;
+                .map_err(|_| Refusal::field("holders", msg!("msg.roles.move_to_gone")))?;
             let granted = permissions_of(&txn, [target.id]).await?;
             if let Some((_, missing)) = granted.iter().find(|(_, p)| !mine.contains(p)) {
-                return Err(AppError::field(
+                return Err(Refusal::field(
                     "holders",
-                    tr!(
-                        l,
+                    msg!(
                         "msg.accounts.cannot_give_role",
                         role = target.name,
-                        permission = missing.description_in(l).to_lowercase()
+                        permission = lower(missing)
                     ),
                 )
                 .into());

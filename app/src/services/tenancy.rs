@@ -4,14 +4,13 @@
 use super::ServiceResult;
 use crate::{
     entities::organisation,
-    i18n::request_locale,
-    model::{AppError, Feature, OrganisationSummary},
-    tr,
+    model::{Feature, OrganisationSummary},
 };
+use crate::{msg, services::messages::Refusal};
 use sea_orm::prelude::*;
 
 /// Checks that `slug` is URL-safe: lowercase letters, digits and single hyphens, 2 to 63 long.
-pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
+pub fn check_slug(field: &'static str, slug: &str) -> Result<(), Refusal> {
     let valid = (2..=63).contains(&slug.len())
         && slug
             .chars()
@@ -22,10 +21,9 @@ pub fn check_slug(field: &str, slug: &str) -> Result<(), AppError> {
     if valid {
         Ok(())
     } else {
-        let l = request_locale();
-        Err(AppError::field(
+        Err(Refusal::field(
             field,
-            tr!(l, "msg.organisations.slug_invalid"),
+            msg!("msg.organisations.slug_invalid"),
         ))
     }
 }

@@ -2,7 +2,10 @@
 //! without invisible characters (so "Ａｄｍｉｎ" is "Admin" and "Ad\u{200B}min" is refused);
 //! longer texts keep their line breaks and lose every other control character.
 
-use crate::{i18n::request_locale, tr};
+use crate::{
+    msg,
+    services::messages::{Message, Refusal},
+};
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
@@ -25,13 +28,12 @@ const LINES_MAX_RAW: usize = 20_000;
 
 /// What a person reads when a text is refused for `problem`: a text of several lines when
 /// `lines` (see [`lines`]), a name otherwise (see [`name`]).
-pub fn refusal(problem: TextProblem, lines: bool) -> String {
-    let l = request_locale();
+pub fn refusal(problem: TextProblem, lines: bool) -> Message {
     match (problem, lines) {
-        (TextProblem::Control, true) => tr!(l, "msg.text.control_in_lines"),
-        (TextProblem::Control, false) => tr!(l, "msg.text.control_in_line"),
-        (TextProblem::Invisible, _) => tr!(l, "msg.text.invisible"),
-        (TextProblem::TooLong, _) => tr!(l, "msg.text.too_long"),
+        (TextProblem::Control, true) => msg!("msg.text.control_in_lines"),
+        (TextProblem::Control, false) => msg!("msg.text.control_in_line"),
+        (TextProblem::Invisible, _) => msg!("msg.text.invisible"),
+        (TextProblem::TooLong, _) => msg!("msg.text.too_long"),
     }
 }
 
@@ -166,15 +168,11 @@ pub fn plain_email(address: &str) -> bool {
 }
 
 /// Refuses `address` in `field` unless it is a plain address (see [`plain_email`]).
-pub fn check_email(field: &str, address: &str) -> Result<(), crate::model::AppError> {
+pub fn check_email(field: &'static str, address: &str) -> Result<(), Refusal> {
     if plain_email(address.trim()) {
         Ok(())
     } else {
-        let l = request_locale();
-        Err(crate::model::AppError::field(
-            field,
-            tr!(l, "msg.auth.email_invalid"),
-        ))
+        Err(Refusal::field(field, msg!("msg.auth.email_invalid")))
     }
 }
 

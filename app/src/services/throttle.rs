@@ -3,7 +3,8 @@
 //! cannot slip past the limit.
 
 use super::{ServiceError, ServiceResult};
-use crate::{entities::login_throttle as lt, i18n::request_locale, model::AppError, tr};
+use crate::entities::login_throttle as lt;
+use crate::{msg, services::messages::Refusal};
 use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, OnConflict},
@@ -95,27 +96,26 @@ pub enum Attempts {
 }
 
 /// The refusal a person sees.
-pub fn refusal(attempts: Attempts, retry_after_secs: i64) -> AppError {
-    let l = request_locale();
+pub fn refusal(attempts: Attempts, retry_after_secs: i64) -> Refusal {
     let minutes = (retry_after_secs + 59) / 60;
     let seconds = retry_after_secs;
     let message = match (attempts, retry_after_secs > 90) {
-        (Attempts::SignIn, true) => tr!(l, "msg.auth.throttled_minutes", minutes = minutes),
-        (Attempts::SignIn, false) => tr!(l, "msg.auth.throttled_seconds", seconds = seconds),
+        (Attempts::SignIn, true) => msg!("msg.auth.throttled_minutes", minutes = minutes),
+        (Attempts::SignIn, false) => msg!("msg.auth.throttled_seconds", seconds = seconds),
         (Attempts::CurrentPassword, true) => {
-            tr!(l, "msg.auth.password_throttled_minutes", minutes = minutes)
+            msg!("msg.auth.password_throttled_minutes", minutes = minutes)
         }
         (Attempts::CurrentPassword, false) => {
-            tr!(l, "msg.auth.password_throttled_seconds", seconds = seconds)
+            msg!("msg.auth.password_throttled_seconds", seconds = seconds)
         }
         (Attempts::ResetRequest, true) => {
-            tr!(l, "msg.auth.reset_throttled_minutes", minutes = minutes)
+            msg!("msg.auth.reset_throttled_minutes", minutes = minutes)
         }
         (Attempts::ResetRequest, false) => {
-            tr!(l, "msg.auth.reset_throttled_seconds", seconds = seconds)
+            msg!("msg.auth.reset_throttled_seconds", seconds = seconds)
         }
     };
-    AppError::Throttled {
+    Refusal::Throttled {
         message,
         retry_after_secs: u64::try_from(retry_after_secs).unwrap_or(0),
     }

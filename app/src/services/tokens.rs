@@ -3,7 +3,8 @@
 //! while it is the newest of its kind for that person.
 
 use super::{now, sessions, ServiceResult};
-use crate::{entities::token, i18n::request_locale, model::AppError, tr};
+use crate::entities::token;
+use crate::{msg, services::messages::Refusal};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 
 /// What a link is for.
@@ -160,11 +161,10 @@ pub async fn latest(
     Ok(newest)
 }
 
-pub(super) fn link_not_usable(kind: TokenKind) -> AppError {
-    let l = request_locale();
-    AppError::Conflict(match kind {
-        TokenKind::Invitation => tr!(l, "msg.links.invitation_not_usable"),
-        TokenKind::PasswordReset => tr!(l, "msg.links.reset_not_usable"),
-        TokenKind::EmailChange => tr!(l, "msg.links.email_change_not_usable"),
+pub(super) fn link_not_usable(kind: TokenKind) -> Refusal {
+    Refusal::Conflict(match kind {
+        TokenKind::Invitation => msg!("msg.links.invitation_not_usable"),
+        TokenKind::PasswordReset => msg!("msg.links.reset_not_usable"),
+        TokenKind::EmailChange => msg!("msg.links.email_change_not_usable"),
     })
 }

@@ -29,8 +29,9 @@ on_both_databases!(
 
 const SIGNATURE: &str = "Best regards,\n{agent_name}\n{team_name} at {organisation_name}";
 
-/// The error code and field names of an API refusal.
-fn refusal(answer: &Answer) -> (String, Vec<String>) {
+/// The error code (the refusal's stable key), its kind and the codes of the fields it names, of
+/// an API refusal.
+fn refusal(answer: &Answer) -> (String, String, Vec<(String, String)>) {
     let body: Value = serde_json::from_str(&answer.body)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", answer.status, answer.body));
     let error = &body["error"];
@@ -43,12 +44,16 @@ fn refusal(answer: &Answer) -> (String, Vec<String>) {
         .as_array()
         .map(|f| {
             f.iter()
-                .filter_map(|f| f["field"].as_str().map(str::to_string))
+                .filter_map(|f| {
+                    let field = f["field"].as_str()?.to_string();
+                    Some((field, f["code"].as_str()?.to_string()))
+                })
                 .collect()
         })
         .unwrap_or_default();
     (
         error["code"].as_str().unwrap_or_default().to_string(),
+        error["kind"].as_str().unwrap_or_default().to_string(),
         fields,
     )
 }
@@ -157,27 +162,35 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
     assert_eq!(by_email.signature, expected);
 
     // Bad requests are named.
-    for (query, status, field) in [
-        (String::new(), 422, Some("agent")),
+    for (query, status, field, expected) in [
+        (String::new(), 422, Some("agent"), "api.agent_missing"),
         (
             format!("?agent_id={}&agent_email=grace%40acme.example", grace.id),
             422,
             Some("agent"),
+            "api.agent_missing",
         ),
-        ("?agent_id=grace".to_string(), 422, Some("agent_id")),
+        (
+            "?agent_id=grace".to_string(),
+            422,
+            Some("agent_id"),
+            "api.agent_id_invalid",
+        ),
         (
             "?agent_email=nobody%40acme.example".to_string(),
             422,
             Some("agent"),
+            "teams.agent_unknown",
         ),
     ] {
         let answer = product
             .api_get(&format!("/teams/{billing}/signature{query}"), key)
             .await;
         assert_eq!(answer.status, status, "{query}: {}", answer.body);
-        let (code, fields) = refusal(&answer);
-        assert_eq!(code, "invalid");
-        assert_eq!(fields.first().map(String::as_str), field, "{query}");
+        let (code, kind, fields) = refusal(&answer);
+        assert_eq!((code.as_str(), kind.as_str()), (expected, "invalid"));
+        assert_eq!(fields.first().map(|(f, _)| f.as_str()), field, "{query}");
+        assert_eq!(fields.first().map(|(_, c)| c.as_str()), Some(expected));
     }
     for path in [
         "/teams/not-a-team".to_string(),
@@ -187,7 +200,12 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
     ] {
         let answer = product.api_get(&path, key).await;
         assert_eq!(answer.status, 404, "{path}: {}", answer.body);
-        assert_eq!(refusal(&answer).0, "not_found");
+        let (code, kind, _) = refusal(&answer);
+        assert_eq!(kind, "not_found", "{path}");
+        assert!(
+            ["teams.that_team", "api.no_such_endpoint"].contains(&code.as_str()),
+            "{path}: {code}"
+        );
     }
 
     // A suspended agent signs nothing.
@@ -236,6 +254,7 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
     ] {
         assert_eq!(answer.status, 401, "{who}: {}", answer.body);
         assert_eq!(refusal(&answer).0, "unauthenticated");
+        assert_eq!(refusal(&answer).1, "unauthenticated");
         let challenge = answer
             .headers
             .get("www-authenticate")

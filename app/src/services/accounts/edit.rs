@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::services::locking::{claim_version, OrgTxn};
+use crate::{msg, services::messages::Refusal};
 
 /// One account of the actor's organisation.
 pub async fn detail(
@@ -76,13 +77,12 @@ pub(super) async fn check_address_change(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<()> {
-    let l = request_locale();
     if id == actor.user.id {
-        return Err(AppError::field("email", tr!(l, "msg.accounts.own_email")).into());
+        return Err(Refusal::field("email", msg!("msg.accounts.own_email")).into());
     }
     match still_may(txn, actor, Permission::UsersResetPassword).await {
-        Err(ServiceError::Refused(AppError::Forbidden(_))) => {
-            Err(AppError::field("email", tr!(l, "msg.accounts.email_needs_reset")).into())
+        Err(ServiceError::Refused(Refusal::Forbidden(_))) => {
+            Err(Refusal::field("email", msg!("msg.accounts.email_needs_reset")).into())
         }
         other => other,
     }
@@ -138,8 +138,7 @@ pub async fn update(
     let held = role_ids_of(&txn, id).await?;
     if held != checked.roles {
         if id == actor.user.id {
-            let l = request_locale();
-            return Err(AppError::field("roles", tr!(l, "msg.accounts.own_roles")).into());
+            return Err(Refusal::field("roles", msg!("msg.accounts.own_roles")).into());
         }
         let roles = roles_of(&txn, organisation_id, &checked.roles).await?;
         let added: Vec<role::Model> = roles
@@ -154,8 +153,7 @@ pub async fn update(
             && !administers(&txn, user_type, checked.roles.iter().copied()).await?
             && !another_administrator(&txn, organisation_id, id).await?
         {
-            let l = request_locale();
-            return Err(AppError::field("roles", tr!(l, "msg.accounts.last_admin_roles")).into());
+            return Err(Refusal::field("roles", msg!("msg.accounts.last_admin_roles")).into());
         }
         user_role::Entity::delete_many()
             .filter(user_role::Column::UserId.eq(id))

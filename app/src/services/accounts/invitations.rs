@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::services::locking::OrgTxn;
+use crate::{msg, services::messages::Refusal};
 
 /// The organisation's pending invitations, newest first, with their emails' delivery.
 pub async fn invitations(
@@ -53,9 +54,7 @@ pub(super) async fn invited(
 ) -> ServiceResult<user::Model> {
     let user = managed(txn, actor, id, Permission::UsersInvite).await?;
     if user.status != UserStatus::Invited {
-        let l = request_locale();
-        return Err(AppError::Conflict(tr!(
-            l,
+        return Err(Refusal::Conflict(msg!(
             "msg.accounts.no_pending_invitation",
             name = user.display_name()
         ))

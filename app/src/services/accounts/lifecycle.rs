@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::services::locking::OrgTxn;
+use crate::{msg, services::messages::Refusal};
 
 /// Sets the status of account `id`, bumping its version, and records it.
 pub(super) async fn set_status(
@@ -42,9 +43,7 @@ pub(super) async fn set_status(
 pub async fn suspend(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     if let Some(already) = suspend_in(&txn, actor, id).await? {
-        let l = request_locale();
-        return Err(AppError::Conflict(tr!(
-            l,
+        return Err(Refusal::Conflict(msg!(
             "msg.accounts.already_suspended",
             name = already.display_name()
         ))
@@ -65,15 +64,14 @@ pub async fn suspend_many(
     actor: &Actor<'_>,
     ids: &[Uuid],
 ) -> ServiceResult<usize> {
-    let l = request_locale();
     let ids: BTreeSet<Uuid> = ids.iter().copied().collect();
     if ids.is_empty() {
-        return Err(AppError::field("ids", tr!(l, "msg.accounts.suspend_none")).into());
+        return Err(Refusal::field("ids", msg!("msg.accounts.suspend_none")).into());
     }
     if ids.len() > SUSPEND_MANY_MAX {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "ids",
-            tr!(l, "msg.accounts.suspend_too_many", max = SUSPEND_MANY_MAX),
+            msg!("msg.accounts.suspend_too_many", max = SUSPEND_MANY_MAX),
         )
         .into());
     }
@@ -84,20 +82,17 @@ pub async fn suspend_many(
         match suspend_in(&txn, actor, id).await {
             Ok(None) => suspended += 1,
             Ok(Some(_)) => {}
-            Err(ServiceError::Refused(AppError::NotFound(_))) => {
-                refusals.push(tr!(l, "msg.accounts.selected_gone"))
+            Err(ServiceError::Refused(Refusal::NotFound(_))) => {
+                refusals.push(msg!("msg.accounts.selected_gone"))
             }
-            Err(ServiceError::Refused(refused)) => refusals.push(refused.message(l)),
+            Err(ServiceError::Refused(refused)) => refusals.push(refused.sentence()),
             Err(other) => return Err(other),
         }
     }
     if !refusals.is_empty() {
-        return Err(AppError::Conflict(tr!(
-            l,
-            "msg.accounts.nobody_suspended",
-            reasons = refusals.join(" ")
-        ))
-        .into());
+        return Err(
+            Refusal::Conflict(msg!("msg.accounts.nobody_suspended", reasons = refusals)).into(),
+        );
     }
     txn.commit().await?;
     Ok(suspended)
@@ -110,9 +105,8 @@ pub(super) async fn suspend_in(
     actor: &Actor<'_>,
     id: Uuid,
 ) -> ServiceResult<Option<user::Model>> {
-    let l = request_locale();
     if id == actor.user.id {
-        return Err(AppError::Forbidden(tr!(l, "msg.accounts.suspend_self")).into());
+        return Err(Refusal::Forbidden(msg!("msg.accounts.suspend_self")).into());
     }
     let user = managed(txn, actor, id, Permission::UsersSuspend).await?;
     if user.status == UserStatus::Suspended {
@@ -123,8 +117,7 @@ pub(super) async fn suspend_in(
         && administers(txn, user.user_type, roles).await?
         && !another_administrator(txn, actor.organisation_id(), id).await?
     {
-        return Err(AppError::Conflict(tr!(
-            l,
+        return Err(Refusal::Conflict(msg!(
             "msg.accounts.last_admin_suspend",
             name = user.display_name()
         ))
@@ -149,9 +142,7 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
     let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
     let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
     if user.status != UserStatus::Suspended {
-        let l = request_locale();
-        return Err(AppError::Conflict(tr!(
-            l,
+        return Err(Refusal::Conflict(msg!(
             "msg.accounts.not_suspended",
             name = user.display_name()
         ))

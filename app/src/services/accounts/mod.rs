@@ -32,7 +32,7 @@ use super::{
 };
 use crate::{
     entities::{organisation, outbox_message, role, user, user_role},
-    i18n::{request_locale, Locale},
+    i18n::Locale,
     model::{
         account::{
             AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantSource,
@@ -40,10 +40,11 @@ use crate::{
             INVITATION_DAYS, RESET_HOURS,
         },
         users::Moment,
-        AppError, Permission, PlatformRole, UserStatus, UserType,
+        Permission, PlatformRole, UserStatus, UserType,
     },
     tr,
 };
+use crate::{msg, services::messages::Refusal};
 use sea_orm::{
     prelude::*, sea_query::ExprTrait, ActiveValue::Set, DatabaseTransaction, QueryOrder,
     QuerySelect,
@@ -54,7 +55,6 @@ fn organisation_name(actor: &Actor<'_>) -> String {
     actor.user.organisation.name.clone()
 }
 
-fn conflict() -> AppError {
-    let l = request_locale();
-    AppError::Conflict(tr!(l, "msg.accounts.changed_meanwhile"))
+fn conflict() -> Refusal {
+    Refusal::Conflict(msg!("msg.accounts.changed_meanwhile"))
 }

@@ -2,19 +2,17 @@
 
 use super::*;
 use crate::services::locking::OrgTxn;
+use crate::{msg, services::messages::Refusal};
 
 /// Refuses to reset the password of an account that has none to reset or may not sign in.
 pub(super) fn resettable(user: &user::Model) -> ServiceResult<()> {
-    let l = request_locale();
     match user.status {
-        UserStatus::Invited => Err(AppError::Conflict(tr!(
-            l,
+        UserStatus::Invited => Err(Refusal::Conflict(msg!(
             "msg.accounts.reset_invited",
             name = user.display_name()
         ))
         .into()),
-        UserStatus::Suspended => Err(AppError::Conflict(tr!(
-            l,
+        UserStatus::Suspended => Err(Refusal::Conflict(msg!(
             "msg.accounts.reset_suspended",
             name = user.display_name()
         ))
@@ -34,8 +32,7 @@ pub async fn reset_password(
     if id == actor.user.id {
         // One's own password changes with the current one (a borrowed session must not be
         // enough to set a new one).
-        let l = request_locale();
-        return Err(AppError::Forbidden(tr!(l, "msg.accounts.reset_self")).into());
+        return Err(Refusal::Forbidden(msg!("msg.accounts.reset_self")).into());
     }
     // Checked before the slow hashing for a quick answer, and again under the lock below.
     let user = target(&state.db, actor, id).await?;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::services::locking::OrgTxn;
+use crate::{msg, services::messages::Refusal};
 
 /// How long a change-of-address link works.
 pub const EMAIL_CHANGE_HOURS: i64 = 24;
@@ -74,13 +75,12 @@ pub async fn request_email_change(
     password: &str,
     client: &ClientInfo,
 ) -> ServiceResult<()> {
-    let l = request_locale();
     let new_email = new_email.trim();
     crate::services::text::check_email("new_email", new_email)?;
     if crate::services::people::normalise_email(new_email)
         == crate::services::people::normalise_email(&signed.user.email)
     {
-        return Err(AppError::field("new_email", tr!(l, "msg.profile.same_address")).into());
+        return Err(Refusal::field("new_email", msg!("msg.profile.same_address")).into());
     }
     // Guessing the password from a borrowed session is slowed, then locked out, like signing in.
     let throttle_key = crate::services::throttle::current_password_key(signed.user.id);
@@ -101,7 +101,7 @@ pub async fn request_email_change(
     let txn = OrgTxn::begin(&state.db, signed.user.organisation_id).await?;
     match check_email_free(&txn, signed.user.organisation_id, new_email, None).await {
         Err(ServiceError::Refused(_)) => {
-            return Err(AppError::field("new_email", tr!(l, "msg.profile.address_taken")).into())
+            return Err(Refusal::field("new_email", msg!("msg.profile.address_taken")).into())
         }
         other => other?,
     }
@@ -148,7 +148,7 @@ pub async fn request_email_change(
 pub async fn email_change_state(
     db: &impl ConnectionTrait,
     secret: &str,
-) -> ServiceResult<Result<String, AppError>> {
+) -> ServiceResult<Result<String, Refusal>> {
     let usable = tokens::find(db, TokenKind::EmailChange, secret)
         .await?
         .filter(|t| t.used_at.is_none() && t.expires_at > now());

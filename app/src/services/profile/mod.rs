@@ -25,7 +25,7 @@ use super::{
 };
 use crate::{
     entities::{login_event, organisation, role, session, user, user_avatar, user_role},
-    i18n::{request_locale, Locale},
+    i18n::Locale,
     model::{
         profile::{
             device_of, AccountSecurity, Notifications, Profile, ProfileChange, SessionEntry,
@@ -33,9 +33,13 @@ use crate::{
             SIGNATURE_MAX_CHARS,
         },
         users::Moment,
-        AppError, FieldError, PlatformRole, UserStatus,
+        PlatformRole, UserStatus,
     },
     tr,
+};
+use crate::{
+    msg,
+    services::messages::{FieldProblem, Message, Refusal},
 };
 use sea_orm::{
     prelude::*,
@@ -111,19 +115,14 @@ pub async fn update(
     change: &ProfileChange,
     client: &ClientInfo,
 ) -> ServiceResult<Profile> {
-    let l = request_locale();
     let stored = &signed.user;
     let (first_name, last_name, mut fields) = person_names(
         &change.first_name,
         &change.last_name,
         Some((&stored.first_name, &stored.last_name)),
     );
-    let mut problem = |field: &str, message: String| {
-        fields.push(FieldError {
-            field: field.to_string(),
-            message,
-        })
-    };
+    let mut problem =
+        |field: &'static str, message: Message| fields.push(FieldProblem { field, message });
     let timezone = change.timezone.trim();
     if !timezone.is_empty() && !valid_timezone(timezone) {
         problem("timezone", timezone_hint());
@@ -132,8 +131,7 @@ pub async fn update(
     if locale.is_none() {
         problem(
             "locale",
-            tr!(
-                l,
+            msg!(
                 "msg.profile.locale_invalid",
                 languages = Locale::ALL.map(Locale::native_name).join(", ")
             ),
@@ -141,7 +139,7 @@ pub async fn update(
     }
     let theme = Theme::from_code(&change.theme);
     if theme.is_none() {
-        problem("theme", tr!(l, "msg.profile.theme_invalid"));
+        problem("theme", msg!("msg.profile.theme_invalid"));
     }
     let kept = stored.signature.as_deref().unwrap_or_default() == change.signature;
     let signature = match text::lines(&change.signature) {
@@ -149,8 +147,7 @@ pub async fn update(
         Ok(signature) if signature.chars().count() > SIGNATURE_MAX_CHARS => {
             problem(
                 "signature",
-                tr!(
-                    l,
+                msg!(
                     "msg.profile.signature_too_long",
                     max = SIGNATURE_MAX_CHARS,
                     count = signature.chars().count()
@@ -160,7 +157,7 @@ pub async fn update(
         }
         Ok(signature) => signature,
         Err(TextProblem::Control) => {
-            problem("signature", tr!(l, "msg.profile.signature_control"));
+            problem("signature", msg!("msg.profile.signature_control"));
             String::new()
         }
         Err(refused) => {
@@ -169,7 +166,7 @@ pub async fn update(
         }
     };
     if !fields.is_empty() {
-        return Err(AppError::Invalid {
+        return Err(Refusal::Invalid {
             message: check_details(),
             fields,
         }
@@ -183,7 +180,7 @@ pub async fn update(
     // made at the same moment waits for this one and then finds the version moved (409), where
     // a read first would have left it a "database busy" failure.
     claim_version::<user::Entity>(&txn, signed.user.id, change.version, || {
-        AppError::Conflict(tr!(l, "msg.profile.changed_meanwhile"))
+        Refusal::Conflict(msg!("msg.profile.changed_meanwhile"))
     })
     .await?;
     let before = user::Entity::find_by_id(signed.user.id)

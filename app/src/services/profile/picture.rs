@@ -1,50 +1,50 @@
 //! A person's picture: checked, cropped and re-encoded on the server, served to colleagues.
 
 use super::*;
+use crate::{
+    msg,
+    services::messages::{one_decimal, Message, Refusal},
+};
 
 /// Why a picture was refused.
-pub(super) fn avatar_refused(message: String) -> ServiceError {
-    AppError::field("avatar", message).into()
+pub(super) fn avatar_refused(message: Message) -> ServiceError {
+    Refusal::field("avatar", message).into()
 }
 
-/// A size in megabytes with one decimal, as written in `l`.
-pub(super) fn megabytes(bytes: usize, l: Locale) -> String {
-    let size = format!("{:.1}", bytes as f64 / (1024.0 * 1024.0));
-    let size = match l {
-        Locale::En => size,
-        Locale::Fr => size.replace('.', ","),
-    };
-    tr!(l, "msg.units.megabytes", size = size)
+/// A size in megabytes with one decimal.
+pub(super) fn megabytes(bytes: usize) -> Message {
+    msg!(
+        "msg.units.megabytes",
+        size = one_decimal(bytes as f64 / (1024.0 * 1024.0))
+    )
 }
 
 /// Checks a picture and turns it into the square PNG kept: the type is read from the bytes, not
 /// the name; the size is read from the header before anything is decoded, so a small file
 /// announcing a huge image costs nothing; decoding and re-encoding drops every piece of metadata
-/// (location, camera, comments). Refusals are written in `l` (this runs off the request's task).
-pub fn reencode_avatar(bytes: &[u8], l: Locale) -> ServiceResult<Vec<u8>> {
+/// (location, camera, comments).
+pub fn reencode_avatar(bytes: &[u8]) -> ServiceResult<Vec<u8>> {
     use image::{ImageFormat, ImageReader, Limits};
     if bytes.is_empty() {
-        return Err(avatar_refused(tr!(l, "msg.profile.avatar_missing")));
+        return Err(avatar_refused(msg!("msg.profile.avatar_missing")));
     }
     if bytes.len() > AVATAR_MAX_BYTES {
-        return Err(avatar_refused(tr!(
-            l,
+        return Err(avatar_refused(msg!(
             "msg.profile.avatar_too_big",
-            size = megabytes(bytes.len(), l),
-            max = megabytes(AVATAR_MAX_BYTES, l)
+            size = megabytes(bytes.len()),
+            max = megabytes(AVATAR_MAX_BYTES)
         )));
     }
     let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => f,
-        _ => return Err(avatar_refused(tr!(l, "msg.profile.avatar_not_a_picture"))),
+        _ => return Err(avatar_refused(msg!("msg.profile.avatar_not_a_picture"))),
     };
-    let damaged = || avatar_refused(tr!(l, "msg.profile.avatar_damaged"));
+    let damaged = || avatar_refused(msg!("msg.profile.avatar_damaged"));
     let (width, height) = ImageReader::with_format(std::io::Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(|_| damaged())?;
     if width > AVATAR_MAX_SIDE || height > AVATAR_MAX_SIDE {
-        return Err(avatar_refused(tr!(
-            l,
+        return Err(avatar_refused(msg!(
             "msg.profile.avatar_too_large",
             width = width,
             height = height,
@@ -81,14 +81,13 @@ pub async fn set_avatar(
     client: &ClientInfo,
 ) -> ServiceResult<Option<String>> {
     // Read here: the blocking thread does not see the request's language.
-    let l = request_locale();
     // Decoding takes up to ~130 MB: a few at a time, whoever uploads.
     static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
     let _permit = DECODING
         .acquire()
         .await
         .map_err(|e| ServiceError::Internal(format!("avatar queue: {e}")))?;
-    let png = tokio::task::spawn_blocking(move || reencode_avatar(&bytes, l))
+    let png = tokio::task::spawn_blocking(move || reencode_avatar(&bytes))
         .await
         .map_err(|e| ServiceError::Internal(format!("avatar task: {e}")))??;
     let at = now();

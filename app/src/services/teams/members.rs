@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::services::locking::OrgTxn;
+use crate::{msg, services::messages::Refusal};
 
 /// Adds person `user_id` to team `id` as `role`, or changes their role in it. Managers of the
 /// team add members; only those who manage teams choose managers.
@@ -32,14 +33,9 @@ pub async fn add_member(
         .await?
         .ok_or_else(that_person)?;
     if person.status == UserStatus::Suspended {
-        let l = request_locale();
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "member",
-            tr!(
-                l,
-                "msg.teams.suspended_member",
-                name = person.display_name()
-            ),
+            msg!("msg.teams.suspended_member", name = person.display_name()),
         )
         .into());
     }
@@ -85,8 +81,7 @@ pub async fn remove_member(
         .one(&txn)
         .await?
     else {
-        let l = request_locale();
-        return Err(AppError::NotFound(tr!(l, "msg.teams.that_member")).into());
+        return Err(Refusal::NotFound(msg!("msg.teams.that_member")).into());
     };
     if row.role == TeamRole::Manager {
         require_teams_manager(actor)?;
@@ -119,10 +114,9 @@ pub async fn candidates(
     let browse = actor.user.can(Permission::UsersView);
     let words: Vec<String> = search.split_whitespace().map(str::to_lowercase).collect();
     if !browse && words.concat().chars().count() < NAME_SEARCH_MIN_CHARS {
-        let l = request_locale();
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "search",
-            tr!(l, "msg.teams.search_too_short", min = NAME_SEARCH_MIN_CHARS),
+            msg!("msg.teams.search_too_short", min = NAME_SEARCH_MIN_CHARS),
         )
         .into());
     }

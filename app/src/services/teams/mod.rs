@@ -20,7 +20,6 @@ use super::{
 use crate::services::locking::{bump_version, claim_version, OrgTxn};
 use crate::{
     entities::{organisation, team, team_member, user},
-    i18n::request_locale,
     model::{
         account::{Assignable, NAME_SEARCH_MIN_CHARS},
         teams::{
@@ -28,10 +27,10 @@ use crate::{
             TeamRole, TeamSummary, SIGNATURE_MAX_CHARS,
         },
         users::Moment,
-        AppError, Permission, UserStatus,
+        Permission, UserStatus,
     },
-    tr,
 };
+use crate::{msg, services::messages::Refusal};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
 
 /// The organisation's teams as person `user_id`'s page shows them: those the person is in, and
@@ -169,10 +168,7 @@ pub async fn detail(
         .await?;
     // Those who see the organisation's people see every team; others only their own.
     if !actor.user.can(Permission::UsersView) && !rows.iter().any(|m| m.user_id == actor.user.id) {
-        let l = request_locale();
-        return Err(
-            AppError::Forbidden(Permission::UsersView.description_in(l).to_lowercase()).into(),
-        );
+        return Err(Refusal::lacks(Permission::UsersView).into());
     }
     let people = user::Entity::find()
         .filter(user::Column::Id.is_in(rows.iter().map(|m| m.user_id)))
@@ -212,8 +208,7 @@ fn require_teams_manager(actor: &Actor<'_>) -> ServiceResult<()> {
     if actor.user.can(Permission::TeamsManage) {
         Ok(())
     } else {
-        let l = request_locale();
-        Err(AppError::Forbidden(tr!(l, "msg.teams.manage_forbidden")).into())
+        Err(Refusal::Forbidden(msg!("msg.teams.manage_forbidden")).into())
     }
 }
 
@@ -227,18 +222,17 @@ async fn require_member_manager(
     if actor.user.can(Permission::TeamsManage) || is_manager(db, actor, team.id).await? {
         Ok(())
     } else {
-        let l = request_locale();
-        Err(AppError::Forbidden(tr!(l, "msg.teams.members_forbidden", team = team.name)).into())
+        Err(Refusal::Forbidden(msg!("msg.teams.members_forbidden", team = team.name)).into())
     }
 }
 
-fn check_form(form: &TeamForm) -> Result<(String, String), AppError> {
+fn check_form(form: &TeamForm) -> Result<(String, String), Refusal> {
     let mut fields = Vec::new();
     let (name, description) =
         naming::check(Named::Team, &form.name, &form.description, &mut fields);
     match fields.first() {
         None => Ok((name, description)),
-        Some(first) => Err(AppError::Invalid {
+        Some(first) => Err(Refusal::Invalid {
             message: first.message.clone(),
             fields,
         }),
@@ -294,8 +288,7 @@ async fn locked(
     let team = find(txn, actor, id).await?;
     if let Some(read) = version {
         claim_version::<team::Entity>(txn, id, read, || {
-            let l = request_locale();
-            AppError::Conflict(tr!(l, "msg.teams.changed_meanwhile"))
+            Refusal::Conflict(msg!("msg.teams.changed_meanwhile"))
         })
         .await?;
     }
@@ -403,7 +396,6 @@ pub async fn delete(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> Ser
 }
 
 /// The refusal for a team that is not there (or is another organisation's).
-pub fn that_team() -> AppError {
-    let l = request_locale();
-    AppError::NotFound(tr!(l, "msg.teams.that_team"))
+pub fn that_team() -> Refusal {
+    Refusal::NotFound(msg!("msg.teams.that_team"))
 }

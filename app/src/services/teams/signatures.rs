@@ -2,6 +2,10 @@
 
 use super::*;
 use crate::services::locking::OrgTxn;
+use crate::{
+    msg,
+    services::messages::{lower, Refusal},
+};
 
 /// Sets team `id`'s signature: its managers or those who manage teams.
 pub async fn set_signature(
@@ -11,23 +15,21 @@ pub async fn set_signature(
     signature: &str,
     version: i32,
 ) -> ServiceResult<()> {
-    let l = request_locale();
     let signature = crate::services::text::lines(signature).map_err(|problem| {
-        AppError::field("signature", crate::services::text::refusal(problem, true))
+        Refusal::field("signature", crate::services::text::refusal(problem, true))
     })?;
     if signature.chars().count() > SIGNATURE_MAX_CHARS {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "signature",
-            tr!(l, "msg.teams.signature_too_long", max = SIGNATURE_MAX_CHARS),
+            msg!("msg.teams.signature_too_long", max = SIGNATURE_MAX_CHARS),
         )
         .into());
     }
     let unknown = unknown_placeholders(&signature);
     if !unknown.is_empty() {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "signature",
-            tr!(
-                l,
+            msg!(
                 "msg.teams.unknown_placeholders",
                 placeholders = unknown.join(", ")
             ),
@@ -66,15 +68,14 @@ impl AgentRef {
     pub fn from_query(
         agent_id: Option<String>,
         agent_email: Option<String>,
-    ) -> Result<Self, AppError> {
-        let l = request_locale();
+    ) -> Result<Self, Refusal> {
         let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
         match (given(agent_id), given(agent_email)) {
             (Some(id), None) => Uuid::parse_str(id.trim())
                 .map(AgentRef::Id)
-                .map_err(|_| AppError::field("agent_id", tr!(l, "msg.api.agent_id_invalid"))),
+                .map_err(|_| Refusal::field("agent_id", msg!("msg.api.agent_id_invalid"))),
             (None, Some(email)) => Ok(AgentRef::Email(email)),
-            _ => Err(AppError::field("agent", tr!(l, "msg.api.agent_missing"))),
+            _ => Err(Refusal::field("agent", msg!("msg.api.agent_missing"))),
         }
     }
 }
@@ -108,7 +109,6 @@ pub async fn signature_for(
     team_id: Uuid,
     agent: &AgentRef,
 ) -> ServiceResult<RenderedSignature> {
-    let l = request_locale();
     let team = for_product(db, organisation, team_id).await?;
     let agent = match agent {
         AgentRef::Id(id) => {
@@ -119,15 +119,14 @@ pub async fn signature_for(
         }
         AgentRef::Email(email) => find_user_by_email(db, organisation.id, email).await?,
     }
-    .ok_or_else(|| AppError::field("agent", tr!(l, "msg.teams.agent_unknown")))?;
+    .ok_or_else(|| Refusal::field("agent", msg!("msg.teams.agent_unknown")))?;
     if agent.status != UserStatus::Active {
-        return Err(AppError::field(
+        return Err(Refusal::field(
             "agent",
-            tr!(
-                l,
+            msg!(
                 "msg.teams.agent_inactive",
                 name = agent.display_name(),
-                status = agent.status.label_in(l).to_lowercase()
+                status = lower(agent.status)
             ),
         )
         .into());
