@@ -8,8 +8,16 @@ use crate::{
     support::Backend,
 };
 use app::{
+    api::{
+        roles::DeleteRole,
+        teams::{CreateTeam, RemoveTeamMember, SetTeamMember},
+    },
     entities::audit_event,
-    model::{teams::TeamRole, Permission},
+    model::{
+        roles::HoldersPlan,
+        teams::{TeamForm, TeamRole},
+        Permission,
+    },
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
@@ -54,10 +62,11 @@ async fn every_entry_has_the_one_shape_and_keeps_what_was_before(backend: Backen
     let (kim, _) = member(&app, &acme, "kim@acme.example", &[ops]).await;
     let (lou, _) = member(&app, &acme, "lou@acme.example", &[ops, desk]).await;
     let deleted = admin
-        .call_json(
-            "roles/delete",
-            &json!({ "slug": "acme", "id": ops, "holders": { "MoveTo": desk } }),
-        )
+        .invoke(DeleteRole {
+            slug: "acme".into(),
+            id: ops,
+            holders: HoldersPlan::MoveTo(desk),
+        })
         .await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     let kim_entries = entries_on(db, kim.id).await;
@@ -85,30 +94,32 @@ async fn every_entry_has_the_one_shape_and_keeps_what_was_before(backend: Backen
 
     // A team member's role change keeps the role they had; leaving names the team.
     let team: Uuid = admin
-        .call_json(
-            "teams/create",
-            &json!({ "slug": "acme", "team": { "name": "Billing", "description": "" } }),
-        )
+        .invoke(CreateTeam {
+            slug: "acme".into(),
+            team: TeamForm {
+                name: "Billing".into(),
+                description: String::new(),
+            },
+        })
         .await
         .json();
     for role in [TeamRole::Member, TeamRole::Manager] {
         let set = admin
-            .call_json(
-                "teams/members/set",
-                &json!({ "slug": "acme", "id": team, "user_id": kim.id, "role": role }),
-            )
+            .invoke(SetTeamMember {
+                slug: "acme".into(),
+                id: team,
+                user_id: kim.id,
+                role,
+            })
             .await;
         assert_eq!(set.status, 200, "{}", set.body);
     }
     let removed = admin
-        .call(
-            "teams/members/remove",
-            &[
-                ("slug", "acme"),
-                ("id", &team.to_string()),
-                ("user_id", &kim.id.to_string()),
-            ],
-        )
+        .invoke(RemoveTeamMember {
+            slug: "acme".into(),
+            id: team,
+            user_id: kim.id,
+        })
         .await;
     assert_eq!(removed.status, 200, "{}", removed.body);
     let memberships: Vec<Value> = entries_on(db, kim.id).await[1..]

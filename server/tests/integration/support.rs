@@ -2,6 +2,8 @@
 
 use crate::smtp::SmtpServer;
 use app::{
+    api::auth::{ChangePassword, Login},
+    api::codec::{Form, FormEncoding, JsonBody},
     entities::{organisation, role, user},
     model::{AppError, PlatformRole, RoleTemplate, UserStatus, UserType},
     services::{
@@ -12,6 +14,7 @@ use app::{
         AppState, AuthConfig,
     },
 };
+use leptos::server_fn::{codec::PostUrl, Encodes, Http, ServerFn};
 use sea_orm::{prelude::*, ConnectionTrait, Database};
 use std::sync::Arc;
 use std::time::Duration;
@@ -338,7 +341,50 @@ impl Answer {
     }
 }
 
+/// How a server function's arguments travel, read from the protocol `#[server]` gave it.
+pub trait Arguments {
+    /// Whether they travel as a JSON body (else URL-encoded, as a form posts them).
+    const JSON: bool;
+}
+
+impl<O> Arguments for Http<PostUrl, O> {
+    const JSON: bool = false;
+}
+
+impl<O> Arguments for Http<Form, O> {
+    const JSON: bool = false;
+}
+
+impl<O> Arguments for Http<JsonBody, O> {
+    const JSON: bool = true;
+}
+
 impl Client {
+    /// Calls server function `F` at its own path with `args`, encoded as its page sends them:
+    /// a renamed endpoint, argument or argument type does not compile.
+    pub async fn invoke<F>(&self, args: F) -> Answer
+    where
+        F: ServerFn + serde::Serialize,
+        F::Protocol: Arguments,
+    {
+        let request = self
+            .http
+            .post(format!("{}{}", self.base, F::PATH))
+            .header("origin", &self.base);
+        let request = if <F::Protocol as Arguments>::JSON {
+            request.json(&args)
+        } else {
+            let body = <FormEncoding as Encodes<F>>::encode(&args).expect("form");
+            request
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body.to_vec())
+        };
+        Self::send(request).await
+    }
+
     /// Sends a request and keeps what came back.
     async fn send(request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("request");
@@ -393,24 +439,23 @@ impl Client {
         new: &str,
         confirmation: &str,
     ) -> Answer {
-        self.call(
-            "auth/change-password",
-            &[
-                ("slug", slug),
-                ("current_password", current),
-                ("new_password", new),
-                ("confirmation", confirmation),
-            ],
-        )
+        self.invoke(ChangePassword {
+            slug: slug.into(),
+            current_password: current.into(),
+            new_password: new.into(),
+            confirmation: confirmation.into(),
+        })
         .await
     }
 
     /// Signs in to `slug`.
     pub async fn sign_in(&self, slug: &str, email: &str, password: &str) -> Answer {
-        self.call(
-            "auth/login",
-            &[("slug", slug), ("email", email), ("password", password)],
-        )
+        self.invoke(Login {
+            slug: slug.into(),
+            email: email.into(),
+            password: password.into(),
+            next: None,
+        })
         .await
     }
 }

@@ -8,12 +8,17 @@ use crate::{
     support::Backend,
     support::Client,
 };
-use app::model::{
-    teams::{PersonTeam, TeamDetail, TeamRole, TeamSummary},
-    AppError, UserStatus,
+use app::{
+    api::teams::{
+        CreateTeam, DeleteTeam, GetTeam, ListTeams, RemoveTeamMember, SetTeamMember,
+        SetTeamSignature, TeamsOfPerson, UpdateTeam,
+    },
+    model::{
+        teams::{PersonTeam, TeamDetail, TeamForm, TeamRole, TeamSummary},
+        AppError, UserStatus,
+    },
 };
 use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
-use serde_json::json;
 
 on_both_databases!(
     teams_are_created_and_their_members_managed,
@@ -22,13 +27,65 @@ on_both_databases!(
 
 async fn team(client: &Client, id: Uuid) -> TeamDetail {
     client
-        .call("teams/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .invoke(GetTeam {
+            slug: "acme".into(),
+            id,
+        })
         .await
         .json()
 }
 
-fn set_member(id: Uuid, user: Uuid, role: TeamRole) -> serde_json::Value {
-    json!({ "slug": "acme", "id": id, "user_id": user, "role": role })
+fn set_member(id: Uuid, user_id: Uuid, role: TeamRole) -> SetTeamMember {
+    SetTeamMember {
+        slug: "acme".into(),
+        id,
+        user_id,
+        role,
+    }
+}
+
+fn team_form(name: &str, description: &str) -> TeamForm {
+    TeamForm {
+        name: name.into(),
+        description: description.into(),
+    }
+}
+
+fn create(name: &str, description: &str) -> CreateTeam {
+    CreateTeam {
+        slug: "acme".into(),
+        team: team_form(name, description),
+    }
+}
+
+fn list() -> ListTeams {
+    ListTeams {
+        slug: "acme".into(),
+    }
+}
+
+fn signature(id: Uuid, signature: &str, version: i32) -> SetTeamSignature {
+    SetTeamSignature {
+        slug: "acme".into(),
+        id,
+        signature: signature.into(),
+        version,
+    }
+}
+
+fn remove(id: Uuid, user_id: Uuid) -> RemoveTeamMember {
+    RemoveTeamMember {
+        slug: "acme".into(),
+        id,
+        user_id,
+    }
+}
+
+fn delete(id: Uuid) -> DeleteTeam {
+    DeleteTeam {
+        slug: "acme".into(),
+        id,
+    }
 }
 
 async fn teams_are_created_and_their_members_managed(backend: Backend) {
@@ -36,18 +93,10 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
         app, acme, admin, ..
     } = acme(backend).await;
     let created = admin
-        .call_json(
-            "teams/create",
-            &json!({ "slug": "acme", "team": { "name": "Billing", "description": "Invoices and refunds" } }),
-        )
+        .invoke(create("Billing", "Invoices and refunds"))
         .await;
     let id: Uuid = created.json();
-    let again = admin
-        .call_json(
-            "teams/create",
-            &json!({ "slug": "acme", "team": { "name": "billing", "description": "" } }),
-        )
-        .await;
+    let again = admin.invoke(create("billing", "")).await;
     assert_eq!(again.status, 422, "{}", again.body);
     assert!(again
         .error()
@@ -63,52 +112,40 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
     suspended.update(app.db()).await.unwrap();
 
     for (who, role) in [(grace.id, TeamRole::Member), (linus.id, TeamRole::Manager)] {
-        let added = admin
-            .call_json("teams/members/set", &set_member(id, who, role))
-            .await;
+        let added = admin.invoke(set_member(id, who, role)).await;
         assert_eq!(added.status, 200, "{}", added.body);
     }
-    let refused = admin
-        .call_json(
-            "teams/members/set",
-            &set_member(id, sue.id, TeamRole::Member),
-        )
-        .await;
+    let refused = admin.invoke(set_member(id, sue.id, TeamRole::Member)).await;
     assert_eq!(refused.status, 422);
     assert!(refused
         .error()
         .field_message("member")
         .is_some_and(|m| m.contains("suspended")));
-    let listed: Vec<TeamSummary> = admin.call("teams/list", &[("slug", "acme")]).await.json();
+    let listed: Vec<TeamSummary> = admin.invoke(list()).await.json();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].members, 2);
     // (Everyone `member` creates is called Ada Lovelace.)
     assert_eq!(listed[0].managers, ["Ada Lovelace"]);
     // Without the people list, a person sees only the teams they belong to.
-    let other = admin
-        .call_json(
-            "teams/create",
-            &json!({ "slug": "acme", "team": { "name": "Shipping", "description": "" } }),
-        )
-        .await;
+    let other = admin.invoke(create("Shipping", "")).await;
     assert_eq!(other.status, 200, "{}", other.body);
-    let hers: Vec<TeamSummary> = grace_client
-        .call("teams/list", &[("slug", "acme")])
-        .await
-        .json();
+    let hers: Vec<TeamSummary> = grace_client.invoke(list()).await.json();
     assert_eq!(
         hers.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
         ["Billing"]
     );
-    let everyone: Vec<TeamSummary> = admin.call("teams/list", &[("slug", "acme")]).await.json();
+    let everyone: Vec<TeamSummary> = admin.invoke(list()).await.json();
     assert_eq!(everyone.len(), 2);
     // A person's page lists their teams and those they may be added to.
     let of_grace = |client: &Client| {
         let client = client.clone();
-        let id = grace.id.to_string();
+        let user_id = grace.id;
         async move {
             client
-                .call("teams/of-person", &[("slug", "acme"), ("user_id", &id)])
+                .invoke(TeamsOfPerson {
+                    slug: "acme".into(),
+                    user_id,
+                })
                 .await
         }
     };
@@ -130,19 +167,11 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
     // Linus manages Billing without managing teams: members and signature, nothing more.
     let mine = team(&lead, id).await;
     assert!(mine.can_manage_members && !mine.can_manage_teams);
-    let added = lead
-        .call_json(
-            "teams/members/set",
-            &set_member(id, ken.id, TeamRole::Member),
-        )
-        .await;
+    let added = lead.invoke(set_member(id, ken.id, TeamRole::Member)).await;
     assert_eq!(added.status, 200, "{}", added.body);
     let version = team(&lead, id).await.version;
     let unknown = lead
-        .call_json(
-            "teams/signature",
-            &json!({ "slug": "acme", "id": id, "signature": "Thanks,\n{agent_nickname}", "version": version }),
-        )
+        .invoke(signature(id, "Thanks,\n{agent_nickname}", version))
         .await;
     assert_eq!(unknown.status, 422);
     assert!(unknown
@@ -150,54 +179,29 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
         .field_message("signature")
         .is_some_and(|m| m.contains("{agent_nickname}")));
     let signed = lead
-        .call_json(
-            "teams/signature",
-            &json!({ "slug": "acme", "id": id, "signature": "Thanks,\n{agent_name}\n{team_name}", "version": version }),
-        )
+        .invoke(signature(id, "Thanks,\n{agent_name}\n{team_name}", version))
         .await;
     assert_eq!(signed.status, 200, "{}", signed.body);
-    let stale = lead
-        .call_json(
-            "teams/signature",
-            &json!({ "slug": "acme", "id": id, "signature": "Old", "version": version }),
-        )
-        .await;
+    let stale = lead.invoke(signature(id, "Old", version)).await;
     assert_eq!(stale.status, 409, "a save from before the last change");
     for refused in [
-        lead.call_json("teams/members/set", &set_member(id, grace.id, TeamRole::Manager))
+        lead.invoke(set_member(id, grace.id, TeamRole::Manager))
             .await,
-        lead.call_json(
-            "teams/update",
-            &json!({ "slug": "acme", "id": id, "team": { "name": "Mine", "description": "" }, "version": team(&lead, id).await.version }),
-        )
+        lead.invoke(UpdateTeam {
+            slug: "acme".into(),
+            id,
+            team: team_form("Mine", ""),
+            version: team(&lead, id).await.version,
+        })
         .await,
-        lead.call("teams/delete", &[("slug", "acme"), ("id", &id.to_string())])
-            .await,
+        lead.invoke(delete(id)).await,
     ] {
         assert_eq!(refused.status, 403, "{}", refused.body);
     }
     // Grace is only a member: she can read the team, not change it.
-    let refused = grace_client
-        .call(
-            "teams/members/remove",
-            &[
-                ("slug", "acme"),
-                ("id", &id.to_string()),
-                ("user_id", &ken.id.to_string()),
-            ],
-        )
-        .await;
+    let refused = grace_client.invoke(remove(id, ken.id)).await;
     assert_eq!(refused.status, 403);
-    let removed = lead
-        .call(
-            "teams/members/remove",
-            &[
-                ("slug", "acme"),
-                ("id", &id.to_string()),
-                ("user_id", &ken.id.to_string()),
-            ],
-        )
-        .await;
+    let removed = lead.invoke(remove(id, ken.id)).await;
     assert_eq!(removed.status, 200, "{}", removed.body);
     let detail = team(&admin, id).await;
     let mut names: Vec<(&str, TeamRole)> = detail
@@ -215,12 +219,13 @@ async fn teams_are_created_and_their_members_managed(backend: Backend) {
     );
     assert!(detail.signature.contains("{agent_name}"));
 
-    let deleted = admin
-        .call("teams/delete", &[("slug", "acme"), ("id", &id.to_string())])
-        .await;
+    let deleted = admin.invoke(delete(id)).await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     let gone = admin
-        .call("teams/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .invoke(GetTeam {
+            slug: "acme".into(),
+            id,
+        })
         .await;
     assert_eq!(gone.status, 404);
 }
@@ -231,13 +236,8 @@ async fn teams_need_the_helpdesk_feature(backend: Backend) {
     } = acme(backend).await;
     app.restrict_features(&acme, &["crm"]).await;
     for answer in [
-        admin.call("teams/list", &[("slug", "acme")]).await,
-        admin
-            .call_json(
-                "teams/create",
-                &json!({ "slug": "acme", "team": { "name": "Billing", "description": "" } }),
-            )
-            .await,
+        admin.invoke(list()).await,
+        admin.invoke(create("Billing", "")).await,
     ] {
         assert_eq!(answer.status, 403, "{}", answer.body);
         match answer.error() {
