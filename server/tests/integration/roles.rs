@@ -8,15 +8,19 @@ use crate::{
     support::{Backend, Client},
 };
 use app::{
+    api::{
+        accounts::GetUser,
+        auth::SignedInUser,
+        roles::{CreateRole, DeleteRole, GetRole, RoleOverview, UpdateRole},
+    },
     entities::audit_event,
     model::{
         account::{AccountDetail, GrantSource},
-        roles::{RoleDetail, RoleSummary},
+        roles::{HoldersPlan, RoleDetail, RoleForm, RoleSummary},
         AppError, CurrentUser, Permission, RoleTemplate,
     },
 };
 use sea_orm::prelude::*;
-use serde_json::{json, Value};
 
 on_both_databases!(
     custom_roles_are_created_changed_and_deleted,
@@ -26,25 +30,63 @@ on_both_databases!(
 
 async fn overview(client: &Client) -> Vec<RoleSummary> {
     client
-        .call("roles/overview", &[("slug", "acme")])
+        .invoke(RoleOverview {
+            slug: "acme".into(),
+        })
         .await
         .json()
 }
 
 async fn role(client: &Client, id: Uuid) -> RoleDetail {
     client
-        .call("roles/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .invoke(GetRole {
+            slug: "acme".into(),
+            id,
+        })
         .await
         .json()
 }
 
-fn form(name: &str, permissions: &[&str]) -> Value {
-    json!({ "name": name, "description": "Looks after a team", "permissions": permissions })
+fn form(name: &str, permissions: &[&str]) -> RoleForm {
+    RoleForm {
+        name: name.into(),
+        description: "Looks after a team".into(),
+        permissions: permissions
+            .iter()
+            .map(|code| Permission::from_code(code).expect(code))
+            .collect(),
+    }
+}
+
+fn create(role: RoleForm) -> CreateRole {
+    CreateRole {
+        slug: "acme".into(),
+        role,
+    }
+}
+
+fn update(id: Uuid, role: RoleForm, version: i32) -> UpdateRole {
+    UpdateRole {
+        slug: "acme".into(),
+        id,
+        role,
+        version,
+    }
+}
+
+fn delete(id: Uuid, holders: HoldersPlan) -> DeleteRole {
+    DeleteRole {
+        slug: "acme".into(),
+        id,
+        holders,
+    }
 }
 
 async fn permissions_of(client: &Client) -> Vec<Permission> {
     client
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await
         .json::<CurrentUser>()
         .permissions
@@ -55,10 +97,10 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
         app, acme, admin, ..
     } = acme(backend).await;
     let created = admin
-        .call_json(
-            "roles/create",
-            &json!({ "slug": "acme", "role": form("Team lead", &["users.view", "tickets.view_all"]) }),
-        )
+        .invoke(create(form(
+            "Team lead",
+            &["users.view", "tickets.view_all"],
+        )))
         .await;
     let id: Uuid = created.json();
     let listed = overview(&admin).await;
@@ -73,10 +115,11 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
 
     // The same name, in other letters, is taken; bad input is named field by field.
     let refused = admin
-        .call_json(
-            "roles/create",
-            &json!({ "slug": "acme", "role": { "name": "team LEAD", "description": "x".repeat(201), "permissions": [] } }),
-        )
+        .invoke(create(RoleForm {
+            name: "team LEAD".into(),
+            description: "x".repeat(201),
+            permissions: Vec::new(),
+        }))
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let error = refused.error();
@@ -92,10 +135,10 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
         .contains(&Permission::TicketsViewAll));
     // Her page says where each of her permissions comes from.
     let why: AccountDetail = admin
-        .call(
-            "users/get",
-            &[("slug", "acme"), ("id", &grace_user.id.to_string())],
-        )
+        .invoke(GetUser {
+            slug: "acme".into(),
+            id: grace_user.id,
+        })
         .await
         .json();
     let granted: Vec<(Permission, Vec<GrantSource>)> = why
@@ -113,20 +156,16 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
     );
     let detail = role(&admin, id).await;
     assert_eq!(detail.holders.len(), 1);
-    let change = |version: i32, permissions: &[&str]| json!({ "slug": "acme", "id": id, "role": form("Team lead", permissions), "version": version });
+    let change =
+        |version: i32, permissions: &[&str]| update(id, form("Team lead", permissions), version);
     let updated: RoleDetail = admin
-        .call_json(
-            "roles/update",
-            &change(detail.version, &["users.view", "audit.view"]),
-        )
+        .invoke(change(detail.version, &["users.view", "audit.view"]))
         .await
         .json();
     let now = permissions_of(&grace).await;
     assert!(now.contains(&Permission::AuditView) && !now.contains(&Permission::TicketsViewAll));
     // A save based on what was read before that change is refused, not merged.
-    let stale = admin
-        .call_json("roles/update", &change(detail.version, &["users.view"]))
-        .await;
+    let stale = admin.invoke(change(detail.version, &["users.view"])).await;
     assert_eq!(stale.status, 409, "{}", stale.body);
     assert_eq!(role(&admin, id).await.version, updated.version);
 
@@ -134,27 +173,14 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
     let viewer = app.role(&acme, RoleTemplate::Viewer).await;
     let version = role(&admin, viewer).await.version;
     let fixed = admin
-        .call_json(
-            "roles/update",
-            &json!({ "slug": "acme", "id": viewer, "role": form("Viewer", &[]), "version": version }),
-        )
+        .invoke(update(viewer, form("Viewer", &[]), version))
         .await;
     assert_eq!(fixed.status, 409);
-    let fixed = admin
-        .call_json(
-            "roles/delete",
-            &json!({ "slug": "acme", "id": viewer, "holders": "Remove" }),
-        )
-        .await;
+    let fixed = admin.invoke(delete(viewer, HoldersPlan::Remove)).await;
     assert_eq!(fixed.status, 409);
 
     // Deleting a role in use: its holders get the Viewer role instead.
-    let deleted = admin
-        .call_json(
-            "roles/delete",
-            &json!({ "slug": "acme", "id": id, "holders": { "MoveTo": viewer } }),
-        )
-        .await;
+    let deleted = admin.invoke(delete(id, HoldersPlan::MoveTo(viewer))).await;
     assert_eq!(deleted.status, 200, "{}", deleted.body);
     assert_eq!(overview(&admin).await.len(), 3);
     let now = permissions_of(&grace).await;
@@ -186,10 +212,7 @@ async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
     .await;
     let (_, keeper) = member(&app, &acme, "keeper@acme.example", &[manager]).await;
     let refused = keeper
-        .call_json(
-            "roles/create",
-            &json!({ "slug": "acme", "role": form("Suspenders", &["users.view", "users.suspend"]) }),
-        )
+        .invoke(create(form("Suspenders", &["users.view", "users.suspend"])))
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused
@@ -197,20 +220,12 @@ async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
         .field_message("permissions")
         .is_some_and(|m| m.contains("suspend and reactivate people")));
     let editors = custom_role(&app, &acme, "Editors", &[Permission::UsersEdit]).await;
-    let refused = keeper
-        .call_json(
-            "roles/delete",
-            &json!({ "slug": "acme", "id": editors, "holders": "Remove" }),
-        )
-        .await;
+    let refused = keeper.invoke(delete(editors, HoldersPlan::Remove)).await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     let admin_role = app.role(&acme, RoleTemplate::Admin).await;
     let sorters = custom_role(&app, &acme, "Sorters", &[Permission::UsersView]).await;
     let refused = keeper
-        .call_json(
-            "roles/delete",
-            &json!({ "slug": "acme", "id": sorters, "holders": { "MoveTo": admin_role } }),
-        )
+        .invoke(delete(sorters, HoldersPlan::MoveTo(admin_role)))
         .await;
     assert_eq!(
         refused.status, 422,
@@ -225,10 +240,7 @@ async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
     ada.sign_in("acme", "ada@acme.example", crate::fixtures::PASSWORD)
         .await;
     let refused = ada
-        .call_json(
-            "roles/create",
-            &json!({ "slug": "acme", "role": form("Ticketeers", &["tickets.view_all"]) }),
-        )
+        .invoke(create(form("Ticketeers", &["tickets.view_all"])))
         .await;
     assert_eq!(refused.status, 422);
     assert!(refused
@@ -238,7 +250,11 @@ async fn nobody_gives_a_role_more_than_they_hold(backend: Backend) {
     // Someone without "manage roles" cannot even read them.
     let viewer = app.role(&acme, RoleTemplate::Viewer).await;
     let (_, reader) = member(&app, &acme, "reader@acme.example", &[viewer]).await;
-    let refused = reader.call("roles/overview", &[("slug", "acme")]).await;
+    let refused = reader
+        .invoke(RoleOverview {
+            slug: "acme".into(),
+        })
+        .await;
     assert_eq!(refused.status, 403);
     assert!(matches!(refused.error(), AppError::Forbidden(_)));
 }
@@ -257,19 +273,11 @@ async fn a_role_change_cannot_leave_the_organisation_without_an_administrator(ba
     let (_, chief) = member(&app, &acme, "chief@acme.example", &[boss]).await;
     let version = role(&chief, boss).await.version;
     let refused = chief
-        .call_json(
-            "roles/update",
-            &json!({ "slug": "acme", "id": boss, "role": form("Boss", &["users.view"]), "version": version }),
-        )
+        .invoke(update(boss, form("Boss", &["users.view"]), version))
         .await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(refused.body.contains("without an active administrator"));
-    let refused = chief
-        .call_json(
-            "roles/delete",
-            &json!({ "slug": "acme", "id": boss, "holders": "Remove" }),
-        )
-        .await;
+    let refused = chief.invoke(delete(boss, HoldersPlan::Remove)).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert!(permissions_of(&chief)
         .await
