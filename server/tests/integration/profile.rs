@@ -8,6 +8,14 @@ use crate::{
     support::{Backend, Client},
 };
 use app::{
+    api::{
+        accounts::GetUser,
+        auth::SignedInUser,
+        profile::{
+            ChangeEmail, ConfirmEmailChange, EmailChangeLink, EndSessions, GetAccountSecurity,
+            GetProfile, RemoveAvatar, UploadAvatar,
+        },
+    },
     entities::session,
     model::{
         profile::{AccountSecurity, Profile},
@@ -26,7 +34,12 @@ on_both_databases!(
 );
 
 pub(crate) async fn profile(client: &Client) -> Profile {
-    client.call("profile/get", &[("slug", "acme")]).await.json()
+    client
+        .invoke(GetProfile {
+            slug: "acme".into(),
+        })
+        .await
+        .json()
 }
 
 pub(crate) fn change(p: &Profile, edits: Value) -> Value {
@@ -102,7 +115,9 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
     assert!(!after.notifications.assignment && after.notifications.daily_digest);
     assert_eq!(after.user_type, UserType::Agent);
     let me: CurrentUser = client
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert_eq!((me.locale.code(), me.theme.as_str()), ("fr", "dark"));
@@ -151,7 +166,11 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
 
     // Signed out, nothing is readable or writable.
     let stranger = app.client();
-    let answer = stranger.call("profile/get", &[("slug", "acme")]).await;
+    let answer = stranger
+        .invoke(GetProfile {
+            slug: "acme".into(),
+        })
+        .await;
     assert_eq!(answer.status, 401);
     let answer = stranger
         .call_json("profile/update", &change(&after, json!({})))
@@ -187,10 +206,10 @@ fn jpeg_with_location() -> Vec<u8> {
 
 async fn upload(client: &Client, bytes: &[u8]) -> crate::support::Answer {
     client
-        .call_json(
-            "profile/avatar",
-            &json!({ "slug": "acme", "data": encoded(bytes) }),
-        )
+        .invoke(UploadAvatar {
+            slug: "acme".into(),
+            data: encoded(bytes),
+        })
         .await
 }
 
@@ -245,10 +264,10 @@ async fn pictures_are_checked_reencoded_and_shown_to_colleagues_only(backend: Ba
     );
     // Her page in the Users section shows it too.
     let detail: app::model::account::AccountDetail = admin
-        .call(
-            "users/get",
-            &[("slug", "acme"), ("id", &grace.id.to_string())],
-        )
+        .invoke(GetUser {
+            slug: "acme".into(),
+            id: grace.id,
+        })
         .await
         .json();
     assert_eq!(detail.avatar_url.as_deref(), Some(url.as_str()));
@@ -273,7 +292,9 @@ async fn pictures_are_checked_reencoded_and_shown_to_colleagues_only(backend: Ba
 
     // Removed, the initials come back.
     let removed = client
-        .call("profile/avatar/remove", &[("slug", "acme")])
+        .invoke(RemoveAvatar {
+            slug: "acme".into(),
+        })
         .await;
     assert_eq!(removed.status, 200, "{}", removed.body);
     assert_eq!(profile(&client).await.avatar_url, None);
@@ -297,14 +318,11 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
         let client = &client;
         async move {
             client
-                .call(
-                    "profile/email",
-                    &[
-                        ("slug", "acme"),
-                        ("new_email", email),
-                        ("password", password),
-                    ],
-                )
+                .invoke(ChangeEmail {
+                    slug: "acme".into(),
+                    new_email: email.into(),
+                    password: password.into(),
+                })
                 .await
         }
     };
@@ -352,7 +370,9 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
     );
     let secret = token_of(&confirmation.link(&format!("{}/confirm-email?token=", a.app.base)));
     let shown: String = guest
-        .call("links/email-change", &[("token", &secret)])
+        .invoke(EmailChangeLink {
+            token: secret.clone(),
+        })
         .await
         .json();
     assert_eq!(shown, "grace@new.example");
@@ -369,7 +389,9 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
         "grace@acme.example"
     );
     let confirmed = guest
-        .call("links/email-change/confirm", &[("token", &secret)])
+        .invoke(ConfirmEmailChange {
+            token: secret.clone(),
+        })
         .await;
     assert!(
         confirmed
@@ -394,7 +416,9 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
 
     // The link works once.
     let again = guest
-        .call("links/email-change/confirm", &[("token", &secret)])
+        .invoke(ConfirmEmailChange {
+            token: secret.clone(),
+        })
         .await;
     assert!(
         matches!(again.error(), AppError::Conflict(_)),
@@ -402,7 +426,9 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
         again.body
     );
     let guessed = guest
-        .call("links/email-change", &[("token", "guessed")])
+        .invoke(EmailChangeLink {
+            token: "guessed".into(),
+        })
         .await;
     assert!(matches!(guessed.error(), AppError::Conflict(_)));
 
@@ -414,7 +440,9 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
     let changed = client.change_password("acme", PASSWORD, NEW_PASSWORD).await;
     assert!(changed.status < 400, "{}", changed.body);
     let dead = guest
-        .call("links/email-change/confirm", &[("token", &secret)])
+        .invoke(ConfirmEmailChange {
+            token: secret.clone(),
+        })
         .await;
     assert!(
         matches!(dead.error(), AppError::Conflict(_)),
@@ -475,7 +503,9 @@ async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
     assert_eq!(failed.status, 422);
 
     let seen: AccountSecurity = laptop
-        .call("profile/security", &[("slug", "acme")])
+        .invoke(GetAccountSecurity {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert_eq!(seen.sessions.len(), 3);
@@ -491,16 +521,18 @@ async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
         .unwrap()
         .expect("ada's session");
     let ended: u64 = laptop
-        .call(
-            "profile/sessions/end",
-            &[("slug", "acme"), ("id", &ada_session.id.to_string())],
-        )
+        .invoke(EndSessions {
+            slug: "acme".into(),
+            id: Some(ada_session.id),
+        })
         .await
         .json();
     assert_eq!(ended, 0);
     assert_eq!(
         admin
-            .call("session/current", &[("slug", "acme")])
+            .invoke(SignedInUser {
+                slug: "acme".into()
+            })
             .await
             .status,
         200
@@ -509,29 +541,36 @@ async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
     // One of hers, then all the others.
     let other = seen.sessions.iter().find(|s| !s.current).expect("another");
     let ended: u64 = laptop
-        .call(
-            "profile/sessions/end",
-            &[("slug", "acme"), ("id", &other.id.to_string())],
-        )
+        .invoke(EndSessions {
+            slug: "acme".into(),
+            id: Some(other.id),
+        })
         .await
         .json();
     assert_eq!(ended, 1);
     let ended: u64 = laptop
-        .call("profile/sessions/end", &[("slug", "acme")])
+        .invoke(EndSessions {
+            slug: "acme".into(),
+            id: None,
+        })
         .await
         .json();
     assert_eq!(ended, 1);
     for gone in [&phone, &tablet] {
         assert_eq!(
-            gone.call("session/current", &[("slug", "acme")])
-                .await
-                .status,
+            gone.invoke(SignedInUser {
+                slug: "acme".into()
+            })
+            .await
+            .status,
             401
         );
     }
     assert_eq!(
         laptop
-            .call("session/current", &[("slug", "acme")])
+            .invoke(SignedInUser {
+                slug: "acme".into()
+            })
             .await
             .status,
         200
