@@ -11,6 +11,11 @@ use crate::{
     on_both_databases,
     support::{Answer, Backend, Client},
 };
+use app::api::{
+    accounts::SuspendUser,
+    auth::{Logout, SignedInUser},
+    links::ForgotPassword,
+};
 use app::{
     entities::{outbox_message, user},
     model::{account::LinkState, AppError, Permission, RoleTemplate, UserStatus},
@@ -141,10 +146,10 @@ async fn nobody_acts_on_an_account_more_powerful_than_their_own(backend: Backend
         .await;
     let why = forbidden(
         &a.admin
-            .call(
-                "users/suspend",
-                &[("slug", "acme"), ("id", &root.id.to_string())],
-            )
+            .invoke(SuspendUser {
+                slug: "acme".into(),
+                id: root.id,
+            })
             .await,
     );
     assert!(why.contains("whole platform"), "{why}");
@@ -289,18 +294,20 @@ async fn malformed_input_never_reaches_a_redirect_or_a_mail(backend: Backend) {
     let guest = a.app.client();
     // A slug is written into the redirect: a malformed one is refused, not a crash.
     let forgot = guest
-        .call(
-            "links/forgot-password",
-            &[("slug", "é\r\nx"), ("email", "ada@acme.example")],
-        )
+        .invoke(ForgotPassword {
+            slug: "é\r\nx".into(),
+            email: "ada@acme.example".into(),
+        })
         .await;
     assert_eq!(forgot.status, 422, "{}", forgot.body);
     assert!(forgot.error().field_message("slug").is_some());
-    let out = a.admin.call("auth/logout", &[("slug", "é")]).await;
+    let out = a.admin.invoke(Logout { slug: "é".into() }).await;
     assert_eq!(out.location().as_deref(), Some("/"), "{out:?}");
     assert_eq!(
         a.admin
-            .call("session/current", &[("slug", "acme")])
+            .invoke(SignedInUser {
+                slug: "acme".into()
+            })
             .await
             .status,
         401,

@@ -10,6 +10,13 @@ use crate::{
     on_both_databases,
     support::{Backend, Client, TestApp},
 };
+use app::api::{
+    accounts::{
+        AssignableUsers, GetUser, ListInvitations, ResendInvitation, RevokeInvitation, SuspendUser,
+    },
+    auth::SignedInUser,
+    links::{AcceptInvitation, CompleteReset, ForgotPassword},
+};
 use app::{
     entities::{audit_event, outbox_message, token, user, user_role},
     model::{
@@ -80,14 +87,11 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     ));
 
     let weak = guest
-        .call(
-            "links/accept-invitation",
-            &[
-                ("token", &secret),
-                ("password", "password"),
-                ("confirmation", "password"),
-            ],
-        )
+        .invoke(AcceptInvitation {
+            token: secret.to_string(),
+            password: "password".into(),
+            confirmation: "password".into(),
+        })
         .await;
     assert_eq!(weak.status, 422);
     assert!(weak.error().field_message("password").is_some());
@@ -101,7 +105,9 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
         "{accepted:?}"
     );
     let me: app::model::CurrentUser = guest
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert_eq!(me.id, grace.id);
@@ -215,7 +221,9 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
 
 async fn invitations(client: &Client) -> Vec<Invitation> {
     client
-        .call("users/invitations", &[("slug", "acme")])
+        .invoke(ListInvitations {
+            slug: "acme".into(),
+        })
         .await
         .json()
 }
@@ -251,10 +259,10 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
 
     let resent = a
         .admin
-        .call(
-            "users/invitations/resend",
-            &[("slug", "acme"), ("id", &grace.user_id.to_string())],
-        )
+        .invoke(ResendInvitation {
+            slug: "acme".into(),
+            id: grace.user_id,
+        })
         .await;
     assert_eq!(resent.status, 200, "{}", resent.body);
     let second = token_of(
@@ -277,10 +285,10 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
 
     let revoked = a
         .admin
-        .call(
-            "users/invitations/revoke",
-            &[("slug", "acme"), ("id", &grace.user_id.to_string())],
-        )
+        .invoke(RevokeInvitation {
+            slug: "acme".into(),
+            id: grace.user_id,
+        })
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
     assert!(find_user(&a.app, grace.user_id).await.is_none());
@@ -304,10 +312,10 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
     // Only invitations can be resent or revoked.
     let not_invited = a
         .admin
-        .call(
-            "users/invitations/revoke",
-            &[("slug", "acme"), ("id", &a.ada.id.to_string())],
-        )
+        .invoke(RevokeInvitation {
+            slug: "acme".into(),
+            id: a.ada.id,
+        })
         .await;
     assert_eq!(not_invited.status, 409);
     assert!(find_user(&a.app, a.ada.id).await.is_some());
@@ -426,10 +434,10 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
     );
     let detail = a
         .admin
-        .call(
-            "users/get",
-            &[("slug", "acme"), ("id", &grace.id.to_string())],
-        )
+        .invoke(GetUser {
+            slug: "acme".into(),
+            id: grace.id,
+        })
         .await;
     assert!(!detail.body.contains(&password));
     let browser = a.app.client();
@@ -516,14 +524,19 @@ async fn edits_are_saved_audited_and_never_silently_overwritten(backend: Backend
 
 async fn current(client: &Client) -> u16 {
     client
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await
         .status
 }
 
 async fn assignable(client: &Client) -> Vec<Assignable> {
     client
-        .call("users/assignable", &[("slug", "acme"), ("search", "")])
+        .invoke(AssignableUsers {
+            slug: "acme".into(),
+            search: "".into(),
+        })
         .await
         .json()
 }
@@ -621,10 +634,10 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
 
     // Nobody suspends themselves or changes their own roles.
     let own = ann_client
-        .call(
-            "users/suspend",
-            &[("slug", "acme"), ("id", &ann.id.to_string())],
-        )
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id: ann.id,
+        })
         .await;
     assert_eq!(own.status, 403);
     assert!(own.error().to_string().contains("suspend yourself"));
@@ -652,10 +665,10 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
 
     // Max manages people, but not Ann, who may do more than he may.
     let outranked = max_client
-        .call(
-            "users/suspend",
-            &[("slug", "acme"), ("id", &ann.id.to_string())],
-        )
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id: ann.id,
+        })
         .await;
     assert_eq!(outranked.status, 403, "{}", outranked.body);
 
@@ -663,10 +676,10 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     // super-admin acting in the organisation.
     let root = app.super_admin().await;
     let last = root
-        .call(
-            "users/suspend",
-            &[("slug", "acme"), ("id", &ann.id.to_string())],
-        )
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id: ann.id,
+        })
         .await;
     assert_eq!(last.status, 409, "{}", last.body);
     assert!(last
@@ -732,20 +745,20 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     assert_eq!(demoted.status, 200, "{}", demoted.body);
     // And her new permissions apply on her next request.
     let denied = ann_client
-        .call(
-            "users/suspend",
-            &[("slug", "acme"), ("id", &grace.id.to_string())],
-        )
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id: grace.id,
+        })
         .await;
     assert_eq!(denied.status, 403);
 
     // Someone with only the Viewer role may look but not change.
     let (_, viewer_client) = member(&app, &acme, "vic@acme.example", &[viewer]).await;
     let refused = viewer_client
-        .call(
-            "users/suspend",
-            &[("slug", "acme"), ("id", &grace.id.to_string())],
-        )
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id: grace.id,
+        })
         .await;
     assert_eq!(refused.status, 403);
     let refused = viewer_client
@@ -829,14 +842,11 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
     let twice = a
         .app
         .client()
-        .call(
-            "links/reset-password",
-            &[
-                ("token", &secret),
-                ("password", "yet another long phrase"),
-                ("confirmation", "yet another long phrase"),
-            ],
-        )
+        .invoke(CompleteReset {
+            token: secret.to_string(),
+            password: "yet another long phrase".into(),
+            confirmation: "yet another long phrase".into(),
+        })
         .await;
     assert_eq!(twice.status, 409);
 
@@ -878,16 +888,16 @@ async fn forgot_password_answers_the_same_and_is_rate_limited(backend: Backend) 
     a.app.user(&a.acme, "grace@acme.example", PASSWORD).await;
     let guest = a.app.client();
     let unknown = guest
-        .call(
-            "links/forgot-password",
-            &[("slug", "acme"), ("email", "nobody@acme.example")],
-        )
+        .invoke(ForgotPassword {
+            slug: "acme".into(),
+            email: "nobody@acme.example".into(),
+        })
         .await;
     let known = guest
-        .call(
-            "links/forgot-password",
-            &[("slug", "acme"), ("email", "Grace@acme.example")],
-        )
+        .invoke(ForgotPassword {
+            slug: "acme".into(),
+            email: "Grace@acme.example".into(),
+        })
         .await;
     assert_eq!(unknown.status, known.status);
     assert_eq!(unknown.location(), known.location());
@@ -913,35 +923,35 @@ async fn forgot_password_answers_the_same_and_is_rate_limited(backend: Backend) 
     // Three requests for one address go through; the next is slowed down.
     for _ in 0..2 {
         let ok = guest
-            .call(
-                "links/forgot-password",
-                &[("slug", "acme"), ("email", "grace@acme.example")],
-            )
+            .invoke(ForgotPassword {
+                slug: "acme".into(),
+                email: "grace@acme.example".into(),
+            })
             .await;
         assert_eq!(ok.status, 200, "{}", ok.body);
     }
     let throttled = guest
-        .call(
-            "links/forgot-password",
-            &[("slug", "acme"), ("email", "grace@acme.example")],
-        )
+        .invoke(ForgotPassword {
+            slug: "acme".into(),
+            email: "grace@acme.example".into(),
+        })
         .await;
     assert_eq!(throttled.status, 429);
     assert!(matches!(throttled.error(), AppError::Throttled { .. }));
     // The same limit for an address nobody has: the answer reveals nothing.
     for _ in 0..3 {
         guest
-            .call(
-                "links/forgot-password",
-                &[("slug", "acme"), ("email", "ghost@acme.example")],
-            )
+            .invoke(ForgotPassword {
+                slug: "acme".into(),
+                email: "ghost@acme.example".into(),
+            })
             .await;
     }
     let ghost = guest
-        .call(
-            "links/forgot-password",
-            &[("slug", "acme"), ("email", "ghost@acme.example")],
-        )
+        .invoke(ForgotPassword {
+            slug: "acme".into(),
+            email: "ghost@acme.example".into(),
+        })
         .await;
     assert_eq!(ghost.status, 429);
     // Only the newest link works (links are written after the answer).

@@ -8,6 +8,10 @@ use crate::{
     on_both_databases,
     support::{Answer, Backend},
 };
+use app::api::{
+    api_keys::{ListApiKeys, RevokeApiKey},
+    teams::GetTeam,
+};
 use app::{
     entities::{api_key, audit_event, user},
     model::{
@@ -68,7 +72,10 @@ async fn signed_team(admin: &crate::support::Client, name: &str) -> Uuid {
         .await
         .json();
     let team: TeamDetail = admin
-        .call("teams/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .invoke(GetTeam {
+            slug: "acme".into(),
+            id,
+        })
         .await
         .json();
     let signed = admin
@@ -113,7 +120,11 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
         .unwrap();
     assert_eq!(row.secret_hash, hash_secret(&created.secret));
     assert!(!format!("{row:?}").contains(&created.secret));
-    let listed = admin.call("api-keys/list", &[("slug", "acme")]).await;
+    let listed = admin
+        .invoke(ListApiKeys {
+            slug: "acme".into(),
+        })
+        .await;
     assert!(!listed.body.contains(&created.secret));
     let keys: Vec<ApiKeySummary> = listed.json();
     assert_eq!(keys.len(), 1);
@@ -228,7 +239,9 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
 
     // The list says when the key was last used.
     let keys: Vec<ApiKeySummary> = admin
-        .call("api-keys/list", &[("slug", "acme")])
+        .invoke(ListApiKeys {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert!(keys[0].last_used_at.is_some());
@@ -267,23 +280,25 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
 
     // Revoked: refused from the next request; listed as revoked; both acts audited.
     let revoked = admin
-        .call(
-            "api-keys/revoke",
-            &[("slug", "acme"), ("id", &created.id.to_string())],
-        )
+        .invoke(RevokeApiKey {
+            slug: "acme".into(),
+            id: created.id,
+        })
         .await;
     assert_eq!(revoked.status, 200, "{}", revoked.body);
     assert_eq!(product.api_get("/teams", key).await.status, 401);
     let keys: Vec<ApiKeySummary> = admin
-        .call("api-keys/list", &[("slug", "acme")])
+        .invoke(ListApiKeys {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert!(keys[0].revoked_at.is_some());
     let again = admin
-        .call(
-            "api-keys/revoke",
-            &[("slug", "acme"), ("id", &created.id.to_string())],
-        )
+        .invoke(RevokeApiKey {
+            slug: "acme".into(),
+            id: created.id,
+        })
         .await;
     assert_eq!(again.status, 200, "revoking twice changes nothing");
     let actions: Vec<String> = audit_event::Entity::find()
@@ -345,7 +360,11 @@ async fn keys_are_checked_when_created(backend: Backend) {
     // Keys belong to those who change the organisation's settings.
     let (_, agent) = member(&app, &acme, "ken@acme.example", &[]).await;
     for answer in [
-        agent.call("api-keys/list", &[("slug", "acme")]).await,
+        agent
+            .invoke(ListApiKeys {
+                slug: "acme".into(),
+            })
+            .await,
         agent
             .call_json(
                 "api-keys/create",
@@ -358,7 +377,11 @@ async fn keys_are_checked_when_created(backend: Backend) {
     // Someone who may change settings but not manage teams cannot hand teams to a product.
     let settings_only = custom_role(&app, &acme, "Settings only", &[Permission::OrgSettings]).await;
     let (_, settler) = member(&app, &acme, "sam@acme.example", &[settings_only]).await;
-    let listed = settler.call("api-keys/list", &[("slug", "acme")]).await;
+    let listed = settler
+        .invoke(ListApiKeys {
+            slug: "acme".into(),
+        })
+        .await;
     assert_eq!(listed.status, 200, "{}", listed.body);
     let refused = settler
         .call_json(
@@ -427,14 +450,16 @@ async fn a_key_sees_only_its_organisation(backend: Backend) {
     }
     // globex's admin cannot revoke or list acme's key.
     let revoke = victim
-        .call(
-            "api-keys/revoke",
-            &[("slug", "globex"), ("id", &key.id.to_string())],
-        )
+        .invoke(RevokeApiKey {
+            slug: "globex".into(),
+            id: key.id,
+        })
         .await;
     assert_eq!(revoke.status, 404, "{}", revoke.body);
     let listed: Vec<ApiKeySummary> = victim
-        .call("api-keys/list", &[("slug", "globex")])
+        .invoke(ListApiKeys {
+            slug: "globex".into(),
+        })
         .await
         .json();
     assert!(listed.is_empty());

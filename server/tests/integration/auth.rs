@@ -4,6 +4,7 @@ use crate::{
     on_both_databases,
     support::{Backend, TestApp},
 };
+use app::api::auth::{Logout, SignedInUser};
 use app::{
     entities::{login_event, session, user},
     model::{AppError, UserStatus},
@@ -226,7 +227,11 @@ async fn signing_out_ends_the_session(backend: Backend) {
     browser.sign_in("acme", "ada@example.com", PASSWORD).await;
     assert_eq!(browser.get("/o/acme").await.status, 200);
 
-    let answer = browser.call("auth/logout", &[("slug", "acme")]).await;
+    let answer = browser
+        .invoke(Logout {
+            slug: "acme".into(),
+        })
+        .await;
     assert_eq!(answer.location().as_deref(), Some("/o/acme/login"));
     assert_eq!(session::Entity::find().count(app.db()).await.unwrap(), 0);
     assert_eq!(browser.get("/o/acme").await.status, 303);
@@ -252,7 +257,11 @@ async fn an_expired_session_lands_on_the_sign_in_page(backend: Backend) {
         page.location().as_deref(),
         Some("/o/acme/login?next=/o/acme/users")
     );
-    let answer = browser.call("session/current", &[("slug", "acme")]).await;
+    let answer = browser
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
+        .await;
     assert_eq!(answer.status, 401);
     assert_eq!(answer.error(), AppError::Unauthenticated);
 
@@ -283,7 +292,11 @@ async fn a_temporary_password_must_be_replaced_first(backend: Backend) {
     let page = browser.get("/o/acme").await;
     assert_eq!(page.location().as_deref(), Some("/o/acme/change-password"));
     assert_eq!(browser.get("/o/acme/change-password").await.status, 200);
-    let answer = browser.call("session/current", &[("slug", "acme")]).await;
+    let answer = browser
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
+        .await;
     assert_eq!(answer.error(), AppError::PasswordChangeRequired);
 
     let change = |new: &'static str, confirmation: &'static str| {
@@ -413,7 +426,11 @@ async fn a_session_of_one_organisation_does_not_open_another(backend: Backend) {
         page.location().as_deref(),
         Some("/o/globex/login?next=/o/globex")
     );
-    let answer = browser.call("session/current", &[("slug", "globex")]).await;
+    let answer = browser
+        .invoke(SignedInUser {
+            slug: "globex".into(),
+        })
+        .await;
     assert_eq!(answer.error(), AppError::Unauthenticated);
     // Signing in to globex with acme's credentials fails like any unknown account.
     let answer = browser.sign_in("globex", "ada@example.com", PASSWORD).await;

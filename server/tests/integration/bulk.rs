@@ -6,6 +6,7 @@ use crate::{
     on_both_databases,
     support::{Answer, Backend, Client},
 };
+use app::api::auth::SignedInUser;
 use app::{
     entities::{user, user_role},
     model::{import::ImportReview, AppError, Permission, RoleTemplate, UserStatus, UserType},
@@ -227,7 +228,9 @@ async fn a_bulk_suspension_is_all_or_nothing(backend: Backend) {
         assert_eq!(audit_actions(&a.app, id).await, ["user.suspended"]);
     }
     let session = grace_browser
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await;
     assert_eq!(session.status, 401, "sessions end at once");
     // Already suspended: nothing to do, no error.

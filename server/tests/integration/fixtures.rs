@@ -3,6 +3,7 @@
 //! actions, links in mail, outbox rows).
 
 use crate::support::{Backend, Client, TestApp};
+use app::api::accounts::GetUser;
 use app::{
     entities::{audit_event, organisation, outbox_message, role, role_permission, user, user_role},
     model::{
@@ -135,7 +136,10 @@ pub(crate) async fn outbox_row(app: &TestApp, to: &str) -> outbox_message::Model
 
 pub(crate) async fn detail(client: &Client, id: Uuid) -> AccountDetail {
     client
-        .call("users/get", &[("slug", "acme"), ("id", &id.to_string())])
+        .invoke(GetUser {
+            slug: "acme".into(),
+            id,
+        })
         .await
         .json()
 }

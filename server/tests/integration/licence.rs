@@ -6,6 +6,7 @@ use crate::{
     on_both_databases,
     support::{licence_file, Backend, Client, TestApp},
 };
+use app::api::{auth::SignedInUser, licence::GetLicence, organisations::GetOrganisation};
 use app::{
     entities::{audit_event, licence, organisation},
     model::{
@@ -41,7 +42,9 @@ async fn only_a_super_admin_installs_a_licence_and_it_must_be_signed(backend: Ba
     let a = acme(backend).await;
     let root = a.app.super_admin().await;
     let status: LicenceStatus = root
-        .call("platform/licence", &[("slug", "operator")])
+        .invoke(GetLicence {
+            slug: "operator".into(),
+        })
         .await
         .json();
     assert!(status.licence.is_none() && status.verifies_signatures);
@@ -73,7 +76,12 @@ async fn only_a_super_admin_installs_a_licence_and_it_must_be_signed(backend: Ba
 
     // A tenant admin may neither read nor install the licence, even naming the operator.
     for slug in ["acme", "operator"] {
-        let read = a.admin.call("platform/licence", &[("slug", slug)]).await;
+        let read = a
+            .admin
+            .invoke(GetLicence {
+                slug: slug.to_string(),
+            })
+            .await;
         assert!(matches!(read.status, 401 | 403), "{}", read.body);
         let installed = a
             .admin
@@ -103,7 +111,9 @@ async fn only_a_super_admin_installs_a_licence_and_it_must_be_signed(backend: Ba
 
 async fn current(client: &Client, slug: &str) -> CurrentUser {
     client
-        .call("session/current", &[("slug", slug)])
+        .invoke(SignedInUser {
+            slug: slug.to_string(),
+        })
         .await
         .json()
 }
@@ -277,7 +287,9 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
         .await;
     seats_error(&refused);
     let status: LicenceStatus = root
-        .call("platform/licence", &[("slug", "operator")])
+        .invoke(GetLicence {
+            slug: "operator".into(),
+        })
         .await
         .json();
     assert_eq!(status.seats_used, 3);
@@ -310,7 +322,9 @@ async fn an_expired_licence_blocks_adding_people_but_not_signing_in(backend: Bac
         .await;
     assert!(seats_error(&refused).contains("expired on"));
     let status: LicenceStatus = root
-        .call("platform/licence", &[("slug", "operator")])
+        .invoke(GetLicence {
+            slug: "operator".into(),
+        })
         .await
         .json();
     assert!(status.licence.unwrap().expired());
@@ -372,10 +386,10 @@ async fn editing_an_organisation_keeps_one_admin_tenant(backend: Backend) {
     assert_eq!(refused.status, 403, "{}", refused.body);
     let refused = a
         .admin
-        .call(
-            "platform/organisations/get",
-            &[("slug", "acme"), ("organisation", "acme")],
-        )
+        .invoke(GetOrganisation {
+            slug: "acme".into(),
+            organisation: "acme".into(),
+        })
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 }

@@ -4,6 +4,7 @@ use crate::{
     on_both_databases,
     support::{Backend, TestApp},
 };
+use app::api::{auth::SignedInUser, licence::GetLicence, organisations::ListOrganisations};
 use app::model::{organisations::OrganisationList, PlatformRole};
 use sea_orm::ActiveValue::Set;
 
@@ -30,10 +31,10 @@ async fn only_super_admins_list_the_organisations(backend: Backend) {
         let search = search.to_string();
         async move {
             client
-                .call(
-                    "platform/organisations",
-                    &[("slug", "operator"), ("search", &search)],
-                )
+                .invoke(ListOrganisations {
+                    slug: "operator".into(),
+                    search: search.to_string(),
+                })
                 .await
         }
     };
@@ -56,10 +57,10 @@ async fn only_super_admins_list_the_organisations(backend: Backend) {
     ada.sign_in("acme", "ada@acme.example", "a long and private phrase")
         .await;
     let refused = ada
-        .call(
-            "platform/organisations",
-            &[("slug", "acme"), ("search", "")],
-        )
+        .invoke(ListOrganisations {
+            slug: "acme".into(),
+            search: "".into(),
+        })
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     let operator = app::services::tenancy::find_by_slug(app.db(), "operator")
@@ -164,7 +165,9 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
         "{accepted:?}"
     );
     let me: app::model::CurrentUser = grace
-        .call("session/current", &[("slug", "globex")])
+        .invoke(SignedInUser {
+            slug: "globex".into(),
+        })
         .await
         .json();
     assert_eq!(me.user_type, app::model::UserType::TenantAdmin);
@@ -219,7 +222,9 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
 
     // Switched into acme, the super-admin acts there as a tenant admin would ...
     let me: CurrentUser = root
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert!(me.is_switched() && me.can(Permission::UsersInvite));
@@ -244,10 +249,10 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
     assert_eq!(entry.actor_organisation_id, Some(operator.id));
     // The Platform screens work only from home, not while acting in a customer organisation.
     let refused = root
-        .call(
-            "platform/organisations",
-            &[("slug", "acme"), ("search", "")],
-        )
+        .invoke(ListOrganisations {
+            slug: "acme".into(),
+            search: "".into(),
+        })
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(
@@ -266,7 +271,9 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
         .await;
     assert_eq!(targets(&help, "operator", "").await.status, 200);
     let support: CurrentUser = help
-        .call("session/current", &[("slug", "acme")])
+        .invoke(SignedInUser {
+            slug: "acme".into(),
+        })
         .await
         .json();
     assert!(support.can(Permission::UsersView) && !support.can(Permission::UsersInvite));
@@ -290,14 +297,18 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
         );
     }
     for slug in ["globex", "operator"] {
-        let refused = ada.call("session/current", &[("slug", slug)]).await;
+        let refused = ada
+            .invoke(SignedInUser {
+                slug: slug.to_string(),
+            })
+            .await;
         assert_eq!(refused.status, 401, "{slug}");
     }
     let refused = ada
-        .call(
-            "platform/organisations",
-            &[("slug", "acme"), ("search", "")],
-        )
+        .invoke(ListOrganisations {
+            slug: "acme".into(),
+            search: "".into(),
+        })
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
@@ -390,7 +401,9 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
         .unwrap();
     assert_eq!(mail, 1);
     let status: LicenceStatus = root
-        .call("platform/licence", &[("slug", "operator")])
+        .invoke(GetLicence {
+            slug: "operator".into(),
+        })
         .await
         .json();
     assert_eq!(

@@ -4,6 +4,7 @@ use crate::{
     on_both_databases,
     support::{Backend, TestApp},
 };
+use app::api::roles::ListRoles;
 use app::{
     entities::user_role,
     model::{
@@ -208,7 +209,11 @@ async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Ba
         .await;
     assert_eq!(other.status, 401);
     assert_eq!(other.error(), AppError::Unauthenticated);
-    let roles = admin.call("roles/list", &[("slug", "globex")]).await;
+    let roles = admin
+        .invoke(ListRoles {
+            slug: "globex".into(),
+        })
+        .await;
     assert_eq!(roles.status, 401);
 
     let agent = app.client();
