@@ -16,6 +16,8 @@ use app::api::{
     auth::{Logout, SignedInUser},
     links::ForgotPassword,
 };
+use app::model::account::Onboarding;
+use app::model::UserType;
 use app::{
     entities::{outbox_message, user},
     model::{account::LinkState, AppError, Permission, RoleTemplate, UserStatus},
@@ -23,7 +25,6 @@ use app::{
 use sea_orm::{
     prelude::*, ActiveValue::Set, ConnectionTrait, QuerySelect, Statement, TransactionTrait,
 };
-use serde_json::json;
 
 on_both_databases!(
     nobody_acts_on_an_account_more_powerful_than_their_own,
@@ -80,8 +81,8 @@ async fn reset_link(a: &Acme, id: Uuid, email: &str) -> String {
 
 /// Ada changes the email address of account `id`.
 async fn change_email(a: &Acme, id: Uuid, email: &str) {
-    let body = change(&detail(&a.admin, id).await, |f| f["email"] = json!(email));
-    let saved = a.admin.call_json("users/update", &body).await;
+    let body = change(&detail(&a.admin, id).await, |f| f.email = email.into());
+    let saved = a.admin.invoke(body.clone()).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 }
 
@@ -126,10 +127,10 @@ async fn nobody_acts_on_an_account_more_powerful_than_their_own(backend: Backend
         assert!(why.contains("which you may not"), "{why}");
     }
     let body = change(&detail(&max, a.ada.id).await, |f| {
-        f["email"] = json!("max+ada@acme.example");
-        f["roles"] = json!([viewer]);
+        f.email = "max+ada@acme.example".into();
+        f.roles = vec![viewer];
     });
-    forbidden(&max.call_json("users/update", &body).await);
+    forbidden(&max.invoke(body.clone()).await);
     assert_eq!(find_user(&a.app, a.ada.id).await.unwrap(), ada_before);
     assert!(a.app.smtp.messages().is_empty(), "no reset link was sent");
 
@@ -318,10 +319,15 @@ async fn malformed_input_never_reaches_a_redirect_or_a_mail(backend: Backend) {
     let admin = a.app.client();
     admin.sign_in("acme", "ada@acme.example", PASSWORD).await;
     let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
-    let mut body = new_account("eve@acme.example", &[agent], "agent", "Invitation");
-    body["account"]["form"]["first_name"] = json!("Eve\r\nClick https://evil.example");
-    body["account"]["form"]["external_id"] = json!("id\u{7}");
-    let refused = admin.call_json("users/add", &body).await;
+    let mut body = new_account(
+        "eve@acme.example",
+        &[agent],
+        UserType::Agent,
+        Onboarding::Invitation,
+    );
+    body.account.form.first_name = "Eve\r\nClick https://evil.example".into();
+    body.account.form.external_id = "id\u{7}".into();
+    let refused = admin.invoke(body).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let error = refused.error();
     assert!(error
@@ -359,10 +365,12 @@ async fn roles_of_a_switched_off_feature_are_checked_too(backend: Backend) {
     let (_, max) = member(&a.app, &a.acme, "max@acme.example", &[inviter]).await;
     // Giving "delete tickets" would take effect the day the helpdesk is switched on.
     let refused = max
-        .call_json(
-            "users/add",
-            &new_account("eve@acme.example", &[cleaner], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "eve@acme.example",
+            &[cleaner],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused
@@ -372,10 +380,12 @@ async fn roles_of_a_switched_off_feature_are_checked_too(backend: Backend) {
     // Ada, a tenant admin, may give it.
     let given = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("eve@acme.example", &[cleaner], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "eve@acme.example",
+            &[cleaner],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(given.status, 200, "{}", given.body);
 }

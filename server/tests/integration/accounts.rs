@@ -17,6 +17,7 @@ use app::api::{
     auth::SignedInUser,
     links::{AcceptInvitation, CompleteReset, ForgotPassword},
 };
+use app::model::account::Onboarding;
 use app::{
     entities::{audit_event, outbox_message, token, user, user_role},
     model::{
@@ -190,10 +191,12 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
     let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     let taken = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("ADA@acme.EXAMPLE", &[agent], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "ADA@acme.EXAMPLE",
+            &[agent],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(taken.status, 422);
     assert!(taken
@@ -206,10 +209,12 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
     let foreign_role = a.app.role(&other, RoleTemplate::Agent).await;
     let foreign = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("new@acme.example", &[foreign_role], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "new@acme.example",
+            &[foreign_role],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(foreign.status, 422);
     assert!(foreign.error().field_message("roles").is_some());
@@ -407,15 +412,12 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
     let viewer = a.app.role(&a.acme, RoleTemplate::Viewer).await;
     let added: Added = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account(
-                "grace@acme.example",
-                &[viewer],
-                "viewer",
-                "TemporaryPassword",
-            ),
-        )
+        .invoke(new_account(
+            "grace@acme.example",
+            &[viewer],
+            UserType::Viewer,
+            Onboarding::TemporaryPassword,
+        ))
         .await
         .json();
     let password = added.temporary_password.expect("shown once");
@@ -473,13 +475,10 @@ async fn edits_are_saved_audited_and_never_silently_overwritten(backend: Backend
 
     let saved = a
         .admin
-        .call_json(
-            "users/update",
-            &change(&loaded_by_ada, |f| {
-                f["last_name"] = json!("Brewster Hopper");
-                f["phone"] = json!("+1 555 0100 123");
-            }),
-        )
+        .invoke(change(&loaded_by_ada, |f| {
+            f.last_name = "Brewster Hopper".into();
+            f.phone = "+1 555 0100 123".into();
+        }))
         .await;
     let saved: AccountDetail = saved.json();
     assert_eq!(saved.version, loaded_by_ada.version + 1);
@@ -487,10 +486,7 @@ async fn edits_are_saved_audited_and_never_silently_overwritten(backend: Backend
 
     // Bob saves from the form he loaded before Ada's change: refused, nothing overwritten.
     let stale = bob
-        .call_json(
-            "users/update",
-            &change(&loaded_by_bob, |f| f["first_name"] = json!("Amazing")),
-        )
+        .invoke(change(&loaded_by_bob, |f| f.first_name = "Amazing".into()))
         .await;
     assert_eq!(stale.status, 409);
     assert!(stale.error().to_string().contains("Someone else changed"));
@@ -501,10 +497,7 @@ async fn edits_are_saved_audited_and_never_silently_overwritten(backend: Backend
     // Validation on edit, and email uniqueness ignoring case.
     let taken = a
         .admin
-        .call_json(
-            "users/update",
-            &change(&now, |f| f["email"] = json!("BOB@acme.example")),
-        )
+        .invoke(change(&now, |f| f.email = "BOB@acme.example".into()))
         .await;
     assert_eq!(taken.status, 422);
     assert!(taken.error().field_message("email").is_some());
@@ -643,10 +636,7 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     assert!(own.error().to_string().contains("suspend yourself"));
     let mine = detail(&ann_client, ann.id).await;
     let own_roles = ann_client
-        .call_json(
-            "users/update",
-            &change(&mine, |f| f["roles"] = json!([admin_role, agent_role])),
-        )
+        .invoke(change(&mine, |f| f.roles = vec![admin_role, agent_role]))
         .await;
     assert_eq!(own_roles.status, 422);
     assert!(own_roles
@@ -656,10 +646,7 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         .contains("your own roles"));
     // Changing one's own name is fine.
     let renamed = ann_client
-        .call_json(
-            "users/update",
-            &change(&mine, |f| f["first_name"] = json!("Anne")),
-        )
+        .invoke(change(&mine, |f| f.first_name = "Anne".into()))
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
 
@@ -688,10 +675,7 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         .contains("last active administrator"));
     let ann_now = detail(&root, ann.id).await;
     let demote = root
-        .call_json(
-            "users/update",
-            &change(&ann_now, |f| f["roles"] = json!([viewer])),
-        )
+        .invoke(change(&ann_now, |f| f.roles = vec![viewer]))
         .await;
     assert_eq!(demote.status, 422);
     assert!(
@@ -708,10 +692,7 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     let (grace, _) = member(&app, &acme, "grace@acme.example", &[viewer]).await;
     let grace_now = detail(&max_client, grace.id).await;
     let grant = max_client
-        .call_json(
-            "users/update",
-            &change(&grace_now, |f| f["roles"] = json!([viewer, admin_role])),
-        )
+        .invoke(change(&grace_now, |f| f.roles = vec![viewer, admin_role]))
         .await;
     assert_eq!(grant.status, 422);
     assert!(grant
@@ -720,15 +701,12 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         .unwrap()
         .contains("Admin"));
     let admin_type = max_client
-        .call_json(
-            "users/add",
-            &new_account(
-                "boss@acme.example",
-                &[agent_role],
-                "tenant_admin",
-                "Invitation",
-            ),
-        )
+        .invoke(new_account(
+            "boss@acme.example",
+            &[agent_role],
+            UserType::TenantAdmin,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(admin_type.status, 422);
     assert!(admin_type.error().field_message("user_type").is_some());
@@ -737,10 +715,7 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
     // With a second administrator, Ann may be demoted.
     let (_, _) = member(&app, &acme, "second@acme.example", &[admin_role]).await;
     let demoted = root
-        .call_json(
-            "users/update",
-            &change(&ann_now, |f| f["roles"] = json!([viewer])),
-        )
+        .invoke(change(&ann_now, |f| f.roles = vec![viewer]))
         .await;
     assert_eq!(demoted.status, 200, "{}", demoted.body);
     // And her new permissions apply on her next request.
@@ -762,10 +737,12 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         .await;
     assert_eq!(refused.status, 403);
     let refused = viewer_client
-        .call_json(
-            "users/add",
-            &new_account("x@acme.example", &[agent_role], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "x@acme.example",
+            &[agent_role],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(refused.status, 403);
     let refused = viewer_client
@@ -1015,17 +992,16 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
         is_self: false,
         avatar_url: None,
     };
-    let update = a
-        .admin
-        .call_json("users/update", &change(&victim_detail, |_| {}))
-        .await;
+    let update = a.admin.invoke(change(&victim_detail, |_| {})).await;
     assert_eq!(update.status, 404);
     let invited = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("spy@acme.example", &[globex_role], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "spy@acme.example",
+            &[globex_role],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(
         invited.status, 422,

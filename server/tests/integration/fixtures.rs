@@ -4,6 +4,8 @@
 
 use crate::support::{Backend, Client, TestApp};
 use app::api::accounts::GetUser;
+use app::api::accounts::{AddUser, UpdateUser};
+use app::model::account::{AccountChange, AccountForm, NewAccount, Onboarding};
 use app::{
     entities::{audit_event, organisation, outbox_message, role, role_permission, user, user_role},
     model::{
@@ -12,7 +14,6 @@ use app::{
     },
 };
 use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
-use serde_json::{json, Value};
 use std::time::Duration;
 
 pub(crate) const PASSWORD: &str = "a long and private phrase";
@@ -47,32 +48,39 @@ pub(crate) async fn acme(backend: Backend) -> Acme {
     }
 }
 
-pub(crate) fn new_account(email: &str, roles: &[Uuid], user_type: &str, onboarding: &str) -> Value {
-    json!({
-        "slug": "acme",
-        "account": {
-            "form": {
-                "first_name": "Grace",
-                "last_name": "Hopper",
-                "email": email,
-                "phone": "",
-                "external_id": "",
-                "timezone": "Europe/London",
-                "roles": roles,
+pub(crate) fn new_account(
+    email: &str,
+    roles: &[Uuid],
+    user_type: UserType,
+    onboarding: Onboarding,
+) -> AddUser {
+    AddUser {
+        slug: "acme".into(),
+        account: NewAccount {
+            form: AccountForm {
+                first_name: "Grace".into(),
+                last_name: "Hopper".into(),
+                email: email.into(),
+                phone: String::new(),
+                external_id: String::new(),
+                timezone: "Europe/London".into(),
+                roles: roles.to_vec(),
             },
-            "user_type": user_type,
-            "onboarding": onboarding,
-        }
-    })
+            user_type,
+            onboarding,
+        },
+    }
 }
 
 pub(crate) async fn invite(a: &Acme, email: &str) -> Added {
     let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     a.admin
-        .call_json(
-            "users/add",
-            &new_account(email, &[agent], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            email,
+            &[agent],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await
         .json()
 }
@@ -144,14 +152,17 @@ pub(crate) async fn detail(client: &Client, id: Uuid) -> AccountDetail {
         .json()
 }
 
-pub(crate) fn change(detail: &AccountDetail, adjust: impl FnOnce(&mut Value)) -> Value {
-    let mut body = json!({
-        "slug": "acme",
-        "id": detail.id,
-        "change": { "form": detail.form, "version": detail.version },
-    });
-    adjust(&mut body["change"]["form"]);
-    body
+pub(crate) fn change(detail: &AccountDetail, adjust: impl FnOnce(&mut AccountForm)) -> UpdateUser {
+    let mut form = detail.form.clone();
+    adjust(&mut form);
+    UpdateUser {
+        slug: "acme".into(),
+        id: detail.id,
+        change: AccountChange {
+            form,
+            version: detail.version,
+        },
+    }
 }
 
 /// A custom role with `permissions`, as issue 5's Roles page will create them.

@@ -14,6 +14,8 @@ use crate::{
     profile::{change as profile_change, profile},
     support::{server_panics, Answer, Backend, Client},
 };
+use app::model::account::Onboarding;
+use app::model::UserType;
 use app::{
     entities::user,
     model::{
@@ -129,9 +131,9 @@ async fn an_address_change_by_an_admin_needs_reset_rights_and_tells_the_old_addr
 
     // Max may edit people but not reset passwords: a new address would let him reset Pat's.
     let body = change(&detail(&max, pat.id).await, |f| {
-        f["email"] = json!("max.owns@evil.example")
+        f.email = "max.owns@evil.example".into()
     });
-    let refused = max.call_json("users/update", &body).await;
+    let refused = max.invoke(body.clone()).await;
     assert!(field_refusal(&refused, "email").contains("reset passwords"));
     assert_eq!(
         find_user(&a.app, pat.id).await.unwrap().email,
@@ -139,20 +141,17 @@ async fn an_address_change_by_an_admin_needs_reset_rights_and_tells_the_old_addr
     );
     // Other details are still his to edit.
     let renamed = max
-        .call_json(
-            "users/update",
-            &change(&detail(&max, pat.id).await, |f| {
-                f["first_name"] = json!("Patricia")
-            }),
-        )
+        .invoke(change(&detail(&max, pat.id).await, |f| {
+            f.first_name = "Patricia".into()
+        }))
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
 
     // Ada may; Pat hears of it at the address Pat knows.
     let body = change(&detail(&a.admin, pat.id).await, |f| {
-        f["email"] = json!("pat.new@acme.example")
+        f.email = "pat.new@acme.example".into()
     });
-    let saved = a.admin.call_json("users/update", &body).await;
+    let saved = a.admin.invoke(body.clone()).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     let notice = a.app.smtp.message_to("pat@acme.example").await;
     assert!(
@@ -175,9 +174,9 @@ async fn nobody_resets_or_readdresses_their_own_account_from_the_users_pages(bac
     .await
     .unwrap();
     let own = change(&detail(&a.admin, a.ada.id).await, |f| {
-        f["email"] = json!("someone.else@evil.example")
+        f.email = "someone.else@evil.example".into()
     });
-    let refused = a.admin.call_json("users/update", &own).await;
+    let refused = a.admin.invoke(own.clone()).await;
     assert!(field_refusal(&refused, "email").contains("My profile"));
     for method in ["TemporaryPassword", "Email"] {
         let reset = a
@@ -201,12 +200,9 @@ async fn nobody_resets_or_readdresses_their_own_account_from_the_users_pages(bac
     assert!(audit_actions(&a.app, a.ada.id).await.is_empty());
     // Her own name is still hers to edit here.
     let renamed = change(&detail(&a.admin, a.ada.id).await, |f| {
-        f["first_name"] = json!("Augusta")
+        f.first_name = "Augusta".into()
     });
-    assert_eq!(
-        a.admin.call_json("users/update", &renamed).await.status,
-        200
-    );
+    assert_eq!(a.admin.invoke(renamed.clone()).await.status, 200);
 }
 
 async fn a_huge_page_number_shows_the_last_page(backend: Backend) {
@@ -300,10 +296,12 @@ async fn addresses_with_a_display_name_or_odd_characters_are_refused(backend: Ba
     ] {
         let refused = a
             .admin
-            .call_json(
-                "users/add",
-                &new_account(address, &[agent], "agent", "Invitation"),
-            )
+            .invoke(new_account(
+                address,
+                &[agent],
+                UserType::Agent,
+                Onboarding::Invitation,
+            ))
             .await;
         assert!(
             field_refusal(&refused, "email").contains("name@example.com"),
@@ -524,7 +522,13 @@ async fn malformed_requests_are_refused_in_words_never_with_a_500(backend: Backe
             "account.form"),
         (&a.admin, "users/add", json_type,
             serde_json::to_string(&{
-                let mut body = new_account("g@acme.example", &[], "boss", "Invitation");
+                let mut body = serde_json::to_value(new_account(
+                    "g@acme.example",
+                    &[],
+                    UserType::Agent,
+                    Onboarding::Invitation,
+                ))
+                .unwrap();
                 body["account"]["user_type"] = json!("boss");
                 body
             }).unwrap(),
@@ -652,10 +656,12 @@ async fn pages_and_answers_are_not_cached(backend: Backend) {
     let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     let created = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("grace@acme.example", &[agent], "agent", "TemporaryPassword"),
-        )
+        .invoke(new_account(
+            "grace@acme.example",
+            &[agent],
+            UserType::Agent,
+            Onboarding::TemporaryPassword,
+        ))
         .await;
     assert_eq!(created.status, 200, "{}", created.body);
     let page = a.admin.get("/o/acme/users").await;

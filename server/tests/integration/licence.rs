@@ -7,6 +7,8 @@ use crate::{
     support::{licence_file, Backend, Client, TestApp},
 };
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::GetOrganisation};
+use app::model::account::Onboarding;
+use app::model::UserType;
 use app::{
     entities::{audit_event, licence, organisation},
     model::{
@@ -188,10 +190,12 @@ async fn features_are_the_licence_narrowed_by_the_organisation(backend: Backend)
     let viewer = a.app.role(&a.acme, RoleTemplate::Viewer).await;
     let refused = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("an@acme.example", &[viewer], "analyst", "Invitation"),
-        )
+        .invoke(new_account(
+            "an@acme.example",
+            &[viewer],
+            UserType::Analyst,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let message = refused
@@ -234,10 +238,12 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
     let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
     let refused = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("linus@acme.example", &[agent], "agent", "TemporaryPassword"),
-        )
+        .invoke(new_account(
+            "linus@acme.example",
+            &[agent],
+            UserType::Agent,
+            Onboarding::TemporaryPassword,
+        ))
         .await;
     let message = seats_error(&refused);
     assert!(message.contains("3 seats and 3 are in use"), "{message}");
@@ -275,10 +281,12 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
     assert_eq!(suspended.status, 200, "{}", suspended.body);
     let linus = a
         .admin
-        .call_json(
-            "users/add",
-            &new_account("linus@acme.example", &[agent], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "linus@acme.example",
+            &[agent],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert_eq!(linus.status, 200, "{}", linus.body);
     let refused = a
@@ -315,10 +323,12 @@ async fn an_expired_licence_blocks_adding_people_but_not_signing_in(backend: Bac
     );
     let agent = app.role(&acme, RoleTemplate::Agent).await;
     let refused = ada
-        .call_json(
-            "users/add",
-            &new_account("grace@acme.example", &[agent], "agent", "Invitation"),
-        )
+        .invoke(new_account(
+            "grace@acme.example",
+            &[agent],
+            UserType::Agent,
+            Onboarding::Invitation,
+        ))
         .await;
     assert!(seats_error(&refused).contains("expired on"));
     let status: LicenceStatus = root

@@ -5,6 +5,8 @@ use crate::{
     support::{Backend, TestApp},
 };
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::ListOrganisations};
+use app::model::account::Onboarding;
+use app::model::UserType;
 use app::model::{organisations::OrganisationList, PlatformRole};
 use sea_orm::ActiveValue::Set;
 
@@ -230,9 +232,14 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
     assert!(me.is_switched() && me.can(Permission::UsersInvite));
     assert_eq!(me.home_organisation.slug, "operator");
     let agent = app.role(&acme, RoleTemplate::Agent).await;
-    let mut body = new_account("grace@acme.example", &[agent], "agent", "Invitation");
-    body["slug"] = serde_json::json!("acme");
-    let added = root.call_json("users/add", &body).await;
+    let mut body = new_account(
+        "grace@acme.example",
+        &[agent],
+        UserType::Agent,
+        Onboarding::Invitation,
+    );
+    body.slug = "acme".into();
+    let added = root.invoke(body.clone()).await;
     assert_eq!(added.status, 200, "{}", added.body);
     // ... and the audit trail says where they acted and where they came from.
     let entry = audit_event::Entity::find()
@@ -277,8 +284,8 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
         .await
         .json();
     assert!(support.can(Permission::UsersView) && !support.can(Permission::UsersInvite));
-    body["account"]["form"]["email"] = serde_json::json!("linus@acme.example");
-    assert_eq!(help.call_json("users/add", &body).await.status, 403);
+    body.account.form.email = "linus@acme.example".into();
+    assert_eq!(help.invoke(body.clone()).await.status, 403);
 
     // Nobody else can switch: not a tenant admin, not even one whose account claims a platform
     // role outside the admin tenant; whatever the URL says.
