@@ -5,8 +5,8 @@
 
 use crate::{
     fixtures::{
-        acme, change, choosing, custom_role, detail, find_user, invite, link_state, member,
-        new_account, token_of, wait_until, Acme, PASSWORD,
+        accepting, acme, change, custom_role, detail, find_user, invite, link_state, member,
+        new_account, resetting, token_of, wait_until, Acme, PASSWORD,
     },
     on_both_databases,
     support::{Answer, Backend, Client},
@@ -38,9 +38,7 @@ on_both_databases!(
 
 /// Accepts the invitation with `secret`: the answer's status, or 200 when it signs the person in.
 async fn accept(client: &Client, secret: &str) -> u16 {
-    let answer = client
-        .call("links/accept-invitation", &choosing(secret))
-        .await;
+    let answer = client.invoke(accepting(secret)).await;
     match answer.location() {
         Some(to) if to == "/o/acme" => 200,
         _ => answer.status,
@@ -285,7 +283,7 @@ async fn expired_access_makes_links_unusable(backend: Backend) {
         link_state(&guest, "links/reset", &secret).await,
         LinkState::AccessEnded { .. }
     ));
-    let used = guest.call("links/reset-password", &choosing(&secret)).await;
+    let used = guest.invoke(resetting(&secret)).await;
     assert_eq!(used.status, 409, "{}", used.body);
     assert_eq!(find_user(&a.app, lin.id).await.unwrap(), before);
 }

@@ -4,12 +4,14 @@
 
 use crate::{
     fixtures::{
-        acme, audit_actions, auth_user, change, choosing, custom_role, detail, find_user, invite,
-        link_state, member, new_account, outbox_row, token_of, wait_until, NEW_PASSWORD, PASSWORD,
+        accepting, acme, audit_actions, auth_user, change, custom_role, detail, find_user, invite,
+        link_state, member, new_account, outbox_row, resetting, token_of, wait_until, NEW_PASSWORD,
+        PASSWORD,
     },
     on_both_databases,
     support::{Backend, Client, TestApp},
 };
+use app::api::users::ListUsers;
 use app::api::{
     accounts::{
         AssignableUsers, GetUser, ListInvitations, ResendInvitation, RevokeInvitation, SuspendUser,
@@ -97,9 +99,7 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     assert_eq!(weak.status, 422);
     assert!(weak.error().field_message("password").is_some());
 
-    let accepted = guest
-        .call("links/accept-invitation", &choosing(&secret))
-        .await;
+    let accepted = guest.invoke(accepting(&secret)).await;
     assert_eq!(
         accepted.location().as_deref(),
         Some("/o/acme"),
@@ -118,11 +118,7 @@ async fn an_invitation_is_mailed_and_accepting_it_signs_the_person_in(backend: B
     );
 
     // The link works once.
-    let again = a
-        .app
-        .client()
-        .call("links/accept-invitation", &choosing(&secret))
-        .await;
+    let again = a.app.client().invoke(accepting(&secret)).await;
     assert_eq!(again.status, 409);
     assert!(matches!(
         link_state(&guest, "links/invitation", &secret).await,
@@ -302,9 +298,7 @@ async fn resending_replaces_the_link_and_revoking_removes_the_invitation(backend
         link_state(&guest, "links/invitation", &second).await,
         LinkState::Unknown
     ));
-    let accept = guest
-        .call("links/accept-invitation", &choosing(&second))
-        .await;
+    let accept = guest.invoke(accepting(&second)).await;
     assert_eq!(accept.status, 409);
     assert_eq!(
         audit_actions(&a.app, grace.user_id).await,
@@ -350,9 +344,7 @@ async fn an_expired_invitation_says_so(backend: Backend) {
         link_state(&guest, "links/invitation", &secret).await,
         LinkState::Expired { ref organisation_slug, .. } if organisation_slug == "acme"
     ));
-    let accept = guest
-        .call("links/accept-invitation", &choosing(&secret))
-        .await;
+    let accept = guest.invoke(accepting(&secret)).await;
     assert_eq!(accept.status, 409);
     assert!(accept.error().to_string().contains("send a new one"));
     assert!(invitations(&a.admin).await[0].expired);
@@ -451,10 +443,10 @@ async fn a_temporary_password_is_shown_once_and_must_be_replaced(backend: Backen
         Some("/o/acme/change-password")
     );
     let blocked = browser
-        .call_json(
-            "users/list",
-            &json!({ "slug": "acme", "query": UserQuery::default() }),
-        )
+        .invoke(ListUsers {
+            slug: "acme".into(),
+            query: UserQuery::default(),
+        })
         .await;
     assert_eq!(blocked.status, 403);
     assert_eq!(audit_actions(&a.app, grace.id).await, ["user.created"]);
@@ -575,10 +567,10 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
     assert!(!assignable(&a.admin).await.iter().any(|p| p.id == grace.id));
     let list: UserList = a
         .admin
-        .call_json(
-            "users/list",
-            &json!({ "slug": "acme", "query": UserQuery::default() }),
-        )
+        .invoke(ListUsers {
+            slug: "acme".into(),
+            query: UserQuery::default(),
+        })
         .await
         .json();
     assert!(!list.rows.iter().any(|r| r.id == grace.id));
@@ -803,9 +795,7 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
         .await;
     assert_eq!(page.status, 200);
 
-    let reset = browser
-        .call("links/reset-password", &choosing(&secret))
-        .await;
+    let reset = browser.invoke(resetting(&secret)).await;
     assert_eq!(reset.location().as_deref(), Some("/o/acme"), "{reset:?}");
     assert_eq!(current(&browser).await, 200);
     assert_eq!(

@@ -9,9 +9,14 @@ use crate::{
     support::{Answer, Backend},
 };
 use app::api::{
+    api_keys::CreateApiKey,
+    teams::{CreateTeam, SetTeamSignature},
+};
+use app::api::{
     api_keys::{ListApiKeys, RevokeApiKey},
     teams::GetTeam,
 };
+use app::model::{api_keys::NewApiKey, teams::TeamForm};
 use app::{
     entities::{api_key, audit_event, user},
     model::{
@@ -65,10 +70,13 @@ fn refusal(answer: &Answer) -> (String, String, Vec<(String, String)>) {
 /// A team named `name` in acme with the test signature; returns its id.
 async fn signed_team(admin: &crate::support::Client, name: &str) -> Uuid {
     let id: Uuid = admin
-        .call_json(
-            "teams/create",
-            &json!({ "slug": "acme", "team": { "name": name, "description": "Invoices" } }),
-        )
+        .invoke(CreateTeam {
+            slug: "acme".into(),
+            team: TeamForm {
+                name: name.into(),
+                description: "Invoices".into(),
+            },
+        })
         .await
         .json();
     let team: TeamDetail = admin
@@ -79,10 +87,12 @@ async fn signed_team(admin: &crate::support::Client, name: &str) -> Uuid {
         .await
         .json();
     let signed = admin
-        .call_json(
-            "teams/signature",
-            &json!({ "slug": "acme", "id": id, "signature": SIGNATURE, "version": team.version }),
-        )
+        .invoke(SetTeamSignature {
+            slug: "acme".into(),
+            id,
+            signature: SIGNATURE.into(),
+            version: team.version,
+        })
         .await;
     assert_eq!(signed.status, 200, "{}", signed.body);
     id
@@ -90,10 +100,13 @@ async fn signed_team(admin: &crate::support::Client, name: &str) -> Uuid {
 
 async fn create_key(admin: &crate::support::Client, name: &str) -> CreatedApiKey {
     admin
-        .call_json(
-            "api-keys/create",
-            &json!({ "slug": "acme", "key": { "name": name, "scopes": ["teams.read"] } }),
-        )
+        .invoke(CreateApiKey {
+            slug: "acme".into(),
+            key: NewApiKey {
+                name: name.into(),
+                scopes: vec!["teams.read".into()],
+            },
+        })
         .await
         .json()
 }
@@ -366,10 +379,13 @@ async fn keys_are_checked_when_created(backend: Backend) {
             })
             .await,
         agent
-            .call_json(
-                "api-keys/create",
-                &json!({ "slug": "acme", "key": { "name": "Mine", "scopes": ["teams.read"] } }),
-            )
+            .invoke(CreateApiKey {
+                slug: "acme".into(),
+                key: NewApiKey {
+                    name: "Mine".into(),
+                    scopes: vec!["teams.read".into()],
+                },
+            })
             .await,
     ] {
         assert_eq!(answer.status, 403, "{}", answer.body);
@@ -384,10 +400,13 @@ async fn keys_are_checked_when_created(backend: Backend) {
         .await;
     assert_eq!(listed.status, 200, "{}", listed.body);
     let refused = settler
-        .call_json(
-            "api-keys/create",
-            &json!({ "slug": "acme", "key": { "name": "Sneaky", "scopes": ["teams.read"] } }),
-        )
+        .invoke(CreateApiKey {
+            slug: "acme".into(),
+            key: NewApiKey {
+                name: "Sneaky".into(),
+                scopes: vec!["teams.read".into()],
+            },
+        })
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused
@@ -419,10 +438,13 @@ async fn a_key_sees_only_its_organisation(backend: Backend) {
     admin_vic.user_type = Set(app::model::UserType::TenantAdmin);
     admin_vic.update(app.db()).await.unwrap();
     let globex_team: Uuid = victim
-        .call_json(
-            "teams/create",
-            &json!({ "slug": "globex", "team": { "name": "Globex secret team", "description": "" } }),
-        )
+        .invoke(CreateTeam {
+            slug: "globex".into(),
+            team: TeamForm {
+                name: "Globex secret team".into(),
+                description: "".into(),
+            },
+        })
         .await
         .json();
     let product = app.client();

@@ -2,17 +2,18 @@
 //! suspending a selection (everyone or nobody, each refusal named).
 
 use crate::{
-    fixtures::{acme, audit_actions, choosing, custom_role, find_user, member, token_of, Acme},
+    fixtures::{accepting, acme, audit_actions, custom_role, find_user, member, token_of, Acme},
     on_both_databases,
     support::{Answer, Backend, Client},
 };
+use app::api::accounts::{ImportUsers, SuspendUsers};
 use app::api::auth::SignedInUser;
+use app::model::import::ImportRequest;
 use app::{
     entities::{user, user_role},
     model::{import::ImportReview, AppError, Permission, RoleTemplate, UserStatus, UserType},
 };
 use sea_orm::prelude::*;
-use serde_json::json;
 
 on_both_databases!(
     a_csv_file_is_reviewed_then_invites_everyone_or_nobody,
@@ -23,10 +24,13 @@ on_both_databases!(
 
 async fn import(client: &Client, csv: &str, send: bool) -> Answer {
     client
-        .call_json(
-            "users/import",
-            &json!({ "slug": "acme", "request": { "csv": csv, "send": send } }),
-        )
+        .invoke(ImportUsers {
+            slug: "acme".into(),
+            request: ImportRequest {
+                csv: csv.to_string(),
+                send,
+            },
+        })
         .await
 }
 
@@ -108,11 +112,7 @@ async fn a_csv_file_is_reviewed_then_invites_everyone_or_nobody(backend: Backend
     let mail = a.app.smtp.message_to("alan@acme.example").await;
     assert!(mail.text.contains("Hello Alan,"), "{}", mail.text);
     let link = mail.link(&format!("{}/invitation?token=", a.app.base));
-    let accepted = a
-        .app
-        .client()
-        .call("links/accept-invitation", &choosing(&token_of(&link)))
-        .await;
+    let accepted = a.app.client().invoke(accepting(&token_of(&link))).await;
     assert_eq!(
         accepted.location().as_deref(),
         Some("/o/acme"),
@@ -200,7 +200,10 @@ async fn a_bulk_suspension_is_all_or_nothing(backend: Backend) {
         let admin = a.admin.clone();
         async move {
             admin
-                .call_json("users/suspend-many", &json!({ "slug": "acme", "ids": ids }))
+                .invoke(SuspendUsers {
+                    slug: "acme".into(),
+                    ids,
+                })
                 .await
         }
     };
@@ -239,10 +242,10 @@ async fn a_bulk_suspension_is_all_or_nothing(backend: Backend) {
     let viewer = a.app.role(&a.acme, RoleTemplate::Viewer).await;
     let (_, vic) = member(&a.app, &a.acme, "vic@acme.example", &[viewer]).await;
     let denied = vic
-        .call_json(
-            "users/suspend-many",
-            &json!({ "slug": "acme", "ids": [lin.id] }),
-        )
+        .invoke(SuspendUsers {
+            slug: "acme".into(),
+            ids: vec![lin.id],
+        })
         .await;
     assert_eq!(denied.status, 403);
 }

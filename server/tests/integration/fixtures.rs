@@ -4,7 +4,10 @@
 
 use crate::support::{Backend, Client, TestApp};
 use app::api::accounts::GetUser;
-use app::api::accounts::{AddUser, UpdateUser};
+use app::api::{
+    accounts::{AddUser, UpdateUser},
+    links::{AcceptInvitation, CompleteReset},
+};
 use app::model::account::{AccountChange, AccountForm, NewAccount, Onboarding};
 use app::{
     entities::{audit_event, organisation, outbox_message, role, role_permission, user, user_role},
@@ -101,13 +104,22 @@ pub(crate) async fn audit_actions(app: &TestApp, target: Uuid) -> Vec<String> {
         .collect()
 }
 
-/// The form that completes a link with `token` by choosing `NEW_PASSWORD`.
-pub(crate) fn choosing(token: &str) -> [(&'static str, &str); 3] {
-    [
-        ("token", token),
-        ("password", NEW_PASSWORD),
-        ("confirmation", NEW_PASSWORD),
-    ]
+/// Accepting the invitation with `token`, choosing [`NEW_PASSWORD`].
+pub(crate) fn accepting(token: &str) -> AcceptInvitation {
+    AcceptInvitation {
+        token: token.into(),
+        password: NEW_PASSWORD.into(),
+        confirmation: NEW_PASSWORD.into(),
+    }
+}
+
+/// Completing a password reset from the link with `token`, choosing [`NEW_PASSWORD`].
+pub(crate) fn resetting(token: &str) -> CompleteReset {
+    CompleteReset {
+        token: token.into(),
+        password: NEW_PASSWORD.into(),
+        confirmation: NEW_PASSWORD.into(),
+    }
 }
 
 /// The token in a link.

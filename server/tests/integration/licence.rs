@@ -6,8 +6,10 @@ use crate::{
     on_both_databases,
     support::{licence_file, Backend, Client, TestApp},
 };
+use app::api::accounts::ImportUsers;
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::GetOrganisation};
 use app::model::account::Onboarding;
+use app::model::import::ImportRequest;
 use app::model::UserType;
 use app::{
     entities::{audit_event, licence, organisation},
@@ -250,10 +252,13 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
     let csv = "email,first_name,last_name,roles\nlinus@acme.example,Linus,T,Agent\n";
     let refused = a
         .admin
-        .call_json(
-            "users/import",
-            &json!({ "slug": "acme", "request": { "csv": csv, "send": true } }),
-        )
+        .invoke(ImportUsers {
+            slug: "acme".into(),
+            request: ImportRequest {
+                csv: csv.to_string(),
+                send: true,
+            },
+        })
         .await;
     assert!(seats_error(&refused).contains("3 are in use"));
     // A new organisation's first admin needs a seat too.

@@ -155,12 +155,7 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
     let link = mail.link(&format!("{}/invitation?token=", app.base));
     let token = link.split_once("token=").unwrap().1.to_string();
     let grace = app.client();
-    let accepted = grace
-        .call(
-            "links/accept-invitation",
-            &crate::fixtures::choosing(&token),
-        )
-        .await;
+    let accepted = grace.invoke(crate::fixtures::accepting(&token)).await;
     assert_eq!(
         accepted.location().as_deref(),
         Some("/o/globex"),

@@ -5,6 +5,7 @@ use crate::{
     support::{Backend, TestApp},
 };
 use app::api::roles::ListRoles;
+use app::api::users::ListUsers;
 use app::{
     entities::user_role,
     model::{
@@ -219,10 +220,10 @@ async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Ba
     let agent = app.client();
     agent.sign_in("acme", "agent@acme.example", PASSWORD).await;
     let refused = agent
-        .call_json(
-            "users/list",
-            &json!({ "slug": "acme", "query": UserQuery::default() }),
-        )
+        .invoke(ListUsers {
+            slug: "acme".into(),
+            query: UserQuery::default(),
+        })
         .await;
     assert_eq!(refused.status, 403);
     assert!(matches!(refused.error(), AppError::Forbidden(_)));
@@ -230,10 +231,10 @@ async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Ba
 
     let anonymous = app.client();
     let refused = anonymous
-        .call_json(
-            "users/list",
-            &json!({ "slug": "acme", "query": UserQuery::default() }),
-        )
+        .invoke(ListUsers {
+            slug: "acme".into(),
+            query: UserQuery::default(),
+        })
         .await;
     assert_eq!(refused.status, 401);
 }
@@ -551,10 +552,10 @@ async fn an_unknown_stored_status_is_an_error_not_a_guess(backend: Backend) {
     let browser = app.client();
     browser.sign_in("acme", &admin.email, PASSWORD).await;
     let answer = browser
-        .call_json(
-            "users/list",
-            &json!({ "slug": "acme", "query": UserQuery::default() }),
-        )
+        .invoke(ListUsers {
+            slug: "acme".into(),
+            query: UserQuery::default(),
+        })
         .await;
     assert_eq!(answer.status, 500, "{}", answer.body);
 }
