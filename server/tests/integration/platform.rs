@@ -4,8 +4,10 @@ use crate::{
     on_both_databases,
     support::{Backend, TestApp},
 };
+use app::api::organisations::CreateOrganisation;
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::ListOrganisations};
 use app::model::account::Onboarding;
+use app::model::organisations::NewOrganisation;
 use app::model::UserType;
 use app::model::{organisations::OrganisationList, PlatformRole};
 use sea_orm::ActiveValue::Set;
@@ -90,14 +92,19 @@ async fn only_super_admins_list_the_organisations(backend: Backend) {
     assert_eq!(list(&anonymous, "").await.status, 401);
 }
 
-fn new_organisation(name: &str, slug: &str, email: &str) -> serde_json::Value {
-    serde_json::json!({
-        "slug": "operator",
-        "organisation": {
-            "name": name, "slug": slug, "is_admin_tenant": false, "is_demo": false,
-            "admin_first_name": "Grace", "admin_last_name": "Hopper", "admin_email": email,
-        }
-    })
+fn new_organisation(name: &str, slug: &str, email: &str) -> CreateOrganisation {
+    CreateOrganisation {
+        slug: "operator".into(),
+        organisation: NewOrganisation {
+            name: name.into(),
+            slug: slug.into(),
+            is_admin_tenant: false,
+            is_demo: false,
+            admin_first_name: "Grace".into(),
+            admin_last_name: "Hopper".into(),
+            admin_email: email.into(),
+        },
+    }
 }
 
 async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend: Backend) {
@@ -110,9 +117,9 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
     // Every problem at once, nothing written.
     let before = organisations().await.unwrap();
     let mut bad = new_organisation("", "Not A Slug", "nope");
-    bad["organisation"]["is_admin_tenant"] = serde_json::json!(true);
-    bad["organisation"]["admin_last_name"] = serde_json::json!("");
-    let refused = root.call_json("platform/organisations/create", &bad).await;
+    bad.organisation.is_admin_tenant = true;
+    bad.organisation.admin_last_name = String::new();
+    let refused = root.invoke(bad).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let error = refused.error();
     for field in ["name", "slug", "admin_last_name", "admin_email"] {
@@ -124,10 +131,11 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
     assert_eq!(organisations().await.unwrap(), before);
 
     let created = root
-        .call_json(
-            "platform/organisations/create",
-            &new_organisation("Globex Corp", "globex", "grace@globex.example"),
-        )
+        .invoke(new_organisation(
+            "Globex Corp",
+            "globex",
+            "grace@globex.example",
+        ))
         .await;
     assert_eq!(created.json::<String>(), "globex");
     let globex = app::services::tenancy::find_by_slug(app.db(), "globex")
@@ -141,10 +149,11 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
         .unwrap();
     assert_eq!(roles, 3, "the built-in roles");
     let taken = root
-        .call_json(
-            "platform/organisations/create",
-            &new_organisation("Globex again", "globex", "x@globex.example"),
-        )
+        .invoke(new_organisation(
+            "Globex again",
+            "globex",
+            "x@globex.example",
+        ))
         .await;
     assert_eq!(taken.status, 422);
     assert!(taken.error().field_message("slug").is_some());
@@ -179,9 +188,9 @@ async fn a_super_admin_creates_an_organisation_and_its_first_admin_joins(backend
 
     // Nobody else creates organisations.
     let refused = grace
-        .call_json("platform/organisations/create", &{
+        .invoke({
             let mut body = new_organisation("Mine", "mine", "me@mine.example");
-            body["slug"] = serde_json::json!("globex");
+            body.slug = "globex".into();
             body
         })
         .await;
@@ -325,7 +334,7 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
     let app = TestApp::start(backend).await;
     let root = app.super_admin().await;
     let mut body = new_organisation("Initech Demo", "initech", "bill@initech.example");
-    body["organisation"]["is_demo"] = serde_json::json!(true);
+    body.organisation.is_demo = true;
 
     // Not enough seats for the sample people: refused, nothing created.
     let installed = crate::licence::install(
@@ -334,7 +343,7 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
     )
     .await;
     assert_eq!(installed.json::<LicenceStatus>().seats_used, 1);
-    let refused = root.call_json("platform/organisations/create", &body).await;
+    let refused = root.invoke(body.clone()).await;
     assert_eq!(refused.status, 409, "{}", refused.body);
     assert_eq!(
         organisation::Entity::find().count(app.db()).await.unwrap(),
@@ -347,7 +356,7 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
     .await;
     assert_eq!(installed.status, 200);
 
-    let created = root.call_json("platform/organisations/create", &body).await;
+    let created = root.invoke(body.clone()).await;
     assert_eq!(created.json::<String>(), "initech");
     let initech = app::services::tenancy::find_by_slug(app.db(), "initech")
         .await

@@ -14,7 +14,6 @@ use app::{
     },
 };
 use sea_orm::{prelude::*, ActiveValue::Set};
-use serde_json::json;
 
 const PASSWORD: &str = "a long and private phrase";
 
@@ -31,7 +30,10 @@ on_both_databases!(
 
 async fn list(browser: &crate::support::Client, slug: &str, query: UserQuery) -> UserList {
     browser
-        .call_json("users/list", &json!({ "slug": slug, "query": query }))
+        .invoke(ListUsers {
+            slug: slug.into(),
+            query,
+        })
         .await
         .json()
 }
@@ -203,10 +205,10 @@ async fn the_list_stays_inside_the_organisation_and_needs_permission(backend: Ba
     assert!(own.rows.iter().all(|r| r.email.ends_with("acme.example")));
 
     let other = admin
-        .call_json(
-            "users/list",
-            &json!({ "slug": "globex", "query": UserQuery::default() }),
-        )
+        .invoke(ListUsers {
+            slug: "globex".into(),
+            query: UserQuery::default(),
+        })
         .await;
     assert_eq!(other.status, 401);
     assert_eq!(other.error(), AppError::Unauthenticated);
