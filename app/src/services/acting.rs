@@ -233,10 +233,10 @@ pub(super) async fn still_may(
             let status = user::Entity::find_by_id(actor.user.id)
                 .select_only()
                 .column(user::Column::Status)
-                .into_tuple::<String>()
+                .into_tuple::<UserStatus>()
                 .one(txn)
                 .await?;
-            if status.as_deref() != Some(UserStatus::Active.code()) {
+            if status != Some(UserStatus::Active) {
                 return Err(Refusal::Unauthenticated.into());
             }
             read_grants(txn, actor).await
