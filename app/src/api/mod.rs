@@ -48,6 +48,13 @@ macro_rules! needs {
                 $crate::api::guard::serve_caller($need, slug, work).await
             }
         }
+        // An endpoint open to anyone is declared `needs!(Endpoint, anyone)`: it gets no caller.
+        #[cfg(feature = "ssr")]
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{api::guard::Need, model::{Feature, Permission}};
+            assert!(!matches!($need, Need::Anyone), "declare an open endpoint with `anyone`");
+        };
         $crate::needs!(@declare $endpoint, {
             #[allow(unused_imports)]
             use $crate::{api::guard::Need, model::{Feature, Permission}};
