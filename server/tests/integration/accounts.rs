@@ -11,6 +11,8 @@ use crate::{
     on_both_databases,
     support::{Backend, Client, TestApp},
 };
+use app::api::accounts::ReactivateUser;
+use app::api::accounts::ResetUserPassword;
 use app::api::users::ListUsers;
 use app::api::{
     accounts::{
@@ -20,6 +22,7 @@ use app::api::{
     links::{AcceptInvitation, CompleteReset, ForgotPassword},
 };
 use app::model::account::Onboarding;
+use app::model::account::ResetMethod;
 use app::{
     entities::{audit_event, outbox_message, token, user, user_role},
     model::{
@@ -549,10 +552,13 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
     assert_eq!(current(&browser).await, 200);
     assert!(assignable(&a.admin).await.iter().any(|p| p.id == grace.id));
 
-    let id = grace.id.to_string();
+    let id = grace.id;
     let suspended = a
         .admin
-        .call("users/suspend", &[("slug", "acme"), ("id", &id)])
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id,
+        })
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.body);
     // Her open browser is signed out on its next request, and she cannot sign in.
@@ -578,7 +584,10 @@ async fn suspension_ends_sessions_and_reactivation_restores_access(backend: Back
 
     let reactivated = a
         .admin
-        .call("users/reactivate", &[("slug", "acme"), ("id", &id)])
+        .invoke(ReactivateUser {
+            slug: "acme".into(),
+            id,
+        })
         .await;
     assert_eq!(reactivated.status, 200, "{}", reactivated.body);
     assert_eq!(
@@ -738,14 +747,11 @@ async fn the_guardrails_hold_on_the_server(backend: Backend) {
         .await;
     assert_eq!(refused.status, 403);
     let refused = viewer_client
-        .call(
-            "users/reset-password",
-            &[
-                ("slug", "acme"),
-                ("id", &grace.id.to_string()),
-                ("method", "TemporaryPassword"),
-            ],
-        )
+        .invoke(ResetUserPassword {
+            slug: "acme".into(),
+            id: grace.id,
+            method: ResetMethod::TemporaryPassword,
+        })
         .await;
     assert_eq!(refused.status, 403);
     assert_eq!(
@@ -761,14 +767,15 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
     browser
         .sign_in("acme", "grace@acme.example", PASSWORD)
         .await;
-    let id = grace.id.to_string();
+    let id = grace.id;
 
     let sent: ResetDone = a
         .admin
-        .call(
-            "users/reset-password",
-            &[("slug", "acme"), ("id", &id), ("method", "Email")],
-        )
+        .invoke(ResetUserPassword {
+            slug: "acme".into(),
+            id,
+            method: ResetMethod::Email,
+        })
         .await
         .json();
     assert_eq!(sent.temporary_password, None);
@@ -819,14 +826,11 @@ async fn password_resets_end_sessions_and_links_work_once(backend: Backend) {
 
     let temporary: ResetDone = a
         .admin
-        .call(
-            "users/reset-password",
-            &[
-                ("slug", "acme"),
-                ("id", &id),
-                ("method", "TemporaryPassword"),
-            ],
-        )
+        .invoke(ResetUserPassword {
+            slug: "acme".into(),
+            id,
+            method: ResetMethod::TemporaryPassword,
+        })
         .await
         .json();
     let password = temporary.temporary_password.expect("shown once");

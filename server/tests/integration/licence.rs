@@ -7,6 +7,8 @@ use crate::{
     support::{licence_file, Backend, Client, TestApp},
 };
 use app::api::accounts::ImportUsers;
+use app::api::accounts::ReactivateUser;
+use app::api::accounts::SuspendUser;
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::GetOrganisation};
 use app::model::account::Onboarding;
 use app::model::import::ImportRequest;
@@ -278,10 +280,13 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
         .is_none());
 
     // Suspending frees a seat; reactivating needs one.
-    let id = grace.user_id.to_string();
+    let id = grace.user_id;
     let suspended = a
         .admin
-        .call("users/suspend", &[("slug", "acme"), ("id", &id)])
+        .invoke(SuspendUser {
+            slug: "acme".into(),
+            id,
+        })
         .await;
     assert_eq!(suspended.status, 200, "{}", suspended.body);
     let linus = a
@@ -296,7 +301,10 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
     assert_eq!(linus.status, 200, "{}", linus.body);
     let refused = a
         .admin
-        .call("users/reactivate", &[("slug", "acme"), ("id", &id)])
+        .invoke(ReactivateUser {
+            slug: "acme".into(),
+            id,
+        })
         .await;
     seats_error(&refused);
     let status: LicenceStatus = root
