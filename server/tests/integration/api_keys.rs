@@ -425,6 +425,11 @@ async fn keys_are_checked_when_created(backend: Backend) {
     let answer = app.client().api_get("/teams", Some(&used.secret)).await;
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert!(answer.body.contains("Helpdesk"), "{}", answer.body);
+    let (code, kind, _) = refusal(&answer);
+    assert_eq!(
+        (code.as_str(), kind.as_str()),
+        ("guard.use_feature", "forbidden")
+    );
 }
 
 async fn a_key_sees_only_its_organisation(backend: Backend) {
