@@ -40,4 +40,11 @@ impl Model {
     pub fn display_name(&self) -> String {
         crate::model::session::display_name(&self.first_name, &self.last_name, &self.email)
     }
+
+    /// Where the person's picture is served; the version changes the address whenever the picture
+    /// does, so browsers may keep it as long as they like.
+    pub fn avatar_url(&self) -> Option<String> {
+        self.avatar_updated_at
+            .map(|at| format!("/avatars/{}?v={}", self.id, at.timestamp_millis()))
+    }
 }

@@ -259,7 +259,7 @@ pub async fn current_user(
         platform_role,
         theme: user.theme.code().to_string(),
         locale: user.locale,
-        avatar_url: super::people::avatar_url(user),
+        avatar_url: user.avatar_url(),
         organisation: super::tenancy::summary(&acting),
         home_organisation: super::tenancy::summary(&home),
         features,

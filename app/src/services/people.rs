@@ -214,13 +214,6 @@ pub async fn find_user_by_email(
         .await?)
 }
 
-/// Where `user`'s picture is served; the version changes the address whenever the picture does, so
-/// browsers may keep it as long as they like.
-pub fn avatar_url(user: &user::Model) -> Option<String> {
-    user.avatar_updated_at
-        .map(|at| format!("/avatars/{}?v={}", user.id, at.timestamp_millis()))
-}
-
 /// What a new account starts with; everything else takes its default.
 #[derive(Debug, Clone)]
 pub struct NewUser<'a> {

@@ -23,7 +23,7 @@ pub async fn detail(
         created: Moment::new(user.created_at, at),
         last_sign_in: user.last_login_at.map(|t| Moment::new(t, at)),
         is_self: user.id == actor.user.id,
-        avatar_url: crate::services::people::avatar_url(&user),
+        avatar_url: user.avatar_url(),
         form: AccountForm {
             first_name: user.first_name,
             last_name: user.last_name,

@@ -11,8 +11,7 @@ pub use picture::*;
 pub use security::*;
 
 use super::people::{
-    avatar_url, check_details, check_email_free, person_names, timezone_hint, unique_email,
-    valid_timezone,
+    check_details, check_email_free, person_names, timezone_hint, unique_email, valid_timezone,
 };
 use super::{
     audit::{self, AuditEntry, Changes},
@@ -102,7 +101,7 @@ pub async fn get(db: &impl ConnectionTrait, signed: &Signed) -> ServiceResult<Pr
         status: user.status,
         roles,
         organisation_name: organisation.name,
-        avatar_url: avatar_url(&user),
+        avatar_url: user.avatar_url(),
         version: user.version,
         email: user.email,
     })

@@ -123,7 +123,7 @@ pub async fn set_avatar(
     )
     .await?;
     txn.commit().await?;
-    Ok(avatar_url(&user))
+    Ok(user.avatar_url())
 }
 
 /// Removes the signed-in person's picture: initials are shown again.
