@@ -11,12 +11,14 @@ use crate::{
     on_both_databases,
     support::{Answer, Backend, Client},
 };
+use app::api::accounts::ResetUserPassword;
 use app::api::{
     accounts::SuspendUser,
     auth::{Logout, SignedInUser},
     links::ForgotPassword,
 };
 use app::model::account::Onboarding;
+use app::model::account::ResetMethod;
 use app::model::UserType;
 use app::{
     entities::{outbox_message, user},
@@ -45,17 +47,14 @@ async fn accept(client: &Client, secret: &str) -> u16 {
     }
 }
 
-/// Asks for a password reset of `id` by `method` ("Email" or "TemporaryPassword").
-async fn reset(client: &Client, id: Uuid, method: &str) -> Answer {
+/// Asks for a password reset of `id` by `method`.
+async fn reset(client: &Client, id: Uuid, method: ResetMethod) -> Answer {
     client
-        .call(
-            "users/reset-password",
-            &[
-                ("slug", "acme"),
-                ("id", &id.to_string()),
-                ("method", method),
-            ],
-        )
+        .invoke(ResetUserPassword {
+            slug: "acme".into(),
+            id,
+            method,
+        })
         .await
 }
 
@@ -72,7 +71,7 @@ async fn mailed_secret(a: &Acme, to: &str, page: &str) -> String {
 
 /// An administrator's reset link for `id`, as it reached `email`.
 async fn reset_link(a: &Acme, id: Uuid, email: &str) -> String {
-    let sent = reset(&a.admin, id, "Email").await;
+    let sent = reset(&a.admin, id, ResetMethod::Email).await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     mailed_secret(a, email, "/reset-password").await
 }
@@ -133,7 +132,7 @@ async fn nobody_acts_on_an_account_more_powerful_than_their_own(backend: Backend
     assert!(a.app.smtp.messages().is_empty(), "no reset link was sent");
 
     // Pat may do less than Max: Max resets Pat's password.
-    let done = reset(&max, pat.id, "TemporaryPassword").await;
+    let done = reset(&max, pat.id, ResetMethod::TemporaryPassword).await;
     assert_eq!(done.status, 200, "{}", done.body);
 
     // A platform administrator's account is a super-admin's business, even for a tenant admin.

@@ -27,7 +27,7 @@ use app::{
     services::sessions::hash_secret,
 };
 use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
-use serde_json::{json, Value};
+use serde_json::Value;
 use server::http_api::{ApiSignature, ApiTeamDetail, TeamList};
 
 on_both_databases!(
@@ -334,30 +334,36 @@ async fn keys_are_checked_when_created(backend: Backend) {
     let Acme {
         app, acme, admin, ..
     } = acme(backend).await;
-    let create = |name: &str, scopes: Value| {
-        let body = json!({ "slug": "acme", "key": { "name": name, "scopes": scopes } });
+    let create = |name: &str, scopes: &[&str]| {
+        let create = CreateApiKey {
+            slug: "acme".into(),
+            key: NewApiKey {
+                name: name.into(),
+                scopes: scopes.iter().map(|s| String::from(*s)).collect(),
+            },
+        };
         let admin = &admin;
-        async move { admin.call_json("api-keys/create", &body).await }
+        async move { admin.invoke(create).await }
     };
-    let empty = create("  ", json!([])).await;
+    let empty = create("  ", &[]).await;
     assert_eq!(empty.status, 422, "{}", empty.body);
     let error = empty.error();
     assert!(error.field_message("name").is_some());
     assert!(error
         .field_message("scopes")
         .is_some_and(|m| m.contains("at least one")));
-    let unknown = create("Sync", json!(["users.write"])).await;
+    let unknown = create("Sync", &["users.write"]).await;
     assert!(unknown
         .error()
         .field_message("scopes")
         .is_some_and(|m| m.contains("users.write")));
-    let long = create(&"x".repeat(101), json!(["teams.read"])).await;
+    let long = create(&"x".repeat(101), &["teams.read"]).await;
     assert!(long
         .error()
         .field_message("name")
         .is_some_and(|m| m.contains("100")));
     create_key(&admin, "Helpdesk").await;
-    let taken = create("HELPDESK", json!(["teams.read"])).await;
+    let taken = create("HELPDESK", &["teams.read"]).await;
     assert!(taken
         .error()
         .field_message("name")
@@ -417,7 +423,7 @@ async fn keys_are_checked_when_created(backend: Backend) {
     // Without Helpdesk the scope can be neither granted nor used.
     let used = create_key(&admin, "Before").await;
     app.restrict_features(&acme, &["crm"]).await;
-    let refused = create("After", json!(["teams.read"])).await;
+    let refused = create("After", &["teams.read"]).await;
     assert!(refused
         .error()
         .field_message("scopes")

@@ -10,8 +10,13 @@ use app::api::accounts::ImportUsers;
 use app::api::accounts::ReactivateUser;
 use app::api::accounts::SuspendUser;
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::GetOrganisation};
+use app::api::{
+    licence::InstallLicence,
+    organisations::{CreateOrganisation, UpdateOrganisation},
+};
 use app::model::account::Onboarding;
 use app::model::import::ImportRequest;
+use app::model::organisations::{NewOrganisation, OrganisationChanges};
 use app::model::UserType;
 use app::{
     entities::{audit_event, licence, organisation},
@@ -21,7 +26,6 @@ use app::{
     },
 };
 use sea_orm::{prelude::*, ActiveValue::Set, IntoActiveModel};
-use serde_json::json;
 
 on_both_databases!(
     only_a_super_admin_installs_a_licence_and_it_must_be_signed,
@@ -36,8 +40,11 @@ pub(crate) fn install(
     text: &str,
 ) -> impl std::future::Future<Output = crate::support::Answer> {
     let client = client.clone();
-    let body = json!({ "slug": "operator", "document": text });
-    async move { client.call_json("platform/licence/install", &body).await }
+    let install = InstallLicence {
+        slug: "operator".into(),
+        document: text.into(),
+    };
+    async move { client.invoke(install).await }
 }
 
 async fn licence_row(app: &TestApp) -> Option<licence::Model> {
@@ -91,10 +98,10 @@ async fn only_a_super_admin_installs_a_licence_and_it_must_be_signed(backend: Ba
         assert!(matches!(read.status, 401 | 403), "{}", read.body);
         let installed = a
             .admin
-            .call_json(
-                "platform/licence/install",
-                &json!({ "slug": slug, "document": good }),
-            )
+            .invoke(InstallLicence {
+                slug: slug.to_string(),
+                document: good.clone(),
+            })
             .await;
         assert!(matches!(installed.status, 401 | 403), "{}", installed.body);
     }
@@ -143,26 +150,24 @@ async fn features_are_the_licence_narrowed_by_the_organisation(backend: Backend)
     assert!(!me.can(Permission::BotsManage), "bots are not licensed");
 
     // The override as the seed's JSON array; rmm is not licensed, so only crm remains.
-    let update = |features: serde_json::Value| {
+    let update = |features: Option<&[&str]>| {
         let root = root.clone();
+        let features_enabled = features.map(|f| f.iter().map(|c| String::from(*c)).collect());
         async move {
-            root.call_json(
-                "platform/organisations/update",
-                &json!({
-                    "slug": "operator",
-                    "organisation": "acme",
-                    "changes": {
-                        "name": "Org acme",
-                        "is_admin_tenant": false,
-                        "is_demo": false,
-                        "features_enabled": features,
-                    }
-                }),
-            )
+            root.invoke(UpdateOrganisation {
+                slug: "operator".into(),
+                organisation: "acme".into(),
+                changes: OrganisationChanges {
+                    name: "Org acme".into(),
+                    is_admin_tenant: false,
+                    is_demo: false,
+                    features_enabled,
+                },
+            })
             .await
         }
     };
-    let detail: OrganisationDetail = update(json!(["crm", "rmm"])).await.json();
+    let detail: OrganisationDetail = update(Some(&["crm", "rmm"])).await.json();
     assert_eq!(
         detail.features_enabled,
         Some(vec![Feature::Crm, Feature::Rmm])
@@ -180,7 +185,7 @@ async fn features_are_the_licence_narrowed_by_the_organisation(backend: Backend)
     assert!(me.can(Permission::UsersInvite));
 
     // Unknown codes are refused by name and change nothing.
-    let refused = update(json!(["crm", "teleport"])).await;
+    let refused = update(Some(&["crm", "teleport"])).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let message = refused
         .error()
@@ -209,7 +214,7 @@ async fn features_are_the_licence_narrowed_by_the_organisation(backend: Backend)
     assert!(message.contains("Analytics feature"), "{message}");
 
     // Blank again: every licensed feature.
-    let detail: OrganisationDetail = update(serde_json::Value::Null).await.json();
+    let detail: OrganisationDetail = update(None).await.json();
     assert_eq!(detail.features_enabled, None);
     assert_eq!(
         current(&a.admin, "acme").await.features,
@@ -265,13 +270,18 @@ async fn seats_limit_who_can_be_added(backend: Backend) {
     assert!(seats_error(&refused).contains("3 are in use"));
     // A new organisation's first admin needs a seat too.
     let refused = root
-        .call_json(
-            "platform/organisations/create",
-            &json!({ "slug": "operator", "organisation": {
-                "name": "Globex", "slug": "globex", "is_admin_tenant": false, "is_demo": false,
-                "admin_first_name": "Hank", "admin_last_name": "Scorpio",
-                "admin_email": "hank@globex.example" } }),
-        )
+        .invoke(CreateOrganisation {
+            slug: "operator".into(),
+            organisation: NewOrganisation {
+                name: "Globex".into(),
+                slug: "globex".into(),
+                is_admin_tenant: false,
+                is_demo: false,
+                admin_first_name: "Hank".into(),
+                admin_last_name: "Scorpio".into(),
+                admin_email: "hank@globex.example".into(),
+            },
+        })
         .await;
     seats_error(&refused);
     assert!(app::services::tenancy::find_by_slug(a.app.db(), "globex")
@@ -360,12 +370,17 @@ async fn editing_an_organisation_keeps_one_admin_tenant(backend: Backend) {
     let root = a.app.super_admin().await;
     let edit = |target: &str, name: &str, admin_tenant: bool| {
         let root = root.clone();
-        let body = json!({
-            "slug": "operator",
-            "organisation": target,
-            "changes": { "name": name, "is_admin_tenant": admin_tenant, "is_demo": true, "features_enabled": null }
-        });
-        async move { root.call_json("platform/organisations/update", &body).await }
+        let update = UpdateOrganisation {
+            slug: "operator".into(),
+            organisation: target.into(),
+            changes: OrganisationChanges {
+                name: name.into(),
+                is_admin_tenant: admin_tenant,
+                is_demo: true,
+                features_enabled: None,
+            },
+        };
+        async move { root.invoke(update).await }
     };
     let refused = edit("acme", "Acme", true).await;
     assert_eq!(refused.status, 422);
@@ -401,10 +416,16 @@ async fn editing_an_organisation_keeps_one_admin_tenant(backend: Backend) {
     // Tenant admins cannot edit organisations, not even their own.
     let refused = a
         .admin
-        .call_json(
-            "platform/organisations/update",
-            &json!({ "slug": "acme", "organisation": "acme", "changes": { "name": "Mine", "is_admin_tenant": false, "is_demo": false, "features_enabled": null } }),
-        )
+        .invoke(UpdateOrganisation {
+            slug: "acme".into(),
+            organisation: "acme".into(),
+            changes: OrganisationChanges {
+                name: "Mine".into(),
+                is_admin_tenant: false,
+                is_demo: false,
+                features_enabled: None,
+            },
+        })
         .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     let refused = a

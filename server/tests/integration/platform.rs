@@ -5,6 +5,7 @@ use crate::{
     support::{Backend, TestApp},
 };
 use app::api::organisations::CreateOrganisation;
+use app::api::organisations::SwitchTargets;
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::ListOrganisations};
 use app::model::account::Onboarding;
 use app::model::organisations::NewOrganisation;
@@ -214,11 +215,11 @@ async fn platform_staff_switch_organisations_and_are_audited_from_home(backend: 
     app.organisation("globex").await;
     let targets = |client: &crate::support::Client, slug: &str, search: &str| {
         let client = client.clone();
-        let form = [("slug", slug.to_string()), ("search", search.to_string())];
-        async move {
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            client.call("platform/switch-targets", &form).await
-        }
+        let targets = SwitchTargets {
+            slug: slug.into(),
+            search: search.into(),
+        };
+        async move { client.invoke(targets).await }
     };
     let all: Vec<SwitchTarget> = targets(&root, "operator", "").await.json();
     let slugs: Vec<&str> = all.iter().map(|t| t.slug.as_str()).collect();
