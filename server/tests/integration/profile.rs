@@ -7,6 +7,8 @@ use crate::{
     on_both_databases,
     support::{Backend, Client},
 };
+use app::api::profile::UpdateProfile;
+use app::model::profile::ProfileChange;
 use app::{
     api::{
         accounts::GetUser,
@@ -42,6 +44,26 @@ pub(crate) async fn profile(client: &Client) -> Profile {
         .json()
 }
 
+/// Saving `p` as read, changed by `adjust`.
+pub(crate) fn edit(p: &Profile, adjust: impl FnOnce(&mut ProfileChange)) -> UpdateProfile {
+    let mut change = ProfileChange {
+        first_name: p.first_name.clone(),
+        last_name: p.last_name.clone(),
+        timezone: p.timezone.clone(),
+        locale: p.locale.code().into(),
+        theme: p.theme.code().into(),
+        signature: p.signature.clone(),
+        notifications: p.notifications,
+        version: p.version,
+    };
+    adjust(&mut change);
+    UpdateProfile {
+        slug: "acme".into(),
+        change,
+    }
+}
+
+/// The body that saves `p` with `edits`, which may name fields no form has.
 pub(crate) fn change(p: &Profile, edits: Value) -> Value {
     let mut change = json!({
         "first_name": p.first_name,
@@ -68,14 +90,13 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
 
     // Every problem is named at once, and nothing is written.
     let refused = client
-        .call_json(
-            "profile/update",
-            &change(
-                &before,
-                json!({ "first_name": " ", "timezone": "Mars/Olympus", "locale": "tlh",
-                        "theme": "neon", "signature": "x".repeat(2001) }),
-            ),
-        )
+        .invoke(edit(&before, |c| {
+            c.first_name = " ".into();
+            c.timezone = "Mars/Olympus".into();
+            c.locale = "tlh".into();
+            c.theme = "neon".into();
+            c.signature = "x".repeat(2001);
+        }))
         .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     let error = refused.error();
@@ -136,10 +157,7 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
 
     // A save from a stale page is refused rather than silently undoing the newer one.
     let stale = client
-        .call_json(
-            "profile/update",
-            &change(&before, json!({ "last_name": "Stale" })),
-        )
+        .invoke(edit(&before, |c| c.last_name = "Stale".into()))
         .await;
     assert_eq!(stale.status, 409, "{}", stale.body);
     assert_eq!(
@@ -152,13 +170,10 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
     for _ in 0..5 {
         let current = profile(&client).await;
         let (tab_a, tab_b) = (
-            change(&current, json!({ "first_name": "Tab A" })),
-            change(&current, json!({ "first_name": "Tab B" })),
+            edit(&current, |c| c.first_name = "Tab A".into()),
+            edit(&current, |c| c.first_name = "Tab B".into()),
         );
-        let (a, b) = tokio::join!(
-            client.call_json("profile/update", &tab_a),
-            client.call_json("profile/update", &tab_b),
-        );
+        let (a, b) = tokio::join!(client.invoke(tab_a), client.invoke(tab_b),);
         let mut statuses = [a.status, b.status];
         statuses.sort();
         assert_eq!(statuses, [200, 409], "{} / {}", a.body, b.body);
@@ -172,9 +187,7 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
         })
         .await;
     assert_eq!(answer.status, 401);
-    let answer = stranger
-        .call_json("profile/update", &change(&after, json!({})))
-        .await;
+    let answer = stranger.invoke(edit(&after, |_| {})).await;
     assert_eq!(answer.status, 401);
 }
 
@@ -309,9 +322,7 @@ async fn an_address_changes_only_once_the_new_one_confirms(backend: Backend) {
     let (grace, client) = member(&a.app, &a.acme, "grace@acme.example", &[]).await;
     // Grace reads her mail in French.
     let p = profile(&client).await;
-    let saved = client
-        .call_json("profile/update", &change(&p, json!({ "locale": "fr" })))
-        .await;
+    let saved = client.invoke(edit(&p, |c| c.locale = "fr".into())).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
 
     let ask = |email: &'static str, password: &'static str| {
