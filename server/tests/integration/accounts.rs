@@ -32,7 +32,6 @@ use app::{
     },
 };
 use sea_orm::{prelude::*, ActiveValue::Set};
-use serde_json::json;
 use std::time::Duration;
 
 on_both_databases!(
@@ -161,14 +160,20 @@ async fn an_invalid_invitation_names_every_field_and_writes_nothing(backend: Bac
     let before = counts(&a.app).await;
     let empty = a
         .admin
-        .call_json(
-            "users/add",
-            &json!({ "slug": "acme", "account": {
-                "form": { "first_name": " ", "last_name": "", "email": "not-an-address",
-                          "phone": "call me", "external_id": "", "timezone": "Mars/Olympus",
-                          "roles": [] },
-                "user_type": "agent", "onboarding": "Invitation" } }),
-        )
+        .invoke({
+            let mut add = new_account(
+                "not-an-address",
+                &[],
+                UserType::Agent,
+                Onboarding::Invitation,
+            );
+            let form = &mut add.account.form;
+            form.first_name = " ".into();
+            form.last_name = String::new();
+            form.phone = "call me".into();
+            form.timezone = "Mars/Olympus".into();
+            add
+        })
         .await;
     assert_eq!(empty.status, 422);
     let error = empty.error();
