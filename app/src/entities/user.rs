@@ -44,7 +44,11 @@ impl Model {
     /// Where the person's picture is served; the version changes the address whenever the picture
     /// does, so browsers may keep it as long as they like.
     pub fn avatar_url(&self) -> Option<String> {
-        self.avatar_updated_at
-            .map(|at| format!("/avatars/{}?v={}", self.id, at.timestamp_millis()))
+        avatar_url(self.id, self.avatar_updated_at)
     }
+}
+
+/// Where the picture of person `id`, last changed at `updated_at` (none: no picture), is served.
+pub fn avatar_url(id: Uuid, updated_at: Option<DateTimeUtc>) -> Option<String> {
+    updated_at.map(|at| format!("/avatars/{id}?v={}", at.timestamp_millis()))
 }

@@ -221,6 +221,8 @@ pub struct UserRow {
     pub status: UserStatus,
     pub roles: Vec<RoleTag>,
     pub last_sign_in: Option<Moment>,
+    /// Where the person's picture is served, when they have one.
+    pub avatar_url: Option<String>,
 }
 
 impl UserRow {

@@ -29,6 +29,7 @@ pub(crate) struct Listed {
     pub user_type: UserType,
     pub status: UserStatus,
     pub last_login_at: Option<DateTimeUtc>,
+    pub avatar_updated_at: Option<DateTimeUtc>,
 }
 
 impl Listed {
@@ -453,6 +454,7 @@ pub async fn list(
                 email: u.email,
                 roles: user_roles,
                 last_sign_in: u.last_login_at.map(|at| Moment::new(at, generated_at)),
+                avatar_url: user::avatar_url(u.id, u.avatar_updated_at),
             }
         })
         .collect();

@@ -8,6 +8,7 @@ use crate::{
     support::{Backend, Client},
 };
 use app::api::profile::UpdateProfile;
+use app::api::users::ListUsers;
 use app::model::profile::ProfileChange;
 use app::{
     api::{
@@ -284,6 +285,20 @@ async fn pictures_are_checked_reencoded_and_shown_to_colleagues_only(backend: Ba
         .await
         .json();
     assert_eq!(detail.avatar_url.as_deref(), Some(url.as_str()));
+    // And so does her row in the Users list.
+    let listed: app::model::users::UserList = admin
+        .invoke(ListUsers {
+            slug: "acme".into(),
+            query: app::model::users::UserQuery::default(),
+        })
+        .await
+        .json();
+    let row = listed
+        .rows
+        .iter()
+        .find(|r| r.id == grace.id)
+        .expect("listed");
+    assert_eq!(row.avatar_url.as_deref(), Some(url.as_str()));
     let (status, served) = fetch_bytes(&admin, &url).await;
     assert_eq!(status, 200, "a colleague sees it");
     let kept = image::load_from_memory(&served).expect("an image");

@@ -434,7 +434,7 @@ fn UserTable(
                     <td>
                         <div class="person">
                             {tick}
-                            <Avatar initials=row.initials() />
+                            <Avatar initials=row.initials() url=row.avatar_url.clone() />
                             <div>
                                 <a class="person-name" href=page.clone()>{row.full_name()}</a>
                                 <div class="person-email">{row.email.clone()}</div>
