@@ -402,13 +402,8 @@ pub async fn delete(
         ))
         .into());
     }
-    let holders: Vec<Uuid> = user_role::Entity::find()
-        .select_only()
-        .column(user_role::Column::UserId)
-        .filter(user_role::Column::RoleId.eq(role.id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
+    // Everyone holding the role, with the names of every role they hold.
+    let held = roles_of_holders(&txn, role.id).await?;
     let moved_to = match plan {
         HoldersPlan::Remove => None,
         HoldersPlan::MoveTo(target) if target == role.id => {
@@ -434,9 +429,8 @@ pub async fn delete(
         }
     };
     // Each holder's entry says which roles they had and have now.
-    let mut entries: Vec<AuditEntry> = roles_of_holders(&txn, role.id)
-        .await?
-        .into_iter()
+    let mut entries: Vec<AuditEntry> = held
+        .iter()
         .map(|(holder, before)| {
             let mut after: BTreeSet<&str> = before
                 .iter()
@@ -446,8 +440,8 @@ pub async fn delete(
             if let Some(target) = &moved_to {
                 after.insert(&target.name);
             }
-            let changes = Changes::new().field("roles", &before, &after);
-            actor.audit("user.updated", holder, changes)
+            let changes = Changes::new().field("roles", before, &after);
+            actor.audit("user.updated", *holder, changes)
         })
         .collect();
     if let Some(target) = &moved_to {
@@ -460,8 +454,8 @@ pub async fn delete(
             .await?
             .into_iter()
             .collect();
-        let new: Vec<user_role::ActiveModel> = holders
-            .iter()
+        let new: Vec<user_role::ActiveModel> = held
+            .keys()
             .filter(|u| !already.contains(u))
             .map(|u| user_role::ActiveModel {
                 user_id: Set(*u),
