@@ -28,45 +28,42 @@ macro_rules! needs {
     ($endpoint:ident, anyone) => {
         #[cfg(feature = "ssr")]
         impl $endpoint {
+            const NEED: $crate::api::guard::Need = $crate::api::guard::Need::Anyone;
+
             async fn serve<T>(
                 work: impl AsyncFnOnce($crate::api::guard::Visitor) -> Result<T, AppError>,
             ) -> Result<T, AppError> {
                 $crate::api::guard::serve_visitor(work).await
             }
         }
-        $crate::needs!(@declare $endpoint, $crate::api::guard::Need::Anyone);
+        $crate::needs!(@declare $endpoint);
     };
     ($endpoint:ident, $need:expr) => {
         #[cfg(feature = "ssr")]
         impl $endpoint {
+            const NEED: $crate::api::guard::Need = {
+                #[allow(unused_imports)]
+                use $crate::{api::guard::Need, model::{Feature, Permission}};
+                // An open endpoint is declared `needs!(Endpoint, anyone)`: it gets no caller.
+                assert!(!matches!($need, Need::Anyone), "declare an open endpoint with `anyone`");
+                $need
+            };
+
             async fn serve<T>(
                 slug: &str,
                 work: impl AsyncFnOnce($crate::api::guard::Caller) -> Result<T, AppError>,
             ) -> Result<T, AppError> {
-                #[allow(unused_imports)]
-                use $crate::{api::guard::Need, model::{Feature, Permission}};
-                $crate::api::guard::serve_caller($need, slug, work).await
+                $crate::api::guard::serve_caller(Self::NEED, slug, work).await
             }
         }
-        // An endpoint open to anyone is declared `needs!(Endpoint, anyone)`: it gets no caller.
-        #[cfg(feature = "ssr")]
-        const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{api::guard::Need, model::{Feature, Permission}};
-            assert!(!matches!($need, Need::Anyone), "declare an open endpoint with `anyone`");
-        };
-        $crate::needs!(@declare $endpoint, {
-            #[allow(unused_imports)]
-            use $crate::{api::guard::Need, model::{Feature, Permission}};
-            $need
-        });
+        $crate::needs!(@declare $endpoint);
     };
-    (@declare $endpoint:ident, $need:expr) => {
+    (@declare $endpoint:ident) => {
         #[cfg(feature = "ssr")]
         leptos::server_fn::inventory::submit! {
             $crate::api::guard::Declared {
                 path: <$endpoint as leptos::server_fn::ServerFn>::PATH,
-                need: $need,
+                need: $endpoint::NEED,
             }
         }
     };
