@@ -8,6 +8,7 @@ use sea_orm_migration::{
     sea_orm::{prelude::Uuid, ConnectionTrait, JsonValue},
 };
 use serde_json::{json, Map};
+use std::collections::HashMap;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -37,6 +38,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let mut last: Option<Uuid> = None;
+        // Team names by id: a team's memberships are many entries, its name one query.
+        let mut team_names: HashMap<String, String> = HashMap::new();
         loop {
             let mut select = Query::select();
             select
@@ -67,7 +70,11 @@ impl MigrationTrait for Migration {
                 let Some(changes) = changes else { continue };
                 let team = match (action.as_str(), &target_id) {
                     ("team.member_set" | "team.member_removed", Some(team_id)) => {
-                        Some(team_name(db, team_id).await?)
+                        if !team_names.contains_key(team_id) {
+                            let name = team_name(db, team_id).await?;
+                            team_names.insert(team_id.clone(), name);
+                        }
+                        team_names.get(team_id).cloned()
                     }
                     _ => None,
                 };
