@@ -35,7 +35,8 @@ e2e: build-debug
 	cd end2end && rm -rf test-results && npx playwright test
 
 ## Prints sign-in throughput over HTTP against the raw argon2id rate of this machine, the Users
-## page's server time on an organisation of 100,000 users on SQLite and PostgreSQL, the time
+## page's server time on an organisation of 100,000 users on SQLite and PostgreSQL, the Activity
+## view's on 1,000,000 audit entries (every combination of its filters), the time
 ## to invite 10,000 people from a CSV file, the release server's pages per second (Users
 ## page against the sign-in page) and memory, the WebAssembly's sizes; then one table of every
 ## figure against its budget.
@@ -45,6 +46,7 @@ bench: tools
 	  cargo run --release -p server --example sign_in_throughput && \
 	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example user_list_latency && \
 	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example csv_import && \
+	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example activity_latency && \
 	  cargo run --release -p server --example page_throughput && \
 	  scripts/wasm-size.sh; \
 	} | tee target/bench.log

@@ -155,6 +155,10 @@ test("suspending signs the person out at once; reactivating lets them back in", 
 
   await open(page, "/o/operator/users?q=grace");
   const row = page.getByRole("row").filter({ hasText: GRACE });
+  // A row's further actions are behind its "More" menu, so the table fits a 1280 px window.
+  await row.getByLabel(/More actions for Grace/).click();
+  await expectAccessible(page);
+  await keepScreenshot(page, "27-row-menu");
   await row.getByRole("button", { name: "Suspend" }).click();
   const dialog = page.getByRole("dialog", { name: /Suspend Grace/ });
   await expect(dialog).toContainText("signed out everywhere at once");
@@ -169,7 +173,9 @@ test("suspending signs the person out at once; reactivating lets them back in", 
   await expect(grace).toHaveURL(/\/o\/operator\/login/);
 
   await open(page, "/o/operator/users?q=grace&status=suspended");
-  await page.getByRole("row").filter({ hasText: GRACE }).getByRole("button", { name: "Reactivate" }).click();
+  const suspended = page.getByRole("row").filter({ hasText: GRACE });
+  await suspended.getByLabel(/More actions for Grace/).click();
+  await suspended.getByRole("button", { name: "Reactivate" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Reactivate" }).click();
   // No longer suspended: gone from this filter, back in the default list.
   await expect(page.getByRole("row").filter({ hasText: GRACE })).toHaveCount(0);
@@ -186,7 +192,9 @@ test("a reset email signs the person out and its link lets them choose a new pas
   await signInAsAdmin(page);
   const since = Date.now();
   await open(page, "/o/operator/users?q=grace");
-  await page.getByRole("row").filter({ hasText: GRACE }).getByRole("button", { name: "Reset password" }).click();
+  const row = page.getByRole("row").filter({ hasText: GRACE });
+  await row.getByLabel(/More actions for Grace/).click();
+  await row.getByRole("button", { name: "Reset password" }).click();
   const dialog = page.getByRole("dialog", { name: /Reset the password of Grace/ });
   await expectAccessible(page);
   await keepScreenshot(page, "29-reset-dialog");

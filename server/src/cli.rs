@@ -236,6 +236,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 RetryPolicy::default(),
             )
             .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
+            app::services::jobs::spawn(db.clone());
             let licence_key = config.licence_key.clone();
             serve(
                 config,

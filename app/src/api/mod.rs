@@ -2,6 +2,7 @@
 //! [`needs!`], which the guard checks on the server before the function's work calls a service.
 
 pub mod accounts;
+pub mod activity;
 pub mod api_keys;
 pub mod auth;
 pub mod codec;

@@ -8,7 +8,7 @@ pub struct Model {
     pub organisation_id: Uuid,
     pub actor_user_id: Option<Uuid>,
     pub actor_organisation_id: Option<Uuid>,
-    pub action: String,
+    pub action: crate::model::activity::AuditAction,
     pub target_type: String,
     pub target_id: Option<String>,
     pub changes: Option<Json>,

@@ -11,6 +11,10 @@ pub struct Model {
     pub is_admin_tenant: bool,
     pub is_demo: bool,
     pub features_enabled: Option<Json>,
+    /// How many days the audit trail keeps entries.
+    pub audit_retention_days: i32,
+    /// When the entries older than that were last removed.
+    pub audit_pruned_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

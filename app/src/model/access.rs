@@ -70,9 +70,11 @@ macro_rules! code_enum {
             }
         }
 
-        stored_as_code!($name);
+        $crate::stored_as_code!($name);
     };
 }
+
+pub(crate) use code_enum;
 
 code_enum!(
     /// A product area that the licence and the organisation's override can switch off.

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod activity;
 pub mod api_keys;
 pub mod error;
 pub mod import;

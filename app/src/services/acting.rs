@@ -7,6 +7,7 @@ use super::{
     locking::OrgTxn,
     ClientInfo, ServiceError, ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::{
     entities::{organisation, role, role_permission, user, user_role},
     model::{
@@ -54,7 +55,7 @@ impl Actor<'_> {
 
     pub(super) fn audit<'e>(
         &self,
-        action: &'e str,
+        action: AuditAction,
         target: Uuid,
         changes: Changes,
     ) -> AuditEntry<'e> {
@@ -64,7 +65,7 @@ impl Actor<'_> {
     /// An audit entry of the actor doing `action` to the `target_type` with id `target`.
     pub(super) fn audit_of<'e>(
         &self,
-        action: &'e str,
+        action: AuditAction,
         target_type: &'e str,
         target: Uuid,
         changes: Changes,

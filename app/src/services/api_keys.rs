@@ -8,6 +8,7 @@ use super::{
     audit::{self, Changes},
     licence, now, sessions, ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{api_key, organisation, user},
@@ -202,7 +203,7 @@ pub async fn create(
     audit::record(
         &txn,
         actor.audit_of(
-            "api_key.created",
+            AuditAction::ApiKeyCreated,
             "api_key",
             key.id,
             Changes::new().added("name", &name).added("scopes", &codes),
@@ -238,7 +239,7 @@ pub async fn revoke(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> Ser
     audit::record(
         &txn,
         actor.audit_of(
-            "api_key.revoked",
+            AuditAction::ApiKeyRevoked,
             "api_key",
             key.id,
             Changes::new().removed("name", &key.name),

@@ -3,6 +3,7 @@
 
 use super::{now, ClientInfo, ServiceResult};
 use crate::entities::{audit_event, user};
+pub use crate::model::activity::AuditAction;
 use sea_orm::{prelude::*, ActiveValue::Set};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -68,7 +69,7 @@ pub struct AuditEntry<'a> {
     pub organisation_id: Uuid,
     pub actor_user_id: Option<Uuid>,
     pub actor_organisation_id: Option<Uuid>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target_type: &'a str,
     pub target_id: Option<String>,
     pub changes: Changes,
@@ -80,7 +81,7 @@ impl<'a> AuditEntry<'a> {
     /// they opened), from `client`.
     pub fn by_self(
         user: &user::Model,
-        action: &'a str,
+        action: AuditAction,
         changes: Changes,
         client: &ClientInfo,
     ) -> Self {
@@ -125,7 +126,7 @@ pub fn row(entry: AuditEntry<'_>) -> audit_event::ActiveModel {
         organisation_id: Set(entry.organisation_id),
         actor_user_id: Set(entry.actor_user_id),
         actor_organisation_id: Set(entry.actor_organisation_id),
-        action: Set(entry.action.to_string()),
+        action: Set(entry.action),
         target_type: Set(entry.target_type.to_string()),
         target_id: Set(entry.target_id),
         changes: Set(entry.changes.into_value()),

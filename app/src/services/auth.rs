@@ -5,6 +5,7 @@ use super::{
     audit::{self, AuditEntry, Changes},
     now, passwords, sessions, throttle, AppState, ClientInfo, ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::{
     entities::{login_event, organisation, session, user},
     model::{CurrentUser, Feature, UserStatus},
@@ -331,7 +332,7 @@ pub async fn change_password(
     }
     audit::record(
         &txn,
-        AuditEntry::by_self(user, "user.password_changed", Changes::new(), client),
+        AuditEntry::by_self(user, AuditAction::PasswordChanged, Changes::new(), client),
     )
     .await?;
     txn.commit().await?;

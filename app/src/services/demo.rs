@@ -3,6 +3,7 @@
 //! reserved `.example` domain and nobody is emailed.
 
 use super::{audit, now, people::NewUser, ServiceResult};
+use crate::services::audit::AuditAction;
 use crate::{
     entities::{
         audit_event, login_event, organisation, role, role_permission, team, team_member, user,
@@ -186,7 +187,7 @@ pub async fn fill(
             row
         };
         trail.push(entry(
-            "user.invited",
+            AuditAction::UserInvited,
             audit::Changes::new()
                 .added("email", &email)
                 .added("user_type", user_type)
@@ -228,7 +229,7 @@ pub async fn fill(
         }
         if status == UserStatus::Suspended {
             trail.push(entry(
-                "user.suspended",
+                AuditAction::UserSuspended,
                 audit::Changes::new().field("status", UserStatus::Active, UserStatus::Suspended),
                 at - chrono::Duration::days(rng.gen_range(1..10)),
             ));

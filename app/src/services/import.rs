@@ -12,6 +12,7 @@ use super::{
     tokens::{Minted, TokenKind},
     AppState, ServiceError, ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{role, user, user_role},
@@ -391,7 +392,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
         links.push(minted.row(user_id, valid_for, Some(actor.user.id), Some(message_id)));
         entries.push(audit::row(
             actor.audit(
-                "user.invited",
+                AuditAction::UserInvited,
                 user_id,
                 audit::Changes::new()
                     .added("email", &c.email)

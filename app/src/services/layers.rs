@@ -24,13 +24,15 @@ const BUILDING_BLOCKS: [&str; 15] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 12] = [
+const FEATURES: [&str; 14] = [
     "accounts",
+    "activity",
     "api_keys",
     "auth",
     "bootstrap",
     "demo",
     "import",
+    "jobs",
     "links",
     "organisations",
     "profile",

@@ -3,6 +3,7 @@
 //! limited (a fresh development instance); once one is installed, it rules.
 
 use super::{audit::AuditEntry, now, ServiceResult};
+use crate::services::audit::AuditAction;
 use crate::{
     entities::{licence, organisation, organisation_user_count},
     model::{
@@ -214,7 +215,7 @@ pub async fn install(
                 organisation_id: admin_tenant.id,
                 actor_user_id: installer.user_id,
                 actor_organisation_id: installer.organisation_id,
-                action: "licence.installed",
+                action: AuditAction::LicenceInstalled,
                 target_type: "licence",
                 target_id: None,
                 changes: super::audit::Changes::new()

@@ -11,6 +11,7 @@ use super::{
     tokens::{self, TokenKind},
     AppState, ClientInfo, ServiceError, ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{organisation, user},
@@ -112,12 +113,12 @@ pub async fn complete_link(
         TokenKind::Invitation => (
             UserStatus::Invited,
             UserStatus::Active,
-            "user.invitation_accepted",
+            AuditAction::InvitationAccepted,
         ),
         TokenKind::PasswordReset => (
             UserStatus::Active,
             UserStatus::Active,
-            "user.password_reset_completed",
+            AuditAction::PasswordResetCompleted,
         ),
         // Confirming an address sets no password (profile::confirm_email_change).
         TokenKind::EmailChange => return Err(link_not_usable(kind).into()),

@@ -2,12 +2,14 @@
 
 pub mod accounts;
 pub mod acting;
+pub mod activity;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod demo;
 pub mod import;
+pub mod jobs;
 #[cfg(test)]
 mod layers;
 pub mod licence;

@@ -6,6 +6,7 @@ use super::{
     text::{self, TextProblem},
     ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{
     entities::{organisation, organisation_user_count, role, role_permission},
@@ -47,6 +48,8 @@ pub async fn create(
         is_admin_tenant: Set(is_admin_tenant),
         is_demo: Set(is_demo),
         features_enabled: Set(None),
+        audit_retention_days: Set(crate::model::activity::RETENTION_DEFAULT_DAYS),
+        audit_pruned_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -397,7 +400,7 @@ pub async fn update(
                 organisation_id: org.id,
                 actor_user_id: Some(actor.user.id),
                 actor_organisation_id: Some(actor.user.home_organisation.id),
-                action: "organisation.updated",
+                action: AuditAction::OrganisationUpdated,
                 target_type: "organisation",
                 target_id: Some(org.id.to_string()),
                 changes: changed,

@@ -9,6 +9,7 @@ use super::{
     naming::{self, Named},
     now, ServiceResult,
 };
+use crate::services::audit::AuditAction;
 use crate::services::locking::{claim_version, OrgTxn};
 use crate::{
     entities::{role, role_permission, user, user_role},
@@ -268,7 +269,7 @@ pub async fn create(
     audit::record(
         &txn,
         actor.audit_of(
-            "role.created",
+            AuditAction::RoleCreated,
             "role",
             created.id,
             Changes::new()
@@ -339,7 +340,7 @@ pub async fn update(
     audit::record(
         &txn,
         actor.audit_of(
-            "role.updated",
+            AuditAction::RoleUpdated,
             "role",
             role.id,
             Changes::new()
@@ -441,7 +442,7 @@ pub async fn delete(
                 after.insert(&target.name);
             }
             let changes = Changes::new().field("roles", before, &after);
-            actor.audit("user.updated", *holder, changes)
+            actor.audit(AuditAction::UserUpdated, *holder, changes)
         })
         .collect();
     if let Some(target) = &moved_to {
@@ -480,7 +481,7 @@ pub async fn delete(
     keep_an_administrator(&txn, actor).await?;
     entries.push(
         actor.audit_of(
-            "role.deleted",
+            AuditAction::RoleDeleted,
             "role",
             role.id,
             Changes::new()

@@ -10,6 +10,7 @@ use leptos_router::{
     path, Lazy, SsrMode,
 };
 use pages::{
+    activity::ActivityPage,
     change_password::ChangePasswordPage,
     errors::NotFoundPage,
     home::HomePage,
@@ -25,7 +26,6 @@ use pages::{
         edit::{NewRolePage, RolePage},
         list::RolesPage,
     },
-    section::ActivityPage,
     settings::SettingsPage,
     shell::ConsoleShell,
     teams::{list::TeamsPage, team::TeamPage},

@@ -321,7 +321,7 @@ async fn products_read_signatures_with_a_key_until_it_is_revoked(backend: Backen
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.code().to_string())
         .collect();
     assert_eq!(actions.len(), 2, "{actions:?}");
     assert!(actions.contains(&"api_key.created".to_string()));

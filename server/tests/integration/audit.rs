@@ -37,7 +37,12 @@ async fn entries_on(db: &DatabaseConnection, target: Uuid) -> Vec<(String, Value
         .await
         .unwrap()
         .into_iter()
-        .map(|e| (e.action, e.changes.unwrap_or(Value::Null)))
+        .map(|e| {
+            (
+                e.action.code().to_string(),
+                e.changes.unwrap_or(Value::Null),
+            )
+        })
         .collect()
 }
 
@@ -196,7 +201,7 @@ async fn older_entries_are_rewritten_into_the_one_shape(backend: Backend) {
             organisation_id: Set(acme.id),
             actor_user_id: Set(Some(ada.id)),
             actor_organisation_id: Set(Some(acme.id)),
-            action: Set(action.into()),
+            action: Set(action.parse().expect("a known action")),
             target_type: Set(target_type.into()),
             target_id: Set(Some(target_id)),
             changes: Set(Some(changes)),

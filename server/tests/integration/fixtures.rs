@@ -100,7 +100,7 @@ pub(crate) async fn audit_actions(app: &TestApp, target: Uuid) -> Vec<String> {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.code().to_string())
         .collect()
 }
 

@@ -708,6 +708,22 @@ async fn attacks(w: &World) -> Vec<Attack> {
             "platform/switch-targets",
             &[("slug", s("globex")), ("search", s(""))],
         ),
+        // The activity log: globex's by slug; acme's narrowed to globex's people names none.
+        json_body(
+            "activity/list",
+            json!({ "slug": "globex", "query": { "actor": null, "subject": null, "person": null,
+                    "action": null, "from": null, "to": null, "before": null } }),
+        ),
+        json_body(
+            "activity/list",
+            json!({ "slug": "acme", "query": { "actor": vic, "subject": ivy, "person": sue,
+                    "action": null, "from": null, "to": null, "before": null } }),
+        ),
+        form("activity/retention", &[("slug", s("globex"))]),
+        json_body(
+            "activity/retention/set",
+            json!({ "slug": "globex", "days": "30" }),
+        ),
         form("platform/licence", &[("slug", s("acme"))]),
         json_body(
             "platform/licence/install",

@@ -10,6 +10,7 @@ mod support;
 
 mod account_safety;
 mod accounts;
+mod activity;
 mod api_keys;
 mod audit;
 mod auth;

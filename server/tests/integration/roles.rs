@@ -192,7 +192,7 @@ async fn custom_roles_are_created_changed_and_deleted(backend: Backend) {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.action)
+        .map(|e| e.action.code().to_string())
         .collect();
     assert_eq!(actions, ["role.created", "role.updated", "role.deleted"]);
 }

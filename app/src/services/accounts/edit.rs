@@ -1,6 +1,7 @@
 //! An account as its page shows it, and editing it: names, address, type, roles.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::{claim_version, OrgTxn};
 use crate::{msg, services::messages::Refusal};
 
@@ -221,7 +222,7 @@ pub async fn update(
         changes = changes.field("roles", named(&held), named(&checked.roles));
     }
     if !changes.is_empty() {
-        audit::record(&txn, actor.audit("user.updated", id, changes)).await?;
+        audit::record(&txn, actor.audit(AuditAction::UserUpdated, id, changes)).await?;
     }
     let detail = detail(&txn, actor, id).await?;
     txn.commit().await?;

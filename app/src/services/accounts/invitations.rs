@@ -1,6 +1,7 @@
 //! Pending invitations (resend, revoke) and finding people to assign.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{msg, services::messages::Refusal};
 
@@ -70,7 +71,7 @@ pub async fn resend_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
     send_invitation(&txn, state, actor, &user).await?;
     audit::record(
         &txn,
-        actor.audit("user.invitation_resent", id, Changes::new()),
+        actor.audit(AuditAction::InvitationResent, id, Changes::new()),
     )
     .await?;
     txn.commit().await?;
@@ -86,7 +87,7 @@ pub async fn revoke_invitation(state: &AppState, actor: &Actor<'_>, id: Uuid) ->
     audit::record(
         &txn,
         actor.audit(
-            "user.invitation_revoked",
+            AuditAction::InvitationRevoked,
             id,
             Changes::new()
                 .removed("email", &user.email)

@@ -1,6 +1,7 @@
 //! Inviting people and creating accounts with a temporary password: the Add page, the first administrator of a new organisation.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 
 /// The invitation email to `to` (first name `first_name`), with its link, in `locale`.
@@ -125,7 +126,7 @@ pub(in crate::services) async fn invite_first_admin(
     audit::record(
         txn,
         entry(
-            "organisation.created",
+            AuditAction::OrganisationCreated,
             "organisation",
             org.id,
             Changes::new()
@@ -139,7 +140,7 @@ pub(in crate::services) async fn invite_first_admin(
     audit::record(
         txn,
         entry(
-            "user.invited",
+            AuditAction::UserInvited,
             "user",
             created.id,
             Changes::new()
@@ -208,9 +209,9 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
         send_invitation(&txn, state, actor, &created).await?;
     }
     let action = if temporary.is_some() {
-        "user.created"
+        AuditAction::UserCreated
     } else {
-        "user.invited"
+        AuditAction::UserInvited
     };
     audit::record(
         &txn,

@@ -1,6 +1,7 @@
 //! Suspending and reactivating accounts, one or many at once.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{msg, services::messages::Refusal};
 
@@ -10,7 +11,7 @@ pub(super) async fn set_status(
     actor: &Actor<'_>,
     user: &user::Model,
     status: UserStatus,
-    action: &str,
+    action: AuditAction,
 ) -> ServiceResult<()> {
     let updated = user::Entity::update_many()
         .col_expr(user::Column::Status, Expr::value(status.code()))
@@ -123,7 +124,14 @@ pub(super) async fn suspend_in(
         ))
         .into());
     }
-    set_status(txn, actor, &user, UserStatus::Suspended, "user.suspended").await?;
+    set_status(
+        txn,
+        actor,
+        &user,
+        UserStatus::Suspended,
+        AuditAction::UserSuspended,
+    )
+    .await?;
     sessions::end_all_for_user(txn, id, None).await?;
     // Neither an invitation, a reset link nor a change of address outlives a suspension.
     for kind in [
@@ -154,7 +162,7 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
     } else {
         UserStatus::Invited
     };
-    set_status(&txn, actor, &user, status, "user.reactivated").await?;
+    set_status(&txn, actor, &user, status, AuditAction::UserReactivated).await?;
     if status == UserStatus::Invited {
         // The suspension retired their link: a fresh invitation goes out.
         send_invitation(&txn, state, actor, &user).await?;

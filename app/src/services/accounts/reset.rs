@@ -1,6 +1,7 @@
 //! Password resets: by an administrator (a link or a temporary password) and "forgot password".
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{msg, services::messages::Refusal};
 
@@ -88,9 +89,9 @@ pub async fn reset_password(
         }
     }
     let action = if temporary.is_some() {
-        "user.password_reset_temporary"
+        AuditAction::PasswordResetTemporary
     } else {
-        "user.password_reset_sent"
+        AuditAction::PasswordResetSent
     };
     audit::record(&txn, actor.audit(action, id, Changes::new())).await?;
     txn.commit().await?;
@@ -247,7 +248,7 @@ pub(super) async fn send_reset_link(
             organisation_id: org.id,
             actor_user_id: None,
             actor_organisation_id: None,
-            action: "user.password_reset_requested",
+            action: AuditAction::PasswordResetRequested,
             target_type: "user",
             target_id: Some(user.id.to_string()),
             changes: Changes::new(),

@@ -1,6 +1,7 @@
 //! Changing one's own address: a link to the new address, a notice to the old one.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{msg, services::messages::Refusal};
 
@@ -133,7 +134,7 @@ pub async fn request_email_change(
         &txn,
         AuditEntry::by_self(
             &signed.user,
-            "profile.email_change_requested",
+            AuditAction::EmailChangeRequested,
             Changes::new().added("requested_email", new_email),
             client,
         ),
@@ -214,7 +215,7 @@ pub async fn confirm_email_change(
         &txn,
         AuditEntry::by_self(
             &before,
-            "profile.email_changed",
+            AuditAction::EmailChanged,
             Changes::new().field("email", &before.email, &new_email),
             client,
         ),

@@ -2,6 +2,7 @@
 //! language, theme, notifications, email address, and their own sessions. It acts on the person's
 //! own account, in their home organisation, even while a super-admin is switched elsewhere.
 
+use crate::services::audit::AuditAction;
 mod email_change;
 mod picture;
 mod security;
@@ -215,7 +216,7 @@ pub async fn update(
     if !changes.is_empty() {
         audit::record(
             &txn,
-            AuditEntry::by_self(&after, "profile.updated", changes, client),
+            AuditEntry::by_self(&after, AuditAction::ProfileUpdated, changes, client),
         )
         .await?;
     }

@@ -1,6 +1,7 @@
 //! A person's picture: checked, cropped and re-encoded on the server, served to colleagues.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::{
     msg,
     services::messages::{one_decimal, Message, Refusal},
@@ -119,7 +120,7 @@ pub async fn set_avatar(
     .await?;
     audit::record(
         &txn,
-        AuditEntry::by_self(&user, "profile.avatar_changed", Changes::new(), client),
+        AuditEntry::by_self(&user, AuditAction::PictureChanged, Changes::new(), client),
     )
     .await?;
     txn.commit().await?;
@@ -146,7 +147,7 @@ pub async fn remove_avatar(
     .await?;
     audit::record(
         &txn,
-        AuditEntry::by_self(&user, "profile.avatar_removed", Changes::new(), client),
+        AuditEntry::by_self(&user, AuditAction::PictureRemoved, Changes::new(), client),
     )
     .await?;
     txn.commit().await?;

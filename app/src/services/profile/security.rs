@@ -1,6 +1,7 @@
 //! Where a person is signed in, their recent sign-ins, and signing out elsewhere.
 
 use super::*;
+use crate::services::audit::AuditAction;
 
 /// How many sign-ins "My profile" lists.
 pub(super) const SIGN_INS_SHOWN: u64 = 20;
@@ -70,7 +71,7 @@ pub async fn end_sessions(
             &txn,
             AuditEntry::by_self(
                 &signed.user,
-                "profile.sessions_ended",
+                AuditAction::SessionsEnded,
                 Changes::new().added("ended_sessions", ended),
                 client,
             ),

@@ -3,6 +3,7 @@
 //! members (not its managers) and its signature without being administrators. Suspended people
 //! cannot be added.
 
+use crate::services::audit::AuditAction;
 mod members;
 mod signatures;
 
@@ -265,7 +266,7 @@ pub async fn create(
     audit::record(
         &txn,
         actor.audit_of(
-            "team.created",
+            AuditAction::TeamCreated,
             "team",
             created.id,
             Changes::new()
@@ -311,9 +312,9 @@ fn membership_entry<'a>(
     };
     actor.audit(
         if after.is_some() {
-            "team.member_set"
+            AuditAction::TeamMemberSet
         } else {
-            "team.member_removed"
+            AuditAction::TeamMemberRemoved
         },
         user_id,
         changes.field(
@@ -346,7 +347,7 @@ pub async fn update(
     audit::record(
         &txn,
         actor.audit_of(
-            "team.updated",
+            AuditAction::TeamUpdated,
             "team",
             team.id,
             Changes::new().field("name", &team.name, &name).field(
@@ -382,7 +383,7 @@ pub async fn delete(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> Ser
         .collect();
     entries.push(
         actor.audit_of(
-            "team.deleted",
+            AuditAction::TeamDeleted,
             "team",
             team.id,
             Changes::new()

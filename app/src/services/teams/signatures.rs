@@ -1,6 +1,7 @@
 //! Team signatures: set by a team manager, rendered for the products that send mail as an agent.
 
 use super::*;
+use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{
     msg,
@@ -45,7 +46,7 @@ pub async fn set_signature(
     audit::record(
         &txn,
         actor.audit_of(
-            "team.signature_changed",
+            AuditAction::TeamSignatureChanged,
             "team",
             team.id,
             Changes::new().field("signature", &team.signature, &signature),

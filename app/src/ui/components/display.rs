@@ -60,3 +60,46 @@ pub fn When(at: Moment) -> impl IntoView {
     let text = at.relative(use_locale());
     view! { <time datetime=at.iso title=at.exact>{text}</time> }
 }
+
+/// A column of a [`DataTable`]: its name, shown, or read only by screen readers (a column of
+/// buttons).
+pub enum Column {
+    Shown(String),
+    Hidden(String),
+}
+
+/// A table of records in its card: a caption for screen readers, the columns' names, the rows.
+#[component]
+pub fn DataTable(
+    #[prop(into)] caption: String,
+    columns: Vec<Column>,
+    /// Further classes of the table, for a page's own layout.
+    #[prop(optional)]
+    class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let headers = columns
+        .into_iter()
+        .map(|column| match column {
+            Column::Shown(name) => view! { <th scope="col">{name}</th> }.into_any(),
+            Column::Hidden(name) => view! {
+                <th scope="col"><span class="visually-hidden">{name}</span></th>
+            }
+            .into_any(),
+        })
+        .collect_view();
+    let class = if class.is_empty() {
+        "data-table".to_string()
+    } else {
+        format!("data-table {class}")
+    };
+    view! {
+        <div class="table-wrap">
+            <table class=class>
+                <caption class="visually-hidden">{caption}</caption>
+                <thead><tr>{headers}</tr></thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </div>
+    }
+}

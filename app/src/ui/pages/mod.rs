@@ -1,5 +1,6 @@
 //! One file per screen, named as the product names it.
 
+pub mod activity;
 pub mod change_password;
 pub mod errors;
 pub mod home;
@@ -9,7 +10,6 @@ pub mod overview;
 pub mod platform;
 pub mod profile;
 pub mod roles;
-pub mod section;
 pub mod settings;
 pub mod shell;
 pub mod teams;

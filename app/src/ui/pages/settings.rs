@@ -1,11 +1,17 @@
-//! `/o/{slug}/settings`: the organisation's settings, for those who hold org.settings. Today: its
-//! API keys, the credentials other products use to call the HTTP API (`docs/api.md`).
+//! `/o/{slug}/settings`: the organisation's settings, for those who hold org.settings: its API
+//! keys, the credentials other products use to call the HTTP API (`docs/api.md`), and how long
+//! its activity log is kept.
 
 use super::errors::ForbiddenPage;
+use crate::ui::components::display::{Column, DataTable};
 use crate::{
-    api::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey},
+    api::{
+        activity::{activity_retention, SetActivityRetention},
+        api_keys::{list_api_keys, CreateApiKey, RevokeApiKey},
+    },
     i18n::use_locale,
     model::{
+        activity::{RETENTION_MAX_DAYS, RETENTION_MIN_DAYS},
         api_keys::{ApiKeySummary, ApiScope, CreatedApiKey, NewApiKey},
         CurrentUser, Permission,
     },
@@ -37,8 +43,68 @@ pub fn SettingsPage() -> impl IntoView {
             <p class="muted">{tr!(l, "settings.intro", organisation = user.organisation.name.clone())}</p>
         </header>
         <ApiKeys />
+        <Retention />
     }
     .into_any()
+}
+
+/// How long the organisation keeps its activity log.
+#[component]
+fn Retention() -> impl IntoView {
+    let l = use_locale();
+    let slug = expect_context::<CurrentUser>().organisation.slug;
+    let save = ServerAction::<SetActivityRetention>::new();
+    let kept = Resource::new(|| (), {
+        let slug = slug.clone();
+        move |_| activity_retention(slug.clone())
+    });
+    let error = action_error(save);
+    let saved = move || match save.value().get() {
+        Some(Ok(days)) => Some(tr!(l, "activity.retention.saved", days = days)),
+        _ => None,
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let values = FormValues::of(&ev);
+        save.dispatch(SetActivityRetention {
+            slug: slug.clone(),
+            days: values.text("days"),
+        });
+    };
+    let hint = tr!(
+        l,
+        "activity.retention.hint",
+        min = RETENTION_MIN_DAYS,
+        max = RETENTION_MAX_DAYS
+    );
+    view! {
+        <form class="card stack narrow-form" on:submit=on_submit novalidate aria-labelledby="retention">
+            <h2 id="retention">{tr!(l, "activity.retention.title")}</h2>
+            <p class="muted">{tr!(l, "activity.retention.intro")}</p>
+            <FormAlert error />
+            <p class="alert alert-success" role="status" hidden=move || saved().is_none()>{saved}</p>
+            <Transition fallback=|| ()>
+                {
+                    let hint = hint.clone();
+                    move || {
+                        let hint = hint.clone();
+                        Suspend::new(async move {
+                            let days = kept.await.map(|d| d.to_string()).unwrap_or_default();
+                            view! {
+                                <Field label=tr!(l, "activity.retention.days") name="days" kind="number"
+                                    hint error=field_error(error, "days") required=true value=days />
+                            }
+                        })
+                    }
+                }
+            </Transition>
+            <div class="form-actions">
+                <button type="submit" class="button button-primary" disabled=move || save.pending().get()>
+                    {tr!(l, "activity.retention.save")}
+                </button>
+            </div>
+        </form>
+    }
 }
 
 /// The organisation's API keys: the list with Revoke, and a form to create one.
@@ -133,19 +199,7 @@ fn KeyTable(list: Vec<ApiKeySummary>, revoking: RwSignal<Option<(Uuid, String)>>
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="data-table">
-                <caption class="visually-hidden">{tr!(l, "settings.keys.title")}</caption>
-                <thead><tr>
-                    <th scope="col">{tr!(l, "settings.keys.name")}</th>
-                    <th scope="col">{tr!(l, "settings.keys.scopes")}</th>
-                    <th scope="col">{tr!(l, "settings.keys.created")}</th>
-                    <th scope="col">{tr!(l, "settings.keys.last_used")}</th>
-                    <th scope="col"><span class="visually-hidden">{tr!(l, "settings.keys.state")}</span></th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable caption=tr!(l, "settings.keys.title") columns=vec![Column::Shown(tr!(l, "settings.keys.name")), Column::Shown(tr!(l, "settings.keys.scopes")), Column::Shown(tr!(l, "settings.keys.created")), Column::Shown(tr!(l, "settings.keys.last_used")), Column::Hidden(tr!(l, "settings.keys.state"))]>{rows}</DataTable>
     }
 }
 

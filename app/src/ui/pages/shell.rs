@@ -165,16 +165,18 @@ fn Console(user: CurrentUser) -> impl IntoView {
         <div class="console" data-theme=move || theme.get().attribute()>
             <a class="skip-link" href="#main">{tr!(l, "shell.skip")}</a>
             <aside class="sidebar">
-                <div class="sidebar-org">
-                    <span class="brand">"Tenantry"</span>
-                    <span class="org-name">{org_name}</span>
+                <div class="sidebar-inner">
+                    <div class="sidebar-org">
+                        <span class="brand">"Tenantry"</span>
+                        <span class="org-name">{org_name}</span>
+                    </div>
+                    <nav aria-label=tr!(l, "shell.main_nav")>
+                        <ul>{nav}</ul>
+                        {platform}
+                    </nav>
+                    {switcher}
+                    <UserMenu slug=slug display_name initials email avatar />
                 </div>
-                <nav aria-label=tr!(l, "shell.main_nav")>
-                    <ul>{nav}</ul>
-                    {platform}
-                </nav>
-                {switcher}
-                <UserMenu slug=slug display_name initials email avatar />
             </aside>
             <div class="content">
                 {switched}

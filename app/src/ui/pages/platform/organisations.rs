@@ -2,6 +2,7 @@
 //! with its admin-tenant and demo badges and how many people it has.
 
 use crate::ui::components::display::When;
+use crate::ui::components::display::{Column, DataTable};
 use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::organisations::list_organisations,
@@ -112,19 +113,7 @@ pub fn OrganisationsPage() -> impl IntoView {
                             </tr>
                         }).collect_view();
                         view! {
-                            <div class="table-wrap">
-                                <table class="data-table">
-                                    <caption class="visually-hidden">{tr!(l, "platform.organisations.title")}</caption>
-                                    <thead><tr>
-                                        <th scope="col">{tr!(l, "platform.organisation.name")}</th>
-                                        <th scope="col">{tr!(l, "platform.organisation.address")}</th>
-                                        <th scope="col">{tr!(l, "platform.organisations.active_users")}</th>
-                                        <th scope="col">{tr!(l, "platform.organisations.all_users")}</th>
-                                        <th scope="col">{tr!(l, "platform.organisations.created")}</th>
-                                    </tr></thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                            </div>
+                            <DataTable caption=tr!(l, "platform.organisations.title") columns=vec![Column::Shown(tr!(l, "platform.organisation.name")), Column::Shown(tr!(l, "platform.organisation.address")), Column::Shown(tr!(l, "platform.organisations.active_users")), Column::Shown(tr!(l, "platform.organisations.all_users")), Column::Shown(tr!(l, "platform.organisations.created"))]>{rows}</DataTable>
                             <p class="muted">
                                 {if list.matching > shown as u64 {
                                     tr!(l, "platform.organisations.first", limit = ORGANISATION_LIST_LIMIT, matching = list.matching)

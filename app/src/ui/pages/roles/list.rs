@@ -1,5 +1,6 @@
 //! `/o/{slug}/roles`: every role with what it allows and how many hold it.
 
+use crate::ui::components::display::{Column, DataTable};
 use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::roles::role_overview,
@@ -64,17 +65,7 @@ pub fn RolesPage() -> impl IntoView {
                                 })
                                 .collect_view();
                             view! {
-                                <div class="table-wrap">
-                                    <table class="data-table">
-                                        <caption class="visually-hidden">{tr!(l, "roles.list.title")}</caption>
-                                        <thead><tr>
-                                            <th scope="col">{tr!(l, "roles.list.role")}</th>
-                                            <th scope="col">{tr!(l, "roles.list.allows")}</th>
-                                            <th scope="col">{tr!(l, "roles.list.people")}</th>
-                                        </tr></thead>
-                                        <tbody>{rows}</tbody>
-                                    </table>
-                                </div>
+                                <DataTable caption=tr!(l, "roles.list.title") columns=vec![Column::Shown(tr!(l, "roles.list.role")), Column::Shown(tr!(l, "roles.list.allows")), Column::Shown(tr!(l, "roles.list.people"))]>{rows}</DataTable>
                             }
                             .into_any()
                         }

@@ -1,6 +1,7 @@
 //! `/o/{slug}/teams`: every team with its size and managers; those who manage teams create one.
 
 use super::without_helpdesk;
+use crate::ui::components::display::{Column, DataTable};
 use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::teams::{list_teams, CreateTeam},
@@ -86,17 +87,7 @@ pub fn TeamsPage() -> impl IntoView {
                                 </tr>
                             }).collect_view();
                             view! {
-                                <div class="table-wrap">
-                                    <table class="data-table">
-                                        <caption class="visually-hidden">{tr!(l, "teams.list.title")}</caption>
-                                        <thead><tr>
-                                            <th scope="col">{tr!(l, "teams.list.team")}</th>
-                                            <th scope="col">{tr!(l, "teams.list.members")}</th>
-                                            <th scope="col">{tr!(l, "teams.list.managers")}</th>
-                                        </tr></thead>
-                                        <tbody>{rows}</tbody>
-                                    </table>
-                                </div>
+                                <DataTable caption=tr!(l, "teams.list.title") columns=vec![Column::Shown(tr!(l, "teams.list.team")), Column::Shown(tr!(l, "teams.list.members")), Column::Shown(tr!(l, "teams.list.managers"))]>{rows}</DataTable>
                             }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),

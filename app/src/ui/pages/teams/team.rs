@@ -2,6 +2,7 @@
 //! the placeholders it may use, and for those who manage teams its name and deletion.
 
 use super::without_helpdesk;
+use crate::ui::components::display::{Column, DataTable};
 use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::teams::{
@@ -150,18 +151,7 @@ fn Team(team: TeamDetail, actions: Actions) -> impl IntoView {
         view! { <p class="muted">{tr!(l, "teams.team.no_members")}</p> }.into_any()
     } else {
         view! {
-            <div class="table-wrap">
-                <table class="data-table">
-                    <caption class="visually-hidden">{tr!(l, "teams.team.members")}</caption>
-                    <thead><tr>
-                        <th scope="col">{tr!(l, "teams.team.person")}</th>
-                        <th scope="col">{tr!(l, "teams.team.in_team")}</th>
-                        <th scope="col">{tr!(l, "teams.team.status")}</th>
-                        <th scope="col"><span class="visually-hidden">{tr!(l, "teams.team.actions")}</span></th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            <DataTable caption=tr!(l, "teams.team.members") columns=vec![Column::Shown(tr!(l, "teams.team.person")), Column::Shown(tr!(l, "teams.team.in_team")), Column::Shown(tr!(l, "teams.team.status")), Column::Hidden(tr!(l, "teams.team.actions"))]>{rows}</DataTable>
         }
         .into_any()
     };

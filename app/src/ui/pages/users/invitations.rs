@@ -2,6 +2,7 @@
 //! or revoke.
 
 use crate::ui::components::display::When;
+use crate::ui::components::display::{Column, DataTable};
 use crate::ui::components::form::ErrorAlert;
 use crate::{
     api::accounts::{list_invitations, ResendInvitation, RevokeInvitation},
@@ -162,22 +163,7 @@ fn InvitationTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
-            <table class="data-table">
-                <caption class="visually-hidden">{tr!(l, "users.common.pending_invitations")}</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">{tr!(l, "users.invitations.person")}</th>
-                        <th scope="col">{tr!(l, "users.column.type")}</th>
-                        <th scope="col">{tr!(l, "users.invitations.sent")}</th>
-                        <th scope="col">{tr!(l, "users.invitations.expires")}</th>
-                        <th scope="col">{tr!(l, "users.column.email")}</th>
-                        <th scope="col"><span class="visually-hidden">{tr!(l, "users.column.actions")}</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable caption=tr!(l, "users.common.pending_invitations") columns=vec![Column::Shown(tr!(l, "users.invitations.person")), Column::Shown(tr!(l, "users.column.type")), Column::Shown(tr!(l, "users.invitations.sent")), Column::Shown(tr!(l, "users.invitations.expires")), Column::Shown(tr!(l, "users.column.email")), Column::Hidden(tr!(l, "users.column.actions"))]>{rows}</DataTable>
     }
 }
 

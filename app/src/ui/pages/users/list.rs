@@ -448,9 +448,10 @@ fn UserTable(
                     <td>
                         <div class="row-actions">
                             <a class="button button-small" href=page
-                                aria-label=tr!(l, "users.list.edit_label", name = person.name)>{tr!(l, "users.list.edit")}</a>
-                            {reset}
-                            {access}
+                                aria-label=tr!(l, "users.list.edit_label", name = person.name.clone())>{tr!(l, "users.list.edit")}</a>
+                            {(reset.is_some() || access.is_some()).then(|| view! {
+                                <RowMenu name=person.name.clone()>{reset}{access}</RowMenu>
+                            })}
                         </div>
                     </td>
                 </tr>
@@ -536,4 +537,25 @@ fn UserTable(
         </nav>
     }
     .into_any()
+}
+
+/// A row's further actions behind one "More" button, so the table fits its page; it closes as
+/// soon as one is chosen.
+#[component]
+fn RowMenu(name: String, children: Children) -> impl IntoView {
+    let l = use_locale();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move |_| {
+        if let Some(menu) = menu.get_untracked() {
+            let _ = menu.remove_attribute("open");
+        }
+    };
+    view! {
+        <details class="row-menu" node_ref=menu>
+            <summary class="button button-small" aria-label=tr!(l, "users.list.more_label", name = name)>
+                {tr!(l, "users.list.more")}
+            </summary>
+            <div class="row-menu-items" on:click=close>{children()}</div>
+        </details>
+    }
 }

@@ -1,0 +1,114 @@
+//! The Activity view and its retention: the trail is read newest first under any filter (the
+//! person acting, the person acted on, the kind of action, a date range), a page at a time after
+//! the last entry shown, so each filter gets an index ending in `(at, id)`; each organisation keeps
+//! entries a number of days of its choosing, and notes when its old entries were last removed.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[derive(DeriveIden, Clone, Copy)]
+enum AuditEvents {
+    Table,
+    OrganisationId,
+    ActorUserId,
+    TargetId,
+    Action,
+    At,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Organisations {
+    Table,
+    AuditRetentionDays,
+    AuditPrunedAt,
+}
+
+/// Each index: its name and the columns before `(at, id)`.
+const INDEXES: [(&str, &[AuditEvents]); 4] = [
+    ("audit_events_org_at_id", &[]),
+    ("audit_events_org_actor_at", &[AuditEvents::ActorUserId]),
+    ("audit_events_org_target_at", &[AuditEvents::TargetId]),
+    ("audit_events_org_action_at", &[AuditEvents::Action]),
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("audit_events_organisation_at")
+                    .table(AuditEvents::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for (name, columns) in INDEXES {
+            let mut index = Index::create();
+            index
+                .name(name)
+                .table(AuditEvents::Table)
+                .col(AuditEvents::OrganisationId);
+            for column in columns {
+                index.col(*column);
+            }
+            manager
+                .create_index(index.col(AuditEvents::At).col(AuditEvents::Id).to_owned())
+                .await?;
+        }
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Organisations::Table)
+                    .add_column(integer(Organisations::AuditRetentionDays).default(365))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Organisations::Table)
+                    .add_column(timestamp_with_time_zone_null(Organisations::AuditPrunedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            Organisations::AuditPrunedAt,
+            Organisations::AuditRetentionDays,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Organisations::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        for (name, _) in INDEXES {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(AuditEvents::Table)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("audit_events_organisation_at")
+                    .table(AuditEvents::Table)
+                    .col(AuditEvents::OrganisationId)
+                    .col(AuditEvents::At)
+                    .to_owned(),
+            )
+            .await
+    }
+}
