@@ -1,7 +1,9 @@
-//! The Activity view and its retention: the trail is read newest first under any filter (the
-//! person acting, the person acted on, the kind of action, a date range), a page at a time after
-//! the last entry shown, so each filter gets an index ending in `(at, id)`; each organisation keeps
-//! entries a number of days of its choosing, and notes when its old entries were last removed.
+//! The Activity and Sign-ins views and the trail's retention: the trail is read newest first under
+//! any filter (the person acting, the person acted on, the kind of action, a date range), a page
+//! at a time after the last entry shown, so each filter gets an index ending in `(at, id)`; so do
+//! the Sign-ins view's (address typed, IP address, failed only). Each organisation keeps entries a
+//! number of days of its choosing, and notes when its old entries were last removed. The built-in
+//! Admin roles get the new permission to see sign-in history.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -18,6 +20,29 @@ enum AuditEvents {
     At,
     Id,
 }
+
+#[derive(DeriveIden, Clone, Copy)]
+enum LoginEvents {
+    Table,
+    OrganisationId,
+    Email,
+    Ip,
+    Success,
+    At,
+    Id,
+}
+
+/// Each index of the sign-in history: its name and the columns before `(at, id)`.
+const SIGN_IN_INDEXES: [(&str, &[LoginEvents]); 4] = [
+    ("login_events_org_at_id", &[]),
+    ("login_events_org_email_at", &[LoginEvents::Email]),
+    ("login_events_org_ip_at", &[LoginEvents::Ip]),
+    ("login_events_org_success_at", &[LoginEvents::Success]),
+];
+
+/// Gives every built-in Admin role the permission to see sign-in history, as new ones have.
+const GRANT_SIGN_INS: &str = "INSERT INTO role_permissions (role_id, permission) \
+     SELECT id, 'sign_ins.view' FROM roles WHERE template = 'admin'";
 
 #[derive(DeriveIden)]
 enum Organisations {
@@ -58,6 +83,23 @@ impl MigrationTrait for Migration {
                 .create_index(index.col(AuditEvents::At).col(AuditEvents::Id).to_owned())
                 .await?;
         }
+        for (name, columns) in SIGN_IN_INDEXES {
+            let mut index = Index::create();
+            index
+                .name(name)
+                .table(LoginEvents::Table)
+                .col(LoginEvents::OrganisationId);
+            for column in columns {
+                index.col(*column);
+            }
+            manager
+                .create_index(index.col(LoginEvents::At).col(LoginEvents::Id).to_owned())
+                .await?;
+        }
+        manager
+            .get_connection()
+            .execute_unprepared(GRANT_SIGN_INS)
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -86,6 +128,20 @@ impl MigrationTrait for Migration {
                     Table::alter()
                         .table(Organisations::Table)
                         .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .get_connection()
+            .execute_unprepared("DELETE FROM role_permissions WHERE permission = 'sign_ins.view'")
+            .await?;
+        for (name, _) in SIGN_IN_INDEXES {
+            manager
+                .drop_index(
+                    Index::drop()
+                        .name(name)
+                        .table(LoginEvents::Table)
                         .to_owned(),
                 )
                 .await?;

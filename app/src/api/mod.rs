@@ -11,6 +11,7 @@ pub mod links;
 pub mod organisations;
 pub mod profile;
 pub mod roles;
+pub mod sign_ins;
 pub mod teams;
 pub mod users;
 

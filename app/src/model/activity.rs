@@ -25,6 +25,7 @@ code_enum!(
         UserUpdated = "user.updated",
         UserSuspended = "user.suspended",
         UserReactivated = "user.reactivated",
+        UserSignedOut = "user.signed_out",
         InvitationAccepted = "user.invitation_accepted",
         InvitationResent = "user.invitation_resent",
         InvitationRevoked = "user.invitation_revoked",
@@ -67,6 +68,7 @@ impl AuditAction {
             UserUpdated => tr!(l, "audit_action.user_updated"),
             UserSuspended => tr!(l, "audit_action.user_suspended"),
             UserReactivated => tr!(l, "audit_action.user_reactivated"),
+            UserSignedOut => tr!(l, "audit_action.user_signed_out"),
             InvitationAccepted => tr!(l, "audit_action.invitation_accepted"),
             InvitationResent => tr!(l, "audit_action.invitation_resent"),
             InvitationRevoked => tr!(l, "audit_action.invitation_revoked"),
@@ -103,12 +105,12 @@ impl AuditAction {
 /// Where a page of the trail ends: the entries after it are older. Written into the URL as
 /// `<nanoseconds since 1970>-<id>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityCursor {
+pub struct Cursor {
     pub at: DateTime<Utc>,
     pub id: Uuid,
 }
 
-impl ActivityCursor {
+impl Cursor {
     /// The value in the URL.
     pub fn code(&self) -> String {
         let nanos = self.at.timestamp_nanos_opt().unwrap_or_default();
@@ -140,7 +142,7 @@ pub struct ActivityQuery {
     /// To the end of this day (UTC).
     pub to: Option<NaiveDate>,
     /// Only entries older than this: the next page.
-    pub before: Option<ActivityCursor>,
+    pub before: Option<Cursor>,
 }
 
 impl ActivityQuery {
@@ -155,7 +157,7 @@ impl ActivityQuery {
             action: get("action").and_then(|a| AuditAction::from_code(&a)),
             from: day("from"),
             to: day("to"),
-            before: get("before").and_then(|c| ActivityCursor::parse(&c)),
+            before: get("before").and_then(|c| Cursor::parse(&c)),
         }
     }
 
@@ -284,7 +286,7 @@ pub struct ActivityEntry {
 pub struct ActivityList {
     pub entries: Vec<ActivityEntry>,
     /// Where the next (older) page starts, when there is one.
-    pub older: Option<ActivityCursor>,
+    pub older: Option<Cursor>,
     /// The people the filters name, to show who the view is narrowed to.
     pub actor: Option<ActivityPerson>,
     pub subject: Option<ActivityPerson>,
@@ -305,7 +307,7 @@ mod tests {
             action: Some(AuditAction::TeamMemberSet),
             from: NaiveDate::from_ymd_opt(2026, 1, 2),
             to: NaiveDate::from_ymd_opt(2026, 3, 4),
-            before: Some(ActivityCursor {
+            before: Some(Cursor {
                 at: DateTime::from_timestamp_nanos(1_764_000_000_123_456_789),
                 id: Uuid::new_v4(),
             }),

@@ -12,6 +12,7 @@ pub mod password;
 pub mod profile;
 pub mod roles;
 pub mod session;
+pub mod sign_ins;
 pub mod teams;
 pub mod users;
 

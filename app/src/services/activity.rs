@@ -5,7 +5,7 @@
 use super::{now, ServiceResult};
 use crate::entities::{audit_event, organisation, role, team, user};
 use crate::model::activity::{
-    ActivityCursor, ActivityEntry, ActivityList, ActivityPerson, ActivityQuery, ActivitySubject,
+    ActivityEntry, ActivityList, ActivityPerson, ActivityQuery, ActivitySubject, Cursor,
     FieldChange, SubjectKind, PAGE_SIZE, RETENTION_DEFAULT_DAYS, RETENTION_MAX_DAYS,
     RETENTION_MIN_DAYS,
 };
@@ -45,7 +45,7 @@ pub async fn list(
     };
     let older = (rows.len() as u64 > PAGE_SIZE).then(|| {
         rows.truncate(PAGE_SIZE as usize);
-        rows.last().map(|r| ActivityCursor { at: r.at, id: r.id })
+        rows.last().map(|r| Cursor { at: r.at, id: r.id })
     });
     let names = Names::read(db, organisation_id, &rows, query).await?;
     let at = now();

@@ -24,7 +24,7 @@ const BUILDING_BLOCKS: [&str; 15] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 14] = [
+const FEATURES: [&str; 15] = [
     "accounts",
     "activity",
     "api_keys",
@@ -37,6 +37,7 @@ const FEATURES: [&str; 14] = [
     "organisations",
     "profile",
     "roles",
+    "sign_ins",
     "teams",
     "users",
 ];

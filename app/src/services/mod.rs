@@ -24,6 +24,7 @@ pub mod people;
 pub mod profile;
 pub mod roles;
 pub mod sessions;
+pub mod sign_ins;
 pub mod state;
 pub mod teams;
 pub mod tenancy;

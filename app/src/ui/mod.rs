@@ -28,6 +28,7 @@ use pages::{
     },
     settings::SettingsPage,
     shell::ConsoleShell,
+    sign_ins::SignInsPage,
     teams::{list::TeamsPage, team::TeamPage},
     users::{
         add::AddUserPage, detail::UserPage, import::ImportUsersPage, invitations::InvitationsPage,
@@ -132,6 +133,7 @@ lazy_page!(
     NewRoleRoute => NewRolePage,
     RoleRoute => RolePage,
     ActivityRoute => ActivityPage,
+    SignInsRoute => SignInsPage,
     SettingsRoute => SettingsPage,
     OrganisationsRoute => OrganisationsPage,
     NewOrganisationRoute => NewOrganisationPage,
@@ -184,6 +186,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles/new") view={Lazy::<NewRoleRoute>::new()} />
                     <Route path=path!("roles/:id") view={Lazy::<RoleRoute>::new()} />
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} />
+                    <Route path=path!("sign-ins") view={Lazy::<SignInsRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
                     <Route path=path!("platform/organisations") view={Lazy::<OrganisationsRoute>::new()} />
                     <Route path=path!("platform/organisations/new") view={Lazy::<NewOrganisationRoute>::new()} />

@@ -720,6 +720,33 @@ async fn attacks(w: &World) -> Vec<Attack> {
                     "action": null, "from": null, "to": null, "before": null } }),
         ),
         form("activity/retention", &[("slug", s("globex"))]),
+        // Sign-in history: globex's by slug; globex's people by id from acme.
+        json_body(
+            "sign-ins/list",
+            json!({ "slug": "globex", "query": { "failed_only": false, "email": "",
+                    "ip": "", "from": null, "to": null, "before": null } }),
+        ),
+        json_body(
+            "sign-ins/list",
+            json!({ "slug": "acme", "query": { "failed_only": false, "email": "vic@globex.example",
+                    "ip": "", "from": null, "to": null, "before": null } }),
+        ),
+        form(
+            "sign-ins/person",
+            &[("slug", s("globex")), ("id", vic.clone())],
+        ),
+        form(
+            "sign-ins/person",
+            &[("slug", s("acme")), ("id", vic.clone())],
+        ),
+        form(
+            "users/sign-out-everywhere",
+            &[("slug", s("globex")), ("id", vic.clone())],
+        ),
+        form(
+            "users/sign-out-everywhere",
+            &[("slug", s("acme")), ("id", vic.clone())],
+        ),
         json_body(
             "activity/retention/set",
             json!({ "slug": "globex", "days": "30" }),

@@ -22,5 +22,6 @@ mod platform;
 mod profile;
 mod roles;
 mod security;
+mod sign_ins;
 mod teams;
 mod users;

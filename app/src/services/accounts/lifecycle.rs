@@ -171,3 +171,29 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
     state.mail.wake();
     Ok(())
 }
+
+/// Ends every session of account `id` at once (it stays active: the person signs in again).
+/// Returns how many ended. The actor's own sessions end from My profile instead.
+pub async fn sign_out_everywhere(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<u64> {
+    if id == actor.user.id {
+        return Err(Refusal::Forbidden(msg!("msg.accounts.sign_out_self")).into());
+    }
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
+    let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
+    let ended = sessions::end_all_for_user(&txn, user.id, None).await?;
+    audit::record(
+        &txn,
+        actor.audit(
+            AuditAction::UserSignedOut,
+            user.id,
+            Changes::new().removed("sessions", ended),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(ended)
+}

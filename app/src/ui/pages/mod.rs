@@ -12,6 +12,7 @@ pub mod profile;
 pub mod roles;
 pub mod settings;
 pub mod shell;
+pub mod sign_ins;
 pub mod teams;
 pub mod users;
 

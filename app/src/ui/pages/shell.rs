@@ -93,6 +93,11 @@ const NAV: &[NavItem] = &[
         visible: |u| u.can(Permission::AuditView),
     },
     NavItem {
+        label: |l| tr!(l, "nav.sign_ins"),
+        path: "sign-ins",
+        visible: |u| u.can(Permission::SignInsView),
+    },
+    NavItem {
         label: |l| tr!(l, "nav.settings"),
         path: "settings",
         visible: |u| u.can(Permission::OrgSettings),

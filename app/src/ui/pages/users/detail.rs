@@ -4,19 +4,16 @@
 use super::{
     actions::{ActionDialogs, Pending, Person},
     form::{roles_resource, AccountFields, RoleChoices, Roles},
+    history::{History, PersonHistory},
     teams::{PersonTeams, TeamsOfPerson},
 };
 use crate::ui::components::display::When;
 use crate::ui::components::form::ErrorAlert;
 use crate::{
-    api::{
-        accounts::{get_user, UpdateUser},
-        activity::list_activity,
-    },
+    api::accounts::{get_user, UpdateUser},
     i18n::{use_locale, Locale},
     model::{
         account::{AccountChange, AccountDetail, GrantSource, GrantedPermission},
-        activity::{ActivityList, ActivityQuery},
         AppError, CurrentUser, Permission, UserStatus,
     },
     tr,
@@ -25,7 +22,7 @@ use crate::{
             display::{Avatar, StatusBadge, TypeBadge},
             form::{action_error, FormAlert, FormValues},
         },
-        pages::{activity::ActivityTable, errors::ForbiddenPage},
+        pages::errors::ForbiddenPage,
     },
 };
 use leptos::prelude::*;
@@ -58,21 +55,7 @@ pub fn UserPage() -> impl IntoView {
     let sections = Sections {
         roles: roles_resource(),
         teams: TeamsOfPerson::new(slug.clone(), id),
-        activity: user.can(Permission::AuditView).then(|| {
-            let slug = slug.clone();
-            Resource::new(
-                move || id.get(),
-                move |person| {
-                    list_activity(
-                        slug.clone(),
-                        ActivityQuery {
-                            person,
-                            ..Default::default()
-                        },
-                    )
-                },
-            )
-        }),
+        history: History::new(&user, slug.clone(), id),
     };
     view! {
         <Title text=tr!(l, "users.detail.title") />
@@ -99,8 +82,7 @@ pub fn UserPage() -> impl IntoView {
 struct Sections {
     roles: Roles,
     teams: TeamsOfPerson,
-    /// What they did and had done to them, for those who may read the activity log.
-    activity: Option<Resource<Result<ActivityList, AppError>>>,
+    history: History,
 }
 
 #[component]
@@ -228,57 +210,9 @@ fn Account(
                 </section>
             </div>
         </div>
-        {sections.activity.map(|list| view! {
-            <PersonActivity slug=slug.clone() person=person.clone() list />
-        })}
+        <PersonHistory slug=slug.clone() person=person.clone() data=sections.history
+            may_sign_out=can_suspend && !detail.is_self />
         <ActionDialogs slug open=dialogs on_done=reload />
-    }
-}
-
-/// The latest of what the person did and had done to them, with the way to all of it.
-#[component]
-fn PersonActivity(
-    slug: String,
-    person: Person,
-    list: Resource<Result<ActivityList, AppError>>,
-) -> impl IntoView {
-    /// How many entries the person's page shows.
-    const SHOWN: usize = 10;
-    let l = use_locale();
-    let all = crate::ui::pages::activity::href(
-        &slug,
-        &ActivityQuery {
-            person: Some(person.id),
-            ..Default::default()
-        },
-    );
-    view! {
-        <section class="card stack" aria-labelledby="person-activity">
-            <div class="section-heading">
-                <h2 id="person-activity">{tr!(l, "activity.person.title")}</h2>
-                <a href=all>{tr!(l, "activity.person.all", name = person.name.clone())}</a>
-            </div>
-            <Transition fallback=move || view! { <p class="loading">{tr!(l, "common.loading")}</p> }>
-                {
-                    let (slug, name) = (slug.clone(), person.name.clone());
-                    move || {
-                        let (slug, name) = (slug.clone(), name.clone());
-                        Suspend::new(async move {
-                            match list.await {
-                                Ok(list) if list.entries.is_empty() => view! {
-                                    <p class="muted">{tr!(l, "activity.person.none", name = name)}</p>
-                                }.into_any(),
-                                Ok(mut list) => {
-                                    list.entries.truncate(SHOWN);
-                                    view! { <ActivityTable entries=list.entries slug /> }.into_any()
-                                }
-                                Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                            }
-                        })
-                    }
-                }
-            </Transition>
-        </section>
     }
 }
 

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod add;
 pub mod detail;
 pub mod form;
+pub mod history;
 pub mod import;
 pub mod invitations;
 pub mod list;

@@ -1,0 +1,160 @@
+//! Sign-in history as admins read it: an organisation's attempts under the Sign-ins view's
+//! filters, newest first, and one person's attempts, counts and open sessions.
+
+use super::{now, ServiceResult};
+use crate::entities::{login_event, session, user};
+use crate::model::{
+    activity::Cursor,
+    profile::{device_of, SessionEntry},
+    sign_ins::{
+        Failure, PersonSignIns, SignInList, SignInQuery, SignInRow, PAGE_SIZE, PERSON_SHOWN,
+    },
+    users::Moment,
+};
+use crate::{msg, services::messages::Refusal};
+use sea_orm::{
+    prelude::*,
+    sea_query::{Expr, ExprTrait},
+    QueryOrder, QuerySelect,
+};
+use std::collections::{HashMap, HashSet};
+
+/// One page of organisation `organisation_id`'s sign-in attempts matching `query`, newest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    organisation_id: Uuid,
+    query: &SignInQuery,
+) -> ServiceResult<SignInList> {
+    use login_event::Column;
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if to < from {
+            return Err(Refusal::field("to", msg!("msg.activity.dates_reversed")).into());
+        }
+    }
+    let mut select = login_event::Entity::find().filter(Column::OrganisationId.eq(organisation_id));
+    if query.failed_only {
+        select = select.filter(Column::Success.eq(false));
+    }
+    if !query.email.is_empty() {
+        // Addresses are recorded as typed, lower-cased.
+        select = select.filter(Column::Email.eq(query.email.to_lowercase()));
+    }
+    if !query.ip.is_empty() {
+        select = select.filter(Column::Ip.eq(query.ip.as_str()));
+    }
+    if let Some(from) = query.from {
+        select = select.filter(Column::At.gte(from.and_time(chrono::NaiveTime::MIN).and_utc()));
+    }
+    if let Some(next_day) = query.to.and_then(|to| to.succ_opt()) {
+        select = select.filter(Column::At.lt(next_day.and_time(chrono::NaiveTime::MIN).and_utc()));
+    }
+    if let Some(before) = query.before {
+        select = select.filter(
+            Expr::tuple([Expr::col(Column::At), Expr::col(Column::Id)])
+                .lt(Expr::tuple([Expr::val(before.at), Expr::val(before.id)])),
+        );
+    }
+    let mut events = select
+        .order_by_desc(Column::At)
+        .order_by_desc(Column::Id)
+        .limit(PAGE_SIZE + 1)
+        .all(db)
+        .await?;
+    let older = (events.len() as u64 > PAGE_SIZE).then(|| {
+        events.truncate(PAGE_SIZE as usize);
+        events.last().map(|e| Cursor { at: e.at, id: e.id })
+    });
+    Ok(SignInList {
+        rows: rows(db, organisation_id, events).await?,
+        older: older.flatten(),
+    })
+}
+
+/// Person `user_id`'s latest attempts, how many in the last 30 days, and their open sessions;
+/// `None` when they are not of organisation `organisation_id`.
+pub async fn of_person(
+    db: &DatabaseConnection,
+    organisation_id: Uuid,
+    user_id: Uuid,
+) -> ServiceResult<PersonSignIns> {
+    use login_event::Column;
+    let person = user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .one(db)
+        .await?
+        .ok_or_else(super::acting::that_person)?;
+    let at = now();
+    let recent = login_event::Entity::find()
+        .filter(Column::UserId.eq(person.id))
+        .order_by_desc(Column::At)
+        .limit(PERSON_SHOWN)
+        .all(db)
+        .await?;
+    let month = at - chrono::Duration::days(30);
+    let counted = |success: bool| {
+        login_event::Entity::find()
+            .filter(Column::UserId.eq(person.id))
+            .filter(Column::At.gte(month))
+            .filter(Column::Success.eq(success))
+            .count(db)
+    };
+    let last_30_days = counted(true).await?;
+    let failed_30_days = counted(false).await?;
+    let sessions = session::Entity::find()
+        .filter(session::Column::UserId.eq(person.id))
+        .filter(session::Column::IdleExpiresAt.gt(at))
+        .filter(session::Column::AbsoluteExpiresAt.gt(at))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| SessionEntry {
+            id: s.id,
+            device: device_of(s.user_agent.as_deref()),
+            ip: s.ip,
+            started: Moment::new(s.created_at, at),
+            last_seen: Moment::new(s.last_seen_at, at),
+            current: false,
+        })
+        .collect();
+    Ok(PersonSignIns {
+        recent: rows(db, organisation_id, recent).await?,
+        last_30_days,
+        failed_30_days,
+        sessions,
+    })
+}
+
+/// Attempts as the pages show them, each with the name of the account it matched.
+async fn rows(
+    db: &DatabaseConnection,
+    organisation_id: Uuid,
+    events: Vec<login_event::Model>,
+) -> ServiceResult<Vec<SignInRow>> {
+    let ids: HashSet<Uuid> = events.iter().filter_map(|e| e.user_id).collect();
+    let names: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name()))
+        .collect();
+    let at = now();
+    Ok(events
+        .into_iter()
+        .map(|e| SignInRow {
+            id: e.id,
+            at: Moment::new(e.at, at),
+            person: e
+                .user_id
+                .and_then(|id| names.get(&id).map(|name| (id, name.clone()))),
+            email: e.email,
+            failure: (!e.success)
+                .then(|| Failure::from_code(e.failure_reason.as_deref().unwrap_or_default())),
+            method: e.method,
+            device: device_of(e.user_agent.as_deref()),
+            ip: e.ip,
+        })
+        .collect())
+}
