@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { expectAccessible, hydrated, keepScreenshot, open, printedPassword, signInAsAdmin } from "./support";
 
 // A security review: what was done, by whom and to whom, narrowed by action, person and dates,
@@ -43,6 +44,16 @@ test("an admin reads the activity log, narrows it, and follows a person's activi
   await chip.getByRole("link").click();
   await expect(page).not.toHaveURL(/actor=/);
   await expect(page).toHaveURL(/action=team\.created/);
+
+  // The filtered view downloads as a CSV file.
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^activity-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = readFileSync(await download.path(), "utf8");
+  expect(csv.split("\n")[0]).toBe("at,actor,actor_email,actor_organisation,action,action_code,subject,subject_email,changes,ip");
+  expect(csv).toContain("Night shift");
+  expect(csv).not.toContain("Password changed");
 
   // Dates: nothing tomorrow; an end before the start is explained.
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);

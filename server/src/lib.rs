@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod database;
+pub mod exports;
 pub mod http_api;
 pub mod middleware;
 pub mod router;

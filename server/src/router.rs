@@ -47,6 +47,7 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/avatars/{id}", get(avatar))
+        .merge(crate::exports::routes())
         .nest(crate::http_api::PREFIX, crate::http_api::routes())
         .with_state(state.clone())
         .leptos_routes_with_context(

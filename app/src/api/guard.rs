@@ -185,29 +185,65 @@ async fn authorize(
     };
     crate::i18n::set_request_locale(user.locale);
     if let Some(permission) = permission {
-        if !user.can(permission) {
-            let l = request_locale();
-            let action = permission.description_in(l).to_lowercase();
-            // A permission of a product area the organisation lacks: say which.
-            return Err(AppError::Forbidden(
-                match permission.feature().filter(|f| !user.features.contains(f)) {
-                    Some(feature) => tr!(
-                        l,
-                        "msg.guard.feature_missing",
-                        action = action,
-                        organisation = user.organisation.name,
-                        feature = feature.label_in(l)
-                    ),
-                    None => action,
-                },
-            ));
-        }
+        holds(&user, permission)?;
     }
     Ok(Caller {
         state,
         signed,
         user,
         client: client().await,
+    })
+}
+
+/// Refuses, saying what is missing, unless `user` holds `permission`.
+fn holds(user: &CurrentUser, permission: Permission) -> Result<(), AppError> {
+    if user.can(permission) {
+        return Ok(());
+    }
+    let l = request_locale();
+    let action = permission.description_in(l).to_lowercase();
+    // A permission of a product area the organisation lacks: say which.
+    Err(AppError::Forbidden(
+        match permission.feature().filter(|f| !user.features.contains(f)) {
+            Some(feature) => tr!(
+                l,
+                "msg.guard.feature_missing",
+                action = action,
+                organisation = user.organisation.name.clone(),
+                feature = feature.label_in(l)
+            ),
+            None => action,
+        },
+    ))
+}
+
+/// The signed-in caller of a plain HTTP route of organisation `slug` (a download, which is no
+/// server function), holding each of `permissions`: the checks of a server function's
+/// [`Need::Permission`], made from the request's own headers.
+pub async fn request_caller(
+    state: &AppState,
+    headers: &http::HeaderMap,
+    client: ClientInfo,
+    slug: &str,
+    permissions: &[Permission],
+) -> Result<Caller, AppError> {
+    let secret = crate::services::sessions::secret_from_headers(&state.auth, headers);
+    let signed = auth::signed(state, secret.as_deref())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    if signed.user.must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    let user = auth::current_user(state, &signed, slug).await?;
+    crate::i18n::set_request_locale(user.locale);
+    for permission in permissions {
+        holds(&user, *permission)?;
+    }
+    Ok(Caller {
+        state: state.clone(),
+        signed,
+        user,
+        client,
     })
 }
 

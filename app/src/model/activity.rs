@@ -54,6 +54,7 @@ code_enum!(
         OrganisationCreated = "organisation.created",
         OrganisationUpdated = "organisation.updated",
         LicenceInstalled = "licence.installed",
+        DataExported = "data.exported",
         ActivityPruned = "activity.pruned",
     }
 );
@@ -97,6 +98,7 @@ impl AuditAction {
             OrganisationCreated => tr!(l, "audit_action.organisation_created"),
             OrganisationUpdated => tr!(l, "audit_action.organisation_updated"),
             LicenceInstalled => tr!(l, "audit_action.licence_installed"),
+            DataExported => tr!(l, "audit_action.data_exported"),
             ActivityPruned => tr!(l, "audit_action.activity_pruned"),
         }
     }

@@ -27,6 +27,34 @@ pub async fn list(
     organisation_id: Uuid,
     query: &ActivityQuery,
 ) -> ServiceResult<ActivityList> {
+    let (entries, older, names) = read(db, organisation_id, query, PAGE_SIZE).await?;
+    Ok(ActivityList {
+        entries,
+        older,
+        actor: query.actor.and_then(|id| names.person(id)),
+        subject: query.subject.and_then(|id| names.person(id)),
+        person: query.person.and_then(|id| names.person(id)),
+    })
+}
+
+/// Up to `limit` entries of the trail matching `query`, newest first, and where the next ones
+/// start: what an export reads a batch at a time.
+pub(crate) async fn batch(
+    db: &DatabaseConnection,
+    organisation_id: Uuid,
+    query: &ActivityQuery,
+    limit: u64,
+) -> ServiceResult<(Vec<ActivityEntry>, Option<Cursor>)> {
+    let (entries, older, _) = read(db, organisation_id, query, limit).await?;
+    Ok((entries, older))
+}
+
+async fn read(
+    db: &DatabaseConnection,
+    organisation_id: Uuid,
+    query: &ActivityQuery,
+    limit: u64,
+) -> ServiceResult<(Vec<ActivityEntry>, Option<Cursor>, Names)> {
     if let (Some(from), Some(to)) = (query.from, query.to) {
         if to < from {
             return Err(Refusal::field("to", msg!("msg.activity.dates_reversed")).into());
@@ -35,16 +63,16 @@ pub async fn list(
     let mut rows = match query.person {
         // What they did and what was done to them: each side in its own index, merged.
         Some(person) => {
-            let mut rows = page(db, organisation_id, query, Side::Actor(person)).await?;
-            rows.extend(page(db, organisation_id, query, Side::Subject(person)).await?);
+            let mut rows = rows_of(db, organisation_id, query, Side::Actor(person), limit).await?;
+            rows.extend(rows_of(db, organisation_id, query, Side::Subject(person), limit).await?);
             rows.sort_by_key(|r| std::cmp::Reverse((r.at, r.id)));
             rows.dedup_by_key(|r| r.id);
             rows
         }
-        None => page(db, organisation_id, query, Side::Either).await?,
+        None => rows_of(db, organisation_id, query, Side::Either, limit).await?,
     };
-    let older = (rows.len() as u64 > PAGE_SIZE).then(|| {
-        rows.truncate(PAGE_SIZE as usize);
+    let older = (rows.len() as u64 > limit).then(|| {
+        rows.truncate(limit as usize);
         rows.last().map(|r| Cursor { at: r.at, id: r.id })
     });
     let names = Names::read(db, organisation_id, &rows, query).await?;
@@ -61,13 +89,7 @@ pub async fn list(
             ip: row.ip,
         })
         .collect();
-    Ok(ActivityList {
-        entries,
-        older: older.flatten(),
-        actor: query.actor.and_then(|id| names.person(id)),
-        subject: query.subject.and_then(|id| names.person(id)),
-        person: query.person.and_then(|id| names.person(id)),
-    })
+    Ok((entries, older.flatten(), names))
 }
 
 /// Which person column a page reads, besides the query's own filters.
@@ -78,12 +100,13 @@ enum Side {
     Subject(Uuid),
 }
 
-/// Up to a page and one more of the entries matching `query` and `side`, newest first.
-async fn page(
+/// Up to `limit` and one more of the entries matching `query` and `side`, newest first.
+async fn rows_of(
     db: &DatabaseConnection,
     organisation_id: Uuid,
     query: &ActivityQuery,
     side: Side,
+    limit: u64,
 ) -> ServiceResult<Vec<audit_event::Model>> {
     use audit_event::Column;
     let mut select = audit_event::Entity::find().filter(Column::OrganisationId.eq(organisation_id));
@@ -116,7 +139,7 @@ async fn page(
     Ok(select
         .order_by_desc(Column::At)
         .order_by_desc(Column::Id)
-        .limit(PAGE_SIZE + 1)
+        .limit(limit + 1)
         .all(db)
         .await?)
 }

@@ -24,13 +24,14 @@ const BUILDING_BLOCKS: [&str; 15] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 15] = [
+const FEATURES: [&str; 16] = [
     "accounts",
     "activity",
     "api_keys",
     "auth",
     "bootstrap",
     "demo",
+    "exports",
     "import",
     "jobs",
     "links",

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod bootstrap;
 pub mod demo;
+pub mod exports;
 pub mod import;
 pub mod jobs;
 #[cfg(test)]

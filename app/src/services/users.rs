@@ -41,7 +41,7 @@ impl Listed {
 
 /// What a search box holds, as the search index sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Words {
+pub(crate) enum Words {
     /// Nothing typed: no condition.
     Any,
     /// Only punctuation typed: nobody matches.
@@ -52,7 +52,7 @@ enum Words {
 }
 
 impl Words {
-    fn of(search: &str) -> Self {
+    pub(crate) fn of(search: &str) -> Self {
         if search.trim().is_empty() {
             return Self::Any;
         }
@@ -88,7 +88,7 @@ fn word_query(backend: DbBackend, words: &[String]) -> String {
 /// stored `search_words` (migration 12); SQLite looks the row up among the word index's matches,
 /// collected once per query. The `+` keeps SQLite from starting at those matches, so it walks the
 /// sort order's index and stops at the page's last row.
-fn words_of_row(backend: DbBackend, words: &[String]) -> SimpleExpr {
+pub(crate) fn words_of_row(backend: DbBackend, words: &[String]) -> SimpleExpr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
             r#""users"."search_words" @@ to_tsquery('simple', $1)"#,
@@ -126,7 +126,7 @@ fn found_by_words(
 }
 
 /// Whether the user holds `role`, checked row by row: right when most rows hold it.
-fn holds_role(role: Uuid) -> SimpleExpr {
+pub(crate) fn holds_role(role: Uuid) -> SimpleExpr {
     Expr::exists(
         Query::select()
             .expr(Expr::val(1))
@@ -141,7 +141,7 @@ fn holds_role(role: Uuid) -> SimpleExpr {
 }
 
 /// The filters of `query` that the users table answers itself: organisation, status, user type.
-fn row_filters(organisation_id: Uuid, query: &UserQuery) -> Condition {
+pub(crate) fn row_filters(organisation_id: Uuid, query: &UserQuery) -> Condition {
     let mut condition = Condition::all().add(user::Column::OrganisationId.eq(organisation_id));
     condition = match query.status {
         StatusFilter::Current => condition.add(user::Column::Status.ne(UserStatus::Suspended)),

@@ -871,6 +871,21 @@ async fn no_endpoint_reaches_another_organisation(backend: Backend) {
             }
         }
     }
+    // Every download, with globex's slug and with everything it can filter by naming globex.
+    for path in server::exports::PATHS {
+        for slug in ["globex", "acme"] {
+            let vic = w.vic.id;
+            let path = format!(
+                "{}?status=all&q=vic&actor={vic}&subject={vic}&person={vic}",
+                path.replace("{slug}", slug)
+            );
+            let answer = w.attacker.get(&path).await;
+            assert!(answer.status < 500, "GET {path}: {}", answer.status);
+            if let Some(marker) = leaked(&w, &answer.body) {
+                panic!("GET {path} showed globex's \"{marker}\"");
+            }
+        }
+    }
     // Checked once more after the pages: work the forgot-password attempts spawned has had
     // time to run, and still nothing changed.
     assert_eq!(snapshot(&w).await, before);

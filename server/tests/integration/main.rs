@@ -15,6 +15,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod bulk;
+mod exports;
 mod hardening;
 mod isolation;
 mod licence;

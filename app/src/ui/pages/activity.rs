@@ -4,6 +4,7 @@
 
 use super::errors::ForbiddenPage;
 use crate::ui::components::display::{Column, DataTable};
+use crate::ui::pages::with_params;
 use crate::{
     api::activity::list_activity,
     i18n::{use_locale, Locale},
@@ -21,17 +22,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
     NavigateOptions,
 };
 
 /// The address of the Activity view showing `query`.
 pub fn href(slug: &str, query: &ActivityQuery) -> String {
-    let mut params = ParamsMap::new();
-    for (key, value) in query.to_params() {
-        params.insert(key, value);
-    }
-    format!("/o/{slug}/activity{}", params.to_query_string())
+    with_params(format!("/o/{slug}/activity"), query.to_params())
 }
 
 /// The Activity view.
@@ -70,9 +66,22 @@ pub fn ActivityPage() -> impl IntoView {
     };
     view! {
         <Title text=tr!(l, "nav.activity") />
-        <header class="page-header">
-            <h1>{tr!(l, "nav.activity")}</h1>
-            <p class="muted">{tr!(l, "activity.intro", organisation = user.organisation.name.clone())}</p>
+        <header class="page-header page-header-row">
+            <div>
+                <h1>{tr!(l, "nav.activity")}</h1>
+                <p class="muted">{tr!(l, "activity.intro", organisation = user.organisation.name.clone())}</p>
+            </div>
+            {user.can(Permission::DataExport).then(|| {
+                let slug = slug.clone();
+                view! {
+                    <div class="header-actions">
+                        <a class="button" download
+                            href=move || with_params(format!("/o/{slug}/activity/export.csv"), query.get().first_page().to_params())>
+                            {tr!(l, "activity.export")}
+                        </a>
+                    </div>
+                }
+            })}
         </header>
         <Filters query show />
         <Transition fallback=move || view! { <p class="loading">{tr!(l, "common.loading")}</p> }>

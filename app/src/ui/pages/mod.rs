@@ -27,3 +27,12 @@ fn route_id() -> leptos::prelude::Memo<Option<uuid::Uuid>> {
             .and_then(|id| uuid::Uuid::parse_str(&id).ok())
     })
 }
+
+/// `path` with URL parameters `params`: the address of a filtered list, or of its download.
+pub(crate) fn with_params(path: String, params: Vec<(&'static str, String)>) -> String {
+    let mut map = leptos_router::params::ParamsMap::new();
+    for (key, value) in params {
+        map.insert(key, value);
+    }
+    format!("{path}{}", map.to_query_string())
+}

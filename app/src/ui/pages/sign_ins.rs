@@ -4,6 +4,7 @@
 
 use super::errors::ForbiddenPage;
 use crate::ui::components::display::{Column, DataTable};
+use crate::ui::pages::with_params;
 use crate::{
     api::sign_ins::list_sign_ins,
     i18n::use_locale,
@@ -18,17 +19,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
     NavigateOptions,
 };
 
 /// The address of the Sign-ins view showing `query`.
 pub fn href(slug: &str, query: &SignInQuery) -> String {
-    let mut params = ParamsMap::new();
-    for (key, value) in query.to_params() {
-        params.insert(key, value);
-    }
-    format!("/o/{slug}/sign-ins{}", params.to_query_string())
+    with_params(format!("/o/{slug}/sign-ins"), query.to_params())
 }
 
 /// The Sign-ins view.

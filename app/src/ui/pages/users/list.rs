@@ -3,6 +3,7 @@
 use super::actions::{ActionDialogs, Pending, Person};
 use crate::ui::components::display::When;
 use crate::ui::components::form::ErrorAlert;
+use crate::ui::pages::with_params;
 use crate::{
     api::{roles::list_roles, users::list_users},
     i18n::use_locale,
@@ -20,17 +21,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     hooks::{use_navigate, use_query_map},
-    params::ParamsMap,
     NavigateOptions,
 };
 
 /// The address of the Users page showing `query`.
 fn href(slug: &str, query: &UserQuery) -> String {
-    let mut params = ParamsMap::new();
-    for (key, value) in query.to_params() {
-        params.insert(key, value);
-    }
-    format!("/o/{slug}/users{}", params.to_query_string())
+    with_params(format!("/o/{slug}/users"), query.to_params())
+}
+
+/// The address of the CSV file of the people `query` finds.
+fn export_href(slug: &str, query: &UserQuery) -> String {
+    with_params(format!("/o/{slug}/users/export.csv"), query.to_params())
 }
 
 /// The Users page.
@@ -83,6 +84,15 @@ pub fn UsersPage() -> impl IntoView {
                 <p class="muted">{tr!(l, "users.list.intro", organisation = user.organisation.name.clone())}</p>
             </div>
             <div class="header-actions">
+                {user.can(Permission::DataExport).then(|| {
+                    let slug = slug.clone();
+                    view! {
+                        <a class="button" download
+                            href=move || export_href(&slug, &UserQuery { page: 1, ..query.get() })>
+                            {tr!(l, "users.list.export")}
+                        </a>
+                    }
+                })}
                 <a class="button" href=format!("/o/{slug}/users/invitations")>{tr!(l, "users.common.pending_invitations")}</a>
                 {can_invite.then(|| view! {
                     <a class="button" href=format!("/o/{slug}/users/import")>{tr!(l, "users.list.import")}</a>
