@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { expectAccessible, hydrated, keepScreenshot, open, signInAsAdmin } from "./support";
 
 // Runs after sign-in.spec.ts, which replaces the first super-admin's one-time password. In order:
@@ -43,6 +44,15 @@ test("the Users page counts, lists and filters the organisation's people, keepin
   await expect(table.getByRole("row").filter({ hasText: "admin@example.com" })).toBeVisible();
   await page.getByRole("button", { name: "Refresh" }).click();
   await expect(table.getByRole("row").filter({ hasText: "admin@example.com" })).toBeVisible();
+
+  // The filtered list downloads as a CSV file.
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toMatch(/^people-\d{4}-\d{2}-\d{2}\.csv$/);
+  const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
+  expect(lines[0]).toBe("first_name,last_name,email,user_type,status,roles,phone,external_id,timezone,last_sign_in,added");
+  expect(lines.some((line) => line.includes("admin@example.com") && line.includes("Admin"))).toBe(true);
 });
 
 function csv(name: string, text: string) {

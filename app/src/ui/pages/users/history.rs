@@ -83,12 +83,14 @@ pub fn PersonHistory(
     may_sign_out: bool,
 ) -> impl IntoView {
     view! {
-        {data.sign_ins.map(|list| view! {
-            <PersonSignInsSection slug=slug.clone() person=person.clone() list sign_out=data.sign_out may_sign_out />
-        })}
-        {data.activity.map(|list| view! {
-            <PersonActivity slug=slug.clone() person=person.clone() list />
-        })}
+        <div class="person-history">
+            {data.sign_ins.map(|list| view! {
+                <PersonSignInsSection slug=slug.clone() person=person.clone() list sign_out=data.sign_out may_sign_out />
+            })}
+            {data.activity.map(|list| view! {
+                <PersonActivity slug=slug.clone() person=person.clone() list />
+            })}
+        </div>
     }
 }
 
