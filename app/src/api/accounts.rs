@@ -77,6 +77,24 @@ pub async fn suspend_users(slug: String, ids: Vec<Uuid>) -> Result<usize, AppErr
     .await
 }
 
+crate::needs!(UpdateUsers, Need::Permission(Permission::UsersView));
+
+/// Makes `change` to every person of `ids`, or to nobody when any of them may not be changed.
+/// What each change needs (users.edit for roles, managing the team, users.suspend to
+/// reactivate) is checked for each person under the organisation's lock.
+#[server(endpoint = "users/update-many", input = JsonBody)]
+pub async fn update_users(
+    slug: String,
+    ids: Vec<Uuid>,
+    change: crate::model::bulk::BulkChange,
+) -> Result<usize, AppError> {
+    UpdateUsers::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::bulk::update_many(&caller.state, &actor, &ids, change).await?)
+    })
+    .await
+}
+
 crate::needs!(ImportUsers, Need::Permission(Permission::UsersInvite));
 
 /// Reviews a CSV file of people to invite and, when asked and nothing is wrong, invites them all.

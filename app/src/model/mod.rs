@@ -4,6 +4,7 @@ pub mod access;
 pub mod account;
 pub mod activity;
 pub mod api_keys;
+pub mod bulk;
 pub mod error;
 pub mod import;
 pub mod licence;

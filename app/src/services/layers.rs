@@ -24,12 +24,13 @@ const BUILDING_BLOCKS: [&str; 15] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 16] = [
+const FEATURES: [&str; 17] = [
     "accounts",
     "activity",
     "api_keys",
     "auth",
     "bootstrap",
+    "bulk",
     "demo",
     "exports",
     "import",

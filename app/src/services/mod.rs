@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod bulk;
 pub mod demo;
 pub mod exports;
 pub mod import;

@@ -6,11 +6,13 @@ use crate::{
     on_both_databases,
     support::{Answer, Backend, Client},
 };
-use app::api::accounts::{ImportUsers, SuspendUsers};
+use app::api::accounts::{ImportUsers, SuspendUsers, UpdateUsers};
 use app::api::auth::SignedInUser;
+use app::api::teams::CreateTeam;
 use app::model::import::ImportRequest;
+use app::model::{bulk::BulkChange, teams::TeamForm};
 use app::{
-    entities::{user, user_role},
+    entities::{team_member, user, user_role},
     model::{import::ImportReview, AppError, Permission, RoleTemplate, UserStatus, UserType},
 };
 use sea_orm::prelude::*;
@@ -20,6 +22,7 @@ on_both_databases!(
     an_import_gives_only_what_the_importer_holds,
     a_malformed_file_is_refused_with_a_reason,
     a_bulk_suspension_is_all_or_nothing,
+    bulk_changes_give_and_take_roles_teams_and_access_all_or_nothing,
 );
 
 async fn import(client: &Client, csv: &str, send: bool) -> Answer {
@@ -248,4 +251,120 @@ async fn a_bulk_suspension_is_all_or_nothing(backend: Backend) {
         })
         .await;
     assert_eq!(denied.status, 403);
+}
+
+async fn bulk_changes_give_and_take_roles_teams_and_access_all_or_nothing(backend: Backend) {
+    let a = acme(backend).await;
+    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
+    let viewer = a.app.role(&a.acme, RoleTemplate::Viewer).await;
+    let (grace, _) = member(&a.app, &a.acme, "grace@acme.example", &[agent]).await;
+    let (lin, _) = member(&a.app, &a.acme, "lin@acme.example", &[agent]).await;
+    let (kim, _) = member(&a.app, &a.acme, "kim@acme.example", &[]).await;
+    let change = |ids: Vec<Uuid>, change: BulkChange| {
+        let admin = a.admin.clone();
+        async move {
+            admin
+                .invoke(UpdateUsers {
+                    slug: "acme".into(),
+                    ids,
+                    change,
+                })
+                .await
+        }
+    };
+    let roles_of = |id: Uuid| {
+        let db = a.app.db().clone();
+        async move {
+            user_role::Entity::find()
+                .filter(user_role::Column::UserId.eq(id))
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.role_id)
+                .collect::<Vec<_>>()
+        }
+    };
+
+    // Ada among them: her own roles are not hers to change, so nobody's are; the answer says who.
+    let refused = change(
+        vec![grace.id, a.ada.id, lin.id],
+        BulkChange::AddRole(viewer),
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(matches!(
+        refused.error(),
+        AppError::Conflict(ref m) if m.starts_with("Nobody was changed") && m.contains("Ada Lovelace:")
+    ));
+    assert_eq!(roles_of(grace.id).await, [agent]);
+
+    // Given to those without it, once each, each audited.
+    let added = change(vec![grace.id, lin.id, kim.id], BulkChange::AddRole(viewer)).await;
+    assert_eq!(added.json::<usize>(), 3);
+    for id in [grace.id, lin.id] {
+        let mut held = roles_of(id).await;
+        held.sort();
+        let mut expected = vec![agent, viewer];
+        expected.sort();
+        assert_eq!(held, expected);
+        assert_eq!(audit_actions(&a.app, id).await, ["user.updated"]);
+    }
+    let removed = change(vec![grace.id, kim.id], BulkChange::RemoveRole(agent)).await;
+    // Kim never held it.
+    assert_eq!(removed.json::<usize>(), 1);
+    assert_eq!(roles_of(grace.id).await, [viewer]);
+
+    // A team, as members.
+    let team: Uuid = a
+        .admin
+        .invoke(CreateTeam {
+            slug: "acme".into(),
+            team: TeamForm {
+                name: "Night shift".into(),
+                description: String::new(),
+            },
+        })
+        .await
+        .json();
+    let joined = change(vec![grace.id, lin.id], BulkChange::AddToTeam(team)).await;
+    assert_eq!(joined.json::<usize>(), 2);
+    let members = team_member::Entity::find()
+        .filter(team_member::Column::TeamId.eq(team))
+        .count(a.app.db())
+        .await
+        .unwrap();
+    assert_eq!(members, 2);
+    assert_eq!(
+        audit_actions(&a.app, lin.id).await,
+        ["user.updated", "team.member_set"]
+    );
+
+    // Reactivation: the suspended come back, the others are left as they are.
+    let suspended = a
+        .admin
+        .invoke(SuspendUsers {
+            slug: "acme".into(),
+            ids: vec![grace.id, lin.id],
+        })
+        .await;
+    assert_eq!(suspended.json::<usize>(), 2);
+    let back = change(vec![grace.id, lin.id, kim.id], BulkChange::Reactivate).await;
+    assert_eq!(back.json::<usize>(), 2);
+    assert_eq!(
+        find_user(&a.app, grace.id).await.unwrap().status,
+        UserStatus::Active
+    );
+
+    // Someone who may only look is refused at once; so is an empty selection.
+    let (_, val) = member(&a.app, &a.acme, "val@acme.example", &[viewer]).await;
+    let denied = val
+        .invoke(UpdateUsers {
+            slug: "acme".into(),
+            ids: vec![kim.id],
+            change: BulkChange::AddRole(viewer),
+        })
+        .await;
+    assert_eq!(denied.status, 403, "{}", denied.body);
+    assert_eq!(change(Vec::new(), BulkChange::Reactivate).await.status, 422);
 }

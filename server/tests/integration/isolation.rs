@@ -720,6 +720,19 @@ async fn attacks(w: &World) -> Vec<Attack> {
                     "action": null, "from": null, "to": null, "before": null } }),
         ),
         form("activity/retention", &[("slug", s("globex"))]),
+        // Bulk changes: globex's people by slug, and by id from acme.
+        json_body(
+            "users/update-many",
+            json!({ "slug": "globex", "ids": [vic.clone(), ivy.clone()], "change": "Reactivate" }),
+        ),
+        json_body(
+            "users/update-many",
+            json!({ "slug": "acme", "ids": [vic.clone(), ivy.clone(), sue.clone()], "change": { "AddRole": role.clone() } }),
+        ),
+        json_body(
+            "users/update-many",
+            json!({ "slug": "acme", "ids": [vic.clone()], "change": { "AddToTeam": team.clone() } }),
+        ),
         // Sign-in history: globex's by slug; globex's people by id from acme.
         json_body(
             "sign-ins/list",

@@ -137,36 +137,7 @@ pub async fn update(
         check_address_change(&txn, actor, id).await?;
     }
     let held = role_ids_of(&txn, id).await?;
-    if held != checked.roles {
-        if id == actor.user.id {
-            return Err(Refusal::field("roles", msg!("msg.accounts.own_roles")).into());
-        }
-        let roles = roles_of(&txn, organisation_id, &checked.roles).await?;
-        let added: Vec<role::Model> = roles
-            .iter()
-            .filter(|r| !held.contains(&r.id))
-            .cloned()
-            .collect();
-        check_grants(&txn, actor, None, &added).await?;
-        let user_type = before.user_type;
-        if before.status == UserStatus::Active
-            && administers(&txn, user_type, held.iter().copied()).await?
-            && !administers(&txn, user_type, checked.roles.iter().copied()).await?
-            && !another_administrator(&txn, organisation_id, id).await?
-        {
-            return Err(Refusal::field("roles", msg!("msg.accounts.last_admin_roles")).into());
-        }
-        user_role::Entity::delete_many()
-            .filter(user_role::Column::UserId.eq(id))
-            .exec(&txn)
-            .await?;
-        user_role::Entity::insert_many(checked.roles.iter().map(|r| user_role::ActiveModel {
-            user_id: Set(id),
-            role_id: Set(*r),
-        }))
-        .exec_without_returning(&txn)
-        .await?;
-    }
+    let roles_changed = replace_roles_in(&txn, actor, &before, &held, &checked.roles).await?;
     user::Entity::update_many()
         .col_expr(user::Column::FirstName, Expr::value(&checked.first_name))
         .col_expr(user::Column::LastName, Expr::value(&checked.last_name))
@@ -212,14 +183,8 @@ pub async fn update(
         .field("phone", &before.phone, &checked.phone)
         .field("external_id", &before.external_id, &checked.external_id)
         .field("timezone", &before.timezone, &checked.timezone);
-    if held != checked.roles {
-        let names = role_names(&txn, organisation_id).await?;
-        let named = |ids: &BTreeSet<Uuid>| {
-            ids.iter()
-                .filter_map(|id| names.iter().find(|(r, _)| r == id).map(|(_, n)| n.clone()))
-                .collect::<Vec<_>>()
-        };
-        changes = changes.field("roles", named(&held), named(&checked.roles));
+    if let Some((before_names, after_names)) = roles_changed {
+        changes = changes.field("roles", before_names, after_names);
     }
     if !changes.is_empty() {
         audit::record(&txn, actor.audit(AuditAction::UserUpdated, id, changes)).await?;
@@ -230,6 +195,60 @@ pub async fn update(
         state.mail.wake();
     }
     Ok(detail)
+}
+
+/// Gives account `before` the roles `wanted` in place of `held`, inside `txn`, after the checks
+/// of any change of roles: never one's own, only roles the actor may give, never leaving the
+/// organisation without an active administrator. Returns the role names before and after, when
+/// they changed.
+pub(crate) async fn replace_roles_in(
+    txn: &OrgTxn,
+    actor: &Actor<'_>,
+    before: &user::Model,
+    held: &BTreeSet<Uuid>,
+    wanted: &BTreeSet<Uuid>,
+) -> ServiceResult<Option<(Vec<String>, Vec<String>)>> {
+    if held == wanted {
+        return Ok(None);
+    }
+    let (id, organisation_id) = (before.id, actor.organisation_id());
+    if id == actor.user.id {
+        return Err(Refusal::field("roles", msg!("msg.accounts.own_roles")).into());
+    }
+    let roles = roles_of(txn, organisation_id, wanted).await?;
+    let added: Vec<role::Model> = roles
+        .iter()
+        .filter(|r| !held.contains(&r.id))
+        .cloned()
+        .collect();
+    check_grants(txn, actor, None, &added).await?;
+    let user_type = before.user_type;
+    if before.status == UserStatus::Active
+        && administers(txn, user_type, held.iter().copied()).await?
+        && !administers(txn, user_type, wanted.iter().copied()).await?
+        && !another_administrator(txn, organisation_id, id).await?
+    {
+        return Err(Refusal::field("roles", msg!("msg.accounts.last_admin_roles")).into());
+    }
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(id))
+        .exec(txn)
+        .await?;
+    if !wanted.is_empty() {
+        user_role::Entity::insert_many(wanted.iter().map(|r| user_role::ActiveModel {
+            user_id: Set(id),
+            role_id: Set(*r),
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    let names = role_names(txn, organisation_id).await?;
+    let named = |ids: &BTreeSet<Uuid>| {
+        ids.iter()
+            .filter_map(|id| names.iter().find(|(r, _)| r == id).map(|(_, n)| n.clone()))
+            .collect::<Vec<_>>()
+    };
+    Ok(Some((named(held), named(wanted))))
 }
 
 pub(super) async fn role_names(

@@ -148,7 +148,20 @@ pub(super) async fn suspend_in(
 /// invitation goes back to Invited.
 pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
     let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
-    let user = managed(&txn, actor, id, Permission::UsersSuspend).await?;
+    reactivate_in(&txn, state, actor, id).await?;
+    txn.commit().await?;
+    state.mail.wake();
+    Ok(())
+}
+
+/// Reactivates account `id` inside `txn` (which holds the organisation's lock), taking a seat.
+pub(crate) async fn reactivate_in(
+    txn: &OrgTxn,
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<()> {
+    let user = managed(txn, actor, id, Permission::UsersSuspend).await?;
     if user.status != UserStatus::Suspended {
         return Err(Refusal::Conflict(msg!(
             "msg.accounts.not_suspended",
@@ -156,19 +169,17 @@ pub async fn reactivate(state: &AppState, actor: &Actor<'_>, id: Uuid) -> Servic
         ))
         .into());
     }
-    crate::services::licence::reserve_seats(&txn, 1).await?;
+    crate::services::licence::reserve_seats(txn, 1).await?;
     let status = if user.password_hash.is_some() {
         UserStatus::Active
     } else {
         UserStatus::Invited
     };
-    set_status(&txn, actor, &user, status, AuditAction::UserReactivated).await?;
+    set_status(txn, actor, &user, status, AuditAction::UserReactivated).await?;
     if status == UserStatus::Invited {
         // The suspension retired their link: a fresh invitation goes out.
-        send_invitation(&txn, state, actor, &user).await?;
+        send_invitation(txn, state, actor, &user).await?;
     }
-    txn.commit().await?;
-    state.mail.wake();
     Ok(())
 }
 

@@ -14,22 +14,46 @@ pub async fn add_member(
     role: TeamRole,
 ) -> ServiceResult<()> {
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
-    let team = locked(&txn, actor, id, None).await?;
-    require_member_manager(&txn, actor, &team).await?;
+    let team = team_for_members(&txn, actor, id).await?;
+    add_member_in(&txn, actor, &team, user_id, role).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Team `id`, locked, once the actor may change its members.
+pub(crate) async fn team_for_members(
+    txn: &OrgTxn,
+    actor: &Actor<'_>,
+    id: Uuid,
+) -> ServiceResult<team::Model> {
+    let team = locked(txn, actor, id, None).await?;
+    require_member_manager(txn, actor, &team).await?;
+    Ok(team)
+}
+
+/// Adds person `user_id` to `team` (from [`team_for_members`]) as `role`, or changes their role
+/// in it, inside `txn`; returns whether anything changed.
+pub(crate) async fn add_member_in(
+    txn: &OrgTxn,
+    actor: &Actor<'_>,
+    team: &team::Model,
+    user_id: Uuid,
+    role: TeamRole,
+) -> ServiceResult<bool> {
     let existing = team_member::Entity::find_by_id((team.id, user_id))
-        .one(&txn)
+        .one(txn)
         .await?;
     let previous = existing.as_ref().map(|m| m.role);
-    let touches_manager = role == TeamRole::Manager
-        || existing
-            .as_ref()
-            .is_some_and(|m| m.role == TeamRole::Manager);
+    if previous == Some(role) {
+        return Ok(false);
+    }
+    let touches_manager = role == TeamRole::Manager || previous == Some(TeamRole::Manager);
     if touches_manager {
         require_teams_manager(actor)?;
     }
     let person = user::Entity::find_by_id(user_id)
         .filter(user::Column::OrganisationId.eq(actor.user.organisation.id))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(that_person)?;
     if person.status == UserStatus::Suspended {
@@ -43,7 +67,7 @@ pub async fn add_member(
         Some(row) => {
             let mut model: team_member::ActiveModel = row.into();
             model.role = Set(role);
-            model.update(&txn).await?;
+            model.update(txn).await?;
         }
         None => {
             team_member::ActiveModel {
@@ -52,18 +76,17 @@ pub async fn add_member(
                 role: Set(role),
                 added_at: Set(now()),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
         }
     }
-    bump_version::<team::Entity>(&txn, team.id).await?;
+    bump_version::<team::Entity>(txn, team.id).await?;
     audit::record(
-        &txn,
-        membership_entry(actor, &team, person.id, previous, Some(role)),
+        txn,
+        membership_entry(actor, team, person.id, previous, Some(role)),
     )
     .await?;
-    txn.commit().await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Takes person `user_id` out of team `id`. Managers of the team remove members; only those who

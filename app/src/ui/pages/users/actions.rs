@@ -1,6 +1,7 @@
 //! What an admin does to one person from the list or their page: suspend, reactivate, reset the
 //! password. Each asks for confirmation in a dialog and shows the server's refusal in words.
 
+use super::bulk::{BulkChangeDialog, BulkKind};
 use crate::{
     api::accounts::{ReactivateUser, ResetUserPassword, SuspendUser, SuspendUsers},
     i18n::use_locale,
@@ -28,6 +29,8 @@ pub enum Pending {
     Suspend(Person),
     /// Several people chosen on the list.
     SuspendMany(Vec<Person>),
+    /// Another change to several people chosen on the list.
+    Change(Vec<Person>, BulkKind),
     Reactivate(Person),
     Reset(Person),
 }
@@ -48,6 +51,9 @@ pub fn ActionDialogs(
             }
             Pending::SuspendMany(people) => {
                 view! { <SuspendManyDialog slug people close on_done /> }.into_any()
+            }
+            Pending::Change(people, kind) => {
+                view! { <BulkChangeDialog slug people kind close on_done /> }.into_any()
             }
             Pending::Reactivate(person) => {
                 view! { <ReactivateDialog slug person close on_done /> }.into_any()

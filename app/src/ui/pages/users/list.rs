@@ -1,6 +1,7 @@
 //! The Users page: stat cards, filters kept in the URL, and one page of the table.
 
 use super::actions::{ActionDialogs, Pending, Person};
+use super::bulk::BulkKind;
 use crate::ui::components::display::When;
 use crate::ui::components::form::ErrorAlert;
 use crate::ui::pages::with_params;
@@ -75,7 +76,14 @@ pub fn UsersPage() -> impl IntoView {
         query.track();
         selected.set(Vec::new());
     });
-    let selection = user.can(Permission::UsersSuspend).then_some(selected);
+    let selection = [
+        Permission::UsersSuspend,
+        Permission::UsersEdit,
+        Permission::TeamsManage,
+    ]
+    .into_iter()
+    .any(|p| user.can(p))
+    .then_some(selected);
     view! {
         <Title text=tr!(l, "users.list.title") />
         <header class="page-header page-header-row">
@@ -132,10 +140,18 @@ pub fn UsersPage() -> impl IntoView {
     .into_any()
 }
 
-/// What can be done to the people ticked in the table.
+/// What can be done to the people ticked in the table, each for those who may.
 #[component]
 fn BulkBar(selected: RwSignal<Vec<Person>>, dialogs: RwSignal<Option<Pending>>) -> impl IntoView {
     let l = use_locale();
+    let me = expect_context::<CurrentUser>();
+    let change = move |kind: BulkKind| {
+        move |_| dialogs.set(Some(Pending::Change(selected.get_untracked(), kind)))
+    };
+    let can_edit = me.can(Permission::UsersEdit);
+    let can_suspend = me.can(Permission::UsersSuspend);
+    let can_team =
+        me.can(Permission::TeamsManage) && me.features.contains(&crate::model::Feature::Helpdesk);
     move || {
         let count = selected.read().len();
         (count > 0).then(|| {
@@ -146,10 +162,28 @@ fn BulkBar(selected: RwSignal<Vec<Person>>, dialogs: RwSignal<Option<Pending>>) 
                     } else {
                         tr!(l, "users.list.bulk.selected_many", count = count)
                     }}</strong>
-                    <button type="button" class="button button-small button-danger-outline"
-                        on:click=move |_| dialogs.set(Some(Pending::SuspendMany(selected.get_untracked())))>
-                        {tr!(l, "users.list.bulk.suspend")}
-                    </button>
+                    {can_edit.then(|| view! {
+                        <button type="button" class="button button-small" on:click=change(BulkKind::AddRole)>
+                            {tr!(l, "users.list.bulk.add_role")}
+                        </button>
+                        <button type="button" class="button button-small" on:click=change(BulkKind::RemoveRole)>
+                            {tr!(l, "users.list.bulk.remove_role")}
+                        </button>
+                    })}
+                    {can_team.then(|| view! {
+                        <button type="button" class="button button-small" on:click=change(BulkKind::AddToTeam)>
+                            {tr!(l, "users.list.bulk.add_to_team")}
+                        </button>
+                    })}
+                    {can_suspend.then(|| view! {
+                        <button type="button" class="button button-small" on:click=change(BulkKind::Reactivate)>
+                            {tr!(l, "users.list.bulk.reactivate")}
+                        </button>
+                        <button type="button" class="button button-small button-danger-outline"
+                            on:click=move |_| dialogs.set(Some(Pending::SuspendMany(selected.get_untracked())))>
+                            {tr!(l, "users.list.bulk.suspend")}
+                        </button>
+                    })}
                     <button type="button" class="button button-small" on:click=move |_| selected.set(Vec::new())>
                         {tr!(l, "users.list.bulk.clear")}
                     </button>
@@ -424,7 +458,7 @@ fn UserTable(
                     let id = person.id;
                     move || selected.read().iter().any(|p| p.id == id)
                 };
-                let box_ = (!is_self && row.status != UserStatus::Suspended).then(|| {
+                let box_ = (!is_self).then(|| {
                     let person = person.clone();
                     let label = tr!(l, "users.list.select", name = person.name);
                     view! {
@@ -472,7 +506,7 @@ fn UserTable(
     let tickable: Vec<Person> = list
         .rows
         .iter()
-        .filter(|r| r.id != me.id && r.status != UserStatus::Suspended)
+        .filter(|r| r.id != me.id)
         .map(|r| Person {
             id: r.id,
             name: r.full_name(),

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod add;
+pub mod bulk;
 pub mod detail;
 pub mod form;
 pub mod history;
