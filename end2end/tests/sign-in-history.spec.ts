@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectAccessible, hydrated, keepScreenshot, open, signInAsAdmin } from "./support";
+import { createWithTemporaryPassword, expectAccessible, hydrated, keepScreenshot, open, signInAsAdmin } from "./support";
 
 // Spotting an attack: failed attempts on an account in the Sign-ins view, the person's sign-ins
 // and open sessions on their page, and "Sign out everywhere" ending them.
@@ -9,18 +9,12 @@ const SOFIA = "sofia@example.com";
 
 test("an admin reads sign-in history and signs a person out everywhere", async ({ page, browser }) => {
   await signInAsAdmin(page);
-  await open(page, "/o/operator/users/new");
-  await page.getByLabel("First name").fill("Sofia");
-  await page.getByLabel("Last name").fill("Kovalevskaya");
-  await page.getByLabel("Email", { exact: true }).fill(SOFIA);
-  await page.getByLabel("User type").selectOption({ label: "Viewer" });
-  await page.getByRole("checkbox", { name: "Viewer" }).check();
-  await page.getByText("Create with a temporary password").click();
-  await page.getByRole("button", { name: "Create account" }).click();
-  const created = page.getByRole("dialog", { name: "Account created" });
-  const password = (await created.getByTestId("temporary-password").textContent()) ?? "";
-  await created.getByRole("button", { name: "I have noted it" }).click();
-  await expect(page).toHaveURL(/\/o\/operator\/users\/[0-9a-f-]{36}$/);
+  const password = await createWithTemporaryPassword(page, {
+    first: "Sofia",
+    last: "Kovalevskaya",
+    email: SOFIA,
+    type: "Viewer",
+  });
   const sofiaPage = page.url();
 
   // Someone tries a wrong password on her account, then she signs in.
@@ -62,4 +56,23 @@ test("an admin reads sign-in history and signs a person out everywhere", async (
   await expect(section.getByText("Not signed in anywhere.")).toBeVisible();
   await sofia.reload();
   await expect(sofia).toHaveURL(/\/o\/operator\/login/);
+});
+
+test("a super-admin gives a member of the admin organisation the support role", async ({ page }) => {
+  await signInAsAdmin(page);
+  await createWithTemporaryPassword(page, {
+    first: "Sam",
+    last: "Support",
+    email: "sam.support@example.com",
+    type: "Agent",
+  });
+  const card = page.getByRole("region", { name: "Platform role" });
+  await card.getByLabel(/Support: may switch into any organisation/).check();
+  await card.getByRole("button", { name: "Save platform role" }).click();
+  await expect(card.getByRole("status")).toContainText("Saved.");
+  await expectAccessible(page);
+  await keepScreenshot(page, "96-platform-role");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("region", { name: "Platform role" }).getByLabel(/Support:/)).toBeChecked();
 });

@@ -90,3 +90,25 @@ export async function linkFromMail(address: string, prefix: string, after = 0): 
     .toBeTruthy();
   return new URL(link!).pathname + new URL(link!).search;
 }
+
+/** Creates an account in the operator organisation from the Add user form, with a temporary
+ * password; returns the password and leaves the page on the person's page. */
+export async function createWithTemporaryPassword(
+  page: Page,
+  person: { first: string; last: string; email: string; type: string },
+): Promise<string> {
+  await open(page, "/o/operator/users/new");
+  await page.getByLabel("First name").fill(person.first);
+  await page.getByLabel("Last name").fill(person.last);
+  await page.getByLabel("Email", { exact: true }).fill(person.email);
+  await page.getByLabel("User type").selectOption({ label: person.type });
+  await page.getByRole("checkbox", { name: "Viewer" }).check();
+  await page.getByText("Create with a temporary password").click();
+  await page.getByRole("button", { name: "Create account" }).click();
+  const created = page.getByRole("dialog", { name: "Account created" });
+  const password = (await created.getByTestId("temporary-password").textContent()) ?? "";
+  await created.getByRole("button", { name: "I have noted it" }).click();
+  await expect(page).toHaveURL(/\/o\/operator\/users\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  return password;
+}

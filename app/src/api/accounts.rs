@@ -95,6 +95,25 @@ pub async fn update_users(
     .await
 }
 
+crate::needs!(
+    SetPlatformRole,
+    Need::SuperAdmin(|l| crate::tr!(l, "msg.guard.platform_role"))
+);
+
+/// Gives member `id` of the admin tenant `slug` the platform role `role` (support or none).
+#[server(endpoint = "users/platform-role", input = Form)]
+pub async fn set_platform_role(
+    slug: String,
+    id: Uuid,
+    role: crate::model::PlatformRole,
+) -> Result<(), AppError> {
+    SetPlatformRole::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::set_platform_role(&caller.state, &actor, id, role).await?)
+    })
+    .await
+}
+
 crate::needs!(ImportUsers, Need::Permission(Permission::UsersInvite));
 
 /// Reviews a CSV file of people to invite and, when asked and nothing is wrong, invites them all.

@@ -148,6 +148,17 @@ code_enum!(
     }
 );
 
+impl PlatformRole {
+    /// The role in words of `l`.
+    pub fn label_in(self, l: Locale) -> String {
+        match self {
+            PlatformRole::None => tr!(l, "platform_role.none"),
+            PlatformRole::Support => tr!(l, "platform_role.support"),
+            PlatformRole::SuperAdmin => tr!(l, "platform_role.super_admin"),
+        }
+    }
+}
+
 impl UserStatus {
     /// The status as a badge names it, in `l`.
     pub fn label_in(self, l: Locale) -> String {

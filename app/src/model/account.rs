@@ -73,6 +73,13 @@ pub struct AccountDetail {
     pub avatar_url: Option<String>,
     /// Everything the account is granted, each with where it comes from.
     pub permissions: Vec<GrantedPermission>,
+    /// Their powers over the platform (members of the admin tenant only).
+    #[serde(default = "no_platform_role")]
+    pub platform_role: crate::model::PlatformRole,
+}
+
+fn no_platform_role() -> crate::model::PlatformRole {
+    crate::model::PlatformRole::None
 }
 
 /// Where a permission comes from.

@@ -720,6 +720,22 @@ async fn attacks(w: &World) -> Vec<Attack> {
                     "action": null, "from": null, "to": null, "before": null } }),
         ),
         form("activity/retention", &[("slug", s("globex"))]),
+        form(
+            "users/platform-role",
+            &[
+                ("slug", s("acme")),
+                ("id", vic.clone()),
+                ("role", s("support")),
+            ],
+        ),
+        form(
+            "users/platform-role",
+            &[
+                ("slug", s("globex")),
+                ("id", vic.clone()),
+                ("role", s("support")),
+            ],
+        ),
         // Bulk changes: globex's people by slug, and by id from acme.
         json_body(
             "users/update-many",

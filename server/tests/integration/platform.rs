@@ -4,20 +4,24 @@ use crate::{
     on_both_databases,
     support::{Backend, TestApp},
 };
+use app::api::accounts::SetPlatformRole;
 use app::api::organisations::CreateOrganisation;
 use app::api::organisations::SwitchTargets;
 use app::api::{auth::SignedInUser, licence::GetLicence, organisations::ListOrganisations};
+use app::entities::{audit_event, organisation};
 use app::model::account::Onboarding;
 use app::model::organisations::NewOrganisation;
 use app::model::UserType;
 use app::model::{organisations::OrganisationList, PlatformRole};
 use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 on_both_databases!(
     only_super_admins_list_the_organisations,
     a_super_admin_creates_an_organisation_and_its_first_admin_joins,
     platform_staff_switch_organisations_and_are_audited_from_home,
     a_demo_organisation_is_filled_with_synthetic_people,
+    super_admins_give_and_take_the_support_role,
 );
 
 async fn only_super_admins_list_the_organisations(backend: Backend) {
@@ -423,4 +427,67 @@ async fn a_demo_organisation_is_filled_with_synthetic_people(backend: Backend) {
         2 + app::services::demo::seats_needed(),
         "root, the first admin and the sample people who are not suspended"
     );
+}
+
+async fn super_admins_give_and_take_the_support_role(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let root = app.super_admin().await;
+    let operator = organisation::Entity::find()
+        .filter(organisation::Column::Slug.eq("operator"))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("the admin tenant");
+    let phrase = "sam's own long phrase";
+    let sam = app
+        .user_with(&operator, "sam@operator.example", phrase, |u| {
+            u.user_type = Set(UserType::Agent);
+        })
+        .await;
+    let sam_client = app.client();
+    assert_eq!(
+        sam_client
+            .sign_in("operator", "sam@operator.example", phrase)
+            .await
+            .status,
+        200
+    );
+    let switch = |client: &crate::support::Client| {
+        let client = client.clone();
+        async move {
+            client
+                .invoke(SwitchTargets {
+                    slug: "operator".into(),
+                    search: String::new(),
+                })
+                .await
+                .status
+        }
+    };
+    assert_eq!(switch(&sam_client).await, 403, "no platform role yet");
+    let give = |role: PlatformRole| SetPlatformRole {
+        slug: "operator".into(),
+        id: sam.id,
+        role,
+    };
+    assert_eq!(root.invoke(give(PlatformRole::Support)).await.status, 200);
+    assert_eq!(switch(&sam_client).await, 200, "support staff switch");
+    let entry = audit_event::Entity::find()
+        .filter(audit_event::Column::TargetId.eq(sam.id.to_string()))
+        .one(app.db())
+        .await
+        .unwrap()
+        .expect("audited");
+    assert_eq!(
+        entry.changes.unwrap(),
+        serde_json::json!({ "platform_role": { "before": "none", "after": "support" } })
+    );
+    // Nobody is made a super-admin here; support staff cannot pass the role on.
+    let refused = root.invoke(give(PlatformRole::SuperAdmin)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let refused = sam_client.invoke(give(PlatformRole::None)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    // Taken away: no more switching.
+    assert_eq!(root.invoke(give(PlatformRole::None)).await.status, 200);
+    assert_eq!(switch(&sam_client).await, 403);
 }

@@ -25,6 +25,7 @@ pub async fn detail(
         last_sign_in: user.last_login_at.map(|t| Moment::new(t, at)),
         is_self: user.id == actor.user.id,
         avatar_url: user.avatar_url(),
+        platform_role: user.platform_role,
         form: AccountForm {
             first_name: user.first_name,
             last_name: user.last_name,

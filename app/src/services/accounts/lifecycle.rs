@@ -208,3 +208,45 @@ pub async fn sign_out_everywhere(
     txn.commit().await?;
     Ok(ended)
 }
+
+/// Gives member `id` of the admin tenant the platform role `role`: support staff may switch into
+/// any organisation to help; taking it away ends that. Only a super-admin acting from the admin
+/// tenant does this, never to themselves or to another super-admin.
+pub async fn set_platform_role(
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    role: PlatformRole,
+) -> ServiceResult<()> {
+    if !actor.user.is_super_admin() || actor.user.is_switched() {
+        return Err(Refusal::Forbidden(msg!("msg.accounts.platform_role_super_admin")).into());
+    }
+    if role == PlatformRole::SuperAdmin {
+        return Err(Refusal::field("role", msg!("msg.accounts.platform_role_choices")).into());
+    }
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
+    let user = managed(&txn, actor, id, Permission::UsersEdit).await?;
+    if user.id == actor.user.id || user.platform_role == PlatformRole::SuperAdmin {
+        return Err(Refusal::Forbidden(msg!("msg.accounts.platform_role_super_admins")).into());
+    }
+    if user.platform_role == role {
+        return Ok(());
+    }
+    user::Entity::update_many()
+        .col_expr(user::Column::PlatformRole, Expr::value(role.code()))
+        .filter(user::Column::Id.eq(user.id))
+        .exec(&txn)
+        .await?;
+    crate::services::locking::bump_version::<user::Entity>(&txn, user.id).await?;
+    audit::record(
+        &txn,
+        actor.audit(
+            AuditAction::UserUpdated,
+            user.id,
+            Changes::new().field("platform_role", user.platform_role, role),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

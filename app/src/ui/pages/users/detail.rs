@@ -10,11 +10,11 @@ use super::{
 use crate::ui::components::display::When;
 use crate::ui::components::form::ErrorAlert;
 use crate::{
-    api::accounts::{get_user, UpdateUser},
+    api::accounts::{get_user, SetPlatformRole, UpdateUser},
     i18n::{use_locale, Locale},
     model::{
         account::{AccountChange, AccountDetail, GrantSource, GrantedPermission},
-        AppError, CurrentUser, Permission, UserStatus,
+        AppError, CurrentUser, Permission, PlatformRole, UserStatus,
     },
     tr,
     ui::{
@@ -170,6 +170,11 @@ fn Account(
         Some(at) => view! { <When at=at.clone() /> }.into_any(),
         None => view! { <span>{tr!(l, "users.common.never")}</span> }.into_any(),
     };
+    let platform = (me.is_super_admin()
+        && !me.is_switched()
+        && !detail.is_self
+        && detail.platform_role != PlatformRole::SuperAdmin)
+        .then(|| view! { <PlatformRoleCard slug=slug.clone() id=detail.id role=detail.platform_role /> });
     view! {
         <Title text=person.name.clone() />
         <header class="page-header person-header">
@@ -193,6 +198,7 @@ fn Account(
                     <h2>{tr!(l, "users.detail.password")}</h2>
                     {password}
                 </section>
+                {platform}
                 <PersonTeams slug=slug.clone() user_id=detail.id suspended=detail.status == UserStatus::Suspended
                     data=sections.teams />
                 <section class="card" aria-labelledby="granted-heading">
@@ -346,5 +352,40 @@ fn source_in(source: &GrantSource, l: Locale) -> String {
             user_type = user_type.label_in(l)
         ),
         GrantSource::Role(role) => tr!(l, "users.detail.source_role", role = role),
+    }
+}
+
+/// A member of the admin tenant's platform role, which a super-admin gives or takes.
+#[component]
+fn PlatformRoleCard(slug: String, id: uuid::Uuid, role: PlatformRole) -> impl IntoView {
+    let l = use_locale();
+    let action = ServerAction::<SetPlatformRole>::new();
+    let error = action_error(action);
+    let chosen = RwSignal::new(role);
+    let saved = move || matches!(action.value().get(), Some(Ok(())));
+    view! {
+        <section class="card stack" aria-labelledby="platform-role">
+            <h2 id="platform-role">{tr!(l, "users.platform.title")}</h2>
+            <p class="muted">{tr!(l, "users.platform.intro")}</p>
+            <FormAlert error />
+            <p class="alert alert-success" role="status" hidden=move || !saved()>{tr!(l, "users.platform.saved")}</p>
+            <fieldset class="radio-group">
+                <legend class="visually-hidden">{tr!(l, "users.platform.title")}</legend>
+                {[PlatformRole::None, PlatformRole::Support].into_iter().map(|choice| view! {
+                    <label class="check">
+                        <input type="radio" name="platform-role" value=choice.code()
+                            prop:checked=move || chosen.get() == choice
+                            on:change=move |_| chosen.set(choice) />
+                        <span>{choice.label_in(l)}</span>
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <div class="form-actions">
+                <button type="button" class="button" disabled=move || action.pending().get()
+                    on:click=move |_| { action.dispatch(SetPlatformRole { slug: slug.clone(), id, role: chosen.get_untracked() }); }>
+                    {tr!(l, "users.platform.save")}
+                </button>
+            </div>
+        </section>
     }
 }
