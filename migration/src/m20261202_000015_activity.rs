@@ -2,7 +2,8 @@
 //! any filter (the person acting, the person acted on, the kind of action, a date range), a page
 //! at a time after the last entry shown, so each filter gets an index ending in `(at, id)`; so do
 //! the Sign-ins view's (address typed, IP address, failed only). Each organisation keeps entries a
-//! number of days of its choosing, and notes when its old entries were last removed. The built-in
+//! number of days of its choosing, and notes when its old entries were last removed; a person whose
+//! access ends soon is noted once their administrators have been told. The built-in
 //! Admin roles get the new permission to see sign-in history.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -43,6 +44,12 @@ const SIGN_IN_INDEXES: [(&str, &[LoginEvents]); 4] = [
 /// Gives every built-in Admin role the permission to see sign-in history, as new ones have.
 const GRANT_SIGN_INS: &str = "INSERT INTO role_permissions (role_id, permission) \
      SELECT id, 'sign_ins.view' FROM roles WHERE template = 'admin'";
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    AccessWarnedAt,
+}
 
 #[derive(DeriveIden)]
 enum Organisations {
@@ -121,10 +128,26 @@ impl MigrationTrait for Migration {
                     .add_column(timestamp_with_time_zone_null(Organisations::AuditPrunedAt))
                     .to_owned(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .add_column(timestamp_with_time_zone_null(Users::AccessWarnedAt))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .drop_column(Users::AccessWarnedAt)
+                    .to_owned(),
+            )
+            .await?;
         for column in [
             Organisations::AuditPrunedAt,
             Organisations::AuditRetentionDays,

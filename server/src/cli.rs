@@ -236,19 +236,16 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
                 RetryPolicy::default(),
             )
             .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
-            app::services::jobs::spawn(db.clone());
             let licence_key = config.licence_key.clone();
-            serve(
-                config,
-                AppState {
-                    db,
-                    auth,
-                    passwords,
-                    mail,
-                    licence_key,
-                },
-            )
-            .await
+            let state = AppState {
+                db,
+                auth,
+                passwords,
+                mail,
+                licence_key,
+            };
+            app::services::jobs::spawn(state.clone());
+            serve(config, state).await
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Model {
     pub must_change_password: bool,
     pub platform_role: PlatformRole,
     pub access_expires_at: Option<DateTimeUtc>,
+    /// When the organisation's administrators were told the access ends soon.
+    pub access_warned_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
     pub avatar_updated_at: Option<DateTimeUtc>,
     pub version: i32,

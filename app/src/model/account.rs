@@ -20,6 +20,22 @@ pub struct AccountForm {
     pub external_id: String,
     pub timezone: String,
     pub roles: Vec<Uuid>,
+    /// The last day the person may sign in, as `YYYY-MM-DD`; empty for no end.
+    #[serde(default)]
+    pub access_until: String,
+}
+
+/// When access that lasts until the end of `day` (UTC) ends: the next day's first instant.
+pub fn access_ends(day: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    day.succ_opt()
+        .unwrap_or(day)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+}
+
+/// The last day of access that ends at `ends`.
+pub fn access_day(ends: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (ends - chrono::Duration::nanoseconds(1)).date_naive()
 }
 
 /// How a new account reaches its owner.

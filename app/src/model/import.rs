@@ -30,6 +30,10 @@ pub const IMPORT_COLUMNS: &[(&str, &str)] = &[
         "timezone",
         "Optional: an IANA time zone such as Europe/London.",
     ),
+    (
+        "access_until",
+        "Optional: their last day of access, such as 2027-01-31.",
+    ),
 ];
 
 /// A file, and whether to send the invitations or only review it.

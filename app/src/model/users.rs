@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// "Access ending soon" means within this many days.
+pub const ACCESS_ENDING_DAYS: i64 = 30;
+
 /// Rows per page of the user list.
 pub const PAGE_SIZE: u64 = 50;
 
@@ -133,6 +136,9 @@ pub struct UserQuery {
     pub status: StatusFilter,
     pub user_type: Option<UserType>,
     pub role: Option<Uuid>,
+    /// Only people whose access ends within [`ACCESS_ENDING_DAYS`] days.
+    #[serde(default)]
+    pub access_ending: bool,
     pub sort: UserSort,
     pub descending: bool,
     /// 1-based.
@@ -146,6 +152,7 @@ impl Default for UserQuery {
             status: StatusFilter::default(),
             user_type: None,
             role: None,
+            access_ending: false,
             sort: UserSort::default(),
             descending: false,
             page: 1,
@@ -161,6 +168,7 @@ impl UserQuery {
             status: StatusFilter::parse(&get("status").unwrap_or_default()),
             user_type: get("type").and_then(|t| UserType::from_code(&t)),
             role: get("role").and_then(|r| Uuid::parse_str(&r).ok()),
+            access_ending: get("access").as_deref() == Some("ending"),
             sort: UserSort::parse(&get("sort").unwrap_or_default()),
             descending: get("dir").as_deref() == Some("desc"),
             page: get("page")
@@ -189,6 +197,9 @@ impl UserQuery {
         }
         if let Some(role) = self.role {
             params.push(("role", role.to_string()));
+        }
+        if self.access_ending {
+            params.push(("access", "ending".to_string()));
         }
         if self.sort != UserSort::Name {
             params.push(("sort", self.sort.code().to_string()));
@@ -223,6 +234,9 @@ pub struct UserRow {
     pub last_sign_in: Option<Moment>,
     /// Where the person's picture is served, when they have one.
     pub avatar_url: Option<String>,
+    /// The last day of their access, when it ends.
+    #[serde(default)]
+    pub access_until: Option<chrono::NaiveDate>,
 }
 
 impl UserRow {
@@ -311,6 +325,24 @@ impl Moment {
     }
 }
 
+/// `day` as a person reads it in `l`: "12 Jan 2027", "12 janv. 2027".
+pub fn short_day(day: chrono::NaiveDate, l: Locale) -> String {
+    use chrono::Datelike;
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    const FR: [&str; 12] = [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ];
+    let months = match l {
+        Locale::En => EN,
+        Locale::Fr => FR,
+    };
+    let month = months[day.month0() as usize];
+    format!("{} {month} {}", day.day(), day.year())
+}
+
 /// How many pages `matching` people fill, counting only the first `COUNT_CAP`.
 pub fn page_count(matching: u64) -> u64 {
     matching.min(COUNT_CAP).div_ceil(PAGE_SIZE).max(1)
@@ -339,6 +371,7 @@ mod tests {
             status: StatusFilter::Only(UserStatus::Suspended),
             user_type: Some(UserType::Agent),
             role: Some(Uuid::nil()),
+            access_ending: true,
             sort: UserSort::LastSignIn,
             descending: true,
             page: 3,

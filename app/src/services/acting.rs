@@ -333,6 +333,33 @@ pub(super) async fn another_administrator(
     organisation_id: Uuid,
     except: Uuid,
 ) -> ServiceResult<bool> {
+    let found = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(active_administrators(organisation_id))
+        .filter(user::Column::Id.ne(except))
+        .limit(1)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The organisation's active administrators (see [`administers`]): whom the organisation's
+/// notices go to.
+pub(super) async fn administrators(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<Vec<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(active_administrators(organisation_id))
+        .all(db)
+        .await?)
+}
+
+/// The condition of an active administrator of organisation `organisation_id`: a tenant admin,
+/// or someone whose roles restore access to others.
+fn active_administrators(organisation_id: Uuid) -> Condition {
     let holding = |permission: Permission| {
         Query::select()
             .column((user_role::Entity, user_role::Column::UserId))
@@ -357,22 +384,14 @@ pub(super) async fn another_administrator(
     let by_roles = RESTORES_ACCESS.iter().fold(Condition::all(), |all, p| {
         all.add(user::Column::Id.in_subquery(holding(*p)))
     });
-    let found = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Status.eq(UserStatus::Active))
-        .filter(user::Column::Id.ne(except))
-        .filter(
+    Condition::all()
+        .add(user::Column::OrganisationId.eq(organisation_id))
+        .add(user::Column::Status.eq(UserStatus::Active))
+        .add(
             Condition::any()
                 .add(user::Column::UserType.eq(UserType::TenantAdmin))
                 .add(by_roles),
         )
-        .limit(1)
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?;
-    Ok(found.is_some())
 }
 
 /// The account `id` of the actor's organisation; another organisation's account is "not found".

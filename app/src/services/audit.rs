@@ -98,6 +98,28 @@ impl<'a> AuditEntry<'a> {
     }
 }
 
+impl AuditEntry<'static> {
+    /// An entry of the system (a scheduled job) doing `action` to person `user` of
+    /// `organisation_id`.
+    pub fn by_system(
+        organisation_id: Uuid,
+        action: AuditAction,
+        user: Uuid,
+        changes: Changes,
+    ) -> Self {
+        AuditEntry {
+            organisation_id,
+            actor_user_id: None,
+            actor_organisation_id: None,
+            action,
+            target_type: "user",
+            target_id: Some(user.to_string()),
+            changes,
+            ip: None,
+        }
+    }
+}
+
 /// Appends `entry` to the trail, inside the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, entry: AuditEntry<'_>) -> ServiceResult<()> {
     row(entry).insert(db).await?;

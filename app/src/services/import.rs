@@ -171,6 +171,7 @@ fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
                 external_id: field("external_id"),
                 timezone: field("timezone"),
                 roles: Vec::new(),
+                access_until: field("access_until"),
             },
         });
     }
@@ -370,6 +371,7 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
         model.phone = Set(c.phone.clone());
         model.external_id = Set(c.external_id.clone());
         model.timezone = Set(c.timezone.clone());
+        model.access_expires_at = Set(c.access_ends);
         // Invitees start in the language of whoever invites them.
         model.locale = Set(actor.user.locale);
         let user_id = Uuid::new_v4();

@@ -29,6 +29,8 @@ pub(super) struct Checked {
     pub(super) external_id: Option<String>,
     pub(super) timezone: Option<String>,
     pub(super) roles: BTreeSet<Uuid>,
+    /// When access ends: after the last day the form names.
+    pub(super) access_ends: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub(super) fn optional(value: &str) -> Option<String> {
@@ -153,6 +155,24 @@ pub(super) fn check_form(
     if form.roles.is_empty() {
         problem("roles", msg!("msg.accounts.roles_missing"));
     }
+    let access_ends = match optional(&form.access_until) {
+        None => None,
+        Some(day) => match day.parse::<chrono::NaiveDate>() {
+            Ok(day) => {
+                let ends = crate::model::account::access_ends(day);
+                // A date already stored may have passed; a new one may not.
+                let kept = stored.is_some_and(|u| u.access_expires_at == Some(ends));
+                if !kept && ends <= super::now() {
+                    problem("access_until", msg!("msg.accounts.access_until_past"));
+                }
+                Some(ends)
+            }
+            Err(_) => {
+                problem("access_until", msg!("msg.accounts.access_until_invalid"));
+                None
+            }
+        },
+    };
     if !fields.is_empty() {
         return Err(Refusal::Invalid {
             message: check_details(),
@@ -167,6 +187,7 @@ pub(super) fn check_form(
         external_id,
         timezone,
         roles: form.roles.iter().copied().collect(),
+        access_ends,
     })
 }
 
@@ -251,6 +272,7 @@ impl NewUser<'_> {
             must_change_password: Set(self.must_change_password),
             platform_role: Set(self.platform_role),
             access_expires_at: Set(None),
+            access_warned_at: Set(None),
             last_login_at: Set(None),
             avatar_updated_at: Set(None),
             version: Set(1),

@@ -6,7 +6,7 @@ use crate::{
     model::{
         users::{
             page_count, Moment, StatusFilter, UserList, UserQuery, UserRow, UserSort, UserStats,
-            COUNT_CAP, LAST_PAGE, PAGE_SIZE,
+            ACCESS_ENDING_DAYS, COUNT_CAP, LAST_PAGE, PAGE_SIZE,
         },
         UserStatus, UserType,
     },
@@ -30,6 +30,7 @@ pub(crate) struct Listed {
     pub status: UserStatus,
     pub last_login_at: Option<DateTimeUtc>,
     pub avatar_updated_at: Option<DateTimeUtc>,
+    pub access_expires_at: Option<DateTimeUtc>,
 }
 
 impl Listed {
@@ -150,6 +151,12 @@ pub(crate) fn row_filters(organisation_id: Uuid, query: &UserQuery) -> Condition
     };
     if let Some(user_type) = query.user_type {
         condition = condition.add(user::Column::UserType.eq(user_type.code()));
+    }
+    if query.access_ending {
+        let at = now();
+        condition = condition.add(user::Column::AccessExpiresAt.gt(at)).add(
+            user::Column::AccessExpiresAt.lte(at + chrono::Duration::days(ACCESS_ENDING_DAYS)),
+        );
     }
     condition
 }
@@ -335,7 +342,11 @@ async fn sorted_page(
 /// How many match `query` (capped like the database's count) when the stat cards already say: a
 /// status filter alone, with no search, type or role.
 fn counted_by_stats(stats: &UserStats, query: &UserQuery, words: &Words) -> Option<u64> {
-    if *words != Words::Any || query.user_type.is_some() || query.role.is_some() {
+    if *words != Words::Any
+        || query.user_type.is_some()
+        || query.role.is_some()
+        || query.access_ending
+    {
         return None;
     }
     let matching = match query.status {
@@ -455,6 +466,7 @@ pub async fn list(
                 roles: user_roles,
                 last_sign_in: u.last_login_at.map(|at| Moment::new(at, generated_at)),
                 avatar_url: user::avatar_url(u.id, u.avatar_updated_at),
+                access_until: u.access_expires_at.map(crate::model::account::access_day),
             }
         })
         .collect();

@@ -68,6 +68,7 @@ pub(crate) fn new_account(
                 external_id: String::new(),
                 timezone: "Europe/London".into(),
                 roles: roles.to_vec(),
+                access_until: String::new(),
             },
             user_type,
             onboarding,

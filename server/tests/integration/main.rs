@@ -8,6 +8,7 @@ mod fixtures;
 mod smtp;
 mod support;
 
+mod access;
 mod account_safety;
 mod accounts;
 mod activity;

@@ -34,6 +34,10 @@ pub async fn detail(
             external_id: user.external_id.unwrap_or_default(),
             timezone: user.timezone.unwrap_or_default(),
             roles: roles.into_iter().collect(),
+            access_until: user
+                .access_expires_at
+                .map(|ends| crate::model::account::access_day(ends).to_string())
+                .unwrap_or_default(),
         },
     })
 }
@@ -152,6 +156,19 @@ pub async fn update(
             user::Column::Timezone,
             Expr::value(checked.timezone.clone()),
         )
+        .col_expr(
+            user::Column::AccessExpiresAt,
+            Expr::value(checked.access_ends),
+        )
+        .col_expr(
+            user::Column::AccessWarnedAt,
+            // A new date is warned about afresh.
+            Expr::value(if before.access_expires_at == checked.access_ends {
+                before.access_warned_at
+            } else {
+                None
+            }),
+        )
         .filter(user::Column::Id.eq(id))
         .exec(&txn)
         .await
@@ -183,7 +200,14 @@ pub async fn update(
         .field("email", &before.email, &checked.email)
         .field("phone", &before.phone, &checked.phone)
         .field("external_id", &before.external_id, &checked.external_id)
-        .field("timezone", &before.timezone, &checked.timezone);
+        .field("timezone", &before.timezone, &checked.timezone)
+        .field(
+            "access_until",
+            before
+                .access_expires_at
+                .map(crate::model::account::access_day),
+            checked.access_ends.map(crate::model::account::access_day),
+        );
     if let Some((before_names, after_names)) = roles_changed {
         changes = changes.field("roles", before_names, after_names);
     }

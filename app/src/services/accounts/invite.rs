@@ -193,6 +193,7 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
     model.phone = Set(checked.phone.clone());
     model.external_id = Set(checked.external_id.clone());
     model.timezone = Set(checked.timezone.clone());
+    model.access_expires_at = Set(checked.access_ends);
     let created = model
         .insert(&txn)
         .await
@@ -224,6 +225,10 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
                 .added("last_name", &created.last_name)
                 .added("user_type", new.user_type)
                 .added("roles", roles.iter().map(|r| &r.name).collect::<Vec<_>>())
+                .added(
+                    "access_until",
+                    checked.access_ends.map(crate::model::account::access_day),
+                )
                 .added(
                     "onboarding",
                     if temporary.is_some() {

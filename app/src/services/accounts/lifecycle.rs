@@ -5,10 +5,11 @@ use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{msg, services::messages::Refusal};
 
-/// Sets the status of account `id`, bumping its version, and records it.
+/// Sets the status of account `id`, bumping its version, and records it as done by `actor`, or
+/// by the system when there is none (a scheduled job).
 pub(super) async fn set_status(
     txn: &DatabaseTransaction,
-    actor: &Actor<'_>,
+    actor: Option<&Actor<'_>>,
     user: &user::Model,
     status: UserStatus,
     action: AuditAction,
@@ -27,15 +28,12 @@ pub(super) async fn set_status(
     if updated.rows_affected != 1 {
         return Err(conflict().into());
     }
-    audit::record(
-        txn,
-        actor.audit(
-            action,
-            user.id,
-            Changes::new().field("status", user.status, status),
-        ),
-    )
-    .await?;
+    let changes = Changes::new().field("status", user.status, status);
+    let entry = match actor {
+        Some(actor) => actor.audit(action, user.id, changes),
+        None => AuditEntry::by_system(user.organisation_id, action, user.id, changes),
+    };
+    audit::record(txn, entry).await?;
     Ok(())
 }
 
@@ -126,7 +124,7 @@ pub(super) async fn suspend_in(
     }
     set_status(
         txn,
-        actor,
+        Some(actor),
         &user,
         UserStatus::Suspended,
         AuditAction::UserSuspended,
@@ -175,7 +173,14 @@ pub(crate) async fn reactivate_in(
     } else {
         UserStatus::Invited
     };
-    set_status(txn, actor, &user, status, AuditAction::UserReactivated).await?;
+    set_status(
+        txn,
+        Some(actor),
+        &user,
+        status,
+        AuditAction::UserReactivated,
+    )
+    .await?;
     if status == UserStatus::Invited {
         // The suspension retired their link: a fresh invitation goes out.
         send_invitation(txn, state, actor, &user).await?;

@@ -3,12 +3,14 @@
 //! against the guardrails, made in one transaction with its audit event and its email, and
 //! refused with a sentence a person understands.
 
+mod access;
 mod edit;
 mod invitations;
 mod invite;
 mod lifecycle;
 mod reset;
 
+pub use access::*;
 pub use edit::*;
 pub use invitations::*;
 pub use invite::*;

@@ -19,6 +19,7 @@ pub fn read_account_form(values: &FormValues) -> AccountForm {
         phone: values.text("phone"),
         external_id: values.text("external_id"),
         timezone: values.text("timezone"),
+        access_until: values.text("access_until"),
         roles: values
             .all("roles")
             .iter()
@@ -56,6 +57,9 @@ pub fn AccountFields(
         <Field label=tr!(l, "users.form.external_id") name="external_id" autocomplete="off" value=form.external_id
             hint=tr!(l, "users.form.external_id_hint")
             error=field_error(error, "external_id") />
+        <Field label=tr!(l, "users.form.access_until") name="access_until" kind="date" value=form.access_until
+            hint=tr!(l, "users.form.access_until_hint")
+            error=field_error(error, "access_until") />
     }
 }
 

@@ -285,6 +285,7 @@ fn column_in(name: &str, what: &str, l: Locale) -> String {
         "phone" => tr!(l, "users.import.column.phone"),
         "external_id" => tr!(l, "users.import.column.external_id"),
         "timezone" => tr!(l, "users.import.column.timezone"),
+        "access_until" => tr!(l, "users.import.column.access_until"),
         _ => what.to_string(),
     }
 }

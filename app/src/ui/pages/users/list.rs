@@ -9,7 +9,7 @@ use crate::{
     api::{roles::list_roles, users::list_users},
     i18n::use_locale,
     model::{
-        users::{StatusFilter, UserList, UserQuery, UserSort},
+        users::{short_day, StatusFilter, UserList, UserQuery, UserSort, ACCESS_ENDING_DAYS},
         CurrentUser, Permission, UserStatus, UserType,
     },
     tr,
@@ -274,6 +274,16 @@ fn Filters(
             })
         }
     };
+    let on_access = {
+        let show = show.clone();
+        move |ev: leptos::ev::Event| {
+            show(UserQuery {
+                access_ending: event_target_checked(&ev),
+                page: 1,
+                ..query.get_untracked()
+            })
+        }
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| ev.prevent_default();
     view! {
         <form class="filter-bar" method="get" role="search" aria-label=tr!(l, "users.list.filter.label") on:submit=on_submit>
@@ -308,6 +318,11 @@ fn Filters(
                 </select>
             </div>
             <RoleFilter query on_role />
+            <label class="check filter-check">
+                <input type="checkbox" name="access" value="ending" prop:checked=move || query.read().access_ending
+                    on:change=on_access />
+                <span>{tr!(l, "users.list.filter.access_ending", days = ACCESS_ENDING_DAYS)}</span>
+            </label>
             <noscript><button type="submit" class="button">{tr!(l, "users.list.filter.apply")}</button></noscript>
             <button type="button" class="button" on:click=move |_| refresh()>{tr!(l, "users.common.refresh")}</button>
         </form>
@@ -487,7 +502,12 @@ fn UserTable(
                     </td>
                     <td><TypeBadge user_type=row.user_type /></td>
                     <td><div class="tags">{roles}</div></td>
-                    <td><StatusBadge status=row.status /></td>
+                    <td>
+                        <StatusBadge status=row.status />
+                        {row.access_until.map(|day| view! {
+                            <span class="cell-sub">{tr!(l, "users.list.access_until", day = short_day(day, l))}</span>
+                        })}
+                    </td>
                     <td>{last_sign_in}</td>
                     <td>
                         <div class="row-actions">
