@@ -20,7 +20,7 @@ crate::needs!(AddUser, Need::Permission(Permission::UsersInvite));
 pub async fn add_user(slug: String, account: NewAccount) -> Result<Added, AppError> {
     AddUser::serve(&slug, async |caller| {
         let actor = caller.actor();
-        Ok(crate::services::accounts::add(&caller.state, &actor, &account).await?)
+        Ok(crate::services::teams::add_person(&caller.state, &actor, &account).await?)
     })
     .await
 }

@@ -54,6 +54,9 @@ pub struct NewAccount {
     pub form: AccountForm,
     pub user_type: UserType,
     pub onboarding: Onboarding,
+    /// Teams the person joins as a member.
+    #[serde(default)]
+    pub teams: Vec<Uuid>,
 }
 
 /// What adding someone produced.

@@ -31,6 +31,10 @@ pub const IMPORT_COLUMNS: &[(&str, &str)] = &[
         "Optional: an IANA time zone such as Europe/London.",
     ),
     (
+        "teams",
+        "Optional: team names, separated by semicolons; they join as members.",
+    ),
+    (
         "access_until",
         "Optional: their last day of access, such as 2027-01-31.",
     ),

@@ -157,9 +157,10 @@ async fn every_entry_has_the_one_shape_and_keeps_what_was_before(backend: Backen
 async fn older_entries_are_rewritten_into_the_one_shape(backend: Backend) {
     let Acme { app, acme, ada, .. } = acme(backend).await;
     let db = app.db();
-    // Step back before migration 14 (its down changes nothing) and write entries as the
-    // application wrote them before it.
-    Migrator::down(db, Some(1)).await.unwrap();
+    // Step back before migration 14 (its down changes nothing; 15's takes its indexes and
+    // columns away) and write entries as the application wrote them before it.
+    let steps = Migrator::migrations().len() - 13;
+    Migrator::down(db, Some(steps as u32)).await.unwrap();
     let team = Uuid::new_v4();
     let old = [
         (

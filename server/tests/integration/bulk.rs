@@ -23,6 +23,7 @@ on_both_databases!(
     a_malformed_file_is_refused_with_a_reason,
     a_bulk_suspension_is_all_or_nothing,
     bulk_changes_give_and_take_roles_teams_and_access_all_or_nothing,
+    people_join_teams_when_invited_and_imported,
 );
 
 async fn import(client: &Client, csv: &str, send: bool) -> Answer {
@@ -367,4 +368,63 @@ async fn bulk_changes_give_and_take_roles_teams_and_access_all_or_nothing(backen
         .await;
     assert_eq!(denied.status, 403, "{}", denied.body);
     assert_eq!(change(Vec::new(), BulkChange::Reactivate).await.status, 422);
+}
+
+async fn people_join_teams_when_invited_and_imported(backend: Backend) {
+    let a = acme(backend).await;
+    let agent = a.app.role(&a.acme, RoleTemplate::Agent).await;
+    let team: Uuid = a
+        .admin
+        .invoke(CreateTeam {
+            slug: "acme".into(),
+            team: TeamForm {
+                name: "Night shift".into(),
+                description: String::new(),
+            },
+        })
+        .await
+        .json();
+    let members = || {
+        let db = a.app.db().clone();
+        async move {
+            team_member::Entity::find()
+                .filter(team_member::Column::TeamId.eq(team))
+                .count(&db)
+                .await
+                .unwrap()
+        }
+    };
+    // Invited into the team: the person and the membership together.
+    let mut add = crate::fixtures::new_account(
+        "grace@acme.example",
+        &[agent],
+        UserType::Agent,
+        app::model::account::Onboarding::Invitation,
+    );
+    add.account.teams = vec![team];
+    let added: app::model::account::Added = a.admin.invoke(add.clone()).await.json();
+    assert_eq!(members().await, 1);
+    assert_eq!(
+        audit_actions(&a.app, added.user_id).await,
+        ["user.invited", "team.member_set"]
+    );
+    // A team that is not there: nobody is added.
+    add.account.form.email = "alan@acme.example".into();
+    add.account.teams = vec![Uuid::new_v4()];
+    let refused = a.admin.invoke(add).await;
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert_eq!(people(&a).await, 2);
+
+    // A file naming teams: an unknown one is a problem of its line; then everyone joins.
+    let file = "email,first_name,last_name,roles,teams\n\
+        lin@acme.example,Lin,Chen,Agent,Night shift\n\
+        kim@acme.example,Kim,Lee,Agent,night SHIFT; Day shift\n";
+    let review: ImportReview = import(&a.admin, file, true).await.json();
+    assert_eq!(review.invited, 0);
+    assert_eq!(review.problems.len(), 1);
+    assert!(review.problems[0].problems[0].contains("Day shift"));
+    let fixed = file.replace("; Day shift", "");
+    let done: ImportReview = import(&a.admin, &fixed, true).await.json();
+    assert_eq!(done.invited, 2);
+    assert_eq!(members().await, 3);
 }

@@ -72,6 +72,7 @@ pub(crate) fn new_account(
             },
             user_type,
             onboarding,
+            teams: Vec::new(),
         },
     }
 }

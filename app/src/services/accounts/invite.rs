@@ -156,6 +156,17 @@ pub(in crate::services) async fn invite_first_admin(
 
 /// Adds someone: invited by email, or created with a temporary password shown once.
 pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> ServiceResult<Added> {
+    add_then(state, actor, new, async |_, _| Ok(())).await
+}
+
+/// Adds someone as [`add`] does, and runs `then` with the new account's id in the same
+/// transaction before it commits (joining teams): all of it is written, or none.
+pub async fn add_then(
+    state: &AppState,
+    actor: &Actor<'_>,
+    new: &NewAccount,
+    then: impl AsyncFnOnce(&OrgTxn, Uuid) -> ServiceResult<()>,
+) -> ServiceResult<Added> {
     let checked = check_form(&new.form, None)?;
     let organisation_id = actor.organisation_id();
     let db = &state.db;
@@ -240,6 +251,7 @@ pub async fn add(state: &AppState, actor: &Actor<'_>, new: &NewAccount) -> Servi
         ),
     )
     .await?;
+    then(&txn, created.id).await?;
     txn.commit().await?;
     state.mail.wake();
     Ok(Added {

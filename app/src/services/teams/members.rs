@@ -170,3 +170,29 @@ pub async fn candidates(
             .collect(),
     )
 }
+
+/// Adds someone as [`accounts::add`](crate::services::accounts::add) does, joining each team of
+/// `new.teams` as a member in the same transaction: the account and its memberships are written
+/// together, or not at all.
+pub async fn add_person(
+    state: &crate::services::AppState,
+    actor: &Actor<'_>,
+    new: &crate::model::account::NewAccount,
+) -> ServiceResult<crate::model::account::Added> {
+    if !new.teams.is_empty()
+        && !actor
+            .user
+            .features
+            .contains(&crate::model::Feature::Helpdesk)
+    {
+        return Err(Refusal::field("teams", msg!("msg.teams.no_helpdesk")).into());
+    }
+    crate::services::accounts::add_then(state, actor, new, async |txn, id| {
+        for team in &new.teams {
+            let team = team_for_members(txn, actor, *team).await?;
+            add_member_in(txn, actor, &team, id, TeamRole::Member).await?;
+        }
+        Ok(())
+    })
+    .await
+}

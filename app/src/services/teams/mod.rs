@@ -215,7 +215,7 @@ fn require_teams_manager(actor: &Actor<'_>) -> ServiceResult<()> {
 
 /// Refuses unless the actor may change team `id`'s members and signature: they manage teams, or
 /// they are one of its managers.
-async fn require_member_manager(
+pub(crate) async fn require_member_manager(
     db: &impl ConnectionTrait,
     actor: &Actor<'_>,
     team: &team::Model,
@@ -294,6 +294,38 @@ async fn locked(
         .await?;
     }
     Ok(team)
+}
+
+/// The organisation's teams by their names in lower case: what an import file names.
+pub(crate) async fn by_name(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+) -> ServiceResult<std::collections::HashMap<String, team::Model>> {
+    Ok(team::Entity::find()
+        .filter(team::Column::OrganisationId.eq(organisation_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.name.to_lowercase(), t))
+        .collect())
+}
+
+/// The row making person `user_id` a member of `team`, and its audit entry: what an import
+/// writes for each team of each new person.
+pub(crate) fn joined<'a>(
+    actor: &Actor<'_>,
+    team: &team::Model,
+    user_id: Uuid,
+) -> (team_member::ActiveModel, AuditEntry<'a>) {
+    (
+        team_member::ActiveModel {
+            team_id: Set(team.id),
+            user_id: Set(user_id),
+            role: Set(TeamRole::Member),
+            added_at: Set(now()),
+        },
+        membership_entry(actor, team, user_id, None, Some(TeamRole::Member)),
+    )
 }
 
 /// The audit entry of person `user_id`'s membership of `team` changing from `before` (not a

@@ -31,6 +31,13 @@ pub fn AddUserPage() -> impl IntoView {
     }
     let slug = user.organisation.slug.clone();
     let roles = roles_resource();
+    // Teams to join, for those who may add members (teams.manage) in a Helpdesk organisation.
+    let teams = (user.can(crate::model::Permission::TeamsManage)
+        && user.features.contains(&crate::model::Feature::Helpdesk))
+    .then(|| {
+        let slug = slug.clone();
+        Resource::new(|| (), move |_| crate::api::teams::list_teams(slug.clone()))
+    });
     let add = ServerAction::<AddUser>::new();
     let error = action_error(add);
     let onboarding = RwSignal::new(Onboarding::Invitation);
@@ -48,6 +55,11 @@ pub fn AddUserPage() -> impl IntoView {
                     form: read_account_form(&values),
                     user_type,
                     onboarding: onboarding.get_untracked(),
+                    teams: values
+                        .all("teams")
+                        .iter()
+                        .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+                        .collect(),
                 },
             });
         }
@@ -136,6 +148,7 @@ pub fn AddUserPage() -> impl IntoView {
                         </p>
                     </div>
                     <RoleChoices roles selected=Vec::new() error />
+                    {teams.map(|teams| view! { <TeamChoices teams error /> })}
                     <fieldset class="field choices">
                         <legend>{tr!(l, "users.add.onboarding")}</legend>
                         <label class="choice">
@@ -167,4 +180,37 @@ pub fn AddUserPage() -> impl IntoView {
         {password_dialog}
     }
     .into_any()
+}
+
+/// The organisation's teams as checkboxes: the new person joins those ticked as a member.
+#[component]
+fn TeamChoices(
+    teams: Resource<Result<Vec<crate::model::teams::TeamSummary>, crate::model::AppError>>,
+    error: Signal<Option<crate::model::AppError>>,
+) -> impl IntoView {
+    let l = use_locale();
+    let message = field_error(error, "teams");
+    view! {
+        <fieldset class="field role-choices" class:field-invalid=move || message.get().is_some()
+            aria-describedby="teams-error">
+            <legend>{tr!(l, "users.add.teams")}</legend>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let teams = teams.await.unwrap_or_default();
+                    if teams.is_empty() {
+                        return view! { <p class="field-hint">{tr!(l, "users.add.no_teams")}</p> }.into_any();
+                    }
+                    teams.into_iter().map(|team| view! {
+                        <label class="check">
+                            <input type="checkbox" name="teams" value=team.id.to_string() />
+                            {team.name}
+                        </label>
+                    }).collect_view().into_any()
+                })}
+            </Suspense>
+            <p class="field-error" id="teams-error" hidden=move || message.get().is_none()>
+                {move || message.get()}
+            </p>
+        </fieldset>
+    }
 }

@@ -286,6 +286,7 @@ fn column_in(name: &str, what: &str, l: Locale) -> String {
         "external_id" => tr!(l, "users.import.column.external_id"),
         "timezone" => tr!(l, "users.import.column.timezone"),
         "access_until" => tr!(l, "users.import.column.access_until"),
+        "teams" => tr!(l, "users.import.column.teams"),
         _ => what.to_string(),
     }
 }

@@ -15,14 +15,14 @@ use super::{
 use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
 use crate::{
-    entities::{role, user, user_role},
+    entities::{role, team, team_member, user, user_role},
     model::{
         account::{AccountForm, INVITATION_DAYS},
         import::{
             ImportRequest, ImportReview, ReadyRow, RowProblem, IMPORT_COLUMNS, IMPORT_MAX_BYTES,
             IMPORT_MAX_ROWS, IMPORT_PREVIEW_ROWS,
         },
-        PlatformRole, UserStatus, UserType,
+        Feature, PlatformRole, UserStatus, UserType,
     },
 };
 use crate::{
@@ -37,149 +37,11 @@ use sea_orm::{
 };
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+mod read;
+use read::{read, refuse, Row};
+
 /// Rows inserted per statement: well under both databases' limits on bound values.
 const CHUNK: usize = 400;
-
-/// One row of the file, read.
-struct Row {
-    line: usize,
-    form: AccountForm,
-    user_type: Option<UserType>,
-    role_names: Vec<String>,
-}
-
-fn refuse(message: Message) -> ServiceError {
-    Refusal::field("csv", message).into()
-}
-
-/// The header's name for a column, as we compare it.
-fn column_key(name: &str) -> String {
-    name.trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .replace([' ', '-'], "_")
-}
-
-/// A user type by its code or its label ("Tenant admin", "tenant_admin"); blank means Agent.
-fn parse_user_type(text: &str) -> Option<UserType> {
-    let key = column_key(text);
-    if key.is_empty() {
-        return Some(UserType::Agent);
-    }
-    UserType::ALL
-        .iter()
-        .copied()
-        .find(|t| t.code() == key || column_key(t.label()) == key)
-}
-
-/// Reads the file: the header must name the required columns and no unknown ones.
-fn read(csv_text: &str) -> ServiceResult<Vec<Row>> {
-    if csv_text.len() > IMPORT_MAX_BYTES {
-        return Err(refuse(msg!(
-            "msg.import.too_big",
-            size = one_decimal(csv_text.len() as f64 / 1_048_576.0),
-            max = IMPORT_MAX_BYTES / 1_048_576
-        )));
-    }
-    if csv_text.contains('\u{fffd}') {
-        return Err(refuse(msg!("msg.import.not_utf8")));
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(csv_text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| refuse(msg!("msg.import.unreadable", error = e.to_string())))?
-        .iter()
-        .map(column_key)
-        .collect::<Vec<_>>();
-    let known: Vec<&str> = IMPORT_COLUMNS.iter().map(|(name, _)| *name).collect();
-    // A trailing comma in the first line (spreadsheets add them) names no column.
-    if let Some(unknown) = headers
-        .iter()
-        .find(|h| !h.is_empty() && !known.contains(&h.as_str()))
-    {
-        return Err(refuse(msg!(
-            "msg.import.unknown_column",
-            column = unknown,
-            columns = known.join(", ")
-        )));
-    }
-    let missing: Vec<&str> = ["email", "first_name", "last_name", "roles"]
-        .into_iter()
-        .filter(|c| !headers.iter().any(|h| h == c))
-        .collect();
-    if !missing.is_empty() {
-        return Err(refuse(msg!(
-            "msg.import.missing_columns",
-            columns = missing.join(", ")
-        )));
-    }
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            refuse(msg!(
-                "msg.import.line_unreadable",
-                line = line,
-                error = e.to_string()
-            ))
-        })?;
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let unnamed = record
-            .iter()
-            .enumerate()
-            .any(|(i, value)| !value.is_empty() && headers.get(i).is_none_or(String::is_empty));
-        if unnamed {
-            let line = record.position().map_or(0, |p| p.line());
-            return Err(refuse(msg!("msg.import.unnamed_value", line = line)));
-        }
-        if rows.len() == IMPORT_MAX_ROWS {
-            return Err(refuse(msg!(
-                "msg.import.too_many_rows",
-                max = IMPORT_MAX_ROWS
-            )));
-        }
-        let field = |name: &str| -> String {
-            headers
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| record.get(i))
-                .unwrap_or_default()
-                .to_string()
-        };
-        let line = record
-            .position()
-            .map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
-        rows.push(Row {
-            line,
-            user_type: parse_user_type(&field("user_type")),
-            role_names: field("roles")
-                .split([';', '|'])
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_string)
-                .collect(),
-            form: AccountForm {
-                first_name: field("first_name"),
-                last_name: field("last_name"),
-                email: field("email"),
-                phone: field("phone"),
-                external_id: field("external_id"),
-                timezone: field("timezone"),
-                roles: Vec::new(),
-                access_until: field("access_until"),
-            },
-        });
-    }
-    if rows.is_empty() {
-        return Err(refuse(msg!("msg.import.no_rows")));
-    }
-    Ok(rows)
-}
 
 /// The addresses among `emails` (lowercase) that already have an account in the organisation.
 async fn taken_emails(
@@ -209,6 +71,7 @@ struct Ready {
     checked: super::people::Checked,
     user_type: UserType,
     roles: Vec<role::Model>,
+    teams: Vec<team::Model>,
 }
 
 /// Checks every row, collecting every problem of every row.
@@ -229,6 +92,7 @@ async fn review(
         .map(|r| super::people::normalise_email(&r.form.email))
         .collect();
     let taken = taken_emails(db, organisation_id, &emails).await?;
+    let teams = Teams::read(db, actor).await?;
     let mut first_line: HashMap<&str, usize> = HashMap::new();
     // Whether the actor may give a user type with a set of roles, asked once per combination.
     let mut grants: HashMap<(UserType, BTreeSet<Uuid>), Option<Refusal>> = HashMap::new();
@@ -245,6 +109,7 @@ async fn review(
             }
         }
         row.form.roles = found.iter().map(|r| r.id).collect();
+        let joins = teams.named(&row.team_names, &mut said);
         let checked = match check_form(&row.form, None) {
             Ok(checked) => Some(checked),
             Err(Refusal::Invalid { fields, .. }) => {
@@ -296,6 +161,7 @@ async fn review(
                 checked,
                 user_type,
                 roles: found,
+                teams: joins,
             }),
             _ => problems.push(RowProblem {
                 line: row.line,
@@ -305,6 +171,49 @@ async fn review(
         }
     }
     Ok((ready, problems))
+}
+
+/// The teams a file may name, and whether the importer may add members to each.
+struct Teams {
+    /// By name in lower case: the team, or why the importer may not add to it.
+    by_name: HashMap<String, Result<team::Model, Message>>,
+    helpdesk: bool,
+}
+
+impl Teams {
+    async fn read(db: &impl ConnectionTrait, actor: &Actor<'_>) -> ServiceResult<Self> {
+        let mut by_name = HashMap::new();
+        for (name, team) in super::teams::by_name(db, actor.organisation_id()).await? {
+            let may = match super::teams::require_member_manager(db, actor, &team).await {
+                Ok(()) => Ok(team),
+                Err(ServiceError::Refused(refused)) => Err(refused.sentence()),
+                Err(other) => return Err(other),
+            };
+            by_name.insert(name, may);
+        }
+        Ok(Self {
+            by_name,
+            helpdesk: actor.user.features.contains(&Feature::Helpdesk),
+        })
+    }
+
+    /// The teams `names` name, each once; what is wrong with any of them goes to `said`.
+    fn named(&self, names: &[String], said: &mut Vec<Message>) -> Vec<team::Model> {
+        if !names.is_empty() && !self.helpdesk {
+            said.push(msg!("msg.teams.no_helpdesk"));
+            return Vec::new();
+        }
+        let mut found: Vec<team::Model> = Vec::new();
+        for name in names {
+            match self.by_name.get(&name.to_lowercase()) {
+                Some(Ok(team)) if found.iter().any(|f| f.id == team.id) => {}
+                Some(Ok(team)) => found.push(team.clone()),
+                Some(Err(refused)) => said.push(refused.clone()),
+                None => said.push(msg!("msg.import.unknown_team", name = name)),
+            }
+        }
+        found
+    }
 }
 
 /// Reviews the file and, when asked and nothing is wrong, invites everyone in it.
@@ -351,6 +260,8 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
     let valid_for = chrono::Duration::days(INVITATION_DAYS);
     let mut users = Vec::with_capacity(ready.len());
     let mut memberships = Vec::new();
+    let (mut team_members, mut team_entries) = (Vec::new(), Vec::new());
+    let mut joined_teams = BTreeSet::new();
     let mut messages = Vec::with_capacity(ready.len());
     let mut links = Vec::with_capacity(ready.len());
     let mut entries = Vec::with_capacity(ready.len());
@@ -381,6 +292,12 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
             user_id: Set(user_id),
             role_id: Set(role.id),
         }));
+        for team in &r.teams {
+            let (member, entry) = super::teams::joined(actor, team, user_id);
+            team_members.push(member);
+            team_entries.push(audit::row(entry));
+            joined_teams.insert(team.id);
+        }
         let minted = Minted::new(TokenKind::Invitation);
         let email = invitation_email(
             state,
@@ -426,6 +343,15 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
             .exec_without_returning(&txn)
             .await?;
     }
+    for chunk in team_members.chunks(CHUNK) {
+        team_member::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    for team in joined_teams {
+        super::locking::bump_version::<team::Entity>(&txn, team).await?;
+    }
+    entries.extend(team_entries);
     for chunk in messages.chunks(CHUNK) {
         crate::entities::outbox_message::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)
@@ -444,66 +370,4 @@ async fn invite_all(state: &AppState, actor: &Actor<'_>, ready: &[Ready]) -> Ser
     txn.commit().await?;
     state.mail.wake();
     Ok(ready.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn headers_are_matched_loosely_and_checked() {
-        let rows = read("\u{feff}Email,First Name,last-name,ROLES\nada@x.example,Ada,Lovelace,Agent; Viewer\n\n")
-            .map_err(|e| e.to_string())
-            .expect("read");
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].line, 2);
-        assert_eq!(rows[0].form.email, "ada@x.example");
-        assert_eq!(rows[0].role_names, ["Agent", "Viewer"]);
-        assert_eq!(rows[0].user_type, Some(UserType::Agent));
-
-        let unknown = read("email,first_name,last_name,roles,shoe_size\n")
-            .err()
-            .map(|e| e.to_string());
-        assert!(unknown.is_some_and(|m| m.contains("shoe_size")));
-        let missing = read("email,first_name\nada@x.example,Ada\n")
-            .err()
-            .map(|e| e.to_string());
-        assert!(missing.is_some_and(|m| m.contains("last_name, roles")));
-        let empty = read("email,first_name,last_name,roles\n")
-            .err()
-            .map(|e| e.to_string());
-        assert!(empty.is_some_and(|m| m.contains("no people")));
-    }
-
-    #[test]
-    fn stray_values_and_other_encodings_are_refused() {
-        let trailing = read("email,first_name,last_name,roles,\nada@x.example,Ada,L,Agent,\n");
-        assert!(trailing.is_ok(), "an empty trailing column is fine");
-        let stray = read("email,first_name,last_name,roles\nada@x.example,Ada,L,Agent,Viewer\n")
-            .err()
-            .map(|e| e.to_string());
-        assert!(stray.is_some_and(|m| m.contains("Line 2") && m.contains("semicolons")));
-        let latin = read("email,first_name,last_name,roles\nren@x.example,Ren\u{fffd},D,Agent\n")
-            .err()
-            .map(|e| e.to_string());
-        assert!(latin.is_some_and(|m| m.contains("UTF-8")));
-    }
-
-    #[test]
-    fn user_types_by_code_or_label() {
-        assert_eq!(parse_user_type("Tenant admin"), Some(UserType::TenantAdmin));
-        assert_eq!(parse_user_type("bot_admin"), Some(UserType::BotAdmin));
-        assert_eq!(parse_user_type(""), Some(UserType::Agent));
-        assert_eq!(parse_user_type("wizard"), None);
-    }
-
-    #[test]
-    fn too_many_rows_are_refused() {
-        let mut text = String::from("email,first_name,last_name,roles\n");
-        for i in 0..=IMPORT_MAX_ROWS {
-            text.push_str(&format!("p{i}@x.example,P,{i},Agent\n"));
-        }
-        let refused = read(&text).err().map(|e| e.to_string());
-        assert!(refused.is_some_and(|m| m.contains("more than 10000")));
-    }
 }
