@@ -69,7 +69,7 @@ test("a super-admin gives a member of the admin organisation the support role", 
   const card = page.getByRole("region", { name: "Platform role" });
   await card.getByLabel(/Support: may switch into any organisation/).check();
   await card.getByRole("button", { name: "Save platform role" }).click();
-  await expect(card.getByRole("status")).toContainText("Saved.");
+  await expect(card.getByRole("status")).toContainText("Platform role saved.");
   await expectAccessible(page);
   await keepScreenshot(page, "96-platform-role");
   await page.reload();

@@ -124,4 +124,50 @@ test("an admin ticks several people on the list and suspends them together", asy
   await expect(table.getByRole("row").filter({ hasText: "edsger@example.com" })).toBeVisible();
   await page.getByLabel("Status").selectOption({ label: "Suspended" });
   await expect(table.getByRole("row").filter({ hasText: "frances@example.com" })).toContainText("Suspended");
+
+  // Reactivated together, then given a role together.
+  await page.getByRole("checkbox", { name: "Select Barbara Liskov" }).check();
+  await page.getByRole("checkbox", { name: "Select Frances Allen" }).check();
+  await bar.getByRole("button", { name: "Reactivate" }).click();
+  const back = page.getByRole("dialog", { name: "Reactivate 2 selected?" });
+  await back.getByRole("button", { name: "Reactivate them" }).click();
+  await expect(back).toBeHidden();
+  await page.getByLabel("Status").selectOption({ label: "Active and invited" });
+  await expect(table.getByRole("row").filter({ hasText: "frances@example.com" })).toBeVisible();
+  await page.getByRole("checkbox", { name: "Select Barbara Liskov" }).check();
+  await page.getByRole("checkbox", { name: "Select Frances Allen" }).check();
+  await bar.getByRole("button", { name: "Add a role" }).click();
+  const give = page.getByRole("dialog", { name: "Add a role to 2 selected" });
+  await give.getByLabel("Role").selectOption({ label: "Viewer" });
+  await expectAccessible(page);
+  await keepScreenshot(page, "46-bulk-add-role");
+  await give.getByRole("button", { name: "Add the role" }).click();
+  await expect(give).toBeHidden();
+  await expect(table.getByRole("row").filter({ hasText: "barbara@example.com" })).toContainText("Viewer");
+  await expect(table.getByRole("row").filter({ hasText: "frances@example.com" })).toContainText("Viewer");
+});
+
+test("an admin gives someone access until a date, seen and found on the list", async ({ page }) => {
+  await signInAsAdmin(page);
+  await open(page, "/o/operator/users?q=edsger");
+  await page.getByRole("link", { name: /^Edit / }).first().click();
+  await hydrated(page);
+  const lastDay = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+  const past = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const field = page.getByLabel("Access until (optional)");
+  await field.fill(past);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("access cannot end in the past")).toBeVisible();
+  await field.fill(lastDay);
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await open(page, "/o/operator/users");
+  await page.getByText("Access ending within 30 days").click();
+  await expect(page).toHaveURL(/access=ending/);
+  const table = page.getByRole("table", { name: "Users" });
+  const row = table.getByRole("row").filter({ hasText: "edsger@example.com" });
+  await expect(row).toContainText("until ");
+  await expect(table.getByRole("row")).toHaveCount(2);
+  await expectAccessible(page);
+  await keepScreenshot(page, "47-access-ending");
 });

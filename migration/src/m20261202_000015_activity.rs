@@ -3,7 +3,8 @@
 //! at a time after the last entry shown, so each filter gets an index ending in `(at, id)`; so do
 //! the Sign-ins view's (address typed, IP address, failed only). Each organisation keeps entries a
 //! number of days of its choosing, and notes when its old entries were last removed; a person whose
-//! access ends soon is noted once their administrators have been told. The built-in
+//! access ends soon is noted once their administrators have been told; the account of someone
+//! given a new user type notes the account that replaced it, and gives its address up to it. The built-in
 //! Admin roles get the new permission to see sign-in history.
 
 use sea_orm_migration::{prelude::*, schema::*};
@@ -49,7 +50,15 @@ const GRANT_SIGN_INS: &str = "INSERT INTO role_permissions (role_id, permission)
 enum Users {
     Table,
     AccessWarnedAt,
+    ReplacedBy,
 }
+
+/// An address belongs to one account of an organisation at a time: the old account of someone
+/// given a new user type gives it up to the new one.
+const EMAIL_UNIQUE_WHILE_CURRENT: &str = "CREATE UNIQUE INDEX users_organisation_current_email \
+     ON users (organisation_id, lower(email)) WHERE replaced_by IS NULL";
+const EMAIL_UNIQUE: &str =
+    "CREATE UNIQUE INDEX users_organisation_email ON users (organisation_id, lower(email))";
 
 #[derive(DeriveIden)]
 enum Organisations {
@@ -136,10 +145,35 @@ impl MigrationTrait for Migration {
                     .add_column(timestamp_with_time_zone_null(Users::AccessWarnedAt))
                     .to_owned(),
             )
-            .await
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .add_column(uuid_null(Users::ReplacedBy))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        db.execute_unprepared(EMAIL_UNIQUE_WHILE_CURRENT).await?;
+        db.execute_unprepared("DROP INDEX users_organisation_email")
+            .await?;
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(EMAIL_UNIQUE).await?;
+        db.execute_unprepared("DROP INDEX users_organisation_current_email")
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .drop_column(Users::ReplacedBy)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

@@ -114,6 +114,23 @@ pub async fn set_platform_role(
     .await
 }
 
+crate::needs!(GiveNewUserType, Need::Permission(Permission::UsersInvite));
+
+/// Replaces person `id`'s account with a new one of type `user_type` (suspending the old one and
+/// inviting them again); returns the new account. Also needs users.suspend.
+#[server(endpoint = "users/new-type", input = Form)]
+pub async fn give_new_user_type(
+    slug: String,
+    id: Uuid,
+    user_type: crate::model::UserType,
+) -> Result<Added, AppError> {
+    GiveNewUserType::serve(&slug, async |caller| {
+        let actor = caller.actor();
+        Ok(crate::services::accounts::give_new_type(&caller.state, &actor, id, user_type).await?)
+    })
+    .await
+}
+
 crate::needs!(ImportUsers, Need::Permission(Permission::UsersInvite));
 
 /// Reviews a CSV file of people to invite and, when asked and nothing is wrong, invites them all.

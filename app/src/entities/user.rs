@@ -25,6 +25,9 @@ pub struct Model {
     pub access_expires_at: Option<DateTimeUtc>,
     /// When the organisation's administrators were told the access ends soon.
     pub access_warned_at: Option<DateTimeUtc>,
+    /// The account that took this one's place when the person was given a new user type; its
+    /// address then belongs to that one.
+    pub replaced_by: Option<Uuid>,
     pub last_login_at: Option<DateTimeUtc>,
     pub avatar_updated_at: Option<DateTimeUtc>,
     pub version: i32,

@@ -92,6 +92,9 @@ pub struct AccountDetail {
     pub avatar_url: Option<String>,
     /// Everything the account is granted, each with where it comes from.
     pub permissions: Vec<GrantedPermission>,
+    /// This account was replaced by another when the person was given a new user type.
+    #[serde(default)]
+    pub replaced: bool,
     /// Their powers over the platform (members of the admin tenant only).
     #[serde(default = "no_platform_role")]
     pub platform_role: crate::model::PlatformRole,

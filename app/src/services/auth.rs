@@ -103,6 +103,7 @@ pub async fn sign_in(
             ),
         )
         .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(email.as_str()))
+        .filter(user::Column::ReplacedBy.is_null())
         .one(db)
         .await?;
     let claimed = throttle::claim(

@@ -110,7 +110,7 @@ struct Step {
 
 #[derive(Debug, Clone)]
 enum After {
-    Email(String),
+    Email(String, Uuid),
     Entry(Cursor),
 }
 
@@ -174,11 +174,16 @@ async fn users_batch(
         }
         Words::Any => {}
     }
-    if let Some(After::Email(last)) = &step.after {
-        select = select.filter(email().gt(last.as_str()));
+    // By address, then id: an account replaced for a new user type shares its address.
+    if let Some(After::Email(last, id)) = &step.after {
+        select = select.filter(
+            Expr::tuple([email().into(), Expr::col((user::Entity, user::Column::Id))])
+                .gt(Expr::tuple([Expr::val(last.as_str()), Expr::val(*id)])),
+        );
     }
     let people = select
         .order_by_asc(Expr::expr(email()))
+        .order_by_asc(user::Column::Id)
         .limit(BATCH)
         .all(db)
         .await?;
@@ -226,7 +231,9 @@ async fn users_batch(
     let bytes = csv(step.header.then_some(&USERS_HEADER[..]), &rows)?;
     let next = (people.len() as u64 == BATCH).then(|| Step {
         header: false,
-        after: people.last().map(|p| After::Email(p.email.to_lowercase())),
+        after: people
+            .last()
+            .map(|p| After::Email(p.email.to_lowercase(), p.id)),
     });
     Ok((bytes, next))
 }

@@ -231,6 +231,8 @@ pub async fn find_user_by_email(
     Ok(user::Entity::find()
         .filter(user::Column::OrganisationId.eq(organisation_id))
         .filter(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(normalise_email(email)))
+        // An account replaced by another for a new user type has given its address up.
+        .filter(user::Column::ReplacedBy.is_null())
         .one(db)
         .await?)
 }
@@ -273,6 +275,7 @@ impl NewUser<'_> {
             platform_role: Set(self.platform_role),
             access_expires_at: Set(None),
             access_warned_at: Set(None),
+            replaced_by: Set(None),
             last_login_at: Set(None),
             avatar_updated_at: Set(None),
             version: Set(1),

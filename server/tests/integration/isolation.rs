@@ -721,6 +721,22 @@ async fn attacks(w: &World) -> Vec<Attack> {
         ),
         form("activity/retention", &[("slug", s("globex"))]),
         form(
+            "users/new-type",
+            &[
+                ("slug", s("globex")),
+                ("id", vic.clone()),
+                ("user_type", s("viewer")),
+            ],
+        ),
+        form(
+            "users/new-type",
+            &[
+                ("slug", s("acme")),
+                ("id", vic.clone()),
+                ("user_type", s("viewer")),
+            ],
+        ),
+        form(
             "users/platform-role",
             &[
                 ("slug", s("acme")),

@@ -26,4 +26,5 @@ mod roles;
 mod security;
 mod sign_ins;
 mod teams;
+mod user_types;
 mod users;

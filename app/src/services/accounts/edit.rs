@@ -26,6 +26,7 @@ pub async fn detail(
         is_self: user.id == actor.user.id,
         avatar_url: user.avatar_url(),
         platform_role: user.platform_role,
+        replaced: user.replaced_by.is_some(),
         form: AccountForm {
             first_name: user.first_name,
             last_name: user.last_name,

@@ -9,6 +9,7 @@ mod invitations;
 mod invite;
 mod lifecycle;
 mod reset;
+mod retype;
 
 pub use access::*;
 pub use edit::*;
@@ -16,6 +17,7 @@ pub use invitations::*;
 pub use invite::*;
 pub use lifecycle::*;
 pub use reset::*;
+pub use retype::*;
 
 use super::{
     acting::{

@@ -56,6 +56,7 @@ async fn taken_emails(
             .select_only()
             .expr(lower.clone())
             .filter(user::Column::OrganisationId.eq(organisation_id))
+            .filter(user::Column::ReplacedBy.is_null())
             .filter(lower.is_in(chunk.iter().cloned()))
             .into_tuple()
             .all(db)

@@ -5,6 +5,7 @@ use super::{
     actions::{ActionDialogs, Pending, Person},
     form::{roles_resource, AccountFields, RoleChoices, Roles},
     history::{History, PersonHistory},
+    retype::NewTypeCard,
     teams::{PersonTeams, TeamsOfPerson},
 };
 use crate::ui::components::display::When;
@@ -170,6 +171,13 @@ fn Account(
         Some(at) => view! { <When at=at.clone() /> }.into_any(),
         None => view! { <span>{tr!(l, "users.common.never")}</span> }.into_any(),
     };
+    let retype = (me.can(Permission::UsersInvite)
+        && can_suspend
+        && !detail.is_self
+        && !detail.replaced)
+        .then(|| view! {
+            <NewTypeCard slug=slug.clone() id=detail.id name=person.name.clone() current=detail.user_type />
+        });
     let platform = (me.is_super_admin()
         && !me.is_switched()
         && !detail.is_self
@@ -198,6 +206,7 @@ fn Account(
                     <h2>{tr!(l, "users.detail.password")}</h2>
                     {password}
                 </section>
+                {retype}
                 {platform}
                 <PersonTeams slug=slug.clone() user_id=detail.id suspended=detail.status == UserStatus::Suspended
                     data=sections.teams />

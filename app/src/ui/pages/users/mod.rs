@@ -10,4 +10,5 @@ pub mod history;
 pub mod import;
 pub mod invitations;
 pub mod list;
+pub mod retype;
 pub mod teams;
