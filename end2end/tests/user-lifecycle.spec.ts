@@ -131,7 +131,7 @@ test("two admins editing one person: the second save is refused with a clear mes
   await page.getByLabel("Last name").fill("Brewster Hopper");
   await page.getByLabel("Phone (optional)").fill("+1 212 555 0100");
   await page.getByRole("button", { name: "Save changes" }).click();
-  await expect(page.getByText("Saved.")).toBeVisible();
+  await expect(page.getByText("Saved.", { exact: true })).toBeVisible();
   await expectAccessible(page);
   await keepScreenshot(page, "26-user-saved");
 

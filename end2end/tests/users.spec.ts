@@ -171,3 +171,28 @@ test("an admin gives someone access until a date, seen and found on the list", a
   await expectAccessible(page);
   await keepScreenshot(page, "47-access-ending");
 });
+
+test("an admin gives someone a new user type: a new account replaces the old one", async ({ page }) => {
+  await signInAsAdmin(page);
+  await open(page, "/o/operator/users?q=edsger");
+  await page.getByRole("link", { name: /^Edit / }).first().click();
+  await hydrated(page);
+  const oldPage = page.url();
+  await page.getByRole("region", { name: "User type" }).getByRole("button", { name: "Give a new user type" }).click();
+  const dialog = page.getByRole("dialog", { name: /Give .* a new user type/ });
+  await expect(dialog).toContainText("same address, name, roles and teams");
+  await dialog.getByLabel("New user type").selectOption({ label: "Viewer" });
+  await expectAccessible(page);
+  await keepScreenshot(page, "48-new-user-type");
+  await dialog.getByRole("button", { name: "Replace the account" }).click();
+  await expect(page).not.toHaveURL(oldPage);
+  await expect(page).toHaveURL(/\/o\/operator\/users\/[0-9a-f-]{36}$/);
+  await hydrated(page);
+  await expect(page.locator(".page-header")).toContainText("Viewer");
+  await expect(page.locator(".page-header")).toContainText("Invited");
+  // The old account stays, suspended, with its history.
+  await open(page, "/o/operator/users?q=edsger&status=all");
+  const rows = page.getByRole("table", { name: "Users" }).getByRole("row").filter({ hasText: "edsger@example.com" });
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: "Suspended" })).toHaveCount(1);
+});
