@@ -38,7 +38,8 @@ e2e: build-debug
 ## page's server time on an organisation of 100,000 users on SQLite and PostgreSQL, the Activity
 ## view's on 1,000,000 audit entries (every combination of its filters), the time
 ## to invite 10,000 people from a CSV file, the release server's pages per second (Users
-## page against the sign-in page) and memory, the WebAssembly's sizes; then one table of every
+## page against the sign-in page) and memory, its memory while it streams the CSV exports of
+## 100,000 people and 1,000,000 entries, the WebAssembly's sizes; then one table of every
 ## figure against its budget.
 bench: tools
 	cargo leptos build --release --split
@@ -48,6 +49,7 @@ bench: tools
 	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example csv_import && \
 	  TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example activity_latency && \
 	  cargo run --release -p server --example page_throughput && \
+	  cargo run --release -p server --example export_memory && \
 	  scripts/wasm-size.sh; \
 	} | tee target/bench.log
 	@echo; echo "| metric | figure | budget | |"; echo "| --- | --- | --- | --- |"

@@ -29,11 +29,11 @@ mod people;
 mod support;
 #[path = "support/table.rs"]
 mod table;
+#[path = "support/trail.rs"]
+mod trail;
 
 /// The people of the organisation (those acted on).
 const PEOPLE: usize = 10_000;
-/// The administrators who do most of the acting.
-const ADMINS: usize = 20;
 
 #[tokio::main]
 async fn main() {
@@ -58,81 +58,11 @@ async fn main() {
             .all(&db)
             .await
             .expect("people");
-        fill(&db, org.id, &people, total).await;
+        trail::fill(&db, org.id, &people, total).await;
         people::analyze(&db).await;
         report(label, &db, org.id, &people, total, runs).await;
     }
     let _ = std::fs::remove_file(&targets.sqlite_path);
-}
-
-/// What is done, how often in every 1,000 entries: a realistic trail where changes to people
-/// dominate and some actions are rare.
-const MIX: [(AuditAction, usize); 10] = [
-    (AuditAction::UserUpdated, 350),
-    (AuditAction::UserInvited, 150),
-    (AuditAction::TeamMemberSet, 150),
-    (AuditAction::InvitationAccepted, 120),
-    (AuditAction::ProfileUpdated, 100),
-    (AuditAction::UserSuspended, 50),
-    (AuditAction::UserReactivated, 40),
-    (AuditAction::PasswordResetSent, 30),
-    (AuditAction::RoleUpdated, 8),
-    (AuditAction::PasswordResetTemporary, 2),
-];
-
-fn action(i: usize) -> AuditAction {
-    let mut n = (i * 7_919) % 1_000;
-    for (action, weight) in MIX {
-        if n < weight {
-            return action;
-        }
-        n -= weight;
-    }
-    AuditAction::UserUpdated
-}
-
-/// `total` entries over the last year: admins acting on people, people on themselves.
-async fn fill(db: &DatabaseConnection, org: Uuid, people: &[Uuid], total: usize) {
-    let started = Instant::now();
-    let now = Utc::now();
-    let span = 365 * 24 * 3_600;
-    for chunk in (0..total).collect::<Vec<_>>().chunks(10_000) {
-        let txn = db.begin().await.expect("transaction");
-        for batch in chunk.chunks(1_000) {
-            let rows = batch.iter().map(|&i| {
-                let action = action(i);
-                let subject = people[(i * 31) % people.len()];
-                let actor = match action {
-                    AuditAction::ProfileUpdated | AuditAction::InvitationAccepted => subject,
-                    // The first admin does a third of all admin work.
-                    _ if i % 3 == 0 => people[0],
-                    _ => people[1 + i % (ADMINS - 1)],
-                };
-                let mut row = audit::row(AuditEntry {
-                    organisation_id: org,
-                    actor_user_id: Some(actor),
-                    actor_organisation_id: Some(org),
-                    action,
-                    target_type: "user",
-                    target_id: Some(subject.to_string()),
-                    changes: Changes::new().field("status", "active", "suspended"),
-                    ip: Some("198.51.100.7".into()),
-                });
-                // Oldest first, spread evenly over the year.
-                row.at = Set(now - Duration::seconds((span * (total - i) / total) as i64));
-                row
-            });
-            audit_event::Entity::insert_many(rows)
-                .exec_without_returning(&txn)
-                .await
-                .expect("entries");
-        }
-        txn.commit().await.expect("commit");
-    }
-    println!(
-        "  filled {total} audit entries in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
 }
 
 async fn report(
@@ -145,7 +75,7 @@ async fn report(
 ) {
     println!("activity on {label}, {total} entries in one organisation, {runs} runs per query (server time of one page with its names)");
     let busy_admin = Some(people[0]);
-    let quiet_admin = Some(people[ADMINS - 1]);
+    let quiet_admin = Some(people[trail::ADMINS - 1]);
     let person = Some(people[PEOPLE / 2]);
     let today = Utc::now().date_naive();
     let month = (

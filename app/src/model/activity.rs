@@ -193,17 +193,28 @@ impl ActivityQuery {
         }
         params
     }
+}
 
-    /// The same filters from the newest entry on.
-    pub fn first_page(&self) -> Self {
-        Self {
-            before: None,
-            ..self.clone()
-        }
+impl PagedQuery for ActivityQuery {
+    fn before(&mut self) -> &mut Option<Cursor> {
+        &mut self.before
+    }
+}
+
+/// The query of a list that lives in the URL and pages after the last row shown.
+pub trait PagedQuery: Clone + Default + PartialEq {
+    /// Where the page starts: rows older than this.
+    fn before(&mut self) -> &mut Option<Cursor>;
+
+    /// The same filters from the newest row on.
+    fn first_page(&self) -> Self {
+        let mut first = self.clone();
+        *first.before() = None;
+        first
     }
 
     /// Whether anything narrows the view.
-    pub fn is_filtered(&self) -> bool {
+    fn is_filtered(&self) -> bool {
         self.first_page() != Self::default()
     }
 }

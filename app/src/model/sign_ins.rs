@@ -1,7 +1,7 @@
 //! Sign-in history as admins read it: the organisation's Sign-ins view, for spotting attacks,
 //! and a person's sign-ins and open sessions on their page.
 
-use super::activity::Cursor;
+use super::activity::{Cursor, PagedQuery};
 use super::profile::SessionEntry;
 use super::users::Moment;
 use crate::{i18n::Locale, tr};
@@ -107,18 +107,11 @@ impl SignInQuery {
         }
         params
     }
+}
 
-    /// The same filters from the newest attempt on.
-    pub fn first_page(&self) -> Self {
-        Self {
-            before: None,
-            ..self.clone()
-        }
-    }
-
-    /// Whether anything narrows the view.
-    pub fn is_filtered(&self) -> bool {
-        self.first_page() != Self::default()
+impl PagedQuery for SignInQuery {
+    fn before(&mut self) -> &mut Option<Cursor> {
+        &mut self.before
     }
 }
 

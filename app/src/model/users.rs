@@ -234,9 +234,10 @@ pub struct UserRow {
     pub last_sign_in: Option<Moment>,
     /// Where the person's picture is served, when they have one.
     pub avatar_url: Option<String>,
-    /// The last day of their access, when it ends.
+    /// The last day of their access, when it ends, as the page shows it ("12 Jan 2027"):
+    /// written on the server, so the browser needs no date code.
     #[serde(default)]
-    pub access_until: Option<chrono::NaiveDate>,
+    pub access_until: Option<String>,
 }
 
 impl UserRow {

@@ -8,7 +8,7 @@ use super::{activity, now, AppState, ServiceError, ServiceResult};
 use crate::entities::{user, user_role};
 use crate::i18n::Locale;
 use crate::model::{
-    activity::{ActivityQuery, ActivitySubject, AuditAction, Cursor},
+    activity::{ActivityQuery, ActivitySubject, AuditAction, Cursor, PagedQuery},
     users::UserQuery,
 };
 use crate::services::acting::Actor;

@@ -127,6 +127,34 @@ pub async fn end_all_for_user(
     Ok(delete.exec(db).await?.rows_affected)
 }
 
+/// Where person `user_id` is signed in now, most recently active first; `current` marks the
+/// session asking, when it is theirs.
+pub async fn open(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    current: Option<Uuid>,
+) -> ServiceResult<Vec<crate::model::profile::SessionEntry>> {
+    use sea_orm::QueryOrder;
+    let at = now();
+    Ok(session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::IdleExpiresAt.gt(at))
+        .filter(session::Column::AbsoluteExpiresAt.gt(at))
+        .order_by_desc(session::Column::LastSeenAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| crate::model::profile::SessionEntry {
+            id: s.id,
+            device: crate::model::profile::device_of(s.user_agent.as_deref()),
+            ip: s.ip,
+            started: crate::model::users::Moment::new(s.created_at, at),
+            last_seen: crate::model::users::Moment::new(s.last_seen_at, at),
+            current: Some(s.id) == current,
+        })
+        .collect())
+}
+
 /// The `Set-Cookie` value that stores `secret` in the browser.
 pub fn cookie(config: &AuthConfig, secret: &str) -> String {
     cookie_with(config, secret, config.session_absolute.num_seconds())

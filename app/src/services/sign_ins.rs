@@ -2,10 +2,10 @@
 //! filters, newest first, and one person's attempts, counts and open sessions.
 
 use super::{now, ServiceResult};
-use crate::entities::{login_event, session, user};
+use crate::entities::{login_event, user};
 use crate::model::{
     activity::Cursor,
-    profile::{device_of, SessionEntry},
+    profile::device_of,
     sign_ins::{
         Failure, PersonSignIns, SignInList, SignInQuery, SignInRow, PAGE_SIZE, PERSON_SHOWN,
     },
@@ -100,23 +100,7 @@ pub async fn of_person(
     };
     let last_30_days = counted(true).await?;
     let failed_30_days = counted(false).await?;
-    let sessions = session::Entity::find()
-        .filter(session::Column::UserId.eq(person.id))
-        .filter(session::Column::IdleExpiresAt.gt(at))
-        .filter(session::Column::AbsoluteExpiresAt.gt(at))
-        .order_by_desc(session::Column::LastSeenAt)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| SessionEntry {
-            id: s.id,
-            device: device_of(s.user_agent.as_deref()),
-            ip: s.ip,
-            started: Moment::new(s.created_at, at),
-            last_seen: Moment::new(s.last_seen_at, at),
-            current: false,
-        })
-        .collect();
+    let sessions = super::sessions::open(db, person.id, None).await?;
     Ok(PersonSignIns {
         recent: rows(db, organisation_id, recent).await?,
         last_30_days,

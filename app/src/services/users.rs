@@ -466,7 +466,12 @@ pub async fn list(
                 roles: user_roles,
                 last_sign_in: u.last_login_at.map(|at| Moment::new(at, generated_at)),
                 avatar_url: user::avatar_url(u.id, u.avatar_updated_at),
-                access_until: u.access_expires_at.map(crate::model::account::access_day),
+                access_until: u.access_expires_at.map(|ends| {
+                    crate::model::users::short_day(
+                        crate::model::account::access_day(ends),
+                        crate::i18n::request_locale(),
+                    )
+                }),
             }
         })
         .collect();

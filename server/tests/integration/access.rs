@@ -93,7 +93,13 @@ async fn access_ends_on_its_own_after_a_warning(backend: Backend) {
         .json();
     assert_eq!(ending.rows.len(), 1, "{:?}", ending.rows);
     assert_eq!(ending.rows[0].id, kim.user_id);
-    assert_eq!(ending.rows[0].access_until, Some(last_day));
+    assert_eq!(
+        ending.rows[0].access_until,
+        Some(app::model::users::short_day(
+            last_day,
+            app::i18n::Locale::En
+        ))
+    );
 
     // The administrators hear of Kim once; Lin's is too far off.
     assert_eq!(accounts::warn_access_ending(&app.state).await.unwrap(), 1);

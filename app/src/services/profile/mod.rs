@@ -28,9 +28,8 @@ use crate::{
     i18n::Locale,
     model::{
         profile::{
-            device_of, AccountSecurity, Notifications, Profile, ProfileChange, SessionEntry,
-            SignInEntry, Theme, AVATAR_MAX_BYTES, AVATAR_MAX_SIDE, AVATAR_SIDE,
-            SIGNATURE_MAX_CHARS,
+            device_of, AccountSecurity, Notifications, Profile, ProfileChange, SignInEntry, Theme,
+            AVATAR_MAX_BYTES, AVATAR_MAX_SIDE, AVATAR_SIDE, SIGNATURE_MAX_CHARS,
         },
         users::Moment,
         PlatformRole, UserStatus,

@@ -12,23 +12,7 @@ pub async fn security(
     signed: &Signed,
 ) -> ServiceResult<AccountSecurity> {
     let at = now();
-    let sessions = session::Entity::find()
-        .filter(session::Column::UserId.eq(signed.user.id))
-        .filter(session::Column::IdleExpiresAt.gt(at))
-        .filter(session::Column::AbsoluteExpiresAt.gt(at))
-        .order_by_desc(session::Column::LastSeenAt)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| SessionEntry {
-            id: s.id,
-            device: device_of(s.user_agent.as_deref()),
-            ip: s.ip,
-            started: Moment::new(s.created_at, at),
-            last_seen: Moment::new(s.last_seen_at, at),
-            current: s.id == signed.session.id,
-        })
-        .collect();
+    let sessions = sessions::open(db, signed.user.id, Some(signed.session.id)).await?;
     let sign_ins = login_event::Entity::find()
         .filter(login_event::Column::UserId.eq(signed.user.id))
         .order_by_desc(login_event::Column::At)

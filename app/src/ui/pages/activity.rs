@@ -11,7 +11,7 @@ use crate::{
     model::{
         activity::{
             ActivityEntry, ActivityList, ActivityPerson, ActivityQuery, ActivitySubject,
-            AuditAction, FieldChange, SubjectKind,
+            AuditAction, FieldChange, PagedQuery, SubjectKind,
         },
         CurrentUser, Permission,
     },

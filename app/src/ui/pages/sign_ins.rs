@@ -9,6 +9,7 @@ use crate::{
     api::sign_ins::list_sign_ins,
     i18n::use_locale,
     model::{
+        activity::PagedQuery,
         sign_ins::{SignInList, SignInQuery, SignInRow},
         CurrentUser, Permission,
     },

@@ -9,7 +9,7 @@ use crate::{
     api::{roles::list_roles, users::list_users},
     i18n::use_locale,
     model::{
-        users::{short_day, StatusFilter, UserList, UserQuery, UserSort, ACCESS_ENDING_DAYS},
+        users::{StatusFilter, UserList, UserQuery, UserSort, ACCESS_ENDING_DAYS},
         CurrentUser, Permission, UserStatus, UserType,
     },
     tr,
@@ -504,8 +504,8 @@ fn UserTable(
                     <td><div class="tags">{roles}</div></td>
                     <td>
                         <StatusBadge status=row.status />
-                        {row.access_until.map(|day| view! {
-                            <span class="cell-sub">{tr!(l, "users.list.access_until", day = short_day(day, l))}</span>
+                        {row.access_until.clone().map(|day| view! {
+                            <span class="cell-sub">{tr!(l, "users.list.access_until", day = day)}</span>
                         })}
                     </td>
                     <td>{last_sign_in}</td>
