@@ -9,18 +9,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use app::{
-    entities::{audit_event, user},
+    entities::user,
     model::activity::{ActivityQuery, AuditAction},
-    services::{
-        activity,
-        audit::{self, AuditEntry, Changes},
-    },
+    services::activity,
 };
 use chrono::{Duration, Utc};
-use sea_orm::{
-    prelude::*, ActiveValue::Set, ConnectionTrait, DatabaseConnection, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{prelude::*, ConnectionTrait, DatabaseConnection, QuerySelect};
 use std::time::Instant;
 
 #[path = "support/people.rs"]
