@@ -131,9 +131,22 @@ pub async fn request_locale(request: Request, next: Next) -> Response {
     app::i18n::serve_in(locale, next.run(request)).await
 }
 
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub async fn security_headers(mut request: Request, next: Next) -> Response {
+    let page_policy = app::ui::PolicySlot::default();
+    request.extensions_mut().insert(page_policy.clone());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // A page's policy, with its nonce, when its render's response headers did not carry it.
+        if let Some(value) = page_policy
+            .0
+            .get()
+            .and_then(|policy| HeaderValue::from_str(policy).ok())
+        {
+            tracing::info!("a page's security policy was set from its render");
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

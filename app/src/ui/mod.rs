@@ -59,6 +59,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Where a page's render leaves its Content-Security-Policy for the server's security-headers
+/// middleware, which puts it on the response when the render's own response headers lack it (seen
+/// once in a full browser run: a page answered without it could not hydrate).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct PolicySlot(pub std::sync::Arc<std::sync::OnceLock<String>>);
+
 /// Content-Security-Policy with this response's nonce, which the hydration scripts carry.
 #[cfg(feature = "ssr")]
 fn set_security_policy() {
@@ -70,6 +77,11 @@ fn set_security_policy() {
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
          base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
+    if let Some(slot) = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PolicySlot>().cloned())
+    {
+        let _ = slot.0.set(policy.clone());
+    }
     if let (Some(options), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),
         http::HeaderValue::from_str(&policy),
