@@ -12,6 +12,7 @@ use crate::model::activity::{
 use crate::model::users::Moment;
 use crate::services::acting::Actor;
 use crate::services::audit::{self, AuditAction, AuditEntry, Changes};
+use crate::services::keyset::{next_page, Window};
 use crate::{msg, services::messages::Refusal};
 use sea_orm::{
     prelude::*,
@@ -55,11 +56,7 @@ async fn read(
     query: &ActivityQuery,
     limit: u64,
 ) -> ServiceResult<(Vec<ActivityEntry>, Option<Cursor>, Names)> {
-    if let (Some(from), Some(to)) = (query.from, query.to) {
-        if to < from {
-            return Err(Refusal::field("to", msg!("msg.activity.dates_reversed")).into());
-        }
-    }
+    window(query).check()?;
     let mut rows = match query.person {
         // What they did and what was done to them: each side in its own index, merged.
         Some(person) => {
@@ -71,10 +68,7 @@ async fn read(
         }
         None => rows_of(db, organisation_id, query, Side::Either, limit).await?,
     };
-    let older = (rows.len() as u64 > limit).then(|| {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor { at: r.at, id: r.id })
-    });
+    let older = next_page(&mut rows, limit, |r| Cursor { at: r.at, id: r.id });
     let names = Names::read(db, organisation_id, &rows, query).await?;
     let at = now();
     let entries = rows
@@ -89,7 +83,16 @@ async fn read(
             ip: row.ip,
         })
         .collect();
-    Ok((entries, older.flatten(), names))
+    Ok((entries, older, names))
+}
+
+/// The days and cursor of `query`.
+fn window(query: &ActivityQuery) -> Window {
+    Window {
+        from: query.from,
+        to: query.to,
+        before: query.before,
+    }
 }
 
 /// Which person column a page reads, besides the query's own filters.
@@ -124,22 +127,8 @@ async fn rows_of(
     if let Some(action) = query.action {
         select = select.filter(Column::Action.eq(action));
     }
-    if let Some(from) = query.from {
-        select = select.filter(Column::At.gte(from.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    if let Some(next_day) = query.to.and_then(|to| to.succ_opt()) {
-        select = select.filter(Column::At.lt(next_day.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    if let Some(before) = query.before {
-        select = select.filter(
-            Expr::tuple([Expr::col(Column::At), Expr::col(Column::Id)])
-                .lt(Expr::tuple([Expr::val(before.at), Expr::val(before.id)])),
-        );
-    }
-    Ok(select
-        .order_by_desc(Column::At)
-        .order_by_desc(Column::Id)
-        .limit(limit + 1)
+    Ok(window(query)
+        .page(select, Column::At, Column::Id, limit)
         .all(db)
         .await?)
 }

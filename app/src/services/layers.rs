@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What every feature builds on. A building block imports only other building blocks.
-const BUILDING_BLOCKS: [&str; 15] = [
+const BUILDING_BLOCKS: [&str; 16] = [
     "acting",
     "audit",
+    "keyset",
     "licence",
     "locking",
     "mail",

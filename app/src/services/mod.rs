@@ -12,6 +12,7 @@ pub mod demo;
 pub mod exports;
 pub mod import;
 pub mod jobs;
+pub mod keyset;
 #[cfg(test)]
 mod layers;
 pub mod licence;

@@ -1,6 +1,7 @@
 //! Sign-in history as admins read it: an organisation's attempts under the Sign-ins view's
 //! filters, newest first, and one person's attempts, counts and open sessions.
 
+use super::keyset::{next_page, Window};
 use super::{now, ServiceResult};
 use crate::entities::{login_event, user};
 use crate::model::{
@@ -11,12 +12,7 @@ use crate::model::{
     },
     users::Moment,
 };
-use crate::{msg, services::messages::Refusal};
-use sea_orm::{
-    prelude::*,
-    sea_query::{Expr, ExprTrait},
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{prelude::*, QueryOrder, QuerySelect};
 use std::collections::{HashMap, HashSet};
 
 /// One page of organisation `organisation_id`'s sign-in attempts matching `query`, newest first.
@@ -26,11 +22,12 @@ pub async fn list(
     query: &SignInQuery,
 ) -> ServiceResult<SignInList> {
     use login_event::Column;
-    if let (Some(from), Some(to)) = (query.from, query.to) {
-        if to < from {
-            return Err(Refusal::field("to", msg!("msg.activity.dates_reversed")).into());
-        }
-    }
+    let window = Window {
+        from: query.from,
+        to: query.to,
+        before: query.before,
+    };
+    window.check()?;
     let mut select = login_event::Entity::find().filter(Column::OrganisationId.eq(organisation_id));
     if query.failed_only {
         select = select.filter(Column::Success.eq(false));
@@ -42,31 +39,14 @@ pub async fn list(
     if !query.ip.is_empty() {
         select = select.filter(Column::Ip.eq(query.ip.as_str()));
     }
-    if let Some(from) = query.from {
-        select = select.filter(Column::At.gte(from.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    if let Some(next_day) = query.to.and_then(|to| to.succ_opt()) {
-        select = select.filter(Column::At.lt(next_day.and_time(chrono::NaiveTime::MIN).and_utc()));
-    }
-    if let Some(before) = query.before {
-        select = select.filter(
-            Expr::tuple([Expr::col(Column::At), Expr::col(Column::Id)])
-                .lt(Expr::tuple([Expr::val(before.at), Expr::val(before.id)])),
-        );
-    }
-    let mut events = select
-        .order_by_desc(Column::At)
-        .order_by_desc(Column::Id)
-        .limit(PAGE_SIZE + 1)
+    let mut events = window
+        .page(select, Column::At, Column::Id, PAGE_SIZE)
         .all(db)
         .await?;
-    let older = (events.len() as u64 > PAGE_SIZE).then(|| {
-        events.truncate(PAGE_SIZE as usize);
-        events.last().map(|e| Cursor { at: e.at, id: e.id })
-    });
+    let older = next_page(&mut events, PAGE_SIZE, |e| Cursor { at: e.at, id: e.id });
     Ok(SignInList {
         rows: rows(db, organisation_id, events).await?,
-        older: older.flatten(),
+        older,
     })
 }
 
