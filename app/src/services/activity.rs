@@ -199,22 +199,32 @@ impl Names {
                 (p.id, person)
             })
             .collect();
-        let roles = role::Entity::find()
-            .filter(role::Column::OrganisationId.eq(organisation_id))
-            .filter(role::Column::Id.is_in(target("role")))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.name))
-            .collect();
-        let teams = team::Entity::find()
-            .filter(team::Column::OrganisationId.eq(organisation_id))
-            .filter(team::Column::Id.is_in(target("team")))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t.name))
-            .collect();
+        // Roles and teams are looked up only when the page names some.
+        let (role_ids, team_ids) = (target("role"), target("team"));
+        let roles = if role_ids.is_empty() {
+            HashMap::new()
+        } else {
+            role::Entity::find()
+                .filter(role::Column::OrganisationId.eq(organisation_id))
+                .filter(role::Column::Id.is_in(role_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.name))
+                .collect()
+        };
+        let teams = if team_ids.is_empty() {
+            HashMap::new()
+        } else {
+            team::Entity::find()
+                .filter(team::Column::OrganisationId.eq(organisation_id))
+                .filter(team::Column::Id.is_in(team_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect()
+        };
         Ok(Self {
             people,
             roles,
