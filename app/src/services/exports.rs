@@ -74,17 +74,28 @@ pub async fn start(
         ),
     )
     .await?;
+    // The organisation's role names, read once for the whole file of people.
+    let role_names: std::sync::Arc<HashMap<Uuid, String>> = std::sync::Arc::new(match &export {
+        Export::Users(_) => super::roles::tags(&state.db, organisation)
+            .await?
+            .into_iter()
+            .map(|tag| (tag.id, tag.name))
+            .collect(),
+        Export::Activity(_) => HashMap::new(),
+    });
     let db = state.db.clone();
     let first = Step {
         header: true,
         after: None,
     };
     Ok(futures::stream::unfold(Some(first), move |step| {
-        let (db, export) = (db.clone(), export.clone());
+        let (db, export, role_names) = (db.clone(), export.clone(), role_names.clone());
         async move {
             let step = step?;
             let written = match &export {
-                Export::Users(query) => users_batch(&db, organisation, query, step).await,
+                Export::Users(query) => {
+                    users_batch(&db, organisation, query, &role_names, step).await
+                }
                 Export::Activity(query) => {
                     activity_batch(&db, organisation, query, step, locale).await
                 }
@@ -160,6 +171,7 @@ async fn users_batch(
     db: &DatabaseConnection,
     organisation_id: Uuid,
     query: &UserQuery,
+    names: &HashMap<Uuid, String>,
     step: Step,
 ) -> ServiceResult<(Vec<u8>, Option<Step>)> {
     let email = || Func::lower(Expr::col((user::Entity, user::Column::Email)));
@@ -187,11 +199,6 @@ async fn users_batch(
         .limit(BATCH)
         .all(db)
         .await?;
-    let names: HashMap<Uuid, String> = super::roles::tags(db, organisation_id)
-        .await?
-        .into_iter()
-        .map(|tag| (tag.id, tag.name))
-        .collect();
     let held: Vec<(Uuid, Uuid)> = user_role::Entity::find()
         .select_only()
         .column(user_role::Column::UserId)
