@@ -81,6 +81,24 @@ const INDEXES: [(&str, &[AuditEvents]); 5] = [
     ("audit_events_org_action_at", &[AuditEvents::Action]),
 ];
 
+/// Index `name` on `table`: the organisation, then `columns`, then `(at, id)`, the order a
+/// newest-first page under those filters reads.
+fn keyset_index<T: Iden + Copy + 'static>(
+    name: &str,
+    table: T,
+    organisation: T,
+    columns: &[T],
+    at: T,
+    id: T,
+) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(name).table(table).col(organisation);
+    for column in columns {
+        index.col(*column);
+    }
+    index.col(at).col(id).to_owned()
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -93,30 +111,14 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for (name, columns) in INDEXES {
-            let mut index = Index::create();
-            index
-                .name(name)
-                .table(AuditEvents::Table)
-                .col(AuditEvents::OrganisationId);
-            for column in columns {
-                index.col(*column);
-            }
-            manager
-                .create_index(index.col(AuditEvents::At).col(AuditEvents::Id).to_owned())
-                .await?;
+            use AuditEvents::*;
+            let index = keyset_index(name, Table, OrganisationId, columns, At, Id);
+            manager.create_index(index).await?;
         }
         for (name, columns) in SIGN_IN_INDEXES {
-            let mut index = Index::create();
-            index
-                .name(name)
-                .table(LoginEvents::Table)
-                .col(LoginEvents::OrganisationId);
-            for column in columns {
-                index.col(*column);
-            }
-            manager
-                .create_index(index.col(LoginEvents::At).col(LoginEvents::Id).to_owned())
-                .await?;
+            use LoginEvents::*;
+            let index = keyset_index(name, Table, OrganisationId, columns, At, Id);
+            manager.create_index(index).await?;
         }
         manager
             .get_connection()
