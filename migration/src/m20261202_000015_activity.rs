@@ -57,6 +57,10 @@ enum Users {
 /// given a new user type gives it up to the new one.
 const EMAIL_UNIQUE_WHILE_CURRENT: &str = "CREATE UNIQUE INDEX users_organisation_current_email \
      ON users (organisation_id, lower(email)) WHERE replaced_by IS NULL";
+/// The access jobs look for the few people whose access ends: only those rows are indexed.
+const ACCESS_ENDS: &str = "CREATE INDEX users_access_expires ON users (access_expires_at) \
+     WHERE access_expires_at IS NOT NULL";
+
 const EMAIL_UNIQUE: &str =
     "CREATE UNIQUE INDEX users_organisation_email ON users (organisation_id, lower(email))";
 
@@ -160,11 +164,14 @@ impl MigrationTrait for Migration {
         db.execute_unprepared(EMAIL_UNIQUE_WHILE_CURRENT).await?;
         db.execute_unprepared("DROP INDEX users_organisation_email")
             .await?;
+        db.execute_unprepared(ACCESS_ENDS).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
+        db.execute_unprepared("DROP INDEX users_access_expires")
+            .await?;
         db.execute_unprepared(EMAIL_UNIQUE).await?;
         db.execute_unprepared("DROP INDEX users_organisation_current_email")
             .await?;
