@@ -17,6 +17,7 @@ mod m20261201_000012_stored_user_words;
 mod m20261201_000013_role_team_versions;
 mod m20261201_000014_one_audit_shape;
 mod m20261202_000015_activity;
+mod m20261202_000016_email_order;
 
 /// A foreign key from `from` to `to` whose rows go when the row they point to goes.
 fn fk(
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_role_team_versions::Migration),
             Box::new(m20261201_000014_one_audit_shape::Migration),
             Box::new(m20261202_000015_activity::Migration),
+            Box::new(m20261202_000016_email_order::Migration),
         ]
     }
 }

@@ -177,8 +177,11 @@ fn sort_keys(query: &UserQuery) -> Vec<(SimpleExpr, Order, Option<NullOrdering>)
             (lower(user::Column::FirstName), order.clone(), None),
             (key(user::Column::Id), order, None),
         ],
-        // Unique within the organisation: no tie-breaker needed, and none keeps the index usable.
-        UserSort::Email => vec![(lower(user::Column::Email), order, None)],
+        // A replaced account keeps its address beside its successor's: the id breaks the tie.
+        UserSort::Email => vec![
+            (lower(user::Column::Email), order.clone(), None),
+            (key(user::Column::Id), order, None),
+        ],
         // Never signed in sorts as the oldest sign-in, the same on both databases.
         UserSort::LastSignIn => {
             let nulls = if query.descending {
