@@ -18,6 +18,7 @@ mod m20261201_000013_role_team_versions;
 mod m20261201_000014_one_audit_shape;
 mod m20261202_000015_activity;
 mod m20261202_000016_email_order;
+mod m20261202_000017_directory_sync;
 
 /// A foreign key from `from` to `to` whose rows go when the row they point to goes.
 fn fk(
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_one_audit_shape::Migration),
             Box::new(m20261202_000015_activity::Migration),
             Box::new(m20261202_000016_email_order::Migration),
+            Box::new(m20261202_000017_directory_sync::Migration),
         ]
     }
 }

@@ -49,6 +49,7 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
         .route("/avatars/{id}", get(avatar))
         .merge(crate::exports::routes())
         .nest(crate::http_api::PREFIX, crate::http_api::routes())
+        .nest(crate::scim::PREFIX, crate::scim::routes())
         .with_state(state.clone())
         .leptos_routes_with_context(
             &options,

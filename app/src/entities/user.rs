@@ -28,6 +28,11 @@ pub struct Model {
     /// The account that took this one's place when the person was given a new user type; its
     /// address then belongs to that one.
     pub replaced_by: Option<Uuid>,
+    /// The job title a directory sent.
+    pub title: Option<String>,
+    /// When a directory deprovisioned the account (SCIM DELETE): it stays suspended, with its
+    /// history, and the directory sees it no more.
+    pub deprovisioned_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
     pub avatar_updated_at: Option<DateTimeUtc>,
     pub version: i32,

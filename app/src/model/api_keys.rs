@@ -12,16 +12,21 @@ pub enum ApiScope {
     /// List the organisation's teams and read their rendered reply signatures.
     #[serde(rename = "teams.read")]
     TeamsRead,
+    /// Provision people through SCIM 2.0 (`/scim/v2`): create, update, suspend and deprovision,
+    /// acting with the rights of the person who created the key.
+    #[serde(rename = "scim")]
+    Scim,
 }
 
 impl ApiScope {
     /// Every scope, in display order.
-    pub const ALL: &'static [ApiScope] = &[ApiScope::TeamsRead];
+    pub const ALL: &'static [ApiScope] = &[ApiScope::TeamsRead, ApiScope::Scim];
 
     /// The stable code stored with the key.
     pub fn code(self) -> &'static str {
         match self {
             ApiScope::TeamsRead => "teams.read",
+            ApiScope::Scim => "scim",
         }
     }
 
@@ -33,6 +38,7 @@ impl ApiScope {
     pub fn feature(self) -> Option<Feature> {
         match self {
             ApiScope::TeamsRead => Some(Feature::Helpdesk),
+            ApiScope::Scim => None,
         }
     }
 
@@ -41,6 +47,7 @@ impl ApiScope {
     pub fn permission(self) -> Permission {
         match self {
             ApiScope::TeamsRead => Permission::TeamsManage,
+            ApiScope::Scim => Permission::UsersEdit,
         }
     }
 
@@ -48,6 +55,7 @@ impl ApiScope {
     pub fn description_in(self, l: Locale) -> String {
         match self {
             ApiScope::TeamsRead => tr!(l, "api_scope.teams_read"),
+            ApiScope::Scim => tr!(l, "api_scope.scim"),
         }
     }
 }

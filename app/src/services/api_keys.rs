@@ -254,6 +254,8 @@ pub async fn revoke(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> Ser
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     pub key_id: Uuid,
+    /// Who created the key: directory sync acts with their rights.
+    pub created_by: Option<Uuid>,
     pub organisation: organisation::Model,
     pub scopes: Vec<ApiScope>,
     /// The organisation's features now (licence ∩ override).
@@ -317,6 +319,7 @@ pub async fn authenticate(
     let licensed = licence::licensed_features(db).await?;
     Ok(Some(ApiClient {
         key_id: key.id,
+        created_by: key.created_by,
         scopes: scopes_of(&key),
         features: super::tenancy::effective_features(&licensed, &organisation),
         organisation,

@@ -222,8 +222,18 @@ pub async fn current_user(
     signed: &Signed,
     slug: &str,
 ) -> ServiceResult<CurrentUser> {
+    acting_in(state, &signed.user, slug).await
+}
+
+/// What `user` may do and sees acting in organisation `slug` (a signed-in request, or a directory
+/// acting with the rights of its key's creator): refused when they are not a member and may not
+/// switch there.
+pub async fn acting_in(
+    state: &AppState,
+    user: &user::Model,
+    slug: &str,
+) -> ServiceResult<CurrentUser> {
     let db = &state.db;
-    let user = &signed.user;
     let home = organisation::Entity::find_by_id(user.organisation_id)
         .one(db)
         .await?

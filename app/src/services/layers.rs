@@ -25,7 +25,7 @@ const BUILDING_BLOCKS: [&str; 16] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 17] = [
+const FEATURES: [&str; 18] = [
     "accounts",
     "activity",
     "api_keys",
@@ -40,6 +40,7 @@ const FEATURES: [&str; 17] = [
     "organisations",
     "profile",
     "roles",
+    "scim",
     "sign_ins",
     "teams",
     "users",

@@ -26,6 +26,7 @@ pub mod passwords;
 pub mod people;
 pub mod profile;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod sign_ins;
 pub mod state;

@@ -276,6 +276,8 @@ impl NewUser<'_> {
             access_expires_at: Set(None),
             access_warned_at: Set(None),
             replaced_by: Set(None),
+            title: Set(None),
+            deprovisioned_at: Set(None),
             last_login_at: Set(None),
             avatar_updated_at: Set(None),
             version: Set(1),

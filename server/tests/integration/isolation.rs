@@ -931,6 +931,113 @@ async fn no_endpoint_reaches_another_organisation(backend: Backend) {
             }
         }
     }
+    // Directory sync with acme's own key: every route, naming globex's people by id, address,
+    // external id and filter, reaches nobody of globex.
+    let ada = user::Entity::find()
+        .filter(user::Column::Email.eq("ada@acme.example"))
+        .one(w.app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let acme_key = "tnty_acme_directory";
+    api_key::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(ada.organisation_id),
+        name: Set("Acme directory".into()),
+        prefix: Set("tnty_acme_d".into()),
+        secret_hash: Set(app::services::sessions::hash_secret(acme_key)),
+        scopes: Set(json!(["scim"])),
+        created_by: Set(Some(ada.id)),
+        created_at: Set(chrono::Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(w.app.db())
+    .await
+    .unwrap();
+    let vic = w.vic.id.to_string();
+    let filters = [
+        "userName eq \"vic@globex.example\"",
+        "externalId eq \"GLX-EXTERNAL-7\"",
+        "name.givenName sw \"Vic\" or emails co \"globex\"",
+    ];
+    let user_body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "vic@globex.example",
+        "name": { "givenName": "Hijacked", "familyName": "X" },
+        "active": false,
+    });
+    let new_body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "intruder@acme.example",
+        "externalId": "GLX-EXTERNAL-8",
+        "name": { "givenName": "In", "familyName": "Truder" },
+    });
+    let patch_body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "value": { "active": false, "userName": "x@acme.example" } }],
+    });
+    let anonymous = w.app.client();
+    for (method, path) in server::scim::ROUTES {
+        let method: reqwest::Method = method.parse().unwrap();
+        let path = path.replace("{id}", &vic).replace("{name}", "User");
+        let mut tries: Vec<(String, Option<&Value>)> = vec![(path.clone(), None)];
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/Users") => {
+                for filter in filters {
+                    tries.push((
+                        format!(
+                            "/Users?filter={}",
+                            url::form_urlencoded::byte_serialize(filter.as_bytes())
+                                .collect::<String>()
+                        ),
+                        None,
+                    ));
+                }
+            }
+            // Made in acme, whatever it says: globex's people stay as they are.
+            ("POST", "/Users") => tries = vec![(path.clone(), Some(&new_body))],
+            ("PUT", _) => tries = vec![(path.clone(), Some(&user_body))],
+            ("PATCH", _) => tries = vec![(path.clone(), Some(&patch_body))],
+            _ => {}
+        }
+        let searches: Vec<Value> = filters
+            .iter()
+            .map(|f| json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": f }))
+            .collect();
+        if path == "/Users/.search" {
+            tries = searches.iter().map(|b| (path.clone(), Some(b))).collect();
+        }
+        for (path, body) in tries {
+            for (who, key) in [
+                ("acme's key", acme_key),
+                ("a made-up key", "tnty_guessed"),
+                ("no key", ""),
+            ] {
+                let answer = anonymous.scim(method.clone(), &path, key, body, None).await;
+                let what = format!("{who} → {method} /scim/v2{path} {}", answer.status);
+                assert!(answer.status < 500, "{what}: {}", answer.body);
+                if key != acme_key {
+                    assert!(
+                        matches!(answer.status, 401 | 403),
+                        "{what}: {}",
+                        answer.body
+                    );
+                }
+                if path.contains(&vic) {
+                    assert!(
+                        matches!(answer.status, 401 | 403 | 404),
+                        "{what}: {}",
+                        answer.body
+                    );
+                }
+                if let Some(marker) = leaked(&w, &answer.body) {
+                    panic!("{what} showed globex's \"{marker}\": {}", answer.body);
+                }
+                assert_eq!(snapshot(&w).await, before, "{what} changed globex's data");
+            }
+        }
+    }
     // Checked once more after the pages: work the forgot-password attempts spawned has had
     // time to run, and still nothing changed.
     assert_eq!(snapshot(&w).await, before);

@@ -23,6 +23,7 @@ mod licence;
 mod platform;
 mod profile;
 mod roles;
+mod scim;
 mod security;
 mod sign_ins;
 mod teams;

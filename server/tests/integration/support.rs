@@ -420,6 +420,31 @@ impl Client {
         Self::send(request).await
     }
 
+    /// Sends `method` to `path` of directory sync (`/scim/v2`) as an identity provider does,
+    /// with `key` as its bearer token, `body` as SCIM JSON and `if_match` as the version read.
+    pub async fn scim(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<&serde_json::Value>,
+        if_match: Option<&str>,
+    ) -> Answer {
+        let mut request = self
+            .http
+            .request(method, format!("{}/scim/v2{path}", self.base))
+            .bearer_auth(key);
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/scim+json")
+                .body(body.to_string());
+        }
+        if let Some(version) = if_match {
+            request = request.header(reqwest::header::IF_MATCH, version);
+        }
+        Self::send(request).await
+    }
+
     /// GETs a page.
     pub async fn get(&self, path: &str) -> Answer {
         Self::send(self.http.get(format!("{}{path}", self.base))).await

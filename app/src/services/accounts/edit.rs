@@ -132,18 +132,36 @@ pub async fn update(
     id: Uuid,
     change: &AccountChange,
 ) -> ServiceResult<AccountDetail> {
+    let txn = OrgTxn::begin(&state.db, actor.organisation_id()).await?;
+    let email_changed = update_in(&txn, state, actor, id, change).await?;
+    let detail = detail(&txn, actor, id).await?;
+    txn.commit().await?;
+    if email_changed {
+        state.mail.wake();
+    }
+    Ok(detail)
+}
+
+/// Saves the edit of account `id` inside `txn` (which holds the organisation's lock), as
+/// [`update`] does; returns whether the address changed (mail was queued).
+pub(crate) async fn update_in(
+    txn: &OrgTxn,
+    state: &AppState,
+    actor: &Actor<'_>,
+    id: Uuid,
+    change: &AccountChange,
+) -> ServiceResult<bool> {
     let organisation_id = actor.organisation_id();
-    let txn = OrgTxn::begin(&state.db, organisation_id).await?;
-    let before = managed(&txn, actor, id, Permission::UsersEdit).await?;
+    let before = managed(txn, actor, id, Permission::UsersEdit).await?;
     let checked = check_form(&change.form, Some(&before))?;
-    claim_version::<user::Entity>(&txn, id, change.version, conflict).await?;
-    check_email_free(&txn, organisation_id, &checked.email, Some(id)).await?;
+    claim_version::<user::Entity>(txn, id, change.version, conflict).await?;
+    check_email_free(txn, organisation_id, &checked.email, Some(id)).await?;
     let email_changed = !before.email.eq_ignore_ascii_case(&checked.email);
     if email_changed {
-        check_address_change(&txn, actor, id).await?;
+        check_address_change(txn, actor, id).await?;
     }
-    let held = role_ids_of(&txn, id).await?;
-    let roles_changed = replace_roles_in(&txn, actor, &before, &held, &checked.roles).await?;
+    let held = role_ids_of(txn, id).await?;
+    let roles_changed = replace_roles_in(txn, actor, &before, &held, &checked.roles).await?;
     user::Entity::update_many()
         .col_expr(user::Column::FirstName, Expr::value(&checked.first_name))
         .col_expr(user::Column::LastName, Expr::value(&checked.last_name))
@@ -171,7 +189,7 @@ pub async fn update(
             }),
         )
         .filter(user::Column::Id.eq(id))
-        .exec(&txn)
+        .exec(txn)
         .await
         .map_err(|e| unique_email(e, &checked.email))?;
     if email_changed {
@@ -183,16 +201,16 @@ pub async fn update(
             TokenKind::PasswordReset,
             TokenKind::EmailChange,
         ] {
-            tokens::retire(&txn, id, kind).await?;
+            tokens::retire(txn, id, kind).await?;
         }
         if before.status == UserStatus::Invited {
             let mut moved = before.clone();
             moved.email.clone_from(&checked.email);
             moved.first_name.clone_from(&checked.first_name);
-            send_invitation(&txn, state, actor, &moved).await?;
+            send_invitation(txn, state, actor, &moved).await?;
         } else {
             let notice = address_changed_email(actor, &before, &checked.email);
-            mail::enqueue(&txn, Some(organisation_id), notice).await?;
+            mail::enqueue(txn, Some(organisation_id), notice).await?;
         }
     }
     let mut changes = Changes::new()
@@ -213,14 +231,9 @@ pub async fn update(
         changes = changes.field("roles", before_names, after_names);
     }
     if !changes.is_empty() {
-        audit::record(&txn, actor.audit(AuditAction::UserUpdated, id, changes)).await?;
+        audit::record(txn, actor.audit(AuditAction::UserUpdated, id, changes)).await?;
     }
-    let detail = detail(&txn, actor, id).await?;
-    txn.commit().await?;
-    if email_changed {
-        state.mail.wake();
-    }
-    Ok(detail)
+    Ok(email_changed)
 }
 
 /// Gives account `before` the roles `wanted` in place of `held`, inside `txn`, after the checks

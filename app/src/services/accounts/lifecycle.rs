@@ -99,7 +99,7 @@ pub async fn suspend_many(
 
 /// Suspends account `id` inside `txn` (which holds the organisation's lock); returns the account
 /// instead when it was suspended already.
-pub(super) async fn suspend_in(
+pub(crate) async fn suspend_in(
     txn: &OrgTxn,
     actor: &Actor<'_>,
     id: Uuid,
