@@ -2,7 +2,8 @@
 # Installs what building and testing Tenantry needs, skipping whatever is already there at the
 # right version, so a second run installs nothing.
 #   scripts/install-tools.sh            build tools (WASM target, cargo-leptos, wasm-bindgen, wasm-opt)
-#   scripts/install-tools.sh --test     also Chromium and the Playwright packages
+#   scripts/install-tools.sh --test     also Chromium, the Playwright packages and the SCIM
+#                                       conformance suite (scim2-tester, in tools/scim-venv)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -53,5 +54,20 @@ if $want_test; then
   if ! [ -d end2end/node_modules/@playwright/test ] || ! [ -d end2end/node_modules/@axe-core/playwright ]; then
     say "installing the Playwright packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  fi
+  # The SCIM conformance suite (the integration tests run it against the server): Python 3.11 or
+  # later, from pyenv when the system's is older.
+  SCIM_CLI=0.6.0 SCIM_TESTER=0.5.2
+  installed=$(tools/scim-venv/bin/pip show scim2-tester 2>/dev/null | sed -n 's/^Version: //p' || true)
+  if [ "$installed" != "$SCIM_TESTER" ]; then
+    say "installing scim2-tester $SCIM_TESTER (the SCIM conformance suite)"
+    python=python3
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      python=$(ls -d "$HOME"/.pyenv/versions/3.1[1-9]*/bin/python3 2>/dev/null | tail -1)
+    fi
+    rm -rf tools/scim-venv
+    "$python" -m venv tools/scim-venv
+    tools/scim-venv/bin/pip install --quiet --disable-pip-version-check \
+      "scim2-tester==$SCIM_TESTER" "scim2-cli==$SCIM_CLI"
   fi
 fi

@@ -1,6 +1,8 @@
-//! Directory sync (SCIM 2.0): a person's job title, as directories send it, and when a directory
-//! deprovisioned the account. A deprovisioned account stays (suspended, its history kept) but is
-//! gone as far as the directory is concerned.
+//! Directory sync (SCIM 2.0): the name a directory knows a person by (`userName`, often their
+//! address, not always), their job title, and when a directory deprovisioned the account. A
+//! deprovisioned account stays (suspended, its history kept) but is gone as far as the directory
+//! is concerned. Directories look people up by `userName` all the time: an index answers, for
+//! accounts whose name is their address too.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -10,13 +12,25 @@ pub struct Migration;
 #[derive(DeriveIden)]
 enum Users {
     Table,
+    UserName,
     Title,
     DeprovisionedAt,
 }
 
+const USER_NAME_INDEX: &str = "CREATE INDEX users_organisation_user_name \
+     ON users (organisation_id, lower(coalesce(user_name, email)))";
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Users::Table)
+                    .add_column(string_null(Users::UserName))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -33,11 +47,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(USER_NAME_INDEX)
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in [Users::DeprovisionedAt, Users::Title] {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP INDEX users_organisation_user_name")
+            .await?;
+        for column in [Users::DeprovisionedAt, Users::Title, Users::UserName] {
             manager
                 .alter_table(
                     Table::alter()

@@ -6,8 +6,8 @@
 
 use app::{
     entities::user,
-    i18n::request_locale,
-    model::{api_keys::ApiScope, AppError},
+    i18n::{request_locale, Locale},
+    model::{api_keys::ApiScope, AppError, UserType},
     services::{
         api_keys,
         messages::Refusal,
@@ -38,7 +38,7 @@ const SCIM_JSON: &str = "application/scim+json";
 
 /// Every route below, as method and path: the isolation suite attacks each one. Keep it in step
 /// with [`routes`].
-pub const ROUTES: [(&str, &str); 12] = [
+pub const ROUTES: [(&str, &str); 13] = [
     ("GET", "/ServiceProviderConfig"),
     ("GET", "/ResourceTypes"),
     ("GET", "/ResourceTypes/{name}"),
@@ -47,6 +47,7 @@ pub const ROUTES: [(&str, &str); 12] = [
     ("GET", "/Users"),
     ("POST", "/Users"),
     ("POST", "/Users/.search"),
+    ("POST", "/.search"),
     ("GET", "/Users/{id}"),
     ("PUT", "/Users/{id}"),
     ("PATCH", "/Users/{id}"),
@@ -63,6 +64,8 @@ pub fn routes() -> Router<AppState> {
         .route("/Schemas/{id}", get(schema))
         .route("/Users", get(list_users).post(create_user))
         .route("/Users/.search", axum::routing::post(search_users))
+        // A search at the root looks through every resource type: here, Users.
+        .route("/.search", axum::routing::post(search_users))
         .route(
             "/Users/{id}",
             get(get_user)
@@ -97,8 +100,10 @@ fn kind_of(code: &str) -> Option<(StatusCode, &'static str)> {
         c if c.starts_with("scim.filter.") => (StatusCode::BAD_REQUEST, "invalidFilter"),
         "scim.path.invalid" => (StatusCode::BAD_REQUEST, "invalidPath"),
         "scim.path.no_target" => (StatusCode::BAD_REQUEST, "noTarget"),
-        "scim.value.user_type_fixed" => (StatusCode::BAD_REQUEST, "mutability"),
-        "accounts.email_taken" => (StatusCode::CONFLICT, "uniqueness"),
+        "scim.path.read_only" => (StatusCode::BAD_REQUEST, "mutability"),
+        "accounts.email_taken" | "scim.value.user_name_taken" => {
+            (StatusCode::CONFLICT, "uniqueness")
+        }
         "scim.version_changed" => (StatusCode::PRECONDITION_FAILED, "invalidVers"),
         _ => return None,
     })
@@ -381,15 +386,7 @@ async fn replace_user(
     body: Bytes,
 ) -> Result<Response, ScimError> {
     let body = json_body(&body)?;
-    let user = scim::replace(
-        &state,
-        &dir,
-        &id,
-        &body,
-        expected_version(&headers),
-        base(&state),
-    )
-    .await?;
+    let user = scim::replace(&state, &dir, &id, &body, expected_version(&headers)).await?;
     Ok(user_response(
         &state,
         StatusCode::OK,
@@ -607,55 +604,76 @@ async fn resource_type(
     Ok(scim_json(StatusCode::OK, &user_resource_type(&state)))
 }
 
-/// The User schema Tenantry serves (RFC 7643 §7): the attributes it keeps.
+/// A string attribute of the served schema: optional, read and written, compared without case.
+fn text(name: &str, description: &str) -> Value {
+    json!({
+        "name": name, "type": "string", "multiValued": false, "description": description,
+        "required": false, "caseExact": false, "mutability": "readWrite",
+        "returned": "default", "uniqueness": "none",
+    })
+}
+
+/// `attribute` with `field` set to `value`.
+fn with(mut attribute: Value, field: &str, value: Value) -> Value {
+    attribute[field] = value;
+    attribute
+}
+
+/// A multi-valued attribute of which Tenantry keeps one value, of type `work` (a directory may
+/// mark the one it sends primary; it is the only one).
+fn one_value(name: &str, description: &str, required: bool) -> Value {
+    json!({
+        "name": name, "type": "complex", "multiValued": true, "description": description,
+        "required": required, "mutability": "readWrite", "returned": "default",
+        "uniqueness": "none",
+        "subAttributes": [
+            with(text("value", "The value"), "required", json!(required)),
+            with(text("type", "Always work"), "canonicalValues", json!(["work"])),
+        ],
+    })
+}
+
+/// The User schema Tenantry serves (RFC 7643 §7): the attributes it keeps, and how. What it
+/// works out or decides itself (the name shown, the user type) is read-only; languages and time
+/// zones suggest the values Tenantry knows.
 fn user_schema(state: &AppState) -> Value {
-    let text = |name: &str, description: &str, required: bool, uniqueness: &str| {
-        json!({
-            "name": name, "type": "string", "multiValued": false, "description": description,
-            "required": required, "caseExact": false, "mutability": "readWrite",
-            "returned": "default", "uniqueness": uniqueness,
-        })
-    };
-    let multi = |name: &str, description: &str| {
-        json!({
-            "name": name, "type": "complex", "multiValued": true, "description": description,
-            "required": false, "mutability": "readWrite", "returned": "default",
-            "uniqueness": "none",
-            "subAttributes": [
-                text("value", "The value", false, "none"),
-                text("type", "Always work", false, "none"),
-                { "name": "primary", "type": "boolean", "multiValued": false,
-                  "description": "Always true", "required": false, "mutability": "readWrite",
-                  "returned": "default" },
-            ],
-        })
-    };
+    let required = |attribute: Value| with(attribute, "required", json!(true));
+    let read_only = |attribute: Value| with(attribute, "mutability", json!("readOnly"));
+    let languages = json!(Locale::ALL.iter().map(|l| l.code()).collect::<Vec<_>>());
     json!({
         "schemas": [schema_urns::SCHEMA],
         "id": schema_urns::USER,
         "name": "User",
         "description": "A person of the organisation",
         "attributes": [
-            text("userName", "The person's email address, unique in the organisation", true, "server"),
+            with(
+                required(text("userName", "The name the directory knows the person by, unique in the organisation (their address unless given)")),
+                "uniqueness",
+                json!("server"),
+            ),
             { "name": "name", "type": "complex", "multiValued": false, "description": "The person's name",
-              "required": false, "mutability": "readWrite", "returned": "default", "uniqueness": "none",
+              "required": true, "mutability": "readWrite", "returned": "default", "uniqueness": "none",
               "subAttributes": [
-                  text("givenName", "First name", false, "none"),
-                  text("familyName", "Last name", false, "none"),
-                  text("formatted", "The whole name", false, "none"),
+                  required(text("givenName", "First name")),
+                  required(text("familyName", "Last name")),
               ] },
-            text("displayName", "The name shown", false, "none"),
-            text("externalId", "The directory's own identifier", false, "none"),
-            text("title", "Job title", false, "none"),
-            text("userType", "Tenantry user type (fixed once created)", false, "none"),
-            text("timezone", "IANA time zone", false, "none"),
-            text("locale", "Language (en or fr)", false, "none"),
-            text("preferredLanguage", "Language (en or fr)", false, "none"),
+            read_only(text("displayName", "The name shown")),
+            with(text("externalId", "The directory's own identifier"), "caseExact", json!(true)),
+            text("title", "Job title"),
+            // Chosen in the console; people a directory creates are agents.
+            with(
+                read_only(text("userType", "Tenantry user type")),
+                "canonicalValues",
+                json!(UserType::ALL.iter().map(|t| t.code()).collect::<Vec<_>>()),
+            ),
+            with(text("timezone", "IANA time zone"), "canonicalValues", json!(TIME_ZONES)),
+            // Every account has a language and is active or not.
+            required(with(text("locale", "Language"), "canonicalValues", languages)),
             { "name": "active", "type": "boolean", "multiValued": false,
-              "description": "False suspends the account", "required": false,
+              "description": "False suspends the account", "required": true,
               "mutability": "readWrite", "returned": "default" },
-            multi("emails", "The address, once"),
-            multi("phoneNumbers", "A work number"),
+            one_value("emails", "The address people are invited and reached at", true),
+            one_value("phoneNumbers", "A work number", false),
         ],
         "meta": {
             "resourceType": "Schema",
@@ -663,6 +681,18 @@ fn user_schema(state: &AppState) -> Value {
         },
     })
 }
+
+/// Time zones the schema suggests; any IANA name is taken.
+const TIME_ZONES: [&str; 8] = [
+    "Europe/London",
+    "Europe/Paris",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "UTC",
+];
 
 async fn schemas(State(state): State<AppState>, _: Caller) -> Result<Response, ScimError> {
     Ok(scim_json(

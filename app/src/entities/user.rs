@@ -28,6 +28,8 @@ pub struct Model {
     /// The account that took this one's place when the person was given a new user type; its
     /// address then belongs to that one.
     pub replaced_by: Option<Uuid>,
+    /// The name a directory knows the person by (SCIM `userName`); none: their address.
+    pub user_name: Option<String>,
     /// The job title a directory sent.
     pub title: Option<String>,
     /// When a directory deprovisioned the account (SCIM DELETE): it stays suspended, with its

@@ -276,6 +276,7 @@ impl NewUser<'_> {
             access_expires_at: Set(None),
             access_warned_at: Set(None),
             replaced_by: Set(None),
+            user_name: Set(None),
             title: Set(None),
             deprovisioned_at: Set(None),
             last_login_at: Set(None),

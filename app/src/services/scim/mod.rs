@@ -60,6 +60,15 @@ fn invalid_path(path: &str) -> ServiceError {
     .into()
 }
 
+/// A PATCH of an attribute Tenantry keeps to itself (SCIM `mutability`).
+fn read_only(attribute: &str) -> ServiceError {
+    Refusal::field(
+        "path",
+        msg!("msg.scim.path.read_only", attribute = attribute.to_string()),
+    )
+    .into()
+}
+
 /// A PATCH value path matching no value (SCIM `noTarget`).
 fn no_target(path: &str) -> ServiceError {
     Refusal::field(
@@ -180,8 +189,8 @@ pub async fn list(
     } else {
         sea_orm::Order::Asc
     };
-    let sorted = match request.sort_by.as_deref().and_then(filter::sort_column) {
-        Some(column) => select.order_by(column, order.clone()),
+    let sorted = match request.sort_by.as_deref().and_then(filter::sort_key) {
+        Some(key) => select.order_by(key, order.clone()),
         None => select.order_by(user::Column::CreatedAt, order.clone()),
     };
     let start_index = Ord::max(request.start_index, 1);
@@ -200,11 +209,16 @@ pub async fn list(
 
 /// The form of the console's account flows for `desired`, keeping what SCIM does not manage
 /// (roles, the end of access) from `current`.
-fn form_of(desired: &Desired, roles: Vec<Uuid>, access_until: String) -> AccountForm {
+fn form_of(
+    desired: &Desired,
+    email: String,
+    roles: Vec<Uuid>,
+    access_until: String,
+) -> AccountForm {
     AccountForm {
         first_name: desired.first_name.clone(),
         last_name: desired.last_name.clone(),
-        email: desired.email.clone(),
+        email,
         phone: desired.phone.clone().unwrap_or_default(),
         external_id: desired.external_id.clone().unwrap_or_default(),
         timezone: desired.timezone.clone().unwrap_or_default(),
@@ -213,7 +227,40 @@ fn form_of(desired: &Desired, roles: Vec<Uuid>, access_until: String) -> Account
     }
 }
 
-/// Writes what only SCIM sets (title, language) on account `id`, recording a change of title.
+/// How an account's `userName` is read, lowered: its own, else its address.
+fn user_name_expr() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Func::lower(sea_orm::sea_query::Func::coalesce([
+        Expr::col((user::Entity, user::Column::UserName)),
+        Expr::col((user::Entity, user::Column::Email)),
+    ]))
+    .into()
+}
+
+/// Refused when another account the directory sees already goes by `name`.
+async fn check_user_name_free(
+    db: &impl ConnectionTrait,
+    organisation_id: Uuid,
+    name: &str,
+    except: Option<Uuid>,
+) -> ServiceResult<()> {
+    let mut taken = user::Entity::find()
+        .filter(visible(organisation_id))
+        .filter(user_name_expr().eq(name.to_lowercase()));
+    if let Some(id) = except {
+        taken = taken.filter(user::Column::Id.ne(id));
+    }
+    if taken.count(db).await? > 0 {
+        return Err(invalid(
+            "userName",
+            msg!("msg.scim.value.user_name_taken", name = name.to_string()),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Writes what only SCIM sets (the directory's name for the person, title, language) on account
+/// `before`, recording the change.
 async fn set_extras(
     txn: &OrgTxn,
     actor: &Actor<'_>,
@@ -227,11 +274,29 @@ async fn set_extras(
     {
         return Err(invalid("title", msg!("msg.scim.value.title_too_long")).into());
     }
+    if desired.user_name.chars().count() > 200 {
+        return Err(invalid("userName", msg!("msg.scim.value.user_name_too_long")).into());
+    }
+    check_user_name_free(
+        txn,
+        before.organisation_id,
+        &desired.user_name,
+        Some(before.id),
+    )
+    .await?;
+    // A name that is the address follows the address: when the directory left it as it was, or
+    // gave the new address.
+    let address = desired.email.as_deref().unwrap_or(&before.email);
+    let unchanged =
+        before.user_name.is_none() && desired.user_name.eq_ignore_ascii_case(&before.email);
+    let user_name = (!unchanged && !desired.user_name.eq_ignore_ascii_case(address))
+        .then(|| desired.user_name.clone());
     let locale = desired.locale.unwrap_or(before.locale);
-    if desired.title == before.title && locale == before.locale {
+    if desired.title == before.title && locale == before.locale && user_name == before.user_name {
         return Ok(());
     }
     user::Entity::update_many()
+        .col_expr(user::Column::UserName, Expr::value(user_name.clone()))
         .col_expr(user::Column::Title, Expr::value(desired.title.clone()))
         .col_expr(user::Column::Locale, Expr::value(locale.code()))
         .col_expr(
@@ -243,6 +308,7 @@ async fn set_extras(
         .exec(txn)
         .await?;
     let changes = Changes::new()
+        .field("user_name", &before.user_name, &user_name)
         .field("title", &before.title, &desired.title)
         .field("locale", before.locale.code(), locale.code());
     audit::record(
@@ -253,18 +319,10 @@ async fn set_extras(
     Ok(())
 }
 
-/// The built-in role a person of `user_type` starts with when a directory creates them (the
-/// Viewer role when their own was deleted).
-async fn starting_role(
-    db: &impl ConnectionTrait,
-    organisation_id: Uuid,
-    user_type: UserType,
-) -> ServiceResult<Uuid> {
-    let own = match user_type {
-        UserType::TenantAdmin => RoleTemplate::Admin,
-        UserType::Agent | UserType::Supervisor => RoleTemplate::Agent,
-        _ => RoleTemplate::Viewer,
-    };
+/// The built-in role people a directory creates start with: Agent (Viewer when the Agent role
+/// was deleted).
+async fn starting_role(db: &impl ConnectionTrait, organisation_id: Uuid) -> ServiceResult<Uuid> {
+    let own = RoleTemplate::Agent;
     let roles = role::Entity::find()
         .filter(role::Column::OrganisationId.eq(organisation_id))
         .filter(role::Column::Template.is_in([own.code(), RoleTemplate::Viewer.code()]))
@@ -278,17 +336,19 @@ async fn starting_role(
         .ok_or_else(|| Refusal::Conflict(msg!("msg.scim.no_starting_role")).into())
 }
 
-/// Creates the account a directory's User body describes: invited by email, of the user type it
-/// names (an agent otherwise) with that type's built-in role, suspended at once when it says
-/// `active: false`. Roles are then given in the console.
+/// Creates the account a directory's User body describes: invited by email, an agent with the
+/// built-in Agent role, suspended at once when it says `active: false`. Types and roles are then
+/// given in the console (`userType` is read-only here).
 pub async fn create(state: &AppState, dir: &Directory, body: &Value) -> ServiceResult<user::Model> {
-    let desired = Desired::from_json(body, None)?;
+    let desired = Desired::from_json(body)?;
+    let Some(email) = desired.email.clone() else {
+        return Err(invalid("emails", msg!("msg.scim.value.email_required")).into());
+    };
     let actor = dir.actor();
-    let user_type = desired.user_type.unwrap_or(UserType::Agent);
-    let role = starting_role(&state.db, dir.organisation_id, user_type).await?;
+    let role = starting_role(&state.db, dir.organisation_id).await?;
     let new = NewAccount {
-        form: form_of(&desired, vec![role], String::new()),
-        user_type,
+        form: form_of(&desired, email, vec![role], String::new()),
+        user_type: UserType::Agent,
         onboarding: Onboarding::Invitation,
         teams: Vec::new(),
     };
@@ -325,9 +385,6 @@ async fn apply(
     before: user::Model,
     desired: Desired,
 ) -> ServiceResult<user::Model> {
-    if desired.user_type.is_some_and(|t| t != before.user_type) {
-        return Err(invalid("userType", msg!("msg.scim.value.user_type_fixed")).into());
-    }
     let actor = dir.actor();
     let txn = OrgTxn::begin(&state.db, dir.organisation_id).await?;
     let roles = super::acting::role_ids_of(&txn, before.id).await?;
@@ -336,7 +393,15 @@ async fn apply(
         .map(|at| crate::model::account::access_day(at).to_string())
         .unwrap_or_default();
     let change = AccountChange {
-        form: form_of(&desired, roles.into_iter().collect(), access_until),
+        form: form_of(
+            &desired,
+            desired
+                .email
+                .clone()
+                .unwrap_or_else(|| before.email.clone()),
+            roles.into_iter().collect(),
+            access_until,
+        ),
         version: before.version,
     };
     let moved = accounts::update_in(&txn, state, &actor, before.id, &change).await?;
@@ -365,11 +430,10 @@ pub async fn replace(
     id: &str,
     body: &Value,
     expected: Option<i32>,
-    base: &str,
 ) -> ServiceResult<user::Model> {
     let before = get(state, dir, id).await?;
     check_version(before.version, expected)?;
-    let desired = Desired::from_json(body, Some(&resource::to_json(&before, base)))?;
+    let desired = Desired::from_json(body)?;
     apply(state, dir, before, desired).await
 }
 
@@ -384,9 +448,8 @@ pub async fn patch(
 ) -> ServiceResult<user::Model> {
     let before = get(state, dir, id).await?;
     check_version(before.version, expected)?;
-    let current = resource::to_json(&before, base);
-    let patched = patch::apply(current.clone(), operations)?;
-    let desired = Desired::from_json(&patched, Some(&current))?;
+    let patched = patch::apply(resource::to_json(&before, base), operations)?;
+    let desired = Desired::from_json(&patched)?;
     apply(state, dir, before, desired).await
 }
 

@@ -2,7 +2,7 @@
 //! way of a PUT, so both are checked and saved alike. Paths and value paths
 //! (`emails[type eq "work"].value`) are parsed by `scim_v2`.
 
-use super::{invalid_path, no_target};
+use super::{invalid_path, no_target, read_only};
 use crate::services::ServiceResult;
 use scim_v2::{
     filter::{AttrExp, AttrPath, CompValue, CompareOp, PatchPath, ValFilter},
@@ -37,6 +37,10 @@ const USER_ATTRIBUTES: &[&str] = &[
     "externalId",
 ];
 
+/// What Tenantry works out or decides itself: a PATCH may not change it (RFC 7644 §3.5.2,
+/// `mutability`). A PUT that sends it is not refused: its values are ignored.
+const READ_ONLY: &[&str] = &["id", "meta", "displayName", "userType", "groups"];
+
 /// The schemas whose attributes a path may carry as its prefix.
 const SCHEMAS: &[&str] = &[
     super::SCHEMA_USER,
@@ -52,6 +56,12 @@ fn attribute_name(path: &AttrPath) -> ServiceResult<Option<&'static str>> {
             Some(_) => return Ok(None),
             None => return Err(invalid_path(&path.to_string())),
         }
+    }
+    if let Some(fixed) = READ_ONLY
+        .iter()
+        .find(|a| a.eq_ignore_ascii_case(&path.name))
+    {
+        return Err(read_only(fixed));
     }
     USER_ATTRIBUTES
         .iter()
@@ -319,5 +329,7 @@ mod tests {
         )
         .is_err());
         assert!(patched(json!([{ "op": "replace", "path": "shoeSize", "value": 44 }])).is_err());
+        assert!(patched(json!([{ "op": "replace", "path": "userType", "value": "x" }])).is_err());
+        assert!(patched(json!([{ "op": "remove", "path": "meta.version" }])).is_err());
     }
 }

@@ -1,14 +1,15 @@
 //! An account as a SCIM 2.0 User resource (RFC 7643 §4.1), and what a directory's User body asks
 //! an account to be.
 //!
-//! Tenantry keeps one address per account: `userName` is that address, and `emails` shows it
-//! once (`work`, primary). A directory may change either; `userName` wins when both change.
+//! Tenantry keeps one address per account, which `emails` shows once (`work`), and the
+//! name the directory knows the person by (`userName`), which is the address unless the
+//! directory gave another.
 
 use super::{invalid, SCHEMA_USER};
 use crate::{
     entities::user,
     i18n::Locale,
-    model::{UserStatus, UserType},
+    model::UserStatus,
     msg,
     services::{messages::Refusal, ServiceResult},
 };
@@ -22,24 +23,23 @@ pub fn to_json(user: &user::Model, base: &str) -> Value {
     if let Some(external) = &user.external_id {
         resource.insert("externalId".into(), json!(external));
     }
-    resource.insert("userName".into(), json!(user.email));
+    resource.insert(
+        "userName".into(),
+        json!(user.user_name.as_deref().unwrap_or(&user.email)),
+    );
     resource.insert(
         "name".into(),
-        json!({
-            "givenName": user.first_name,
-            "familyName": user.last_name,
-            "formatted": format!("{} {}", user.first_name, user.last_name).trim(),
-        }),
+        json!({ "givenName": user.first_name, "familyName": user.last_name }),
     );
     resource.insert("displayName".into(), json!(user.display_name()));
     resource.insert(
         "emails".into(),
-        json!([{ "value": user.email, "type": "work", "primary": true }]),
+        json!([{ "value": user.email, "type": "work" }]),
     );
     if let Some(phone) = &user.phone {
         resource.insert(
             "phoneNumbers".into(),
-            json!([{ "value": phone, "type": "work", "primary": true }]),
+            json!([{ "value": phone, "type": "work" }]),
         );
     }
     if let Some(title) = &user.title {
@@ -50,7 +50,6 @@ pub fn to_json(user: &user::Model, base: &str) -> Value {
         resource.insert("timezone".into(), json!(zone));
     }
     resource.insert("locale".into(), json!(user.locale.code()));
-    resource.insert("preferredLanguage".into(), json!(user.locale.code()));
     resource.insert("active".into(), json!(user.status != UserStatus::Suspended));
     resource.insert(
         "meta".into(),
@@ -75,7 +74,9 @@ pub fn version_tag(version: i32) -> String {
 /// resource. `None` is "not given" (left as is when changing, the default when creating).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Desired {
-    pub email: String,
+    pub user_name: String,
+    /// The address: the primary email, or `userName` when it is one; none keeps the account's.
+    pub email: Option<String>,
     pub first_name: String,
     pub last_name: String,
     pub external_id: Option<String>,
@@ -83,7 +84,6 @@ pub struct Desired {
     pub title: Option<String>,
     pub timezone: Option<String>,
     pub locale: Option<Locale>,
-    pub user_type: Option<UserType>,
     pub active: bool,
 }
 
@@ -122,9 +122,8 @@ fn primary_value(body: &Map<String, Value>, name: &'static str) -> ServiceResult
 }
 
 impl Desired {
-    /// Reads a User resource; `before` is the account's current resource when it is being
-    /// changed, to tell which of `userName` and `emails` the directory changed.
-    pub fn from_json(body: &Value, before: Option<&Value>) -> ServiceResult<Self> {
+    /// Reads a User resource.
+    pub fn from_json(body: &Value) -> ServiceResult<Self> {
         let Some(body) = body.as_object() else {
             return Err(Refusal::Invalid {
                 message: msg!("msg.scim.value.not_object"),
@@ -132,15 +131,13 @@ impl Desired {
             }
             .into());
         };
-        let user_name = text(body, "userName")?;
-        let email = primary_value(body, "emails")?;
-        let before_name = before
-            .and_then(|b| b.get("userName"))
-            .and_then(Value::as_str);
-        let address = match (user_name, email) {
-            (Some(name), Some(email)) if before_name == Some(name.as_str()) => email,
-            (Some(name), _) => name,
-            (None, Some(email)) => email,
+        let (user_name, email) = match (text(body, "userName")?, primary_value(body, "emails")?) {
+            (Some(name), Some(email)) => (name, Some(email)),
+            (Some(name), None) => {
+                let email = name.contains('@').then(|| name.clone());
+                (name, email)
+            }
+            (None, Some(email)) => (email.clone(), Some(email)),
             (None, None) => {
                 return Err(invalid("userName", msg!("msg.scim.value.user_name_required")).into())
             }
@@ -172,7 +169,8 @@ impl Desired {
             .or(text(body, "preferredLanguage")?)
             .and_then(|code| Locale::from_code(&code));
         Ok(Desired {
-            email: address,
+            user_name,
+            email,
             first_name,
             last_name,
             external_id: text(body, "externalId")?,
@@ -180,7 +178,6 @@ impl Desired {
             title: text(body, "title")?,
             timezone: text(body, "timezone")?,
             locale,
-            user_type: text(body, "userType")?.and_then(|code| UserType::from_code(&code)),
             active,
         })
     }
@@ -201,11 +198,10 @@ mod tests {
             "phoneNumbers": [{ "value": "+33 1 23 45 67 89" }],
             "active": "False",
             "locale": "fr-CA",
-            "userType": "supervisor",
             "title": "Tour guide",
         });
-        let desired = Desired::from_json(&body, None).unwrap();
-        assert_eq!(desired.email, "bjensen@example.com");
+        let desired = Desired::from_json(&body).unwrap();
+        assert_eq!(desired.email.as_deref(), Some("bjensen@example.com"));
         assert_eq!(
             (desired.first_name.as_str(), desired.last_name.as_str()),
             ("Barbara", "Jensen")
@@ -213,29 +209,26 @@ mod tests {
         assert_eq!(desired.phone.as_deref(), Some("+33 1 23 45 67 89"));
         assert!(!desired.active);
         assert_eq!(desired.locale, Some(Locale::Fr));
-        assert_eq!(desired.user_type, Some(UserType::Supervisor));
         assert_eq!(desired.title.as_deref(), Some("Tour guide"));
     }
 
     #[test]
-    fn a_changed_email_moves_the_address_unless_the_user_name_changed_too() {
-        let before = json!({ "userName": "old@example.com" });
-        let emails_only = json!({ "userName": "old@example.com",
-                                   "emails": [{ "value": "new@example.com" }] });
+    fn the_address_is_the_primary_email_or_a_user_name_that_is_one() {
+        let named = json!({ "userName": "bjensen", "emails": [{ "value": "b@example.com" }] });
+        let desired = Desired::from_json(&named).unwrap();
         assert_eq!(
-            Desired::from_json(&emails_only, Some(&before))
+            (desired.user_name.as_str(), desired.email.as_deref()),
+            ("bjensen", Some("b@example.com"))
+        );
+        let address = Desired::from_json(&json!({ "userName": "b@example.com" })).unwrap();
+        assert_eq!(address.email.as_deref(), Some("b@example.com"));
+        assert_eq!(
+            Desired::from_json(&json!({ "userName": "bjensen" }))
                 .unwrap()
                 .email,
-            "new@example.com"
+            None
         );
-        let both = json!({ "userName": "name@example.com",
-                           "emails": [{ "value": "new@example.com" }] });
-        assert_eq!(
-            Desired::from_json(&both, Some(&before)).unwrap().email,
-            "name@example.com"
-        );
-        let neither = json!({ "name": { "givenName": "X" } });
-        assert!(Desired::from_json(&neither, None).is_err());
-        assert!(Desired::from_json(&json!({ "userName": 7 }), None).is_err());
+        assert!(Desired::from_json(&json!({ "name": { "givenName": "X" } })).is_err());
+        assert!(Desired::from_json(&json!({ "userName": 7 })).is_err());
     }
 }
