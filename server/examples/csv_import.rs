@@ -60,6 +60,9 @@ async fn main() {
                 "bench@example.com",
             )),
             licence_key: None,
+            api_limits: Arc::new(app::services::api_keys::ApiLimits::new(
+                app::services::state::ApiRate::DEFAULT,
+            )),
         };
         let org = organisations::create(&db, "Import", "import", false, false)
             .await

@@ -48,6 +48,9 @@ async fn main() {
             "bench@example.com",
         )),
         licence_key: None,
+        api_limits: Arc::new(app::services::api_keys::ApiLimits::new(
+            app::services::state::ApiRate::DEFAULT,
+        )),
     };
     let org = organisations::create(&db, "Bench", "bench", false, false)
         .await

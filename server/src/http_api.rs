@@ -162,6 +162,14 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if let AppError::Throttled {
+            retry_after_secs, ..
+        } = &error
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -194,7 +202,10 @@ impl FromRequestParts<AppState> for Product {
             return Err(AppError::Unauthenticated.into());
         };
         match api_keys::authenticate(&state.db, secret).await? {
-            Some(client) => Ok(Product(client)),
+            Some(client) => {
+                state.api_limits.check(&client)?;
+                Ok(Product(client))
+            }
             None => Err(ApiError {
                 why: Why::Failed(AppError::Unauthenticated),
                 bad_key: true,

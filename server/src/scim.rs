@@ -82,6 +82,8 @@ pub struct ScimError {
     status: StatusCode,
     scim_type: Option<&'static str>,
     detail: String,
+    /// When a key over its rate may call again, in seconds.
+    retry_after: Option<u64>,
 }
 
 impl ScimError {
@@ -90,6 +92,7 @@ impl ScimError {
             status,
             scim_type,
             detail: detail.into(),
+            retry_after: None,
         }
     }
 }
@@ -142,7 +145,15 @@ impl From<ServiceError> for ScimError {
                 None,
             ),
         };
-        ScimError::new(status, scim_type, detail)
+        ScimError {
+            retry_after: match error {
+                AppError::Throttled {
+                    retry_after_secs, ..
+                } => Some(retry_after_secs),
+                _ => None,
+            },
+            ..ScimError::new(status, scim_type, detail)
+        }
     }
 }
 
@@ -163,6 +174,11 @@ impl IntoResponse for ScimError {
             body["scimType"] = json!(scim_type);
         }
         let mut response = scim_json(self.status, &body);
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -212,6 +228,7 @@ impl FromRequestParts<AppState> for Caller {
         let api = api_keys::authenticate(&state.db, &secret)
             .await?
             .ok_or_else(|| ScimError::from(Refusal::Unauthenticated))?;
+        state.api_limits.check(&api)?;
         api.require(ApiScope::Scim)?;
         let client = parts
             .extensions

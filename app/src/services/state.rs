@@ -18,6 +18,24 @@ pub struct AuthConfig {
     pub account_throttle: ThrottlePolicy,
     /// Limits for one client address.
     pub ip_throttle: ThrottlePolicy,
+    /// Requests one API key may make (HTTP API and directory sync), in each process.
+    pub api_rate: ApiRate,
+}
+
+/// How many requests an API key may make: `per_minute` on average, `burst` at once.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRate {
+    pub per_minute: u32,
+    pub burst: u32,
+}
+
+impl ApiRate {
+    /// Enough for a directory syncing thousands of people (a full sync pages through them and
+    /// patches the changed ones), not for a runaway loop.
+    pub const DEFAULT: ApiRate = ApiRate {
+        per_minute: 1_200,
+        burst: 300,
+    };
 }
 
 impl Default for AuthConfig {
@@ -28,6 +46,7 @@ impl Default for AuthConfig {
             secure_cookies: false,
             account_throttle: ThrottlePolicy::ACCOUNT,
             ip_throttle: ThrottlePolicy::IP,
+            api_rate: ApiRate::DEFAULT,
         }
     }
 }
@@ -42,6 +61,8 @@ pub struct AppState {
     pub mail: Arc<Mail>,
     /// The vendor key licence files must be signed with; `None` accepts unsigned licences.
     pub licence_key: Option<super::licence::LicenceKey>,
+    /// What each API key has used of its rate.
+    pub api_limits: Arc<super::api_keys::ApiLimits>,
 }
 
 /// Where a request came from, as the server's middleware determined it.

@@ -25,6 +25,7 @@ on_both_databases!(
     mistakes_get_scim_errors_and_change_nothing,
     directory_sync_has_no_more_rights_than_its_creator,
     the_scim2_tester_conformance_suite_passes,
+    a_key_over_its_rate_is_told_to_wait,
 );
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -35,7 +36,7 @@ async fn scim_key(admin: &Client, scopes: &[&str]) -> String {
         .invoke(CreateApiKey {
             slug: "acme".into(),
             key: NewApiKey {
-                name: "Directory".into(),
+                name: format!("Directory {}", &Uuid::new_v4().to_string()[..8]),
                 scopes: scopes.iter().map(|s| String::from(*s)).collect(),
             },
         })
@@ -821,4 +822,42 @@ async fn the_scim2_tester_conformance_suite_passes(backend: Backend) {
         assert!(report.contains(check), "{check} did not run: {report}");
     }
     assert!(passed >= 40, "{passed} checks passed: {report}");
+}
+
+async fn a_key_over_its_rate_is_told_to_wait(backend: Backend) {
+    let app = crate::support::TestApp::start_with(backend, |auth| {
+        auth.api_rate = app::services::state::ApiRate {
+            per_minute: 1,
+            burst: 3,
+        };
+    })
+    .await;
+    let acme = app.organisation("acme").await;
+    app.user(&acme, "ada@acme.example", PASSWORD).await;
+    let admin = app.client();
+    admin.sign_in("acme", "ada@acme.example", PASSWORD).await;
+    let key = scim_key(&admin, &["scim"]).await;
+    let idp = app.client();
+    for _ in 0..3 {
+        let answer = idp.scim(Method::GET, "/Users", &key, None, None).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let refused = idp.scim(Method::GET, "/Users", &key, None, None).await;
+    let (status, _, detail) = scim_error(&refused);
+    assert_eq!(status, 429);
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(detail.contains(&format!("{wait} seconds")), "{detail}");
+    // The same key through the HTTP API counts against the same rate.
+    let api = idp.api_get("/teams", Some(&key)).await;
+    assert_eq!(api.status, 429, "{}", api.body);
+    assert!(api.headers.contains_key("retry-after"));
+    // Another key has its own.
+    let other = scim_key(&admin, &["scim"]).await;
+    let answer = idp.scim(Method::GET, "/Users", &other, None, None).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
 }
