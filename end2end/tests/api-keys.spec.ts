@@ -83,3 +83,54 @@ test("an admin creates an API key, a product reads a team signature with it, and
   expect((await refused.json()).error.code).toBe("unauthenticated");
   await keepScreenshot(page, "76-api-key-revoked");
 });
+
+// An identity provider provisions people through directory sync (SCIM 2.0) with a key whose
+// scope the admin chose in Settings; the person's page shows what the directory says, and that
+// the directory removed them.
+test("a directory provisions and removes a person with a SCIM key, and the person's page shows it", async ({
+  page,
+  request,
+}) => {
+  await signInAsAdmin(page);
+  await open(page, "/o/operator/settings");
+  await page.getByLabel("Name", { exact: true }).fill("Company directory");
+  await page.getByRole("checkbox", { name: /Provision people from a directory \(SCIM 2\.0\)/ }).check();
+  await page.getByRole("button", { name: "Create key" }).click();
+  const dialog = page.getByRole("dialog", { name: "Key “Company directory” created" });
+  const secret = (await dialog.getByTestId("api-key-secret").textContent()) ?? "";
+  await dialog.getByRole("button", { name: "I have copied it" }).click();
+
+  const headers = { Authorization: `Bearer ${secret}`, "Content-Type": "application/scim+json" };
+  const created = await request.post("/scim/v2/Users", {
+    headers,
+    data: {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      userName: "kjohnson",
+      name: { givenName: "Katherine", familyName: "Johnson" },
+      emails: [{ value: "katherine.johnson@operator.example", type: "work", primary: true }],
+      title: "Night shift lead",
+      active: true,
+    },
+  });
+  expect(created.status()).toBe(201);
+  const person = await created.json();
+  expect(person.userName).toBe("kjohnson");
+
+  await open(page, `/o/operator/users/${person.id}`);
+  await expect(page.getByRole("heading", { name: "Katherine Johnson", level: 1 })).toBeVisible();
+  const directory = page.getByRole("region", { name: "From the directory" });
+  await expect(directory).toContainText("Name in the directory");
+  await expect(directory).toContainText("kjohnson");
+  await expect(directory).toContainText("Night shift lead");
+  await expectAccessible(page);
+  await keepScreenshot(page, "77-directory-person");
+
+  const removed = await request.delete(`/scim/v2/Users/${person.id}`, { headers });
+  expect(removed.status()).toBe(204);
+  await page.reload();
+  await hydrated(page);
+  await expect(directory.getByRole("note")).toContainText("The directory removed this person");
+  await expect(page.locator(".person-header")).toContainText("Suspended");
+  await expectAccessible(page);
+  await keepScreenshot(page, "78-directory-removed");
+});

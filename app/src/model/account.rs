@@ -98,6 +98,19 @@ pub struct AccountDetail {
     /// Their powers over the platform (members of the admin tenant only).
     #[serde(default = "no_platform_role")]
     pub platform_role: crate::model::PlatformRole,
+    /// What a directory (SCIM) says of the person, when one provisioned them.
+    #[serde(default)]
+    pub directory: Option<DirectoryFacts>,
+}
+
+/// What a directory keeps in step on an account: shown on the person's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryFacts {
+    /// The name the directory knows them by, when it is not their address.
+    pub user_name: Option<String>,
+    pub title: Option<String>,
+    /// When the directory removed them (the account is kept, suspended).
+    pub removed: Option<Moment>,
 }
 
 fn no_platform_role() -> crate::model::PlatformRole {

@@ -992,6 +992,7 @@ async fn accounts_of_another_organisation_are_out_of_reach(backend: Backend) {
         avatar_url: None,
         platform_role: app::model::PlatformRole::None,
         replaced: false,
+        directory: None,
     };
     let update = a.admin.invoke(change(&victim_detail, |_| {})).await;
     assert_eq!(update.status, 404);

@@ -8,9 +8,13 @@ use crate::{
     support::{Answer, Backend, Client},
 };
 use app::{
-    api::api_keys::CreateApiKey,
+    api::{
+        accounts::{GetUser, ReactivateUser},
+        api_keys::CreateApiKey,
+    },
     entities::{audit_event, session, user},
     model::{
+        account::AccountDetail,
         api_keys::{CreatedApiKey, NewApiKey},
         UserStatus, UserType,
     },
@@ -283,6 +287,28 @@ async fn a_directory_provisions_a_person_through_their_working_life(backend: Bac
         .scim(Method::DELETE, &format!("/Users/{id}"), &key, None, None)
         .await;
     assert_eq!(scim_error(&again).0, 404);
+
+    // Her page says so; reactivated in the console, she is back for the directory too.
+    let page: AccountDetail = admin
+        .invoke(GetUser {
+            slug: "acme".into(),
+            id: account.id,
+        })
+        .await
+        .json();
+    let facts = page.directory.expect("directory facts");
+    assert!(facts.removed.is_some(), "{facts:?}");
+    let back = admin
+        .invoke(ReactivateUser {
+            slug: "acme".into(),
+            id: account.id,
+        })
+        .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    let seen = idp
+        .scim(Method::GET, &format!("/Users/{id}"), &key, None, None)
+        .await;
+    assert_eq!(body(&seen)["active"], true, "{}", seen.body);
 }
 
 async fn filters_find_exactly_what_they_say(backend: Backend) {

@@ -27,6 +27,14 @@ pub async fn detail(
         avatar_url: user.avatar_url(),
         platform_role: user.platform_role,
         replaced: user.replaced_by.is_some(),
+        directory: (user.user_name.is_some()
+            || user.title.is_some()
+            || user.deprovisioned_at.is_some())
+        .then(|| DirectoryFacts {
+            user_name: user.user_name.clone(),
+            title: user.title.clone(),
+            removed: user.deprovisioned_at.map(|t| Moment::new(t, at)),
+        }),
         form: AccountForm {
             first_name: user.first_name,
             last_name: user.last_name,

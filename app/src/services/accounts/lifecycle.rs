@@ -181,6 +181,17 @@ pub(crate) async fn reactivate_in(
         AuditAction::UserReactivated,
     )
     .await?;
+    if user.deprovisioned_at.is_some() {
+        // Back in the organisation, back in its directory's view.
+        user::Entity::update_many()
+            .col_expr(
+                user::Column::DeprovisionedAt,
+                Expr::value(Option::<DateTimeUtc>::None),
+            )
+            .filter(user::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+    }
     if status == UserStatus::Invited {
         // The suspension retired their link: a fresh invitation goes out.
         send_invitation(txn, state, actor, &user).await?;

@@ -39,9 +39,9 @@ use crate::{
     i18n::Locale,
     model::{
         account::{
-            AccountChange, AccountDetail, AccountForm, Added, Assignable, GrantSource,
-            GrantedPermission, Invitation, NewAccount, Onboarding, ResetDone, ResetMethod,
-            INVITATION_DAYS, RESET_HOURS,
+            AccountChange, AccountDetail, AccountForm, Added, Assignable, DirectoryFacts,
+            GrantSource, GrantedPermission, Invitation, NewAccount, Onboarding, ResetDone,
+            ResetMethod, INVITATION_DAYS, RESET_HOURS,
         },
         users::Moment,
         Permission, PlatformRole, UserStatus, UserType,

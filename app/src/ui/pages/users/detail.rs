@@ -14,7 +14,7 @@ use crate::{
     api::accounts::{get_user, SetPlatformRole, UpdateUser},
     i18n::{use_locale, Locale},
     model::{
-        account::{AccountChange, AccountDetail, GrantSource, GrantedPermission},
+        account::{AccountChange, AccountDetail, DirectoryFacts, GrantSource, GrantedPermission},
         AppError, CurrentUser, Permission, PlatformRole, UserStatus,
     },
     tr,
@@ -178,6 +178,10 @@ fn Account(
         .then(|| view! {
             <NewTypeCard slug=slug.clone() id=detail.id name=person.name.clone() current=detail.user_type />
         });
+    let directory = detail
+        .directory
+        .clone()
+        .map(|facts| view! { <DirectoryCard facts /> });
     let platform = (me.is_super_admin()
         && !me.is_switched()
         && !detail.is_self
@@ -206,6 +210,7 @@ fn Account(
                     <h2>{tr!(l, "users.detail.password")}</h2>
                     {password}
                 </section>
+                {directory}
                 {retype}
                 {platform}
                 <PersonTeams slug=slug.clone() user_id=detail.id suspended=detail.status == UserStatus::Suspended
@@ -395,6 +400,30 @@ fn PlatformRoleCard(slug: String, id: uuid::Uuid, role: PlatformRole) -> impl In
                     {tr!(l, "users.platform.save")}
                 </button>
             </div>
+        </section>
+    }
+}
+
+/// What the organisation's directory says of the person (SCIM), and whether it removed them.
+#[component]
+fn DirectoryCard(facts: DirectoryFacts) -> impl IntoView {
+    let l = use_locale();
+    view! {
+        <section class="card" aria-labelledby="directory-heading">
+            <h2 id="directory-heading">{tr!(l, "users.detail.directory")}</h2>
+            {facts.removed.map(|at| view! {
+                <p class="alert alert-info" role="note">{tr!(l, "users.detail.directory_removed")} " " <When at /></p>
+            })}
+            <dl class="facts">
+                {facts.user_name.map(|name| view! {
+                    <dt>{tr!(l, "users.detail.directory_name")}</dt>
+                    <dd>{name}</dd>
+                })}
+                {facts.title.map(|title| view! {
+                    <dt>{tr!(l, "users.detail.job_title")}</dt>
+                    <dd>{title}</dd>
+                })}
+            </dl>
         </section>
     }
 }
