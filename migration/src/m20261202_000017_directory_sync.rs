@@ -2,7 +2,8 @@
 //! address, not always), their job title, and when a directory deprovisioned the account. A
 //! deprovisioned account stays (suspended, its history kept) but is gone as far as the directory
 //! is concerned. Directories look people up by `userName` all the time: an index answers, for
-//! accounts whose name is their address too.
+//! accounts whose name is their address too. Teams are a directory's groups and keep its
+//! identifier for them.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -15,6 +16,12 @@ enum Users {
     UserName,
     Title,
     DeprovisionedAt,
+}
+
+#[derive(DeriveIden)]
+enum Teams {
+    Table,
+    ExternalId,
 }
 
 const USER_NAME_INDEX: &str = "CREATE INDEX users_organisation_user_name \
@@ -51,10 +58,26 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared(USER_NAME_INDEX)
             .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Teams::Table)
+                    .add_column(string_null(Teams::ExternalId))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Teams::Table)
+                    .drop_column(Teams::ExternalId)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .get_connection()
             .execute_unprepared("DROP INDEX users_organisation_user_name")

@@ -48,8 +48,8 @@ async fn main() {
             "bench@example.com",
         )),
         licence_key: None,
-        api_limits: Arc::new(app::services::api_keys::ApiLimits::new(
-            app::services::state::ApiRate::DEFAULT,
+        api_limits: Arc::new(app::services::rates::ApiLimits::new(
+            app::services::rates::ApiRate::DEFAULT,
         )),
     };
     let org = organisations::create(&db, "Bench", "bench", false, false)

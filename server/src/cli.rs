@@ -238,7 +238,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
             let licence_key = config.licence_key.clone();
             let state = AppState {
-                api_limits: std::sync::Arc::new(app::services::api_keys::ApiLimits::new(
+                api_limits: std::sync::Arc::new(app::services::rates::ApiLimits::new(
                     auth.api_rate,
                 )),
                 db,

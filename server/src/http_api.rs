@@ -203,7 +203,7 @@ impl FromRequestParts<AppState> for Product {
         };
         match api_keys::authenticate(&state.db, secret).await? {
             Some(client) => {
-                state.api_limits.check(&client)?;
+                state.api_limits.check(client.key_id)?;
                 Ok(Product(client))
             }
             None => Err(ApiError {

@@ -9,6 +9,8 @@ pub struct Model {
     pub name: String,
     pub description: String,
     pub signature: String,
+    /// The directory's own identifier of the team (SCIM `externalId`).
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub version: i32,
     pub updated_at: DateTimeUtc,

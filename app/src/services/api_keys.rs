@@ -6,9 +6,7 @@
 use super::{
     acting::Actor,
     audit::{self, Changes},
-    licence, now, sessions,
-    state::ApiRate,
-    ServiceResult,
+    licence, now, sessions, ServiceResult,
 };
 use crate::services::audit::AuditAction;
 use crate::services::locking::OrgTxn;
@@ -326,38 +324,6 @@ pub async fn authenticate(
         features: super::tenancy::effective_features(&licensed, &organisation),
         organisation,
     }))
-}
-
-/// The rate each API key has used, per process: a key over its [`ApiRate`] is refused until it
-/// has waited.
-pub struct ApiLimits {
-    limiter: governor::DefaultKeyedRateLimiter<Uuid>,
-}
-
-impl ApiLimits {
-    pub fn new(rate: ApiRate) -> Self {
-        let per_minute =
-            std::num::NonZeroU32::new(rate.per_minute).unwrap_or(std::num::NonZeroU32::MIN);
-        let burst = std::num::NonZeroU32::new(rate.burst).unwrap_or(per_minute);
-        Self {
-            limiter: governor::RateLimiter::keyed(
-                governor::Quota::per_minute(per_minute).allow_burst(burst),
-            ),
-        }
-    }
-
-    /// Counts one request of `client`, refused in words when its key is over its rate.
-    pub fn check(&self, client: &ApiClient) -> Result<(), Refusal> {
-        use governor::clock::{Clock, DefaultClock};
-        self.limiter.check_key(&client.key_id).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            Refusal::Throttled {
-                message: msg!("msg.api.throttled", seconds = seconds),
-                retry_after_secs: seconds,
-            }
-        })
-    }
 }
 
 /// What a product is told when it sends no key or a key that does not work.

@@ -67,7 +67,15 @@ pub async fn update_many(
                 roles(&txn, actor, id, role, adding).await
             }
             (BulkChange::AddToTeam(_), Some(team)) => {
-                add_member_in(&txn, actor, team, id, TeamRole::Member).await
+                add_member_in(
+                    &txn,
+                    actor,
+                    team,
+                    id,
+                    TeamRole::Member,
+                    crate::services::teams::Joining::ByHand,
+                )
+                .await
             }
             (BulkChange::AddToTeam(_), None) => Ok(false),
             (BulkChange::Reactivate, _) => reactivate(&txn, state, actor, id).await,

@@ -262,6 +262,7 @@ pub async fn fill(
             name: Set(name.into()),
             description: Set(description.into()),
             signature: Set("Kind regards,\n{agent_name}\n{team_name}, {organisation_name}".into()),
+            external_id: Set(None),
             created_at: Set(at - chrono::Duration::days(45)),
             version: Set(1),
             updated_at: Set(at - chrono::Duration::days(45)),

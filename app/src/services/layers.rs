@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What every feature builds on. A building block imports only other building blocks.
-const BUILDING_BLOCKS: [&str; 16] = [
+const BUILDING_BLOCKS: [&str; 17] = [
     "acting",
     "audit",
     "keyset",
@@ -16,6 +16,7 @@ const BUILDING_BLOCKS: [&str; 16] = [
     "naming",
     "passwords",
     "people",
+    "rates",
     "sessions",
     "state",
     "tenancy",

@@ -25,6 +25,7 @@ pub mod organisations;
 pub mod passwords;
 pub mod people;
 pub mod profile;
+pub mod rates;
 pub mod roles;
 pub mod scim;
 pub mod sessions;

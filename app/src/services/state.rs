@@ -1,7 +1,7 @@
 //! What every request handler can reach: the database, the auth settings, the password hasher,
 //! the mail settings.
 
-use super::{mail::Mail, passwords::Passwords, throttle::ThrottlePolicy};
+use super::{mail::Mail, passwords::Passwords, rates::ApiRate, throttle::ThrottlePolicy};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -20,22 +20,6 @@ pub struct AuthConfig {
     pub ip_throttle: ThrottlePolicy,
     /// Requests one API key may make (HTTP API and directory sync), in each process.
     pub api_rate: ApiRate,
-}
-
-/// How many requests an API key may make: `per_minute` on average, `burst` at once.
-#[derive(Debug, Clone, Copy)]
-pub struct ApiRate {
-    pub per_minute: u32,
-    pub burst: u32,
-}
-
-impl ApiRate {
-    /// Enough for a directory syncing thousands of people (a full sync pages through them and
-    /// patches the changed ones), not for a runaway loop.
-    pub const DEFAULT: ApiRate = ApiRate {
-        per_minute: 1_200,
-        burst: 300,
-    };
 }
 
 impl Default for AuthConfig {
@@ -62,7 +46,7 @@ pub struct AppState {
     /// The vendor key licence files must be signed with; `None` accepts unsigned licences.
     pub licence_key: Option<super::licence::LicenceKey>,
     /// What each API key has used of its rate.
-    pub api_limits: Arc<super::api_keys::ApiLimits>,
+    pub api_limits: Arc<super::rates::ApiLimits>,
 }
 
 /// Where a request came from, as the server's middleware determined it.

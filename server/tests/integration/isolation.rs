@@ -119,6 +119,7 @@ async fn world(backend: Backend) -> World {
         name: Set(name.into()),
         description: Set(String::new()),
         signature: Set("Regards, {agent_name}".into()),
+        external_id: Set(None),
         version: Set(1),
         created_at: Set(chrono::Utc::now()),
         updated_at: Set(chrono::Utc::now()),
@@ -978,36 +979,63 @@ async fn no_endpoint_reaches_another_organisation(backend: Backend) {
         "Operations": [{ "op": "replace", "value": { "active": false, "userName": "x@acme.example" } }],
     });
     let anonymous = w.app.client();
+    let team = w.secret_team.to_string();
+    let group_filters = [
+        "displayName eq \"Globex secret team\"".to_string(),
+        format!("members[value eq \"{vic}\"]"),
+        format!("id eq \"{team}\""),
+    ];
+    let group_body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Globex secret team",
+        "members": [{ "value": vic }],
+    });
+    let group_patch = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [
+            { "op": "add", "path": "members", "value": [{ "value": vic }] },
+            { "op": "replace", "path": "displayName", "value": "Taken over" },
+        ],
+    });
+    let query = |resource: &str, filter: &str| {
+        format!(
+            "/{resource}?filter={}",
+            url::form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
+        )
+    };
+    let search = |filter: &str| json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": filter });
+    let user_searches: Vec<Value> = filters.iter().map(|f| search(f)).collect();
+    let group_searches: Vec<Value> = group_filters.iter().map(|f| search(f)).collect();
     for (method, path) in server::scim::ROUTES {
         let method: reqwest::Method = method.parse().unwrap();
-        let path = path.replace("{id}", &vic).replace("{name}", "User");
-        let mut tries: Vec<(String, Option<&Value>)> = vec![(path.clone(), None)];
-        match (method.as_str(), path.as_str()) {
-            ("GET", "/Users") => {
-                for filter in filters {
-                    tries.push((
-                        format!(
-                            "/Users?filter={}",
-                            url::form_urlencoded::byte_serialize(filter.as_bytes())
-                                .collect::<String>()
-                        ),
-                        None,
-                    ));
-                }
-            }
+        let groups = path.starts_with("/Groups");
+        let path = path
+            .replace("{id}", if groups { &team } else { &vic })
+            .replace("{name}", if groups { "Group" } else { "User" });
+        let tries: Vec<(String, Option<&Value>)> = match (method.as_str(), path.as_str()) {
+            ("GET", "/Users") => filters.iter().map(|f| (query("Users", f), None)).collect(),
+            ("GET", "/Groups") => group_filters
+                .iter()
+                .map(|f| (query("Groups", f), None))
+                .collect(),
             // Made in acme, whatever it says: globex's people stay as they are.
-            ("POST", "/Users") => tries = vec![(path.clone(), Some(&new_body))],
-            ("PUT", _) => tries = vec![(path.clone(), Some(&user_body))],
-            ("PATCH", _) => tries = vec![(path.clone(), Some(&patch_body))],
-            _ => {}
-        }
-        let searches: Vec<Value> = filters
-            .iter()
-            .map(|f| json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": f }))
-            .collect();
-        if path.ends_with(".search") {
-            tries = searches.iter().map(|b| (path.clone(), Some(b))).collect();
-        }
+            ("POST", "/Users") => vec![(path.clone(), Some(&new_body))],
+            // Made in acme with globex's person: refused, nothing made.
+            ("POST", "/Groups") => vec![(path.clone(), Some(&group_body))],
+            ("PUT", _) if groups => vec![(path.clone(), Some(&group_body))],
+            ("PATCH", _) if groups => vec![(path.clone(), Some(&group_patch))],
+            ("PUT", _) => vec![(path.clone(), Some(&user_body))],
+            ("PATCH", _) => vec![(path.clone(), Some(&patch_body))],
+            (_, "/Groups/.search") => group_searches
+                .iter()
+                .map(|b| (path.clone(), Some(b)))
+                .collect(),
+            (_, p) if p.ends_with(".search") => user_searches
+                .iter()
+                .map(|b| (path.clone(), Some(b)))
+                .collect(),
+            _ => vec![(path.clone(), None)],
+        };
         for (path, body) in tries {
             for (who, key) in [
                 ("acme's key", acme_key),
@@ -1024,7 +1052,8 @@ async fn no_endpoint_reaches_another_organisation(backend: Backend) {
                         answer.body
                     );
                 }
-                if path.contains(&vic) {
+                let resource = path.split('?').next().unwrap_or_default();
+                if resource.contains(&vic) || resource.contains(&team) {
                     assert!(
                         matches!(answer.status, 401 | 403 | 404),
                         "{what}: {}",

@@ -30,6 +30,7 @@ on_both_databases!(
     directory_sync_has_no_more_rights_than_its_creator,
     the_scim2_tester_conformance_suite_passes,
     a_key_over_its_rate_is_told_to_wait,
+    groups_are_teams_kept_in_step_with_the_directory,
 );
 
 const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -47,6 +48,32 @@ async fn scim_key(admin: &Client, scopes: &[&str]) -> String {
         .await
         .json();
     created.secret
+}
+
+/// A `scim` key of `org` created by `creator`, written straight to the database (the console
+/// only lets those who change settings create keys); returns its secret.
+async fn key_made_by(
+    app: &crate::support::TestApp,
+    org: &app::entities::organisation::Model,
+    creator: Uuid,
+    secret: &'static str,
+) -> &'static str {
+    app::entities::api_key::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(org.id),
+        name: Set(format!("Directory of {creator}")),
+        prefix: Set(secret[..11].to_string()),
+        secret_hash: Set(app::services::sessions::hash_secret(secret)),
+        scopes: Set(json!(["scim"])),
+        created_by: Set(Some(creator)),
+        created_at: Set(chrono::Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(app.db())
+    .await
+    .unwrap();
+    secret
 }
 
 fn body(answer: &Answer) -> Value {
@@ -673,7 +700,7 @@ async fn mistakes_get_scim_errors_and_change_nothing(backend: Backend) {
             "",
             "no such user",
         ),
-        (Method::GET, "/Groups".into(), None, 404, "", "nothing"),
+        (Method::GET, "/Bulk".into(), None, 404, "", "nothing"),
     ];
     for (method, path, sent, status, scim_type, words) in cases {
         let mut answer = idp
@@ -739,22 +766,7 @@ async fn directory_sync_has_no_more_rights_than_its_creator(backend: Backend) {
     .await;
     let (editor, editor_client) = member(&app, &acme, "ed@acme.example", &[editor_role]).await;
     drop(editor_client);
-    let key = "tnty_directory_of_an_editor";
-    app::entities::api_key::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        organisation_id: Set(acme.id),
-        name: Set("Editor's directory".into()),
-        prefix: Set("tnty_direct".into()),
-        secret_hash: Set(app::services::sessions::hash_secret(key)),
-        scopes: Set(json!(["scim"])),
-        created_by: Set(Some(editor.id)),
-        created_at: Set(chrono::Utc::now()),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(app.db())
-    .await
-    .unwrap();
+    let key = key_made_by(&app, &acme, editor.id, "tnty_directory_of_an_editor").await;
     let boss = idp
         .scim(
             Method::POST,
@@ -852,7 +864,7 @@ async fn the_scim2_tester_conformance_suite_passes(backend: Backend) {
 
 async fn a_key_over_its_rate_is_told_to_wait(backend: Backend) {
     let app = crate::support::TestApp::start_with(backend, |auth| {
-        auth.api_rate = app::services::state::ApiRate {
+        auth.api_rate = app::services::rates::ApiRate {
             per_minute: 1,
             burst: 3,
         };
@@ -886,4 +898,262 @@ async fn a_key_over_its_rate_is_told_to_wait(backend: Backend) {
     let other = scim_key(&admin, &["scim"]).await;
     let answer = idp.scim(Method::GET, "/Users", &other, None, None).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+async fn groups_are_teams_kept_in_step_with_the_directory(backend: Backend) {
+    let Acme {
+        app, admin, acme, ..
+    } = acme(backend).await;
+    let key = scim_key(&admin, &["scim"]).await;
+    let idp = app.client();
+    let mut people = Vec::new();
+    for (email, given) in [
+        ("ann@acme.example", "Ann"),
+        ("ben@acme.example", "Ben"),
+        ("cy@acme.example", "Cy"),
+    ] {
+        let made = idp
+            .scim(
+                Method::POST,
+                "/Users",
+                &key,
+                Some(&new_user(email, given, "Member")),
+                None,
+            )
+            .await;
+        people.push(body(&made)["id"].as_str().unwrap().to_string());
+    }
+    let (ann, ben, cy) = (&people[0], &people[1], &people[2]);
+    let types = body(
+        &idp.scim(Method::GET, "/ResourceTypes", &key, None, None)
+            .await,
+    );
+    assert_eq!(types["totalResults"], 2, "{types}");
+
+    // A group is a team, with its members, in one step.
+    let created = idp
+        .scim(
+            Method::POST,
+            "/Groups",
+            &key,
+            Some(&json!({
+                "schemas": [GROUP], "displayName": "Night shift", "externalId": "grp-7",
+                "members": [{ "value": ann }, { "value": ben }],
+            })),
+            None,
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let group = body(&created);
+    let id = group["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        created.location().unwrap(),
+        format!("{}/scim/v2/Groups/{id}", app.client().base)
+    );
+    assert_eq!(group["members"].as_array().unwrap().len(), 2);
+    assert_eq!(group["externalId"], "grp-7");
+    let team = app::entities::team::Entity::find_by_id(Uuid::parse_str(&id).unwrap())
+        .one(app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (team.name.as_str(), team.organisation_id),
+        ("Night shift", acme.id)
+    );
+    let members = |app: &crate::support::TestApp, id: String| {
+        let db = app.db().clone();
+        async move {
+            let mut held: Vec<String> = app::entities::team_member::Entity::find()
+                .filter(
+                    app::entities::team_member::Column::TeamId.eq(Uuid::parse_str(&id).unwrap()),
+                )
+                .all(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.user_id.to_string())
+                .collect();
+            held.sort();
+            held
+        }
+    };
+    let mut want = vec![ann.clone(), ben.clone()];
+    want.sort();
+    assert_eq!(members(&app, id.clone()).await, want);
+
+    // Filters: by name, by member.
+    for (filter, found) in [
+        ("displayName%20eq%20%22night%20shift%22", 1),
+        (&*format!("members%5Bvalue%20eq%20%22{cy}%22%5D"), 0),
+        (&*format!("members.value%20eq%20%22{ann}%22"), 1),
+    ] {
+        let list = body(
+            &idp.scim(
+                Method::GET,
+                &format!("/Groups?filter={filter}"),
+                &key,
+                None,
+                None,
+            )
+            .await,
+        );
+        assert_eq!(list["totalResults"], found, "{filter}: {list}");
+    }
+
+    // PATCH: add one, take one out the way Entra ID does (a value list), rename.
+    let version = group["meta"]["version"].as_str().unwrap().to_string();
+    let patched = idp
+        .scim(
+            Method::PATCH,
+            &format!("/Groups/{id}"),
+            &key,
+            Some(&json!({
+                "schemas": [PATCH],
+                "Operations": [
+                    { "op": "add", "path": "members", "value": [{ "value": cy }] },
+                    { "op": "remove", "path": "members", "value": [{ "value": ann }] },
+                    { "op": "replace", "path": "displayName", "value": "Night team" },
+                ],
+            })),
+            Some(&version),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    let mut want = vec![ben.clone(), cy.clone()];
+    want.sort();
+    assert_eq!(members(&app, id.clone()).await, want);
+    assert_eq!(body(&patched)["displayName"], "Night team");
+    let stale = idp
+        .scim(Method::PATCH, &format!("/Groups/{id}"), &key, Some(&json!({
+            "schemas": [PATCH], "Operations": [{ "op": "remove", "path": format!("members[value eq \"{ben}\"]") }],
+        })), Some(&version))
+        .await;
+    assert_eq!(scim_error(&stale).0, 412);
+    let by_path = idp
+        .scim(Method::PATCH, &format!("/Groups/{id}"), &key, Some(&json!({
+            "schemas": [PATCH], "Operations": [{ "op": "remove", "path": format!("members[value eq \"{ben}\"]") }],
+        })), None)
+        .await;
+    assert_eq!(by_path.status, 200, "{}", by_path.body);
+    assert_eq!(members(&app, id.clone()).await, vec![cy.clone()]);
+
+    // Someone of another organisation, or nobody, is refused, and nothing is half-made.
+    let globex = app.organisation("globex").await;
+    let stranger = app.user(&globex, "sam@globex.example", PASSWORD).await;
+    for member in [
+        stranger.id.to_string(),
+        Uuid::new_v4().to_string(),
+        "not-an-id".to_string(),
+    ] {
+        let refused = idp
+            .scim(
+                Method::POST,
+                "/Groups",
+                &key,
+                Some(&json!({
+                    "schemas": [GROUP], "displayName": "Stray", "members": [{ "value": member }],
+                })),
+                None,
+            )
+            .await;
+        let (status, scim_type, _) = scim_error(&refused);
+        assert_eq!(
+            (status, scim_type.as_str()),
+            (400, "invalidValue"),
+            "{}",
+            refused.body
+        );
+    }
+    let strays = app::entities::team::Entity::find()
+        .filter(app::entities::team::Column::Name.eq("Stray"))
+        .count(app.db())
+        .await
+        .unwrap();
+    assert_eq!(strays, 0);
+    let taken = idp
+        .scim(
+            Method::POST,
+            "/Groups",
+            &key,
+            Some(&json!({ "schemas": [GROUP], "displayName": "Night team" })),
+            None,
+        )
+        .await;
+    assert_eq!(scim_error(&taken).0, 400, "{}", taken.body);
+
+    // PUT replaces the members; DELETE removes the team, its people stay.
+    let put = idp
+        .scim(
+            Method::PUT,
+            &format!("/Groups/{id}"),
+            &key,
+            Some(&json!({
+                "schemas": [GROUP], "displayName": "Night team", "members": [{ "value": ann }],
+            })),
+            None,
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(members(&app, id.clone()).await, vec![ann.clone()]);
+    assert_eq!(
+        body(&put).get("externalId"),
+        None,
+        "a PUT without it clears it"
+    );
+    let deleted = idp
+        .scim(Method::DELETE, &format!("/Groups/{id}"), &key, None, None)
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_eq!(
+        scim_error(
+            &idp.scim(Method::GET, &format!("/Groups/{id}"), &key, None, None)
+                .await
+        )
+        .0,
+        404
+    );
+    assert_eq!(stored(&app, ann).await.email, "ann@acme.example");
+
+    // The root search finds both kinds.
+    let all = idp
+        .scim(
+            Method::POST,
+            "/.search",
+            &key,
+            Some(&json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                "filter": "displayName sw \"Zz\" or userName sw \"ann\"",
+            })),
+            None,
+        )
+        .await;
+    assert_eq!(body(&all)["totalResults"], 1, "{}", all.body);
+
+    // A directory whose creator does not manage teams has no Groups.
+    let no_teams = crate::fixtures::custom_role(
+        &app,
+        &acme,
+        "People only",
+        &[
+            app::model::Permission::UsersView,
+            app::model::Permission::UsersInvite,
+            app::model::Permission::UsersEdit,
+            app::model::Permission::UsersSuspend,
+        ],
+    )
+    .await;
+    let (editor, _) = member(&app, &acme, "ed@acme.example", &[no_teams]).await;
+    let secret = key_made_by(&app, &acme, editor.id, "tnty_people_only_directory").await;
+    let types = body(
+        &idp.scim(Method::GET, "/ResourceTypes", secret, None, None)
+            .await,
+    );
+    assert_eq!(types["totalResults"], 1, "{types}");
+    assert_eq!(
+        scim_error(&idp.scim(Method::GET, "/Groups", secret, None, None).await).0,
+        403
+    );
 }

@@ -131,7 +131,7 @@ impl TestApp {
         let smtp = SmtpServer::start().await;
         let mail = Arc::new(Mail::new(&base, "no-reply@tenantry.test"));
         let state = AppState {
-            api_limits: Arc::new(app::services::api_keys::ApiLimits::new(auth.api_rate)),
+            api_limits: Arc::new(app::services::rates::ApiLimits::new(auth.api_rate)),
             db,
             auth: Arc::new(auth),
             passwords: Passwords::new(2).expect("hasher"),

@@ -8,6 +8,7 @@
 //! the account is suspended and kept with its history, and the directory sees it no more.
 
 mod filter;
+pub mod groups;
 mod patch;
 pub mod resource;
 
@@ -36,7 +37,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-pub use scim_v2::schema_urns::USER as SCHEMA_USER;
+pub use scim_v2::schema_urns::{GROUP as SCHEMA_GROUP, USER as SCHEMA_USER};
 
 /// The most resources one page of a list holds, whatever `count` asks.
 pub const MAX_PAGE: u64 = 200;
@@ -93,12 +94,17 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// Whether the key's creator may do `permission` here now.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.user.can(permission)
+    }
+
     fn actor(&self) -> Actor<'_> {
         Actor::new(&self.user, &self.client)
     }
 
     fn require(&self, permission: Permission) -> ServiceResult<()> {
-        if self.user.can(permission) {
+        if self.can(permission) {
             Ok(())
         } else {
             Err(Refusal::lacks(permission).into())
@@ -154,7 +160,7 @@ pub async fn get(state: &AppState, dir: &Directory, id: &str) -> ServiceResult<u
 }
 
 /// What a list asks for (RFC 7644 §3.4.2).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ListRequest {
     pub filter: Option<Filter>,
     pub sort_by: Option<String>,
@@ -162,6 +168,55 @@ pub struct ListRequest {
     /// 1-based, as SCIM counts.
     pub start_index: u64,
     pub count: u64,
+    /// The list is one part of a search across resource types: a filter naming what this type
+    /// does not have finds none of it, instead of being refused.
+    pub across_types: bool,
+}
+
+impl ListRequest {
+    /// How its filter treats an attribute the resource does not have.
+    fn unknown(&self) -> filter::Unknown {
+        if self.across_types {
+            filter::Unknown::Absent
+        } else {
+            filter::Unknown::Refused
+        }
+    }
+}
+
+/// How many `select` finds, and the page `request` asks for: sorted as it says (else oldest
+/// first), then by id so pages never overlap.
+async fn page_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    select: sea_orm::Select<E>,
+    request: &ListRequest,
+    kind: filter::Kind,
+    (created, id): (E::Column, E::Column),
+) -> ServiceResult<(u64, Vec<E::Model>)>
+where
+    E::Model: Sync,
+{
+    let total = select.clone().count(db).await?;
+    let order = if request.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let sorted = match request
+        .sort_by
+        .as_deref()
+        .and_then(|by| filter::sort_key(kind, by))
+    {
+        Some(key) => select.order_by(key, order.clone()),
+        None => select.order_by(created, order.clone()),
+    };
+    let page = sorted
+        .order_by(id, order)
+        .offset(Ord::max(request.start_index, 1) - 1)
+        .limit(Ord::min(request.count, MAX_PAGE))
+        .all(db)
+        .await?;
+    Ok((total, page))
 }
 
 /// One page of a list: how many match in all, and the page.
@@ -180,26 +235,22 @@ pub async fn list(
     dir.require(Permission::UsersView)?;
     let mut condition = visible(dir.organisation_id);
     if let Some(filter) = &request.filter {
-        condition = condition.add(filter::condition(filter)?);
+        condition = condition.add(filter::condition(
+            filter::Kind::User,
+            request.unknown(),
+            filter,
+        )?);
     }
     let select = user::Entity::find().filter(condition);
-    let total = select.clone().count(&state.db).await?;
-    let order = if request.descending {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
-    };
-    let sorted = match request.sort_by.as_deref().and_then(filter::sort_key) {
-        Some(key) => select.order_by(key, order.clone()),
-        None => select.order_by(user::Column::CreatedAt, order.clone()),
-    };
+    let (total, users) = page_of(
+        &state.db,
+        select,
+        request,
+        filter::Kind::User,
+        (user::Column::CreatedAt, user::Column::Id),
+    )
+    .await?;
     let start_index = Ord::max(request.start_index, 1);
-    let users = sorted
-        .order_by(user::Column::Id, order)
-        .offset(start_index - 1)
-        .limit(Ord::min(request.count, MAX_PAGE))
-        .all(&state.db)
-        .await?;
     Ok(Listed {
         total,
         start_index,
@@ -227,12 +278,13 @@ fn form_of(
     }
 }
 
-/// How an account's `userName` is read, lowered: its own, else its address.
-fn user_name_expr() -> sea_orm::sea_query::SimpleExpr {
-    sea_orm::sea_query::Func::lower(sea_orm::sea_query::Func::coalesce([
+/// How an account's `userName` is read: its own, else its address. Compared lowered, as the
+/// index on it is.
+fn user_name_expr() -> Expr {
+    sea_orm::sea_query::Func::coalesce([
         Expr::col((user::Entity, user::Column::UserName)),
         Expr::col((user::Entity, user::Column::Email)),
-    ]))
+    ])
     .into()
 }
 
@@ -245,7 +297,7 @@ async fn check_user_name_free(
 ) -> ServiceResult<()> {
     let mut taken = user::Entity::find()
         .filter(visible(organisation_id))
-        .filter(user_name_expr().eq(name.to_lowercase()));
+        .filter(sea_orm::sea_query::Func::lower(user_name_expr()).eq(name.to_lowercase()));
     if let Some(id) = except {
         taken = taken.filter(user::Column::Id.ne(id));
     }
@@ -448,7 +500,7 @@ pub async fn patch(
 ) -> ServiceResult<user::Model> {
     let before = get(state, dir, id).await?;
     check_version(before.version, expected)?;
-    let patched = patch::apply(resource::to_json(&before, base), operations)?;
+    let patched = patch::apply(&patch::USER, resource::to_json(&before, base), operations)?;
     let desired = Desired::from_json(&patched)?;
     apply(state, dir, before, desired).await
 }

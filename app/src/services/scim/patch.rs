@@ -10,8 +10,36 @@ use scim_v2::{
 };
 use serde_json::{Map, Value};
 
-/// The User attributes of RFC 7643 §4.1 a path may name (Tenantry keeps some of them; the others
-/// are accepted and not kept).
+/// What a PATCH of one kind of resource may name.
+pub struct Shape {
+    /// The attributes of its schema a path may name (Tenantry keeps some of them; the others are
+    /// accepted and not kept).
+    attributes: &'static [&'static str],
+    /// What Tenantry works out or decides itself: a PATCH may not change it (RFC 7644 §3.5.2,
+    /// `mutability`). A PUT that sends it is not refused: its values are ignored.
+    read_only: &'static [&'static str],
+    /// The schemas whose attributes a path may carry as its prefix: its own first, then
+    /// extensions (accepted, not kept).
+    schemas: &'static [&'static str],
+}
+
+/// A User (RFC 7643 §4.1).
+pub const USER: Shape = Shape {
+    attributes: USER_ATTRIBUTES,
+    read_only: &["id", "meta", "displayName", "userType", "groups"],
+    schemas: &[
+        super::SCHEMA_USER,
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    ],
+};
+
+/// A Group (RFC 7643 §4.2): a team.
+pub const GROUP: Shape = Shape {
+    attributes: &["displayName", "members", "externalId"],
+    read_only: &["id", "meta"],
+    schemas: &[super::SCHEMA_GROUP],
+};
+
 const USER_ATTRIBUTES: &[&str] = &[
     "userName",
     "name",
@@ -37,33 +65,29 @@ const USER_ATTRIBUTES: &[&str] = &[
     "externalId",
 ];
 
-/// What Tenantry works out or decides itself: a PATCH may not change it (RFC 7644 §3.5.2,
-/// `mutability`). A PUT that sends it is not refused: its values are ignored.
-const READ_ONLY: &[&str] = &["id", "meta", "displayName", "userType", "groups"];
-
-/// The schemas whose attributes a path may carry as its prefix.
-const SCHEMAS: &[&str] = &[
-    super::SCHEMA_USER,
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-];
-
 /// Where `path` points in the resource: the attribute's name as the resource spells it, or
-/// `None` for an attribute of the enterprise extension (accepted, not kept).
-fn attribute_name(path: &AttrPath) -> ServiceResult<Option<&'static str>> {
+/// `None` for an attribute of an extension (accepted, not kept).
+fn attribute_name(shape: &Shape, path: &AttrPath) -> ServiceResult<Option<&'static str>> {
     if let Some(uri) = &path.uri {
-        match SCHEMAS.iter().position(|s| s.eq_ignore_ascii_case(uri)) {
+        match shape
+            .schemas
+            .iter()
+            .position(|s| s.eq_ignore_ascii_case(uri))
+        {
             Some(0) => {}
             Some(_) => return Ok(None),
             None => return Err(invalid_path(&path.to_string())),
         }
     }
-    if let Some(fixed) = READ_ONLY
+    if let Some(fixed) = shape
+        .read_only
         .iter()
         .find(|a| a.eq_ignore_ascii_case(&path.name))
     {
         return Err(read_only(fixed));
     }
-    USER_ATTRIBUTES
+    shape
+        .attributes
         .iter()
         .find(|a| a.eq_ignore_ascii_case(&path.name))
         .map(|a| Some(*a))
@@ -139,6 +163,7 @@ fn compare(value: &Value, op: &CompareOp, wanted: &CompValue) -> bool {
 /// Sets `value` at `path` of `resource`: `add` appends to a multi-valued attribute and merges
 /// into a complex one; `replace` puts it in place.
 fn put(
+    shape: &Shape,
     resource: &mut Map<String, Value>,
     path: &PatchPath,
     value: Value,
@@ -146,7 +171,7 @@ fn put(
 ) -> ServiceResult<()> {
     match path {
         PatchPath::Attr(path) => {
-            let Some(name) = attribute_name(path)? else {
+            let Some(name) = attribute_name(shape, path)? else {
                 return Ok(());
             };
             let key = key_of(resource, name).unwrap_or_else(|| name.to_string());
@@ -180,7 +205,7 @@ fn put(
         }
         PatchPath::Value(path) => {
             let target = path.attr.to_string();
-            let Some(name) = attribute_name(&path.attr)? else {
+            let Some(name) = attribute_name(shape, &path.attr)? else {
                 return Ok(());
             };
             let Some(Value::Array(items)) = resource.get_mut(name) else {
@@ -210,10 +235,17 @@ fn put(
     Ok(())
 }
 
-fn remove(resource: &mut Map<String, Value>, path: &PatchPath) -> ServiceResult<()> {
+/// Removes what `path` names; `value`, for a whole multi-valued attribute, names which of its
+/// values go (`{"op": "remove", "path": "members", "value": [{"value": "…"}]}`).
+fn remove(
+    shape: &Shape,
+    resource: &mut Map<String, Value>,
+    path: &PatchPath,
+    value: Option<&Value>,
+) -> ServiceResult<()> {
     match path {
         PatchPath::Attr(path) => {
-            let Some(name) = attribute_name(path)? else {
+            let Some(name) = attribute_name(shape, path)? else {
                 return Ok(());
             };
             let Some(key) = key_of(resource, name) else {
@@ -227,13 +259,20 @@ fn remove(resource: &mut Map<String, Value>, path: &PatchPath) -> ServiceResult<
                         }
                     }
                 }
-                None => {
-                    resource.remove(&key);
-                }
+                None => match (resource.get_mut(&key), value) {
+                    (Some(Value::Array(items)), Some(Value::Array(gone))) => {
+                        let gone: Vec<&Value> =
+                            gone.iter().filter_map(|g| g.get("value")).collect();
+                        items.retain(|i| i.get("value").is_none_or(|v| !gone.contains(&v)));
+                    }
+                    _ => {
+                        resource.remove(&key);
+                    }
+                },
             }
         }
         PatchPath::Value(path) => {
-            let Some(name) = attribute_name(&path.attr)? else {
+            let Some(name) = attribute_name(shape, &path.attr)? else {
                 return Ok(());
             };
             if let Some(Value::Array(items)) = resource.get_mut(name) {
@@ -255,9 +294,13 @@ fn remove(resource: &mut Map<String, Value>, path: &PatchPath) -> ServiceResult<
     Ok(())
 }
 
-/// `resource` with `operations` applied in order; the first that cannot be is refused, naming
-/// its path.
-pub fn apply(mut resource: Value, operations: &[PatchOperation]) -> ServiceResult<Value> {
+/// `resource` (of `shape`) with `operations` applied in order; the first that cannot be is
+/// refused, naming its path.
+pub fn apply(
+    shape: &Shape,
+    mut resource: Value,
+    operations: &[PatchOperation],
+) -> ServiceResult<Value> {
     let Value::Object(object) = &mut resource else {
         return Ok(resource);
     };
@@ -267,21 +310,30 @@ pub fn apply(mut resource: Value, operations: &[PatchOperation]) -> ServiceResul
                 let add = matches!(operation, PatchOperation::Add(_));
                 match target {
                     OperationTarget::WithPath { path, value } => {
-                        put(object, path, value.clone().unwrap_or(Value::Null), add)?;
+                        put(
+                            shape,
+                            object,
+                            path,
+                            value.clone().unwrap_or(Value::Null),
+                            add,
+                        )?;
                     }
                     OperationTarget::WithoutPath { value } => {
                         for (name, value) in value {
                             // An extension's attributes come as one object under its URI.
-                            if SCHEMAS[1..].iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                            if shape.schemas[1..]
+                                .iter()
+                                .any(|s| s.eq_ignore_ascii_case(name))
+                            {
                                 continue;
                             }
                             let path: PatchPath = name.parse().map_err(|_| invalid_path(name))?;
-                            put(object, &path, value.clone(), add)?;
+                            put(shape, object, &path, value.clone(), add)?;
                         }
                     }
                 }
             }
-            PatchOperation::Remove { path, .. } => remove(object, path)?,
+            PatchOperation::Remove { path, value } => remove(shape, object, path, value.as_ref())?,
         }
     }
     Ok(resource)
@@ -295,6 +347,7 @@ mod tests {
     fn patched(operations: Value) -> ServiceResult<Value> {
         let ops: Vec<PatchOperation> = serde_json::from_value(operations).unwrap();
         apply(
+            &USER,
             json!({
                 "userName": "b@example.com",
                 "name": { "givenName": "Barbara", "familyName": "Jensen" },

@@ -15,7 +15,7 @@ pub async fn add_member(
 ) -> ServiceResult<()> {
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
     let team = team_for_members(&txn, actor, id).await?;
-    add_member_in(&txn, actor, &team, user_id, role).await?;
+    add_member_in(&txn, actor, &team, user_id, role, Joining::ByHand).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -31,6 +31,14 @@ pub(crate) async fn team_for_members(
     Ok(team)
 }
 
+/// Who asks for someone to join a team: a person in the console, who may not add a suspended
+/// person (a likely mistake), or a directory keeping its group as it is, whoever is in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Joining {
+    ByHand,
+    FromDirectory,
+}
+
 /// Adds person `user_id` to `team` (from [`team_for_members`]) as `role`, or changes their role
 /// in it, inside `txn`; returns whether anything changed.
 pub(crate) async fn add_member_in(
@@ -39,6 +47,7 @@ pub(crate) async fn add_member_in(
     team: &team::Model,
     user_id: Uuid,
     role: TeamRole,
+    joining: Joining,
 ) -> ServiceResult<bool> {
     let existing = team_member::Entity::find_by_id((team.id, user_id))
         .one(txn)
@@ -56,7 +65,7 @@ pub(crate) async fn add_member_in(
         .one(txn)
         .await?
         .ok_or_else(that_person)?;
-    if person.status == UserStatus::Suspended {
+    if person.status == UserStatus::Suspended && joining == Joining::ByHand {
         return Err(Refusal::field(
             "member",
             msg!("msg.teams.suspended_member", name = person.display_name()),
@@ -98,10 +107,21 @@ pub async fn remove_member(
     user_id: Uuid,
 ) -> ServiceResult<()> {
     let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
-    let team = locked(&txn, actor, id, None).await?;
-    require_member_manager(&txn, actor, &team).await?;
+    let team = team_for_members(&txn, actor, id).await?;
+    remove_member_in(&txn, actor, &team, user_id).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes person `user_id` out of `team` (from [`team_for_members`]) inside `txn`.
+pub(crate) async fn remove_member_in(
+    txn: &OrgTxn,
+    actor: &Actor<'_>,
+    team: &team::Model,
+    user_id: Uuid,
+) -> ServiceResult<()> {
     let Some(row) = team_member::Entity::find_by_id((team.id, user_id))
-        .one(&txn)
+        .one(txn)
         .await?
     else {
         return Err(Refusal::NotFound(msg!("msg.teams.that_member")).into());
@@ -110,15 +130,14 @@ pub async fn remove_member(
         require_teams_manager(actor)?;
     }
     team_member::Entity::delete_by_id((team.id, user_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    bump_version::<team::Entity>(&txn, team.id).await?;
+    bump_version::<team::Entity>(txn, team.id).await?;
     audit::record(
-        &txn,
-        membership_entry(actor, &team, user_id, Some(row.role), None),
+        txn,
+        membership_entry(actor, team, user_id, Some(row.role), None),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
@@ -190,7 +209,7 @@ pub async fn add_person(
     crate::services::accounts::add_then(state, actor, new, async |txn, id| {
         for team in &new.teams {
             let team = team_for_members(txn, actor, *team).await?;
-            add_member_in(txn, actor, &team, id, TeamRole::Member).await?;
+            add_member_in(txn, actor, &team, id, TeamRole::Member, Joining::ByHand).await?;
         }
         Ok(())
     })

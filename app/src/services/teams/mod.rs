@@ -32,7 +32,7 @@ use crate::{
     },
 };
 use crate::{msg, services::messages::Refusal};
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 
 /// The organisation's teams as person `user_id`'s page shows them: those the person is in, and
 /// those the actor may add them to (every team for those who manage teams, else the teams the
@@ -246,9 +246,20 @@ pub async fn create(
     actor: &Actor<'_>,
     form: &TeamForm,
 ) -> ServiceResult<Uuid> {
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
+    let id = create_in(&txn, actor, form).await?;
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// Creates a team inside `txn` (which holds the organisation's lock); returns its id.
+pub(crate) async fn create_in(
+    txn: &OrgTxn,
+    actor: &Actor<'_>,
+    form: &TeamForm,
+) -> ServiceResult<Uuid> {
     require_teams_manager(actor)?;
     let (name, description) = check_form(form)?;
-    let txn = state.db.begin().await?;
     let at = now();
     let created = team::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -256,15 +267,16 @@ pub async fn create(
         name: Set(name.clone()),
         description: Set(description.clone()),
         signature: Set(String::new()),
+        external_id: Set(None),
         created_at: Set(at),
         version: Set(1),
         updated_at: Set(at),
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|e| naming::taken_or(Named::Team, e, &name))?;
     audit::record(
-        &txn,
+        txn,
         actor.audit_of(
             AuditAction::TeamCreated,
             "team",
@@ -275,7 +287,6 @@ pub async fn create(
         ),
     )
     .await?;
-    txn.commit().await?;
     Ok(created.id)
 }
 
@@ -365,19 +376,36 @@ pub async fn update(
     form: &TeamForm,
     version: i32,
 ) -> ServiceResult<()> {
+    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
+    update_in(&txn, actor, id, form, Some(version)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Renames team `id` or changes its description inside `txn`, refused when it changed since
+/// `version` was read (when given).
+pub(crate) async fn update_in(
+    txn: &OrgTxn,
+    actor: &Actor<'_>,
+    id: Uuid,
+    form: &TeamForm,
+    version: Option<i32>,
+) -> ServiceResult<()> {
     require_teams_manager(actor)?;
     let (name, description) = check_form(form)?;
-    let txn = OrgTxn::begin(&state.db, actor.user.organisation.id).await?;
-    let team = locked(&txn, actor, id, Some(version)).await?;
+    let team = locked(txn, actor, id, version).await?;
+    if team.name == name && team.description == description {
+        return Ok(());
+    }
     let mut model: team::ActiveModel = team.clone().into();
     model.name = Set(name.clone());
     model.description = Set(description.clone());
     model
-        .update(&txn)
+        .update(txn)
         .await
         .map_err(|e| naming::taken_or(Named::Team, e, &name))?;
     audit::record(
-        &txn,
+        txn,
         actor.audit_of(
             AuditAction::TeamUpdated,
             "team",
@@ -390,7 +418,6 @@ pub async fn update(
         ),
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 

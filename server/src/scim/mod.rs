@@ -5,22 +5,21 @@
 //! names one, and a `detail` a person can act on.
 
 use app::{
-    entities::user,
-    i18n::{request_locale, Locale},
-    model::{api_keys::ApiScope, AppError, UserType},
+    i18n::request_locale,
+    model::{api_keys::ApiScope, AppError},
     services::{
         api_keys,
         messages::Refusal,
-        scim::{self, resource, Directory, ListRequest},
+        scim::{self, Directory, ListRequest},
         AppState, ClientInfo, ServiceError,
     },
 };
 use axum::{
     body::Bytes,
-    extract::{FromRequestParts, Path, Query, State},
+    extract::FromRequestParts,
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
     Router,
 };
 use scim_v2::{
@@ -30,6 +29,10 @@ use scim_v2::{
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+mod discovery;
+mod groups;
+mod users;
+
 /// Where directory sync is served.
 pub const PREFIX: &str = "/scim/v2";
 
@@ -38,7 +41,7 @@ const SCIM_JSON: &str = "application/scim+json";
 
 /// Every route below, as method and path: the isolation suite attacks each one. Keep it in step
 /// with [`routes`].
-pub const ROUTES: [(&str, &str); 13] = [
+pub const ROUTES: [(&str, &str); 20] = [
     ("GET", "/ServiceProviderConfig"),
     ("GET", "/ResourceTypes"),
     ("GET", "/ResourceTypes/{name}"),
@@ -52,26 +55,45 @@ pub const ROUTES: [(&str, &str); 13] = [
     ("PUT", "/Users/{id}"),
     ("PATCH", "/Users/{id}"),
     ("DELETE", "/Users/{id}"),
+    ("GET", "/Groups"),
+    ("POST", "/Groups"),
+    ("POST", "/Groups/.search"),
+    ("GET", "/Groups/{id}"),
+    ("PUT", "/Groups/{id}"),
+    ("PATCH", "/Groups/{id}"),
+    ("DELETE", "/Groups/{id}"),
 ];
 
 /// The routes, to nest under [`PREFIX`].
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/ServiceProviderConfig", get(service_provider_config))
-        .route("/ResourceTypes", get(resource_types))
-        .route("/ResourceTypes/{name}", get(resource_type))
-        .route("/Schemas", get(schemas))
-        .route("/Schemas/{id}", get(schema))
-        .route("/Users", get(list_users).post(create_user))
-        .route("/Users/.search", axum::routing::post(search_users))
-        // A search at the root looks through every resource type: here, Users.
-        .route("/.search", axum::routing::post(search_users))
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
+        .route("/ResourceTypes", get(discovery::resource_types))
+        .route("/ResourceTypes/{name}", get(discovery::resource_type))
+        .route("/Schemas", get(discovery::schemas))
+        .route("/Schemas/{id}", get(discovery::schema))
+        .route("/Users", get(users::list).post(users::create))
+        .route("/Users/.search", post(users::search))
+        // A search at the root looks through every resource type: Users, then Groups.
+        .route("/.search", post(search_all))
         .route(
             "/Users/{id}",
-            get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
+            get(users::get)
+                .put(users::replace)
+                .patch(users::patch)
+                .delete(users::delete),
+        )
+        .route("/Groups", get(groups::list).post(groups::create))
+        .route("/Groups/.search", post(groups::search))
+        .route(
+            "/Groups/{id}",
+            get(groups::get)
+                .put(groups::replace)
+                .patch(groups::patch)
+                .delete(groups::delete),
         )
         .fallback(not_found)
 }
@@ -228,7 +250,7 @@ impl FromRequestParts<AppState> for Caller {
         let api = api_keys::authenticate(&state.db, &secret)
             .await?
             .ok_or_else(|| ScimError::from(Refusal::Unauthenticated))?;
-        state.api_limits.check(&api)?;
+        state.api_limits.check(api.key_id)?;
         api.require(ApiScope::Scim)?;
         let client = parts
             .extensions
@@ -254,28 +276,6 @@ fn expected_version(headers: &HeaderMap) -> Option<i32> {
 
 fn base(state: &AppState) -> &str {
     &state.mail.base_url
-}
-
-/// One User answered with its version as the entity tag.
-fn user_response(
-    state: &AppState,
-    status: StatusCode,
-    user: &user::Model,
-    shape: &Shape,
-) -> Response {
-    let body = shape.apply(resource::to_json(user, base(state)));
-    let mut response = scim_json(status, &body);
-    if let Ok(tag) = HeaderValue::from_str(&resource::version_tag(user.version)) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    if status == StatusCode::CREATED {
-        if let Ok(location) =
-            HeaderValue::from_str(&format!("{}{PREFIX}/Users/{}", base(state), user.id))
-        {
-            response.headers_mut().insert(header::LOCATION, location);
-        }
-    }
-    response
 }
 
 /// Which attributes an answer carries (RFC 7644 §3.9): `attributes` keeps only those (and the
@@ -369,116 +369,6 @@ fn json_body(body: &Bytes) -> Result<Value, ScimError> {
     serde_json::from_slice(body).map_err(syntax)
 }
 
-async fn get_user(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ScimError> {
-    let user = scim::get(&state, &dir, &id).await?;
-    let shape = Shape::from_query(&query);
-    Ok(user_response(&state, StatusCode::OK, &user, &shape))
-}
-
-async fn create_user(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    body: Bytes,
-) -> Result<Response, ScimError> {
-    let body = json_body(&body)?;
-    let user = scim::create(&state, &dir, &body).await?;
-    Ok(user_response(
-        &state,
-        StatusCode::CREATED,
-        &user,
-        &Shape::default(),
-    ))
-}
-
-async fn replace_user(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ScimError> {
-    let body = json_body(&body)?;
-    let user = scim::replace(&state, &dir, &id, &body, expected_version(&headers)).await?;
-    Ok(user_response(
-        &state,
-        StatusCode::OK,
-        &user,
-        &Shape::default(),
-    ))
-}
-
-async fn patch_user(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, ScimError> {
-    let patch: PatchOp = serde_json::from_slice(&body).map_err(|e| {
-        let text = e.to_string();
-        if text.contains("invalid SCIM path") {
-            ScimError::new(StatusCode::BAD_REQUEST, Some("invalidPath"), text)
-        } else {
-            syntax(text)
-        }
-    })?;
-    let user = scim::patch(
-        &state,
-        &dir,
-        &id,
-        &patch.operations,
-        expected_version(&headers),
-        base(&state),
-    )
-    .await?;
-    Ok(user_response(
-        &state,
-        StatusCode::OK,
-        &user,
-        &Shape::default(),
-    ))
-}
-
-async fn delete_user(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Response, ScimError> {
-    scim::deprovision(&state, &dir, &id, expected_version(&headers)).await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-/// A page of Users as a ListResponse.
-async fn listed(
-    state: &AppState,
-    dir: &Directory,
-    request: ListRequest,
-    shape: Shape,
-) -> Result<Response, ScimError> {
-    let listed = scim::list(state, dir, &request).await?;
-    let resources: Vec<Value> = listed
-        .users
-        .iter()
-        .map(|u| shape.apply(resource::to_json(u, base(state))))
-        .collect();
-    Ok(scim_json(
-        StatusCode::OK,
-        &json!({
-            "schemas": [schema_urns::LIST_RESPONSE],
-            "totalResults": listed.total,
-            "startIndex": listed.start_index,
-            "itemsPerPage": resources.len(),
-            "Resources": resources,
-        }),
-    ))
-}
-
 /// A number from the query string, refused in words when it is not one.
 fn number(query: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ScimError> {
     query
@@ -511,14 +401,46 @@ fn list_request(
         descending,
         start_index: u64::try_from(start_index.unwrap_or(1)).unwrap_or(1),
         count: u64::try_from(count.unwrap_or(100)).unwrap_or(0),
+        across_types: false,
     })
 }
 
-async fn list_users(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ScimError> {
+/// One resource answered with its version as the entity tag, and its address when just created.
+fn resource_response(
+    state: &AppState,
+    status: StatusCode,
+    body: Value,
+    version: i32,
+    path: String,
+) -> Response {
+    let mut response = scim_json(status, &body);
+    if let Ok(tag) = HeaderValue::from_str(&scim::resource::version_tag(version)) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    if status == StatusCode::CREATED {
+        if let Ok(location) = HeaderValue::from_str(&format!("{}{PREFIX}{path}", base(state))) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+    }
+    response
+}
+
+/// A page of resources as a ListResponse.
+fn list_response(total: u64, start_index: u64, resources: Vec<Value>) -> Response {
+    scim_json(
+        StatusCode::OK,
+        &json!({
+            "schemas": [schema_urns::LIST_RESPONSE],
+            "totalResults": total,
+            "startIndex": Ord::max(start_index, 1),
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    )
+}
+
+/// The list and shape a query string asks for (`GET /Users?filter=…`).
+fn list_query(query: &HashMap<String, String>) -> Result<(ListRequest, Shape), ScimError> {
     let descending = query
         .get("sortOrder")
         .is_some_and(|o| o.eq_ignore_ascii_case("descending"));
@@ -526,20 +448,16 @@ async fn list_users(
         query.get("filter").map(String::as_str),
         query.get("sortBy").cloned(),
         descending,
-        number(&query, "startIndex")?,
-        number(&query, "count")?,
+        number(query, "startIndex")?,
+        number(query, "count")?,
     )?;
-    let shape = Shape::from_query(&query);
-    listed(&state, &dir, request, shape).await
+    Ok((request, Shape::from_query(query)))
 }
 
-async fn search_users(
-    State(state): State<AppState>,
-    Caller(dir): Caller,
-    body: Bytes,
-) -> Result<Response, ScimError> {
+/// The list and shape a search body asks for (`POST /Users/.search`).
+fn search_body(body: &Bytes) -> Result<(ListRequest, Shape), ScimError> {
     // The filter is read as text first, so a bad one is an invalidFilter, not a bad body.
-    let search: SearchRequest<String> = serde_json::from_slice(&body).map_err(syntax)?;
+    let search: SearchRequest<String> = serde_json::from_slice(body).map_err(syntax)?;
     let request = list_request(
         search.filter.as_deref(),
         search.sort_by.clone(),
@@ -547,192 +465,59 @@ async fn search_users(
         search.start_index,
         search.count,
     )?;
-    let shape = Shape::from_lists(&search.attributes, &search.excluded_attributes);
-    listed(&state, &dir, request, shape).await
-}
-
-/// The server's SCIM features (RFC 7643 §5).
-async fn service_provider_config(
-    State(state): State<AppState>,
-    _: Caller,
-) -> Result<Response, ScimError> {
-    Ok(scim_json(
-        StatusCode::OK,
-        &json!({
-            "schemas": [schema_urns::SERVICE_PROVIDER_CONFIG],
-            "documentationUri": format!("{}/docs/scim", base(&state)),
-            "patch": { "supported": true },
-            "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-            "filter": { "supported": true, "maxResults": scim::MAX_PAGE },
-            "changePassword": { "supported": false },
-            "sort": { "supported": true },
-            "etag": { "supported": true },
-            "authenticationSchemes": [{
-                "type": "oauthbearertoken",
-                "name": "API key",
-                "description": "An organisation's API key with the scim scope, as a bearer token.",
-                "primary": true,
-            }],
-            "meta": {
-                "resourceType": "ServiceProviderConfig",
-                "location": format!("{}{PREFIX}/ServiceProviderConfig", base(&state)),
-            },
-        }),
+    Ok((
+        request,
+        Shape::from_lists(&search.attributes, &search.excluded_attributes),
     ))
 }
 
-fn user_resource_type(state: &AppState) -> Value {
-    json!({
-        "schemas": [schema_urns::RESOURCE_TYPE],
-        "id": "User",
-        "name": "User",
-        "endpoint": "/Users",
-        "description": "A person of the organisation",
-        "schema": schema_urns::USER,
-        "meta": {
-            "resourceType": "ResourceType",
-            "location": format!("{}{PREFIX}/ResourceTypes/User", base(state)),
-        },
-    })
-}
-
-async fn resource_types(State(state): State<AppState>, _: Caller) -> Result<Response, ScimError> {
-    let types = vec![user_resource_type(&state)];
-    Ok(scim_json(
-        StatusCode::OK,
-        &json!({
-            "schemas": [schema_urns::LIST_RESPONSE],
-            "totalResults": types.len(),
-            "startIndex": 1,
-            "itemsPerPage": types.len(),
-            "Resources": types,
-        }),
-    ))
-}
-
-async fn resource_type(
-    State(state): State<AppState>,
-    _: Caller,
-    Path(name): Path<String>,
+/// `POST /.search`: Users, then Groups (when the directory may use them), as one list. An
+/// attribute only one of them has counts as absent in the other.
+async fn search_all(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(dir): Caller,
+    body: Bytes,
 ) -> Result<Response, ScimError> {
-    if name != "User" {
-        return Err(nothing_there());
+    let (request, shape) = search_body(&body)?;
+    let request = ListRequest {
+        across_types: true,
+        ..request
+    };
+    let start = Ord::max(request.start_index, 1);
+    let users = scim::list(&state, &dir, &request).await?;
+    let mut total = users.total;
+    let mut resources: Vec<Value> = users
+        .users
+        .iter()
+        .map(|u| shape.apply(scim::resource::to_json(u, base(&state))))
+        .collect();
+    if dir.can(app::model::Permission::TeamsManage) {
+        // The window of Groups that follows the Users in the list.
+        let window = ListRequest {
+            start_index: Ord::max(start.saturating_sub(users.total), 1),
+            count: request.count.saturating_sub(resources.len() as u64),
+            ..request.clone()
+        };
+        let (groups_total, page) = scim::groups::list(&state, &dir, &window).await?;
+        total += groups_total;
+        resources.extend(
+            page.iter()
+                .map(|g| shape.apply(scim::groups::to_json(g, base(&state)))),
+        );
     }
-    Ok(scim_json(StatusCode::OK, &user_resource_type(&state)))
+    Ok(list_response(total, start, resources))
 }
 
-/// A string attribute of the served schema: optional, read and written, compared without case.
-fn text(name: &str, description: &str) -> Value {
-    json!({
-        "name": name, "type": "string", "multiValued": false, "description": description,
-        "required": false, "caseExact": false, "mutability": "readWrite",
-        "returned": "default", "uniqueness": "none",
+/// A PATCH body, its paths parsed; a path that does not parse is an `invalidPath`.
+fn patch_body(body: &Bytes) -> Result<PatchOp, ScimError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let text = e.to_string();
+        if text.contains("invalid SCIM path") {
+            ScimError::new(StatusCode::BAD_REQUEST, Some("invalidPath"), text)
+        } else {
+            syntax(text)
+        }
     })
-}
-
-/// `attribute` with `field` set to `value`.
-fn with(mut attribute: Value, field: &str, value: Value) -> Value {
-    attribute[field] = value;
-    attribute
-}
-
-/// A multi-valued attribute of which Tenantry keeps one value, of type `work` (a directory may
-/// mark the one it sends primary; it is the only one).
-fn one_value(name: &str, description: &str, required: bool) -> Value {
-    json!({
-        "name": name, "type": "complex", "multiValued": true, "description": description,
-        "required": required, "mutability": "readWrite", "returned": "default",
-        "uniqueness": "none",
-        "subAttributes": [
-            with(text("value", "The value"), "required", json!(required)),
-            with(text("type", "Always work"), "canonicalValues", json!(["work"])),
-        ],
-    })
-}
-
-/// The User schema Tenantry serves (RFC 7643 §7): the attributes it keeps, and how. What it
-/// works out or decides itself (the name shown, the user type) is read-only; languages and time
-/// zones suggest the values Tenantry knows.
-fn user_schema(state: &AppState) -> Value {
-    let required = |attribute: Value| with(attribute, "required", json!(true));
-    let read_only = |attribute: Value| with(attribute, "mutability", json!("readOnly"));
-    let languages = json!(Locale::ALL.iter().map(|l| l.code()).collect::<Vec<_>>());
-    json!({
-        "schemas": [schema_urns::SCHEMA],
-        "id": schema_urns::USER,
-        "name": "User",
-        "description": "A person of the organisation",
-        "attributes": [
-            with(
-                required(text("userName", "The name the directory knows the person by, unique in the organisation (their address unless given)")),
-                "uniqueness",
-                json!("server"),
-            ),
-            { "name": "name", "type": "complex", "multiValued": false, "description": "The person's name",
-              "required": true, "mutability": "readWrite", "returned": "default", "uniqueness": "none",
-              "subAttributes": [
-                  required(text("givenName", "First name")),
-                  required(text("familyName", "Last name")),
-              ] },
-            read_only(text("displayName", "The name shown")),
-            with(text("externalId", "The directory's own identifier"), "caseExact", json!(true)),
-            text("title", "Job title"),
-            // Chosen in the console; people a directory creates are agents.
-            with(
-                read_only(text("userType", "Tenantry user type")),
-                "canonicalValues",
-                json!(UserType::ALL.iter().map(|t| t.code()).collect::<Vec<_>>()),
-            ),
-            with(text("timezone", "IANA time zone"), "canonicalValues", json!(TIME_ZONES)),
-            // Every account has a language and is active or not.
-            required(with(text("locale", "Language"), "canonicalValues", languages)),
-            { "name": "active", "type": "boolean", "multiValued": false,
-              "description": "False suspends the account", "required": true,
-              "mutability": "readWrite", "returned": "default" },
-            one_value("emails", "The address people are invited and reached at", true),
-            one_value("phoneNumbers", "A work number", false),
-        ],
-        "meta": {
-            "resourceType": "Schema",
-            "location": format!("{}{PREFIX}/Schemas/{}", base(state), schema_urns::USER),
-        },
-    })
-}
-
-/// Time zones the schema suggests; any IANA name is taken.
-const TIME_ZONES: [&str; 8] = [
-    "Europe/London",
-    "Europe/Paris",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "UTC",
-];
-
-async fn schemas(State(state): State<AppState>, _: Caller) -> Result<Response, ScimError> {
-    Ok(scim_json(
-        StatusCode::OK,
-        &json!({
-            "schemas": [schema_urns::LIST_RESPONSE],
-            "totalResults": 1,
-            "startIndex": 1,
-            "itemsPerPage": 1,
-            "Resources": [user_schema(&state)],
-        }),
-    ))
-}
-
-async fn schema(
-    State(state): State<AppState>,
-    _: Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ScimError> {
-    if id != schema_urns::USER {
-        return Err(nothing_there());
-    }
-    Ok(scim_json(StatusCode::OK, &user_schema(&state)))
 }
 
 fn nothing_there() -> ScimError {
