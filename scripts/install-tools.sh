@@ -66,7 +66,11 @@ if $want_test; then
       python=$(ls -d "$HOME"/.pyenv/versions/3.1[1-9]*/bin/python3 2>/dev/null | tail -1)
     fi
     rm -rf tools/scim-venv
-    "$python" -m venv tools/scim-venv
+    if ! "$python" -m venv tools/scim-venv; then
+      rm -rf tools/scim-venv
+      apt_install python3-venv
+      "$python" -m venv tools/scim-venv
+    fi
     tools/scim-venv/bin/pip install --quiet --disable-pip-version-check \
       "scim2-tester==$SCIM_TESTER" "scim2-cli==$SCIM_CLI"
   fi

@@ -109,9 +109,19 @@ async fn access_ends_on_its_own_after_a_warning(backend: Backend) {
         .all(app.db())
         .await
         .unwrap();
-    assert_eq!(notices.len(), 1);
-    assert!(notices[0].text_body.contains("kim@acme.example"));
-    assert!(!notices[0].text_body.contains("lin@acme.example"));
+    let bodies: Vec<(&str, &str)> = notices
+        .iter()
+        .map(|n| (n.subject.as_str(), n.text_body.as_str()))
+        .collect();
+    assert_eq!(notices.len(), 1, "{bodies:#?}");
+    assert!(
+        notices[0].text_body.contains("kim@acme.example"),
+        "{bodies:#?}"
+    );
+    assert!(
+        !notices[0].text_body.contains("lin@acme.example"),
+        "{bodies:#?}"
+    );
 
     // Renewed: a new date, a new warning when it comes near.
     let renewed = admin

@@ -298,10 +298,14 @@ impl TestApp {
                 model
             })
             .collect();
-        user::Entity::insert_many(rows)
-            .exec_without_returning(self.db())
-            .await
-            .expect("users");
+        // SQLite takes at most 32,766 values a statement: a few hundred rows at a time.
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            user::Entity::insert_many(rows.by_ref().take(500))
+                .exec_without_returning(self.db())
+                .await
+                .expect("users");
+        }
     }
 }
 
