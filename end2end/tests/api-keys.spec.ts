@@ -133,4 +133,13 @@ test("a directory provisions and removes a person with a SCIM key, and the perso
   await expect(page.locator(".person-header")).toContainText("Suspended");
   await expectAccessible(page);
   await keepScreenshot(page, "78-directory-removed");
+
+  // Brought back in the console: invited again, and the directory sees her again.
+  await page.locator(".detail-side").getByRole("button", { name: "Reactivate" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Reactivate" }).click();
+  await expect(page.locator(".person-header")).toContainText("Invited");
+  await expect(directory.getByRole("note")).toHaveCount(0);
+  const seen = await request.get(`/scim/v2/Users/${person.id}`, { headers });
+  expect(seen.status()).toBe(200);
+  expect((await seen.json()).active).toBe(true);
 });

@@ -363,7 +363,7 @@ pub async fn replace(
     let before = get(state, dir, id).await?;
     check_version(&before, expected)?;
     let desired = Desired::from_json(body)?;
-    apply(state, dir, &before, desired, None).await
+    apply(state, dir, &before, desired, Some(before.team.version)).await
 }
 
 /// Applies a directory's PATCH operations to team `id`.
@@ -389,7 +389,7 @@ pub async fn patch(
     }
     let patched = patching::apply(&patching::GROUP, current, operations)?;
     let desired = Desired::from_json(&patched)?;
-    apply(state, dir, &before, desired, None).await
+    apply(state, dir, &before, desired, Some(before.team.version)).await
 }
 
 /// Deletes team `id`; its people stay.
