@@ -142,4 +142,12 @@ test("a directory provisions and removes a person with a SCIM key, and the perso
   const seen = await request.get(`/scim/v2/Users/${person.id}`, { headers });
   expect(seen.status()).toBe(200);
   expect((await seen.json()).active).toBe(true);
+
+  // The admin withdraws her new invitation: the pending account goes, for the directory too.
+  await open(page, "/o/operator/users/invitations");
+  const pending = page.getByRole("row").filter({ hasText: "katherine.johnson@operator.example" });
+  await pending.getByRole("button", { name: /^Revoke/ }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Revoke invitation" }).click();
+  await expect(pending).toHaveCount(0);
+  expect((await request.get(`/scim/v2/Users/${person.id}`, { headers })).status()).toBe(404);
 });
