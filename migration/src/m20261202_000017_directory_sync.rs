@@ -27,67 +27,50 @@ enum Teams {
 const USER_NAME_INDEX: &str = "CREATE INDEX users_organisation_user_name \
      ON users (organisation_id, lower(coalesce(user_name, email)))";
 
+/// Each column added, with its table: SQLite adds one column per statement.
+fn columns() -> Vec<(DynIden, ColumnDef)> {
+    vec![
+        (Users::Table.into_iden(), string_null(Users::UserName)),
+        (Users::Table.into_iden(), string_null(Users::Title)),
+        (
+            Users::Table.into_iden(),
+            timestamp_with_time_zone_null(Users::DeprovisionedAt),
+        ),
+        (Teams::Table.into_iden(), string_null(Teams::ExternalId)),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(string_null(Users::UserName))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(string_null(Users::Title))
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Users::Table)
-                    .add_column(timestamp_with_time_zone_null(Users::DeprovisionedAt))
-                    .to_owned(),
-            )
-            .await?;
+        for (table, mut column) in columns() {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(table)
+                        .add_column(&mut column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .get_connection()
             .execute_unprepared(USER_NAME_INDEX)
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Teams::Table)
-                    .add_column(string_null(Teams::ExternalId))
-                    .to_owned(),
-            )
             .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(
-                Table::alter()
-                    .table(Teams::Table)
-                    .drop_column(Teams::ExternalId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
             .get_connection()
             .execute_unprepared("DROP INDEX users_organisation_user_name")
             .await?;
-        for column in [Users::DeprovisionedAt, Users::Title, Users::UserName] {
+        for (table, column) in columns().into_iter().rev() {
             manager
                 .alter_table(
                     Table::alter()
-                        .table(Users::Table)
-                        .drop_column(column)
+                        .table(table)
+                        .drop_column(column.get_column_name())
                         .to_owned(),
                 )
                 .await?;

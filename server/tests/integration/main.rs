@@ -20,6 +20,7 @@ mod exports;
 mod hardening;
 mod isolation;
 mod licence;
+mod migrations;
 mod platform;
 mod profile;
 mod roles;
