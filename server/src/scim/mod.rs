@@ -484,17 +484,16 @@ async fn search_all(
         ..request
     };
     let start = Ord::max(request.start_index, 1);
-    let users = scim::list(&state, &dir, &request).await?;
-    let mut total = users.total;
+    let (users_total, users) = scim::list(&state, &dir, &request).await?;
+    let mut total = users_total;
     let mut resources: Vec<Value> = users
-        .users
         .iter()
         .map(|u| shape.apply(scim::resource::to_json(u, base(&state))))
         .collect();
     if dir.can(app::model::Permission::TeamsManage) {
         // The window of Groups that follows the Users in the list.
         let window = ListRequest {
-            start_index: Ord::max(start.saturating_sub(users.total), 1),
+            start_index: Ord::max(start.saturating_sub(users_total), 1),
             count: request.count.saturating_sub(resources.len() as u64),
             ..request.clone()
         };

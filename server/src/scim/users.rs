@@ -99,13 +99,12 @@ async fn listed(
     request: scim::ListRequest,
     shape: Shape,
 ) -> Result<Response, ScimError> {
-    let listed = scim::list(state, dir, &request).await?;
-    let resources = listed
-        .users
+    let (total, page) = scim::list(state, dir, &request).await?;
+    let resources = page
         .iter()
         .map(|u| shape.apply(resource::to_json(u, base(state))))
         .collect();
-    Ok(list_response(listed.total, listed.start_index, resources))
+    Ok(list_response(total, request.start_index, resources))
 }
 
 pub(super) async fn list(

@@ -20,7 +20,6 @@ mod exports;
 mod hardening;
 mod isolation;
 mod licence;
-mod migrations;
 mod platform;
 mod profile;
 mod roles;

@@ -101,20 +101,37 @@ fn target(kind: Kind, parent: Option<&str>, path: &AttrPath) -> Option<Target> {
     }
 }
 
-/// The groups `person` is a member of.
-fn member_condition(person: Uuid, member: bool) -> Condition {
-    let holds = Expr::col((team::Entity, team::Column::Id)).in_subquery(
-        sea_orm::sea_query::Query::select()
-            .column(team_member::Column::TeamId)
-            .from(team_member::Entity)
-            .and_where(Expr::col(team_member::Column::UserId).eq(person))
-            .to_owned(),
-    );
-    let holds = Condition::all().add(holds);
-    if member {
-        holds
-    } else {
-        holds.not()
+/// The teams with a member (`person`, when named).
+fn with_member(person: Option<Uuid>) -> Condition {
+    let mut members = sea_orm::sea_query::Query::select();
+    members
+        .column(team_member::Column::TeamId)
+        .from(team_member::Entity);
+    if let Some(person) = person {
+        members.and_where(Expr::col(team_member::Column::UserId).eq(person));
+    }
+    Condition::all().add(Expr::col((team::Entity, team::Column::Id)).in_subquery(members))
+}
+
+/// An optional text attribute that holds something (neither null nor empty).
+fn present(expr: Expr) -> Condition {
+    Condition::all()
+        .add(expr.clone().is_not_null())
+        .add(expr.ne(""))
+}
+
+/// `eq` or `ne` on an identifier, `equal(id)` being the condition of `eq`: text that is no
+/// identifier equals nothing. Other operators: `None`.
+fn compare_id(
+    op: &CompareOp,
+    text: &str,
+    equal: impl FnOnce(Uuid) -> Condition,
+) -> Option<Condition> {
+    let id = Uuid::parse_str(text).ok();
+    match op {
+        CompareOp::Eq => Some(id.map_or_else(|| always(false), equal)),
+        CompareOp::Ne => Some(id.map_or_else(|| always(true), |id| equal(id).not())),
+        _ => None,
     }
 }
 
@@ -229,21 +246,12 @@ fn attribute(
                 | Target::Exact {
                     expr,
                     nullable: true,
-                } => Condition::all()
-                    .add(expr.clone().is_not_null())
-                    .add(expr.ne("")),
+                } => present(expr),
                 // Multi-valued phone numbers exist when the number does.
                 Target::Constant(_) if parent == Some("phoneNumbers") => Condition::all()
                     .add(Expr::col((user::Entity, user::Column::Phone)).is_not_null()),
                 // A group has members when someone is in it.
-                Target::Member => Condition::all().add(
-                    Expr::col((team::Entity, team::Column::Id)).in_subquery(
-                        sea_orm::sea_query::Query::select()
-                            .column(team_member::Column::TeamId)
-                            .from(team_member::Entity)
-                            .to_owned(),
-                    ),
-                ),
+                Target::Member => with_member(None),
                 _ => always(true),
             });
         }
@@ -262,9 +270,7 @@ fn attribute(
                     expr,
                     nullable: true,
                 },
-            ) => Condition::any()
-                .add(expr.clone().is_null())
-                .add(expr.eq("")),
+            ) => present(expr).not(),
             (
                 CompareOp::Ne,
                 Target::Text {
@@ -275,9 +281,7 @@ fn attribute(
                     expr,
                     nullable: true,
                 },
-            ) => Condition::all()
-                .add(expr.clone().is_not_null())
-                .add(expr.ne("")),
+            ) => present(expr),
             (CompareOp::Ne, _) => always(true),
             _ => always(false),
         });
@@ -287,19 +291,13 @@ fn attribute(
             compare_text(Func::lower(expr).into(), op, text.to_lowercase(), nullable)
         }
         Target::Exact { expr, nullable } => compare_text(expr, op, text, nullable),
-        Target::Id(expr) => match (op, Uuid::parse_str(&text)) {
-            (CompareOp::Eq, Ok(id)) => Condition::all().add(expr.eq(id)),
-            (CompareOp::Ne, Ok(id)) => Condition::all().add(expr.ne(id)),
-            (CompareOp::Eq, Err(_)) => always(false),
-            (CompareOp::Ne, Err(_)) => always(true),
-            _ => return refuse(msg!("msg.scim.filter.operator", attribute = named())),
+        Target::Id(expr) => match compare_id(op, &text, |id| Condition::all().add(expr.eq(id))) {
+            Some(condition) => condition,
+            None => return refuse(msg!("msg.scim.filter.operator", attribute = named())),
         },
-        Target::Member => match (op, Uuid::parse_str(&text)) {
-            (CompareOp::Eq, Ok(id)) => member_condition(id, true),
-            (CompareOp::Ne, Ok(id)) => member_condition(id, false),
-            (CompareOp::Eq, Err(_)) => always(false),
-            (CompareOp::Ne, Err(_)) => always(true),
-            _ => return refuse(msg!("msg.scim.filter.operator", attribute = named())),
+        Target::Member => match compare_id(op, &text, |id| with_member(Some(id))) {
+            Some(condition) => condition,
+            None => return refuse(msg!("msg.scim.filter.operator", attribute = named())),
         },
         Target::Active => {
             let wanted = match value {

@@ -3,7 +3,11 @@
 //! teams). Members a directory adds join as members; managers chosen in the console stay managers
 //! while the directory lists them. Each change is one transaction, audited as the console's.
 
-use super::{filter, invalid, patch as patching, visible, Directory, ListRequest};
+use super::{
+    check_version, filter, invalid, patch as patching,
+    resource::{self, text},
+    visible, Directory, ListRequest,
+};
 use crate::{
     entities::{team, team_member, user},
     model::{
@@ -12,6 +16,7 @@ use crate::{
     },
     msg,
     services::{
+        acting::Actor,
         audit::{self, AuditAction, Changes},
         locking::OrgTxn,
         messages::Refusal,
@@ -159,40 +164,9 @@ impl Desired {
             }
             .into());
         };
-        let name = match body.get("displayName") {
-            Some(Value::String(name)) => name.clone(),
-            None | Some(Value::Null) => String::new(),
-            Some(_) => {
-                return Err(invalid(
-                    "displayName",
-                    msg!("msg.scim.value.not_text", attribute = "displayName"),
-                )
-                .into())
-            }
-        };
-        let external_id = match body.get("externalId") {
-            Some(Value::String(id)) if !id.trim().is_empty() => Some(id.trim().to_string()),
-            None | Some(Value::Null | Value::String(_)) => None,
-            Some(_) => {
-                return Err(invalid(
-                    "externalId",
-                    msg!("msg.scim.value.not_text", attribute = "externalId"),
-                )
-                .into())
-            }
-        };
-        let members = match body.get("members") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(members)) => members.clone(),
-            Some(_) => {
-                return Err(invalid(
-                    "members",
-                    msg!("msg.scim.value.not_list", attribute = "members"),
-                )
-                .into())
-            }
-        };
-        let members = members
+        let name = text(body, "displayName")?.unwrap_or_default();
+        let external_id = text(body, "externalId")?;
+        let members = resource::list(body, "members")?
             .iter()
             .map(|m| {
                 m.get("value")
@@ -218,16 +192,15 @@ impl Desired {
 /// Gives team `id` exactly the members `wanted` (the directory's people only), inside `txn`.
 async fn set_members(
     txn: &OrgTxn,
-    dir: &Directory,
+    actor: &Actor<'_>,
     id: Uuid,
     wanted: &BTreeSet<Uuid>,
 ) -> ServiceResult<()> {
-    let actor = dir.actor();
-    let team = teams::team_for_members(txn, &actor, id).await?;
+    let team = teams::team_for_members(txn, actor, id).await?;
     let known: BTreeSet<Uuid> = user::Entity::find()
         .select_only()
         .column(user::Column::Id)
-        .filter(visible(dir.organisation_id))
+        .filter(visible(team.organisation_id))
         .filter(user::Column::Id.is_in(wanted.iter().copied().collect::<Vec<_>>()))
         .into_tuple::<Uuid>()
         .all(txn)
@@ -249,12 +222,12 @@ async fn set_members(
         .map(|m| m.user_id)
         .collect();
     for gone in held.difference(wanted) {
-        teams::remove_member_in(txn, &actor, &team, *gone).await?;
+        teams::remove_member_in(txn, actor, &team, *gone).await?;
     }
     for new in wanted.difference(&held) {
         teams::add_member_in(
             txn,
-            &actor,
+            actor,
             &team,
             *new,
             TeamRole::Member,
@@ -268,7 +241,7 @@ async fn set_members(
 /// Keeps the directory's identifier of team `id` (`before` it was), recording a change.
 async fn set_external_id(
     txn: &OrgTxn,
-    dir: &Directory,
+    actor: &Actor<'_>,
     id: Uuid,
     before: &Option<String>,
     after: &Option<String>,
@@ -286,7 +259,7 @@ async fn set_external_id(
         .await?;
     audit::record(
         txn,
-        dir.actor().audit_of(
+        actor.audit_of(
             AuditAction::TeamUpdated,
             "team",
             id,
@@ -308,19 +281,19 @@ pub async fn create(state: &AppState, dir: &Directory, body: &Value) -> ServiceR
         description: String::new(),
     };
     let id = teams::create_in(&txn, &actor, &form).await?;
-    set_external_id(&txn, dir, id, &None, &desired.external_id).await?;
-    set_members(&txn, dir, id, &desired.members).await?;
+    set_external_id(&txn, &actor, id, &None, &desired.external_id).await?;
+    set_members(&txn, &actor, id, &desired.members).await?;
     txn.commit().await?;
     get(state, dir, &id.to_string()).await
 }
 
-/// Makes team `before` what `desired` says, in one transaction.
+/// Makes team `before` what `desired` says, in one transaction, refused when the team changed
+/// since `before` was read.
 async fn apply(
     state: &AppState,
     dir: &Directory,
     before: &Group,
     desired: Desired,
-    expected: Option<i32>,
 ) -> ServiceResult<Group> {
     let actor = dir.actor();
     let txn = OrgTxn::begin(&state.db, dir.organisation_id).await?;
@@ -328,28 +301,25 @@ async fn apply(
         name: desired.name.clone(),
         description: before.team.description.clone(),
     };
-    teams::update_in(&txn, &actor, before.team.id, &form, expected).await?;
+    teams::update_in(
+        &txn,
+        &actor,
+        before.team.id,
+        &form,
+        Some(before.team.version),
+    )
+    .await?;
     set_external_id(
         &txn,
-        dir,
+        &actor,
         before.team.id,
         &before.team.external_id,
         &desired.external_id,
     )
     .await?;
-    set_members(&txn, dir, before.team.id, &desired.members).await?;
+    set_members(&txn, &actor, before.team.id, &desired.members).await?;
     txn.commit().await?;
     get(state, dir, &before.team.id.to_string()).await
-}
-
-/// Refused unless the directory read the version it changes (`If-Match`).
-fn check_version(group: &Group, expected: Option<i32>) -> ServiceResult<()> {
-    match expected {
-        Some(v) if v != group.team.version => {
-            Err(Refusal::Conflict(msg!("msg.scim.version_changed")).into())
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Replaces team `id` with a directory's Group body (PUT).
@@ -361,9 +331,9 @@ pub async fn replace(
     expected: Option<i32>,
 ) -> ServiceResult<Group> {
     let before = get(state, dir, id).await?;
-    check_version(&before, expected)?;
+    check_version(before.team.version, expected)?;
     let desired = Desired::from_json(body)?;
-    apply(state, dir, &before, desired, Some(before.team.version)).await
+    apply(state, dir, &before, desired).await
 }
 
 /// Applies a directory's PATCH operations to team `id`.
@@ -376,20 +346,10 @@ pub async fn patch(
     base: &str,
 ) -> ServiceResult<Group> {
     let before = get(state, dir, id).await?;
-    check_version(&before, expected)?;
-    let mut current = to_json(&before, base);
-    if let Some(object) = current.as_object_mut() {
-        // Members compare by id alone.
-        let members: Vec<Value> = before
-            .members
-            .iter()
-            .map(|id| json!({ "value": id }))
-            .collect();
-        object.insert("members".into(), Value::Array(members));
-    }
-    let patched = patching::apply(&patching::GROUP, current, operations)?;
+    check_version(before.team.version, expected)?;
+    let patched = patching::apply(&patching::GROUP, to_json(&before, base), operations)?;
     let desired = Desired::from_json(&patched)?;
-    apply(state, dir, &before, desired, Some(before.team.version)).await
+    apply(state, dir, &before, desired).await
 }
 
 /// Deletes team `id`; its people stay.
@@ -400,6 +360,6 @@ pub async fn delete(
     expected: Option<i32>,
 ) -> ServiceResult<()> {
     let before = get(state, dir, id).await?;
-    check_version(&before, expected)?;
+    check_version(before.team.version, expected)?;
     teams::delete(state, &dir.actor(), before.team.id).await
 }

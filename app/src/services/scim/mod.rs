@@ -18,7 +18,7 @@ use super::{
     api_keys::ApiClient,
     audit::{self, AuditAction, Changes},
     auth,
-    locking::OrgTxn,
+    locking::{bump_version, OrgTxn},
     messages::{Message, Refusal},
     now, AppState, ClientInfo, ServiceError, ServiceResult,
 };
@@ -219,19 +219,12 @@ where
     Ok((total, page))
 }
 
-/// One page of a list: how many match in all, and the page.
-pub struct Listed {
-    pub total: u64,
-    pub start_index: u64,
-    pub users: Vec<user::Model>,
-}
-
-/// The accounts matching `request`, one page of them.
+/// The accounts matching `request`: how many in all, and one page of them.
 pub async fn list(
     state: &AppState,
     dir: &Directory,
     request: &ListRequest,
-) -> ServiceResult<Listed> {
+) -> ServiceResult<(u64, Vec<user::Model>)> {
     dir.require(Permission::UsersView)?;
     let mut condition = visible(dir.organisation_id);
     if let Some(filter) = &request.filter {
@@ -241,21 +234,14 @@ pub async fn list(
             filter,
         )?);
     }
-    let select = user::Entity::find().filter(condition);
-    let (total, users) = page_of(
+    page_of(
         &state.db,
-        select,
+        user::Entity::find().filter(condition),
         request,
         filter::Kind::User,
         (user::Column::CreatedAt, user::Column::Id),
     )
-    .await?;
-    let start_index = Ord::max(request.start_index, 1);
-    Ok(Listed {
-        total,
-        start_index,
-        users,
-    })
+    .await
 }
 
 /// The form of the console's account flows for `desired`, keeping what SCIM does not manage
@@ -351,14 +337,10 @@ async fn set_extras(
         .col_expr(user::Column::UserName, Expr::value(user_name.clone()))
         .col_expr(user::Column::Title, Expr::value(desired.title.clone()))
         .col_expr(user::Column::Locale, Expr::value(locale.code()))
-        .col_expr(
-            user::Column::Version,
-            Expr::col(user::Column::Version).add(1),
-        )
-        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(before.id))
         .exec(txn)
         .await?;
+    bump_version::<user::Entity>(txn, before.id).await?;
     let changes = Changes::new()
         .field("user_name", &before.user_name, &user_name)
         .field("title", &before.title, &desired.title)
@@ -520,11 +502,6 @@ pub async fn deprovision(
     accounts::suspend_in(&txn, &actor, before.id).await?;
     let gone = user::Entity::update_many()
         .col_expr(user::Column::DeprovisionedAt, Expr::value(now()))
-        .col_expr(
-            user::Column::Version,
-            Expr::col(user::Column::Version).add(1),
-        )
-        .col_expr(user::Column::UpdatedAt, Expr::value(now()))
         .filter(user::Column::Id.eq(before.id))
         .filter(user::Column::DeprovisionedAt.is_null())
         .exec(&txn)
@@ -532,6 +509,7 @@ pub async fn deprovision(
     if gone.rows_affected != 1 {
         return Err(no_such_user().into());
     }
+    bump_version::<user::Entity>(&txn, before.id).await?;
     audit::record(
         &txn,
         actor.audit(AuditAction::UserDeprovisioned, before.id, Changes::new()),

@@ -88,7 +88,7 @@ pub struct Desired {
 }
 
 /// A string attribute of `body`: absent and null are none, anything but a string is refused.
-fn text(body: &Map<String, Value>, name: &'static str) -> ServiceResult<Option<String>> {
+pub(super) fn text(body: &Map<String, Value>, name: &'static str) -> ServiceResult<Option<String>> {
     match body.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
@@ -97,16 +97,23 @@ fn text(body: &Map<String, Value>, name: &'static str) -> ServiceResult<Option<S
     }
 }
 
+/// The elements of multi-valued attribute `name` of `body`: absent and null are none, anything
+/// but a list is refused.
+pub(super) fn list<'b>(
+    body: &'b Map<String, Value>,
+    name: &'static str,
+) -> ServiceResult<&'b [Value]> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(invalid(name, msg!("msg.scim.value.not_list", attribute = name)).into()),
+    }
+}
+
 /// The `value` of the primary element of multi-valued attribute `name` (or of its only one, or
 /// its first).
 fn primary_value(body: &Map<String, Value>, name: &'static str) -> ServiceResult<Option<String>> {
-    let items = match body.get(name) {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Array(items)) => items,
-        Some(_) => {
-            return Err(invalid(name, msg!("msg.scim.value.not_list", attribute = name)).into())
-        }
-    };
+    let items = list(body, name)?;
     let chosen = items
         .iter()
         .find(|item| item.get("primary") == Some(&Value::Bool(true)))
