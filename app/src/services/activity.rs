@@ -17,7 +17,7 @@ use crate::{msg, services::messages::Refusal};
 use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait},
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -330,7 +330,7 @@ pub async fn set_retention(
         .into());
     }
     let organisation_id = actor.organisation_id();
-    let txn = db.begin().await?;
+    let txn = crate::services::locking::write_txn(db).await?;
     let before = retention(&txn, organisation_id).await?;
     organisation::Entity::update_many()
         .col_expr(organisation::Column::AuditRetentionDays, Expr::value(days))
@@ -412,7 +412,7 @@ async fn prune(
         if batch.is_empty() {
             break;
         }
-        let txn = db.begin().await?;
+        let txn = crate::services::locking::write_txn(db).await?;
         let gone = audit_event::Entity::delete_many()
             .filter(audit_event::Column::Id.is_in(batch))
             .exec(&txn)

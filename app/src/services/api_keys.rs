@@ -25,7 +25,7 @@ use crate::{
     msg,
     services::messages::{lower, FieldProblem, Message, Refusal},
 };
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder};
 use serde_json::json;
 
 /// How many characters of the secret stay readable in the list.
@@ -221,7 +221,7 @@ pub async fn create(
 /// Revokes key `id` of the actor's organisation: the products using it are refused from their
 /// next request. Revoking a revoked key changes nothing.
 pub async fn revoke(state: &super::AppState, actor: &Actor<'_>, id: Uuid) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = crate::services::locking::write_txn(&state.db).await?;
     let key = api_key::Entity::find_by_id(id)
         .filter(api_key::Column::OrganisationId.eq(actor.user.organisation.id))
         .one(&txn)

@@ -18,7 +18,6 @@ use sea_orm::{
     prelude::*,
     sea_query::{Expr, ExprTrait, Func},
     ActiveValue::Set,
-    TransactionTrait,
 };
 
 /// The one answer to every failed sign-in, whatever the reason, so it reveals nothing.
@@ -154,7 +153,7 @@ pub async fn sign_in(
         None
     };
     let secret = {
-        let txn = db.begin().await?;
+        let txn = crate::services::locking::write_txn(db).await?;
         throttle::settle_success(&txn, &account_key, &ip_key).await?;
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::LastLoginAt, Expr::value(now()))
@@ -319,7 +318,7 @@ pub async fn change_password(
         return Err(passwords::not_current("current_password"));
     }
     let hash = state.passwords.hash(new_password.to_string()).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::services::locking::write_txn(&state.db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::MustChangePassword, Expr::value(false))

@@ -11,7 +11,7 @@ use crate::{
     entities::{organisation, role, user_role},
     model::{PlatformRole, RoleTemplate, UserStatus, UserType},
 };
-use sea_orm::{prelude::*, ActiveValue::Set, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set};
 
 /// A super-admin just created, with the one-time password to print.
 #[derive(Debug)]
@@ -52,7 +52,7 @@ pub async fn create_super_admin(
     email: &str,
 ) -> ServiceResult<CreatedSuperAdmin> {
     super::text::check_email("email", email)?;
-    let txn = db.begin().await?;
+    let txn = crate::services::locking::write_txn(db).await?;
     let org = match super::tenancy::find_by_slug(&txn, org_slug).await? {
         Some(org) if org.is_admin_tenant => org,
         Some(_) => {

@@ -20,7 +20,6 @@ use base64::Engine;
 use chrono::NaiveDate;
 use sea_orm::{
     prelude::*, sea_query::OnConflict, ActiveValue::Set, DatabaseTransaction, QuerySelect,
-    TransactionTrait,
 };
 use std::sync::Arc;
 
@@ -168,7 +167,7 @@ pub async fn install(
     installer: Installer,
 ) -> ServiceResult<CheckedLicence> {
     let checked = check(text, key)?;
-    let txn = db.begin().await?;
+    let txn = crate::services::locking::write_txn(db).await?;
     // Replaced in place (an upsert of row 1), never deleted and re-inserted: a transaction
     // waiting in `reserve_seats` on the row then reads the new licence, not no licence at all.
     let row = licence::ActiveModel {

@@ -13,9 +13,23 @@ use crate::{
 use sea_orm::{
     prelude::{async_trait::async_trait, *},
     sea_query::{ExprTrait, LockType},
-    DatabaseTransaction, DbBackend, ExecResult, QueryResult, QuerySelect, Statement,
-    TransactionTrait,
+    DatabaseTransaction, DbBackend, ExecResult, QueryResult, QuerySelect, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
+
+/// Begins a transaction that will write. On SQLite it takes the database's one write lock at
+/// once (`BEGIN IMMEDIATE`, waiting up to the busy timeout for it): a transaction begun the
+/// default way reads a snapshot first, and its first write then fails with "database is locked"
+/// (not waiting) whenever anyone else wrote in between, such as the mail worker marking a
+/// message sent. PostgreSQL ignores the mode. Every transaction that writes begins here.
+pub async fn write_txn(db: &DatabaseConnection) -> ServiceResult<DatabaseTransaction> {
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?)
+}
 
 /// A transaction holding organisation `organisation_id`'s lock until it commits or is dropped
 /// (rolled back).
@@ -23,9 +37,8 @@ use sea_orm::{
 /// The lock serialises changes to one organisation's people (two admins demoting each other at
 /// the same moment must not leave nobody in charge). It is taken first, then any account's row,
 /// so changes never wait for each other in a circle. On PostgreSQL it is a `FOR NO KEY UPDATE`
-/// row lock (which does not block the key-share locks of foreign keys); on SQLite a write that
-/// takes the database's one write lock at once, so the transaction reads the latest data and
-/// cannot fail later because someone wrote in between.
+/// row lock (which does not block the key-share locks of foreign keys); on SQLite the
+/// database's one write lock, taken by [`write_txn`].
 pub struct OrgTxn {
     txn: DatabaseTransaction,
     organisation_id: Uuid,
@@ -33,21 +46,9 @@ pub struct OrgTxn {
 
 impl OrgTxn {
     /// Begins a transaction on `db` and takes organisation `organisation_id`'s lock.
-    pub async fn begin(
-        db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
-        organisation_id: Uuid,
-    ) -> ServiceResult<OrgTxn> {
-        let txn = db.begin().await?;
-        if txn.get_database_backend() == DbBackend::Sqlite {
-            organisation::Entity::update_many()
-                .col_expr(
-                    organisation::Column::UpdatedAt,
-                    Expr::col(organisation::Column::UpdatedAt),
-                )
-                .filter(organisation::Column::Id.eq(organisation_id))
-                .exec(&txn)
-                .await?;
-        } else {
+    pub async fn begin(db: &DatabaseConnection, organisation_id: Uuid) -> ServiceResult<OrgTxn> {
+        let txn = write_txn(db).await?;
+        if txn.get_database_backend() != DbBackend::Sqlite {
             organisation::Entity::find_by_id(organisation_id)
                 .lock(LockType::NoKeyUpdate)
                 .one(&txn)

@@ -23,7 +23,7 @@ use crate::{
     msg,
     services::messages::{FieldProblem, Message, Refusal},
 };
-use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr, TransactionTrait};
+use sea_orm::{prelude::*, ActiveValue::Set, QueryOrder, SqlErr};
 
 /// Creates an organisation with the built-in roles; returns it.
 pub async fn create(
@@ -202,7 +202,7 @@ pub async fn create_with_admin(
         }
         .into());
     }
-    let txn = db.begin().await?;
+    let txn = crate::services::locking::write_txn(db).await?;
     let org = create(&txn, &name, slug, new.is_admin_tenant, new.is_demo)
         .await
         .map_err(|e| match e {

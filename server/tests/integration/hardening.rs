@@ -3,7 +3,9 @@
 //! over, huge page numbers, pages cut short by panics while rendering, addresses with a display
 //! name, two admins suspending each other, reset links outliving a password change, malformed
 //! requests, weak passwords, caching, look-alike names, the team picker as a directory, 429s
-//! without `Retry-After`, and the session secret kept across a password change.
+//! without `Retry-After`, and the session secret kept across a password change. Since then: a
+//! change refused as "database is locked" when someone wrote between its first read and its
+//! first write (found by CI).
 
 use crate::{
     fixtures::{
@@ -43,6 +45,7 @@ on_both_databases!(
     look_alike_and_invisible_characters_are_refused_in_names,
     a_team_manager_finds_people_by_name_only,
     throttled_answers_say_when_to_try_again_and_why,
+    a_write_between_a_changes_read_and_its_write_does_not_fail_it,
 );
 
 /// Sends a role, team or key form and expects it to be saved.
@@ -828,4 +831,42 @@ async fn throttled_answers_say_when_to_try_again_and_why(backend: Backend) {
         message.contains("reset") && !message.contains("sign-in"),
         "{message}"
     );
+}
+
+/// A change reads first (is the slug free?) and writes after. On SQLite a transaction begun the
+/// default way would read a snapshot, and its first write would then fail at once with
+/// "database is locked" when the mail worker (here: another connection) had written in between.
+/// A writing transaction takes the write lock when it begins, so the other write waits instead.
+async fn a_write_between_a_changes_read_and_its_write_does_not_fail_it(backend: Backend) {
+    use app::{entities::organisation, services::locking::write_txn};
+    let a = acme(backend).await;
+    let db = a.app.db().clone();
+    let id = a.acme.id;
+    let touch = move |db: DatabaseConnection| async move {
+        organisation::Entity::update_many()
+            .col_expr(
+                organisation::Column::UpdatedAt,
+                Expr::value(chrono::Utc::now()),
+            )
+            .filter(organisation::Column::Id.eq(id))
+            .exec(&db)
+            .await
+    };
+    let txn = write_txn(&db).await.unwrap();
+    organisation::Entity::find().all(&txn).await.unwrap();
+    let other = tokio::spawn(touch(db.clone()));
+    // Gives the other write every chance to go first; it must wait for this transaction.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!other.is_finished() || backend == Backend::Postgres);
+    organisation::Entity::update_many()
+        .col_expr(organisation::Column::Name, Expr::value("Acme Ltd"))
+        .filter(organisation::Column::Id.eq(id))
+        .exec(&txn)
+        .await
+        .expect("the change's write after its read");
+    txn.commit().await.unwrap();
+    other
+        .await
+        .unwrap()
+        .expect("the other write, after the change");
 }

@@ -44,7 +44,7 @@ use sea_orm::{
     prelude::*,
     sea_query::{ExprTrait, OnConflict},
     ActiveValue::Set,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 
@@ -174,10 +174,9 @@ pub async fn update(
     let (Some(locale), Some(theme)) = (locale, theme) else {
         return Err(ServiceError::Internal("checked above".into()));
     };
-    let txn = state.db.begin().await?;
-    // Compare and set the version first: the write takes SQLite's lock at once too, so a save
-    // made at the same moment waits for this one and then finds the version moved (409), where
-    // a read first would have left it a "database busy" failure.
+    let txn = crate::services::locking::write_txn(&state.db).await?;
+    // Compare and set the version first: on PostgreSQL the write locks the row, so a save made
+    // at the same moment waits for this one and then finds the version moved (409).
     claim_version::<user::Entity>(&txn, signed.user.id, change.version, || {
         Refusal::Conflict(msg!("msg.profile.changed_meanwhile"))
     })

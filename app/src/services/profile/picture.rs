@@ -92,7 +92,7 @@ pub async fn set_avatar(
         .await
         .map_err(|e| ServiceError::Internal(format!("avatar task: {e}")))??;
     let at = now();
-    let txn = state.db.begin().await?;
+    let txn = crate::services::locking::write_txn(&state.db).await?;
     user_avatar::Entity::insert(user_avatar::ActiveModel {
         user_id: Set(signed.user.id),
         content_type: Set("image/png".into()),
@@ -133,7 +133,7 @@ pub async fn remove_avatar(
     signed: &Signed,
     client: &ClientInfo,
 ) -> ServiceResult<()> {
-    let txn = state.db.begin().await?;
+    let txn = crate::services::locking::write_txn(&state.db).await?;
     user_avatar::Entity::delete_by_id(signed.user.id)
         .exec(&txn)
         .await?;

@@ -38,7 +38,7 @@ pub async fn end_sessions(
     which: Option<Uuid>,
     client: &ClientInfo,
 ) -> ServiceResult<u64> {
-    let txn = state.db.begin().await?;
+    let txn = crate::services::locking::write_txn(&state.db).await?;
     let ended = match which {
         Some(id) => {
             session::Entity::delete_many()
