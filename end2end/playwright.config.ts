@@ -1,6 +1,8 @@
 import { defineConfig } from "@playwright/test";
 
 const port = Number(process.env.TENANTRY_E2E_PORT ?? 3100);
+/** The OpenID provider the single sign-on journey signs in at (oidc-provider-mock). */
+const oidcPort = Number(process.env.TENANTRY_E2E_OIDC_PORT ?? 3190);
 
 export default defineConfig({
   testDir: "./tests",
@@ -35,10 +37,18 @@ export default defineConfig({
     { name: "first-sign-in", testMatch: /sign-in\.spec\.ts/ },
     { name: "console", testIgnore: /sign-in\.spec\.ts/, dependencies: ["first-sign-in"] },
   ],
-  webServer: {
-    command: `sh ./serve.sh ${port}`,
-    url: `http://127.0.0.1:${port}/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-  },
+  webServer: [
+    {
+      command: `sh ./serve.sh ${port}`,
+      url: `http://127.0.0.1:${port}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      command: `NO_COLOR=1 ../tools/oidc-venv/bin/oidc-provider-mock --port ${oidcPort}`,
+      url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+  ],
 });

@@ -14,5 +14,8 @@ export TENANTRY_LISTEN="127.0.0.1:$port"
 export TENANTRY_BASE_URL="http://127.0.0.1:$port"
 # Mail is written as .eml files the tests open, like a person opens their inbox.
 export TENANTRY_MAIL="dir:$here/test-results/mail"
+# Single sign-on: a key for client secrets, and the tests' provider at a plain http:// address.
+export TENANTRY_SECRET_KEY="dGVuYW50cnktdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE="
+export TENANTRY_SSO_ALLOW_HTTP=true
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$root/target/site}"
 exec "${TENANTRY_BIN:-$target/debug/tenantry}" serve > "$here/test-results/server.log" 2>&1

@@ -2,8 +2,9 @@
 # Installs what building and testing Tenantry needs, skipping whatever is already there at the
 # right version, so a second run installs nothing.
 #   scripts/install-tools.sh            build tools (WASM target, cargo-leptos, wasm-bindgen, wasm-opt)
-#   scripts/install-tools.sh --test     also Chromium, the Playwright packages and the SCIM
-#                                       conformance suite (scim2-tester, in tools/scim-venv)
+#   scripts/install-tools.sh --test     also Chromium, the Playwright packages, the SCIM
+#                                       conformance suite (scim2-tester, in tools/scim-venv) and a
+#                                       real OpenID provider (oidc-provider-mock, in tools/oidc-venv)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -73,5 +74,24 @@ if $want_test; then
     fi
     tools/scim-venv/bin/pip install --quiet --disable-pip-version-check \
       "scim2-tester==$SCIM_TESTER" "scim2-cli==$SCIM_CLI"
+  fi
+  # A real OpenID provider for the single sign-on tests: Python 3.12 or later, from pyenv when
+  # the system's is older.
+  OIDC_PROVIDER=0.4.8
+  installed=$(tools/oidc-venv/bin/pip show oidc-provider-mock 2>/dev/null | sed -n 's/^Version: //p' || true)
+  if [ "$installed" != "$OIDC_PROVIDER" ]; then
+    say "installing oidc-provider-mock $OIDC_PROVIDER (an OpenID provider for the tests)"
+    python=python3
+    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      python=$(ls -d "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | tail -1)
+    fi
+    rm -rf tools/oidc-venv
+    if ! "$python" -m venv tools/oidc-venv; then
+      rm -rf tools/oidc-venv
+      apt_install python3-venv
+      "$python" -m venv tools/oidc-venv
+    fi
+    tools/oidc-venv/bin/pip install --quiet --disable-pip-version-check \
+      "oidc-provider-mock==$OIDC_PROVIDER"
   fi
 fi

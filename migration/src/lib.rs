@@ -19,6 +19,7 @@ mod m20261201_000014_one_audit_shape;
 mod m20261202_000015_activity;
 mod m20261202_000016_email_order;
 mod m20261202_000017_directory_sync;
+mod m20261202_000018_single_sign_on;
 
 /// A foreign key from `from` to `to` whose rows go when the row they point to goes.
 fn fk(
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_activity::Migration),
             Box::new(m20261202_000016_email_order::Migration),
             Box::new(m20261202_000017_directory_sync::Migration),
+            Box::new(m20261202_000018_single_sign_on::Migration),
         ]
     }
 }

@@ -63,6 +63,7 @@ async fn main() {
             api_limits: Arc::new(app::services::rates::ApiLimits::new(
                 app::services::rates::ApiRate::DEFAULT,
             )),
+            sso: Arc::new(app::services::oidc::SsoContext::new(None, false).expect("sso")),
         };
         let org = organisations::create(&db, "Import", "import", false, false)
             .await

@@ -237,7 +237,9 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             )
             .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
             let licence_key = config.licence_key.clone();
+            let sso = sso_context(&config, &db).await?;
             let state = AppState {
+                sso,
                 api_limits: std::sync::Arc::new(app::services::rates::ApiLimits::new(
                     auth.api_rate,
                 )),
@@ -251,6 +253,33 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             serve(config, state).await
         }
     }
+}
+
+/// Single sign-on's context: the secret key, when configured. Once an organisation has a
+/// connection, a missing key stops the start (nobody could sign in through it).
+async fn sso_context(
+    config: &Config,
+    db: &sea_orm::DatabaseConnection,
+) -> Result<Arc<app::services::oidc::SsoContext>, String> {
+    use app::services::oidc::{secrets::SecretKey, SsoContext};
+    let key = match &config.secret_key {
+        Some(text) => {
+            Some(SecretKey::from_base64(text).map_err(|e| format!("TENANTRY_SECRET_KEY: {e}"))?)
+        }
+        None => None,
+    };
+    if key.is_none() {
+        let connections = app::services::sso::count_connections(db)
+            .await
+            .map_err(|e| app::model::AppError::from(e).to_string())?;
+        if connections > 0 {
+            return Err(format!(
+                "TENANTRY_SECRET_KEY: {connections} single sign-on connection(s) exist, and their \
+                 client secrets need the key they were sealed with: set TENANTRY_SECRET_KEY"
+            ));
+        }
+    }
+    Ok(Arc::new(SsoContext::new(key, config.sso_allow_http)?))
 }
 
 fn feature_list(features: &[app::model::Feature]) -> String {

@@ -1,7 +1,7 @@
 //! Configuration from flags and environment, checked before anything starts.
 
 pub use app::services::mail::MailTransport;
-use app::services::{licence::LicenceKey, AuthConfig};
+use app::services::{licence::LicenceKey, oidc::secrets::SecretKey, AuthConfig};
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 
@@ -73,6 +73,22 @@ pub struct Settings {
     #[arg(long, env = "TENANTRY_LICENCE_PUBLIC_KEY", global = true)]
     pub licence_public_key: Option<String>,
 
+    /// The key single sign-on client secrets are sealed with: 32 random bytes in base64
+    /// (`openssl rand -base64 32`). Needed to set up single sign-on; once a connection exists
+    /// the server does not start without it. Keep it as safe as the database's password.
+    #[arg(
+        long,
+        env = "TENANTRY_SECRET_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub secret_key: Option<String>,
+
+    /// Allow single sign-on issuers at plain http:// addresses (a provider on this machine, for
+    /// trying things out; never in production).
+    #[arg(long, env = "TENANTRY_SSO_ALLOW_HTTP", global = true)]
+    pub sso_allow_http: bool,
+
     /// Log format.
     #[arg(long, env = "TENANTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -111,6 +127,9 @@ pub struct Config {
     pub trust_proxy: bool,
     pub auth: AuthConfig,
     pub licence_key: Option<LicenceKey>,
+    /// The key single sign-on client secrets are sealed with, in base64 (checked).
+    pub secret_key: Option<String>,
+    pub sso_allow_http: bool,
 }
 
 impl Settings {
@@ -181,6 +200,13 @@ impl Settings {
                     .map_err(|e| bad("TENANTRY_LICENCE_PUBLIC_KEY (--licence-public-key)", e))?,
             ),
         };
+        let secret_key = match self.secret_key.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => {
+                SecretKey::from_base64(text).map_err(|e| bad("TENANTRY_SECRET_KEY", e))?;
+                Some(text.to_string())
+            }
+        };
         Ok(Config {
             database_url,
             listen: self.listen,
@@ -190,6 +216,8 @@ impl Settings {
             trust_proxy: self.trust_proxy,
             auth,
             licence_key,
+            secret_key,
+            sso_allow_http: self.sso_allow_http,
         })
     }
 }

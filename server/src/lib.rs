@@ -9,6 +9,7 @@ pub mod http_api;
 pub mod middleware;
 pub mod router;
 pub mod scim;
+pub mod sso;
 
 /// Makes the allocator give blocks of 1 MiB and more back to the system as soon as they are
 /// freed. glibc otherwise raises that threshold to the largest block freed so far and keeps every

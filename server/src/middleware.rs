@@ -237,9 +237,10 @@ pub async fn render_pages(
     }
 }
 
-/// Pages under `/o/{slug}/` that anyone may open.
+/// Pages under `/o/{slug}/` that anyone may open: signing in, by password or through a provider
+/// (`sso/{id}`), and asking for a reset link.
 fn is_public_page(rest: &str) -> bool {
-    matches!(rest, "login" | "forgot-password")
+    matches!(rest, "login" | "forgot-password") || rest.starts_with("sso/")
 }
 
 /// Sends a browser without a live session to the sign-in page, and one holding a temporary

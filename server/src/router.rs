@@ -48,6 +48,7 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
         .route("/health", get(health))
         .route("/avatars/{id}", get(avatar))
         .merge(crate::exports::routes())
+        .merge(crate::sso::routes())
         .nest(crate::http_api::PREFIX, crate::http_api::routes())
         .nest(crate::scim::PREFIX, crate::scim::routes())
         .with_state(state.clone())

@@ -12,6 +12,7 @@ pub mod organisations;
 pub mod profile;
 pub mod roles;
 pub mod sign_ins;
+pub mod sso;
 pub mod teams;
 pub mod users;
 

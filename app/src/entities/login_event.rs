@@ -14,6 +14,8 @@ pub struct Model {
     pub method: String,
     pub success: bool,
     pub failure_reason: Option<String>,
+    /// The single sign-on connection's name, for a sign-in through one.
+    pub connection: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,8 @@ pub struct Model {
     pub audit_retention_days: i32,
     /// When the entries older than that were last removed.
     pub audit_pruned_at: Option<DateTimeUtc>,
+    /// Single sign-on is the only way in, except for the break-glass administrators.
+    pub sso_required: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -36,6 +36,8 @@ pub struct Model {
     /// history, and the directory sees it no more.
     pub deprovisioned_at: Option<DateTimeUtc>,
     pub last_login_at: Option<DateTimeUtc>,
+    /// May still sign in with a password when the organisation requires single sign-on.
+    pub sso_break_glass: bool,
     pub avatar_updated_at: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -54,6 +54,10 @@ code_enum!(
         TeamSignatureChanged = "team.signature_changed",
         ApiKeyCreated = "api_key.created",
         ApiKeyRevoked = "api_key.revoked",
+        SsoConnectionCreated = "sso.connection_created",
+        SsoConnectionUpdated = "sso.connection_updated",
+        SsoConnectionRemoved = "sso.connection_removed",
+        SsoRequirementChanged = "sso.requirement_changed",
         OrganisationCreated = "organisation.created",
         OrganisationUpdated = "organisation.updated",
         LicenceInstalled = "licence.installed",
@@ -101,6 +105,10 @@ impl AuditAction {
             TeamSignatureChanged => tr!(l, "audit_action.team_signature_changed"),
             ApiKeyCreated => tr!(l, "audit_action.api_key_created"),
             ApiKeyRevoked => tr!(l, "audit_action.api_key_revoked"),
+            SsoConnectionCreated => tr!(l, "audit_action.sso_connection_created"),
+            SsoConnectionUpdated => tr!(l, "audit_action.sso_connection_updated"),
+            SsoConnectionRemoved => tr!(l, "audit_action.sso_connection_removed"),
+            SsoRequirementChanged => tr!(l, "audit_action.sso_requirement_changed"),
             OrganisationCreated => tr!(l, "audit_action.organisation_created"),
             OrganisationUpdated => tr!(l, "audit_action.organisation_updated"),
             LicenceInstalled => tr!(l, "audit_action.licence_installed"),
@@ -252,6 +260,7 @@ pub enum SubjectKind {
     ApiKey,
     Organisation,
     Licence,
+    SsoConnection,
 }
 
 impl SubjectKind {
@@ -263,6 +272,7 @@ impl SubjectKind {
             "api_key" => Some(SubjectKind::ApiKey),
             "organisation" => Some(SubjectKind::Organisation),
             "licence" => Some(SubjectKind::Licence),
+            "sso_connection" => Some(SubjectKind::SsoConnection),
             _ => None,
         }
     }
@@ -275,6 +285,7 @@ impl SubjectKind {
             SubjectKind::ApiKey => tr!(l, "activity.kind.api_key"),
             SubjectKind::Organisation => tr!(l, "activity.kind.organisation"),
             SubjectKind::Licence => tr!(l, "activity.kind.licence"),
+            SubjectKind::SsoConnection => tr!(l, "activity.kind.sso_connection"),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod profile;
 pub mod roles;
 pub mod session;
 pub mod sign_ins;
+pub mod sso;
 pub mod teams;
 pub mod users;
 

@@ -12,6 +12,9 @@ pub struct OrganisationSummary {
     pub slug: String,
     pub is_admin_tenant: bool,
     pub is_demo: bool,
+    /// Single sign-on is the only way in (passwords for break-glass administrators only).
+    #[serde(default)]
+    pub sso_required: bool,
 }
 
 /// The signed-in user, acting in the organisation of the URL.

@@ -23,6 +23,16 @@ pub enum Failure {
     NotActive,
     AccessExpired,
     Throttled,
+    /// A password, where the organisation requires single sign-on.
+    SsoRequired,
+    /// Through a provider: nobody of the organisation has this identity.
+    NoIdentity,
+    /// Through a provider: the address was not verified or not in the allowed domains.
+    AddressRefused,
+    /// Through a provider: no seat was left for a new account.
+    NoSeat,
+    /// The provider refused, or its answer failed a check.
+    ProviderRefused,
     /// A reason this version does not know.
     Other,
 }
@@ -36,6 +46,11 @@ impl Failure {
             "not_active" => Failure::NotActive,
             "access_expired" => Failure::AccessExpired,
             "throttled" => Failure::Throttled,
+            "sso_required" => Failure::SsoRequired,
+            "no_account" => Failure::NoIdentity,
+            "domain" => Failure::AddressRefused,
+            "seats" => Failure::NoSeat,
+            "provider" => Failure::ProviderRefused,
             _ => Failure::Other,
         }
     }
@@ -48,6 +63,11 @@ impl Failure {
             Failure::NotActive => tr!(l, "sign_ins.failure.not_active"),
             Failure::AccessExpired => tr!(l, "sign_ins.failure.access_expired"),
             Failure::Throttled => tr!(l, "sign_ins.failure.throttled"),
+            Failure::SsoRequired => tr!(l, "sign_ins.failure.sso_required"),
+            Failure::NoIdentity => tr!(l, "sign_ins.failure.no_identity"),
+            Failure::AddressRefused => tr!(l, "sign_ins.failure.address_refused"),
+            Failure::NoSeat => tr!(l, "sign_ins.failure.no_seat"),
+            Failure::ProviderRefused => tr!(l, "sign_ins.failure.provider_refused"),
             Failure::Other => tr!(l, "sign_ins.failure.other"),
         }
     }
@@ -126,8 +146,11 @@ pub struct SignInRow {
     pub person: Option<(Uuid, String)>,
     /// `None`: it succeeded.
     pub failure: Option<Failure>,
-    /// How: "password" today; single sign-on later.
+    /// How: "password", or "sso" through `connection`.
     pub method: String,
+    /// The single sign-on connection's name, for a sign-in through one.
+    #[serde(default)]
+    pub connection: Option<String>,
     pub ip: Option<String>,
     /// Browser and device, in words.
     pub device: String,
@@ -184,6 +207,11 @@ mod tests {
             "wrong_password",
             "unknown_user",
             "throttled",
+            "sso_required",
+            "no_account",
+            "domain",
+            "seats",
+            "provider",
             "something new",
         ] {
             let label = Failure::from_code(code).label_in(Locale::Fr);

@@ -258,7 +258,7 @@ impl Names {
             SubjectKind::Role => named(&self.roles),
             SubjectKind::Team => named(&self.teams),
             SubjectKind::Organisation => Some(self.organisation.clone()),
-            SubjectKind::ApiKey | SubjectKind::Licence => None,
+            SubjectKind::ApiKey | SubjectKind::Licence | SubjectKind::SsoConnection => None,
         }
         .or_else(|| recorded_name(row.changes.as_ref()))
         .unwrap_or_default();

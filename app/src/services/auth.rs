@@ -38,12 +38,22 @@ pub struct SignedIn {
     pub locale: crate::i18n::Locale,
 }
 
-async fn record_login(
+/// How someone signed in (or tried to).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Method<'a> {
+    Password,
+    /// Through the single sign-on connection named so.
+    SingleSignOn(&'a str),
+}
+
+/// Writes one line of the sign-in history.
+pub(crate) async fn record_login(
     db: &impl ConnectionTrait,
     organisation_id: Option<Uuid>,
     user: Option<&user::Model>,
     email: &str,
     client: &ClientInfo,
+    method: Method<'_>,
     failure: Option<&str>,
 ) -> ServiceResult<()> {
     login_event::ActiveModel {
@@ -54,9 +64,17 @@ async fn record_login(
         at: Set(now()),
         ip: Set(client.ip.clone()),
         user_agent: Set(client.user_agent.clone()),
-        method: Set("password".to_string()),
+        method: Set(match method {
+            Method::Password => "password",
+            Method::SingleSignOn(_) => "sso",
+        }
+        .to_string()),
         success: Set(failure.is_none()),
         failure_reason: Set(failure.map(str::to_string)),
+        connection: Set(match method {
+            Method::Password => None,
+            Method::SingleSignOn(name) => Some(name.to_string()),
+        }),
     }
     .insert(db)
     .await?;
@@ -117,7 +135,16 @@ pub async fn sign_in(
     .await;
     if let Err(refused) = claimed {
         let org_id = user.as_ref().map(|u| u.organisation_id);
-        record_login(db, org_id, user.as_ref(), &email, client, Some("throttled")).await?;
+        record_login(
+            db,
+            org_id,
+            user.as_ref(),
+            &email,
+            client,
+            Method::Password,
+            Some("throttled"),
+        )
+        .await?;
         return Err(refused);
     }
     let verified = state
@@ -137,13 +164,29 @@ pub async fn sign_in(
         Some(u) if u.access_expires_at.is_some_and(|at| at <= now()) => Some("access_expired"),
         Some(_) => None,
     };
+    // Passwords are for break-glass administrators where single sign-on is required; only
+    // someone who knew the password learns it.
+    let sso_only = match (&user, failure) {
+        (Some(u), None) => super::people::check_password_allowed(db, u).await.err(),
+        _ => None,
+    };
+    let failure = failure.or(sso_only.as_ref().map(|_| "sso_required"));
     let (Some(user), None) = (&user, failure) else {
         let org_id = match &user {
             Some(u) => Some(u.organisation_id),
             None => super::tenancy::find_by_slug(db, slug).await?.map(|o| o.id),
         };
-        record_login(db, org_id, user.as_ref(), &email, client, failure).await?;
-        return Err(refused().into());
+        record_login(
+            db,
+            org_id,
+            user.as_ref(),
+            &email,
+            client,
+            Method::Password,
+            failure,
+        )
+        .await?;
+        return Err(sso_only.unwrap_or_else(|| refused().into()));
     };
 
     // Hash before the transaction: a write lock must not wait on 19 MiB of argon2.
@@ -168,6 +211,7 @@ pub async fn sign_in(
             Some(user),
             &email,
             client,
+            Method::Password,
             None,
         )
         .await?;

@@ -218,6 +218,7 @@ pub async fn fill(
                     method: Set("password".into()),
                     success: Set(!failed),
                     failure_reason: Set(failed.then(|| "wrong_password".into())),
+                    connection: Set(None),
                 });
                 if !failed && when > last_seen {
                     last_seen = when;

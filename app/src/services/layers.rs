@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What every feature builds on. A building block imports only other building blocks.
-const BUILDING_BLOCKS: [&str; 17] = [
+const BUILDING_BLOCKS: [&str; 18] = [
     "acting",
     "audit",
     "keyset",
@@ -14,6 +14,7 @@ const BUILDING_BLOCKS: [&str; 17] = [
     "mail",
     "messages",
     "naming",
+    "oidc",
     "passwords",
     "people",
     "rates",
@@ -26,7 +27,7 @@ const BUILDING_BLOCKS: [&str; 17] = [
 ];
 
 /// The flows people use, on top of the building blocks; `bootstrap` and `demo` start things.
-const FEATURES: [&str; 18] = [
+const FEATURES: [&str; 19] = [
     "accounts",
     "activity",
     "api_keys",
@@ -43,6 +44,7 @@ const FEATURES: [&str; 18] = [
     "roles",
     "scim",
     "sign_ins",
+    "sso",
     "teams",
     "users",
 ];

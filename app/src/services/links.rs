@@ -91,6 +91,7 @@ pub async fn complete_link(
         .one(&state.db)
         .await?
         .ok_or_else(|| link_not_usable(kind))?;
+    crate::services::people::check_password_allowed(&state.db, &holder).await?;
     passwords::check_policy("password", password, &holder.email)?;
     if password != confirmation {
         return Err(passwords::mismatch());

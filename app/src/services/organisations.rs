@@ -50,6 +50,7 @@ pub async fn create(
         features_enabled: Set(None),
         audit_retention_days: Set(crate::model::activity::RETENTION_DEFAULT_DAYS),
         audit_pruned_at: Set(None),
+        sso_required: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     }

@@ -280,10 +280,38 @@ impl NewUser<'_> {
             title: Set(None),
             deprovisioned_at: Set(None),
             last_login_at: Set(None),
+            sso_break_glass: Set(false),
             avatar_updated_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         }
     }
+}
+
+/// Refuses a password for `user` when their organisation requires single sign-on and they are
+/// not one of its break-glass administrators: signing in, resetting, or setting one from a link.
+pub async fn check_password_allowed(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+) -> ServiceResult<()> {
+    if user.sso_break_glass {
+        return Ok(());
+    }
+    let required = crate::entities::organisation::Entity::find_by_id(user.organisation_id)
+        .one(db)
+        .await?
+        .filter(|o| o.sso_required);
+    match required {
+        Some(organisation) => Err(password_refused(&organisation.name).into()),
+        None => Ok(()),
+    }
+}
+
+/// The refusal of a password in an organisation that signs in with single sign-on.
+pub fn password_refused(organisation: &str) -> Refusal {
+    Refusal::Conflict(msg!(
+        "msg.sso.password_required_sso",
+        organisation = organisation
+    ))
 }

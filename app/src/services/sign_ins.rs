@@ -117,6 +117,7 @@ async fn rows(
             failure: (!e.success)
                 .then(|| Failure::from_code(e.failure_reason.as_deref().unwrap_or_default())),
             method: e.method,
+            connection: e.connection,
             device: device_of(e.user_agent.as_deref()),
             ip: e.ip,
         })

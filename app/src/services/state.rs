@@ -47,6 +47,8 @@ pub struct AppState {
     pub licence_key: Option<super::licence::LicenceKey>,
     /// What each API key has used of its rate.
     pub api_limits: Arc<super::rates::ApiLimits>,
+    /// Single sign-on: the key sealing client secrets, and what is known of each provider.
+    pub sso: Arc<super::oidc::SsoContext>,
 }
 
 /// Where a request came from, as the server's middleware determined it.

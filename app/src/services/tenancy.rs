@@ -58,6 +58,7 @@ pub fn summary(org: &organisation::Model) -> OrganisationSummary {
         slug: org.slug.clone(),
         is_admin_tenant: org.is_admin_tenant,
         is_demo: org.is_demo,
+        sso_required: org.sso_required,
     }
 }
 

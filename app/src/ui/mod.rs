@@ -29,6 +29,7 @@ use pages::{
     settings::SettingsPage,
     shell::ConsoleShell,
     sign_ins::SignInsPage,
+    sso::SsoSettingsPage,
     teams::{list::TeamsPage, team::TeamPage},
     users::{
         add::AddUserPage, detail::UserPage, import::ImportUsersPage, invitations::InvitationsPage,
@@ -147,6 +148,7 @@ lazy_page!(
     ActivityRoute => ActivityPage,
     SignInsRoute => SignInsPage,
     SettingsRoute => SettingsPage,
+    SsoSettingsRoute => SsoSettingsPage,
     OrganisationsRoute => OrganisationsPage,
     NewOrganisationRoute => NewOrganisationPage,
     OrganisationRoute => OrganisationPage,
@@ -200,6 +202,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("activity") view={Lazy::<ActivityRoute>::new()} />
                     <Route path=path!("sign-ins") view={Lazy::<SignInsRoute>::new()} />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} />
+                    <Route path=path!("settings/sso") view={Lazy::<SsoSettingsRoute>::new()} />
                     <Route path=path!("platform/organisations") view={Lazy::<OrganisationsRoute>::new()} />
                     <Route path=path!("platform/organisations/new") view={Lazy::<NewOrganisationRoute>::new()} />
                     <Route path=path!("platform/organisations/:organisation") view={Lazy::<OrganisationRoute>::new()} />

@@ -14,8 +14,8 @@ use crate::{
 use app::{
     api::guard::{self, Need},
     entities::{
-        api_key, audit_event, organisation, outbox_message, role, role_permission, session, team,
-        team_member, token, user, user_role,
+        api_key, audit_event, organisation, outbox_message, role, role_permission, session,
+        sso_connection, sso_flow, team, team_member, token, user, user_role,
     },
     model::{Permission, PlatformRole, UserStatus},
 };
@@ -42,6 +42,10 @@ struct World {
     acme_team: Uuid,
     /// globex's API key.
     secret_key: Uuid,
+    /// globex's single sign-on connection (turned off, so its sign-in page does not show it),
+    /// and a test sign-in Vic made through it.
+    secret_sso: Uuid,
+    secret_sso_test: Uuid,
 }
 
 /// What must never appear in an answer to acme's admin: globex's people and roles.
@@ -56,6 +60,9 @@ const MARKERS: &[&str] = &[
     "GLX-EXTERNAL-7",
     "Globex secret team",
     "Globex secret key",
+    "globex-secret-idp",
+    "Globex secret SSO",
+    "globex-secret-client",
 ];
 
 async fn world(backend: Backend) -> World {
@@ -159,6 +166,45 @@ async fn world(backend: Backend) -> World {
     .await
     .unwrap()
     .id;
+    let secret_sso = sso_connection::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(globex.id),
+        name: Set("Globex secret SSO".into()),
+        preset: Set(app::model::sso::SsoPreset::Generic),
+        issuer: Set("https://globex-secret-idp.example".into()),
+        client_id: Set("globex-secret-client".into()),
+        client_secret: Set("v1:sealed".into()),
+        scopes: Set("email profile".into()),
+        allowed_domains: Set(json!(["globex.example"])),
+        enabled: Set(false),
+        link_by_email: Set(true),
+        provisioning: Set(app::model::sso::Provisioning::PreProvisioned),
+        jit_user_type: Set(None),
+        jit_roles: Set(json!([])),
+        created_at: Set(chrono::Utc::now()),
+        updated_at: Set(chrono::Utc::now()),
+    }
+    .insert(app.db())
+    .await
+    .unwrap()
+    .id;
+    let secret_sso_test = sso_flow::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        state_hash: Set("used:globex".into()),
+        connection_id: Set(secret_sso),
+        purpose: Set("test".into()),
+        nonce: Set("n".into()),
+        pkce_verifier: Set("v".into()),
+        next: Set(None),
+        started_by: Set(Some(vic.id)),
+        claims: Set(Some(json!({ "claims": { "email": "vic@globex.example" } }))),
+        created_at: Set(chrono::Utc::now()),
+        expires_at: Set(chrono::Utc::now() + chrono::Duration::minutes(10)),
+    }
+    .insert(app.db())
+    .await
+    .unwrap()
+    .id;
     let attacker = app.client();
     assert_eq!(
         attacker
@@ -187,6 +233,8 @@ async fn world(backend: Backend) -> World {
         secret_team,
         acme_team,
         secret_key,
+        secret_sso,
+        secret_sso_test,
     }
 }
 
@@ -278,8 +326,14 @@ async fn snapshot(w: &World) -> String {
         .all(db)
         .await
         .unwrap();
+    let sso = sso_connection::Entity::find()
+        .filter(sso_connection::Column::OrganisationId.eq(w.globex.id))
+        .order_by_asc(sso_connection::Column::Id)
+        .all(db)
+        .await
+        .unwrap();
     format!(
-        "{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{teams:?}\n{team_members:?}\n{tokens:?}\n{sessions:?}\n{keys:?}\nmail {mail}\naudit {audit}"
+        "{sso:?}\n{org:?}\n{users:?}\n{roles:?}\n{grants:?}\n{memberships:?}\n{teams:?}\n{team_members:?}\n{tokens:?}\n{sessions:?}\n{keys:?}\nmail {mail}\naudit {audit}"
     )
 }
 
@@ -591,6 +645,70 @@ async fn attacks(w: &World) -> Vec<Attack> {
             "api-keys/revoke",
             &[("slug", s("acme")), ("id", w.secret_key.to_string())],
         ),
+        // Single sign-on: the organisation's settings; the sign-in page's buttons for anyone.
+        form("sso/settings", &[("slug", s("globex"))]),
+        form("sso/settings", &[("slug", s("acme"))]),
+        json_body(
+            "sso/save",
+            json!({ "slug": "acme", "id": w.secret_sso, "connection": {
+                "name": "Taken", "preset": "generic", "issuer": "https://evil.example",
+                "client_id": "x", "client_secret": "y", "provisioning": "pre" } }),
+        ),
+        json_body(
+            "sso/save",
+            json!({ "slug": "globex", "id": w.secret_sso, "connection": {
+                "name": "Taken", "preset": "generic", "issuer": "https://evil.example",
+                "client_id": "x", "client_secret": "y", "provisioning": "pre" } }),
+        ),
+        form(
+            "sso/enable",
+            &[
+                ("slug", s("acme")),
+                ("id", w.secret_sso.to_string()),
+                ("enabled", s("true")),
+            ],
+        ),
+        form(
+            "sso/enable",
+            &[
+                ("slug", s("globex")),
+                ("id", w.secret_sso.to_string()),
+                ("enabled", s("true")),
+            ],
+        ),
+        form(
+            "sso/remove",
+            &[("slug", s("acme")), ("id", w.secret_sso.to_string())],
+        ),
+        form(
+            "sso/remove",
+            &[("slug", s("globex")), ("id", w.secret_sso.to_string())],
+        ),
+        json_body(
+            "sso/requirement",
+            json!({ "slug": "globex", "requirement": { "required": false, "break_glass": [w.vic.id] } }),
+        ),
+        json_body(
+            "sso/requirement",
+            json!({ "slug": "acme", "requirement": { "required": false, "break_glass": [w.vic.id] } }),
+        ),
+        form(
+            "sso/test/start",
+            &[("slug", s("acme")), ("id", w.secret_sso.to_string())],
+        ),
+        form(
+            "sso/test/start",
+            &[("slug", s("globex")), ("id", w.secret_sso.to_string())],
+        ),
+        form(
+            "sso/test",
+            &[("slug", s("acme")), ("id", w.secret_sso_test.to_string())],
+        ),
+        form(
+            "sso/test",
+            &[("slug", s("globex")), ("id", w.secret_sso_test.to_string())],
+        ),
+        form("auth/sso-options", &[("slug", s("globex"))]),
         // My profile: only ever the caller's own account.
         form("profile/get", &[("slug", s("globex"))]),
         form("profile/get", &[("slug", s("acme"))]),
@@ -924,6 +1042,22 @@ async fn no_endpoint_reaches_another_organisation(backend: Backend) {
             let path = format!(
                 "{}?status=all&q=vic&actor={vic}&subject={vic}&person={vic}",
                 path.replace("{slug}", slug)
+            );
+            let answer = w.attacker.get(&path).await;
+            assert!(answer.status < 500, "GET {path}: {}", answer.status);
+            if let Some(marker) = leaked(&w, &answer.body) {
+                panic!("GET {path} showed globex's \"{marker}\"");
+            }
+        }
+    }
+    // The way through a provider: globex's connection (turned off) from either organisation's
+    // address, and a callback with made-up or no state: a redirect, nobody signed in.
+    for path in server::sso::PATHS {
+        for slug in ["globex", "acme"] {
+            let path = format!(
+                "{}?next=/o/globex/users&state=made-up&code=x",
+                path.replace("{slug}", slug)
+                    .replace("{id}", &w.secret_sso.to_string())
             );
             let answer = w.attacker.get(&path).await;
             assert!(answer.status < 500, "GET {path}: {}", answer.status);

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fixtures;
+mod provider;
 mod smtp;
 mod support;
 
@@ -26,6 +27,7 @@ mod roles;
 mod scim;
 mod security;
 mod sign_ins;
+mod sso;
 mod teams;
 mod user_types;
 mod users;

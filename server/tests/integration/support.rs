@@ -109,6 +109,9 @@ async fn fresh_database(backend: Backend) -> DatabaseConnection {
     db
 }
 
+/// The key the tests' servers seal single sign-on client secrets with.
+pub const TEST_SECRET_KEY: &str = "dGVuYW50cnktdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=";
+
 impl TestApp {
     /// Starts Tenantry with the default settings.
     pub async fn start(backend: Backend) -> Self {
@@ -137,6 +140,16 @@ impl TestApp {
             passwords: Passwords::new(2).expect("hasher"),
             mail: mail.clone(),
             licence_key: Some(test_licence_key()),
+            sso: Arc::new(
+                app::services::oidc::SsoContext::new(
+                    Some(
+                        app::services::oidc::secrets::SecretKey::from_base64(TEST_SECRET_KEY)
+                            .expect("key"),
+                    ),
+                    true,
+                )
+                .expect("sso"),
+            ),
         };
         mail::spawn_worker(
             state.db.clone(),

@@ -168,6 +168,11 @@ pub async fn add_then(
     then: impl AsyncFnOnce(&OrgTxn, Uuid) -> ServiceResult<()>,
 ) -> ServiceResult<Added> {
     let checked = check_form(&new.form, None)?;
+    if new.onboarding == Onboarding::TemporaryPassword && actor.user.organisation.sso_required {
+        return Err(
+            crate::services::people::password_refused(&actor.user.organisation.name).into(),
+        );
+    }
     let organisation_id = actor.organisation_id();
     let db = &state.db;
     check_email_free(db, organisation_id, &checked.email, None).await?;

@@ -39,6 +39,7 @@ pub async fn reset_password(
     let user = target(&state.db, actor, id).await?;
     check_outranks(&state.db, actor, &user).await?;
     resettable(&user)?;
+    crate::services::people::check_password_allowed(&state.db, &user).await?;
     let temporary = match method {
         ResetMethod::Email => None,
         ResetMethod::TemporaryPassword => {
@@ -212,7 +213,12 @@ pub(super) async fn send_reset_link(
     else {
         return Ok(());
     };
-    if user.status != UserStatus::Active || access_expired(&user) {
+    if user.status != UserStatus::Active
+        || access_expired(&user)
+        || crate::services::people::check_password_allowed(&state.db, &user)
+            .await
+            .is_err()
+    {
         return Ok(());
     }
     let txn = OrgTxn::begin(&state.db, org.id).await?;

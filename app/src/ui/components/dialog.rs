@@ -42,6 +42,55 @@ pub fn Modal(
     }
 }
 
+/// A dialog asking to confirm what `action` will do with `request`: its body, the refusal if the
+/// server refuses, a danger button and Cancel. It closes once the action has succeeded (an
+/// answer to an earlier dispatch does not close it).
+#[component]
+pub fn ConfirmDialog<S>(
+    #[prop(into)] title: String,
+    action: ServerAction<S>,
+    /// What the danger button sends.
+    request: S,
+    /// The danger button's words.
+    #[prop(into)]
+    confirm: String,
+    /// The cancel button's words.
+    #[prop(into)]
+    cancel: String,
+    close: Callback<()>,
+    children: Children,
+) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn<Output = (), Error = crate::model::AppError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let error = super::form::action_error(action);
+    let opened_at = action.version().get_untracked();
+    Effect::new(move |_| {
+        if action.version().get() > opened_at {
+            if let Some(Ok(())) = action.value().get() {
+                close.run(());
+            }
+        }
+    });
+    view! {
+        <Modal title on_close=close>
+            <super::form::FormAlert error />
+            {children()}
+            <div class="form-actions">
+                <button type="button" class="button button-danger" disabled=move || action.pending().get()
+                    on:click=move |_| { action.dispatch(request.clone()); }>
+                    {confirm}
+                </button>
+                <button type="button" class="button" on:click=move |_| close.run(())>{cancel}</button>
+            </div>
+        </Modal>
+    }
+}
+
 /// A generated password, shown once with a button that copies it.
 #[component]
 pub fn OneTimePassword(

@@ -1,7 +1,7 @@
 //! Signing in to one organisation.
 
 use crate::{
-    api::auth::Login,
+    api::{auth::Login, sso::sign_in_choices},
     i18n::use_locale,
     tr,
     ui::components::form::{action_error, Field, FormAlert},
@@ -21,6 +21,55 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let error = action_error(login);
     let no_field_error = Signal::derive(|| None::<String>);
+    let choices = Resource::new(slug, sign_in_choices);
+    // Why a sign-in through a provider came back here, when it did.
+    let sso_failed = move || {
+        let reason = query.read().get("sso")?;
+        Some(match reason.as_str() {
+            "no_account" => tr!(l, "login.sso.no_account", organisation = slug()),
+            "not_active" => tr!(l, "login.sso.not_active"),
+            "domain" => tr!(l, "login.sso.domain"),
+            "seats" => tr!(l, "login.sso.seats"),
+            "provider" => tr!(l, "login.sso.provider"),
+            _ => tr!(l, "login.sso.expired"),
+        })
+    };
+    let buttons = move || {
+        Suspend::new(async move {
+            let Ok(options) = choices.await else {
+                return ().into_any();
+            };
+            if options.connections.is_empty() {
+                return ().into_any();
+            }
+            let next = next();
+            let links = options
+                .connections
+                .into_iter()
+                .map(|c| {
+                    let mut href = format!("/o/{}/sso/{}", slug(), c.id);
+                    if !next.is_empty() {
+                        href.push_str("?next=");
+                        href.push_str(&query_value(&next));
+                    }
+                    view! {
+                        <a class="button" rel="external" href=href>
+                            {tr!(l, "login.sso.with", connection = c.name)}
+                        </a>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="stack sso-choices">
+                    {links}
+                    <p class="divider muted">
+                        {if options.sso_required { tr!(l, "login.sso.break_glass_only") } else { tr!(l, "login.sso.or") }}
+                    </p>
+                </div>
+            }
+            .into_any()
+        })
+    };
     view! {
         <Title text=tr!(l, "login.title") />
         <main class="auth-page">
@@ -31,6 +80,8 @@ pub fn LoginPage() -> impl IntoView {
                     {tr!(l, "login.organisation")} <strong class="slug">{slug}</strong> " · "
                     <a href="/">{tr!(l, "login.other_organisation")}</a>
                 </p>
+                {move || sso_failed().map(|text| view! { <p class="alert alert-error" role="alert">{text}</p> })}
+                <Transition fallback=|| ()>{buttons}</Transition>
                 <ActionForm action=login attr:class="stack">
                     <FormAlert error />
                     <input type="hidden" name="slug" value=slug />
@@ -60,4 +111,18 @@ pub fn LoginPage() -> impl IntoView {
             </div>
         </main>
     }
+}
+
+/// `value` written for a URL's query: letters, digits, `-._~/` as they are, every other byte as
+/// `%XX`.
+fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

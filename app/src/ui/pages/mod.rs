@@ -13,6 +13,7 @@ pub mod roles;
 pub mod settings;
 pub mod shell;
 pub mod sign_ins;
+pub mod sso;
 pub mod teams;
 pub mod users;
 

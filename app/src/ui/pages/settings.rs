@@ -17,7 +17,7 @@ use crate::{
     },
     tr,
     ui::components::{
-        dialog::{CopyableSecret, Modal},
+        dialog::{ConfirmDialog, CopyableSecret, Modal},
         display::When,
         form::{action_error, field_error, ErrorAlert, Field, FormAlert, FormValues},
     },
@@ -42,6 +42,11 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>{tr!(l, "nav.settings")}</h1>
             <p class="muted">{tr!(l, "settings.intro", organisation = user.organisation.name.clone())}</p>
         </header>
+        <section class="card stack" aria-labelledby="sso-link">
+            <h2 id="sso-link">{tr!(l, "sso.title")}</h2>
+            <p class="muted">{tr!(l, "settings.sso.intro")}</p>
+            <p><a class="button" href=format!("/o/{}/settings/sso", user.organisation.slug)>{tr!(l, "settings.sso.open")}</a></p>
+        </section>
         <ApiKeys />
         <Retention />
     }
@@ -134,7 +139,14 @@ fn ApiKeys() -> impl IntoView {
     let dialog = move || {
         revoking.get().map(|(id, name)| {
             let close = Callback::new(move |_| revoking.set(None));
-            view! { <RevokeDialog id name action=revoke close /> }
+            let slug = expect_context::<CurrentUser>().organisation.slug;
+            view! {
+                <ConfirmDialog title=tr!(l, "settings.revoke.title", name = name) action=revoke
+                    request=RevokeApiKey { slug, id }
+                    confirm=tr!(l, "settings.revoke.action") cancel=tr!(l, "settings.revoke.cancel") close>
+                    <p>{tr!(l, "settings.revoke.body")}</p>
+                </ConfirmDialog>
+            }
         })
     };
     view! {
@@ -296,39 +308,5 @@ fn NewKeyForm(action: ServerAction<CreateApiKey>) -> impl IntoView {
                 </div>
             </Modal>
         })}
-    }
-}
-
-#[component]
-fn RevokeDialog(
-    id: Uuid,
-    name: String,
-    action: ServerAction<RevokeApiKey>,
-    close: Callback<()>,
-) -> impl IntoView {
-    let l = use_locale();
-    let slug = expect_context::<CurrentUser>().organisation.slug;
-    let error = action_error(action);
-    // The dialog opens with no answer of an earlier revocation showing.
-    let opened_at = action.version().get_untracked();
-    Effect::new(move |_| {
-        if action.version().get() > opened_at {
-            if let Some(Ok(())) = action.value().get() {
-                close.run(());
-            }
-        }
-    });
-    view! {
-        <Modal title=tr!(l, "settings.revoke.title", name = name) on_close=close>
-            <FormAlert error />
-            <p>{tr!(l, "settings.revoke.body")}</p>
-            <div class="form-actions">
-                <button type="button" class="button button-danger" disabled=move || action.pending().get()
-                    on:click=move |_| { action.dispatch(RevokeApiKey { slug: slug.clone(), id }); }>
-                    {tr!(l, "settings.revoke.action")}
-                </button>
-                <button type="button" class="button" on:click=move |_| close.run(())>{tr!(l, "settings.revoke.cancel")}</button>
-            </div>
-        </Modal>
     }
 }

@@ -229,9 +229,13 @@ pub fn SignInTable(
                 };
                 view! { <a href=href(&slug, &by_ip)>{ip}</a> }
             });
-            let method = match row.method.as_str() {
-                "password" => tr!(l, "sign_ins.method.password"),
-                other => other.to_string(),
+            let method = match (row.method.as_str(), row.connection) {
+                ("password", _) => tr!(l, "sign_ins.method.password"),
+                ("sso", Some(connection)) => {
+                    tr!(l, "sign_ins.method.sso_named", connection = connection)
+                }
+                ("sso", None) => tr!(l, "sign_ins.method.sso"),
+                (other, _) => other.to_string(),
             };
             view! {
                 <tr>
