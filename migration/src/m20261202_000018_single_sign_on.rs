@@ -1,8 +1,9 @@
 //! Single sign-on with OpenID Connect, per organisation. A connection names an identity provider
 //! (its issuer), the client the organisation registered there (the secret encrypted with the
 //! server's key, never stored in clear) and what happens at a first sign-in. A sign-in in progress
-//! is a row (state hashed, nonce and PKCE verifier kept for ten minutes), so any process can
-//! finish it. A person's identity at a provider is linked to their account by (issuer, subject).
+//! is a row (state hashed, nonce and PKCE verifier kept for ten minutes; the browser that started
+//! it holds a cookie whose hash the row keeps), so any process can finish it, for that browser
+//! only. A person's identity at a provider is linked to their account by (issuer, subject).
 //! An organisation can require single sign-on, except for the administrators it names.
 
 use crate::fk;
@@ -37,6 +38,7 @@ enum SsoFlows {
     Table,
     Id,
     StateHash,
+    BrowserHash,
     ConnectionId,
     Purpose,
     Nonce,
@@ -145,6 +147,7 @@ impl MigrationTrait for Migration {
                     .table(SsoFlows::Table)
                     .col(uuid(SsoFlows::Id).primary_key())
                     .col(string(SsoFlows::StateHash).unique_key())
+                    .col(string(SsoFlows::BrowserHash))
                     .col(uuid(SsoFlows::ConnectionId))
                     .col(string(SsoFlows::Purpose))
                     .col(string(SsoFlows::Nonce))

@@ -13,7 +13,7 @@ use app::{
 };
 use axum::{
     extract::{Path, Query, State},
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Extension, Router,
@@ -76,7 +76,7 @@ async fn start(
     };
     let next = query.next.map(|n| landing_path(&slug, Some(&n)));
     match flow::start(&state, organisation.id, id, Purpose::SignIn { next }).await {
-        Ok(url) => redirect(&url, &[]),
+        Ok(begun) => redirect(&begun.url, &[begun.cookie]),
         Err(error) => {
             tracing::info!(error = %error, "single sign-on could not start");
             let reason = match AppError::from(error) {
@@ -99,20 +99,25 @@ struct CallbackQuery {
 async fn callback(
     State(state): State<AppState>,
     Query(query): Query<CallbackQuery>,
+    headers: HeaderMap,
     client: Option<Extension<ClientInfo>>,
 ) -> Response {
     let client = client.map(|Extension(c)| c).unwrap_or_default();
     let Some(flow_state) = query.state.as_deref() else {
         return redirect("/", &[]);
     };
+    let browser = app::cookies::value(&headers, flow::BROWSER_COOKIE);
     let finished = flow::finish(
         &state,
         flow_state,
+        browser,
         query.code.as_deref(),
         query.error.as_deref(),
         &client,
     )
     .await;
+    // The flow is over either way: its cookie goes.
+    let spent = flow::browser_cookie(&state.auth, None);
     match finished {
         Ok(Finished::SignedIn {
             slug,
@@ -124,14 +129,15 @@ async fn callback(
             &[
                 sessions::cookie(&state.auth, &secret),
                 locale.cookie(state.auth.secure_cookies),
+                spent,
             ],
         ),
         Ok(Finished::Tested { slug, flow }) => {
-            redirect(&format!("/o/{slug}/settings/sso?test={flow}"), &[])
+            redirect(&format!("/o/{slug}/settings/sso?test={flow}"), &[spent])
         }
         Err(failed) => match failed.slug {
-            Some(slug) => redirect(&login_page(&slug, failed.reason), &[]),
-            None => redirect("/", &[]),
+            Some(slug) => redirect(&login_page(&slug, failed.reason), &[spent]),
+            None => redirect("/", &[spent]),
         },
     }
 }

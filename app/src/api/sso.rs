@@ -92,13 +92,15 @@ pub async fn start_sso_test(slug: String, id: Uuid) -> Result<String, AppError> 
     StartSsoTest::serve(&slug, async |caller| {
         let by = caller.user.id;
         let organisation_id = caller.user.organisation.id;
-        Ok(sso::flow::start(
+        let begun = sso::flow::start(
             &caller.state,
             organisation_id,
             id,
             sso::flow::Purpose::Test { by },
         )
-        .await?)
+        .await?;
+        super::guard::set_cookie(&begun.cookie)?;
+        Ok(begun.url)
     })
     .await
 }

@@ -9,6 +9,9 @@ pub struct Model {
     /// SHA-256 of the `state` sent to the provider, hex.
     #[sea_orm(unique)]
     pub state_hash: String,
+    /// SHA-256 of the secret in the cookie of the browser that started the flow, hex: only
+    /// that browser can finish it.
+    pub browser_hash: String,
     pub connection_id: Uuid,
     /// `sign_in` or `test`.
     pub purpose: String,

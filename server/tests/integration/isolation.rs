@@ -191,6 +191,7 @@ async fn world(backend: Backend) -> World {
     let secret_sso_test = sso_flow::ActiveModel {
         id: Set(Uuid::new_v4()),
         state_hash: Set("used:globex".into()),
+        browser_hash: Set("vic's browser".into()),
         connection_id: Set(secret_sso),
         purpose: Set("test".into()),
         nonce: Set("n".into()),

@@ -129,11 +129,29 @@ fn refused_for(answer: &Answer) -> String {
         to.starts_with("/o/acme/login?sso="),
         "sent to {to} instead of the sign-in page"
     );
-    assert!(
-        answer.headers.get("set-cookie").is_none(),
-        "a refused sign-in sets no cookie"
-    );
+    assert_no_session(answer);
     to.trim_start_matches("/o/acme/login?sso=").to_string()
+}
+
+/// Fails when `answer` starts a session.
+fn assert_no_session(answer: &Answer) {
+    let cookies: Vec<&str> = answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .collect();
+    assert!(
+        cookies.iter().all(|c| !c.starts_with("tenantry_session")),
+        "a session was started: {cookies:?}"
+    );
+}
+
+/// Where a callback that signed nobody in sent the browser.
+fn refused_for_anyone(answer: &Answer) -> String {
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    assert_no_session(answer);
+    location(&answer.headers)
 }
 
 async fn signed_in_as(client: &crate::support::Client, slug: &str) -> Option<String> {
@@ -318,11 +336,22 @@ async fn people_sign_in_through_the_provider_by_issuer_and_subject(backend: Back
         Some("ada@acme.example")
     );
 
+    // A sign-in someone else started is theirs: its way back, opened in another browser (sent
+    // in a link, say), signs nobody in there, and is spent.
+    let victim = a.app.client();
+    let opened = again.get(&button).await;
+    let planted = provider
+        .sign_in_as(&location(&opened.headers), "ada-at-idp")
+        .await;
+    let planted = planted.strip_prefix(&again.base).unwrap().to_string();
+    assert_eq!(refused_for_anyone(&victim.get(&planted).await), "/");
+    assert_eq!(signed_in_as(&victim, "acme").await, None);
+
     // The callback works once: replayed by someone else, it signs nobody in.
     let thief = a.app.client();
     let replayed = thief.get(&callback).await;
     assert_eq!(location(&replayed.headers), "/");
-    assert!(replayed.headers.get("set-cookie").is_none());
+    assert_no_session(&replayed);
     assert_eq!(signed_in_as(&thief, "acme").await, None);
 
     // Nobody else gets in: no account (pre-provisioned), an address not vouched for.
@@ -488,10 +517,7 @@ async fn a_test_sign_in_shows_the_claims_and_signs_nobody_in(backend: Backend) {
     let back = round_trip(&a.admin, &authorize, &provider, "someone").await;
     let to = location(&back.headers);
     assert!(to.starts_with("/o/acme/settings/sso?test="), "{to}");
-    assert!(
-        back.headers.get("set-cookie").is_none(),
-        "nobody is signed in"
-    );
+    assert_no_session(&back);
     let id = to.rsplit('=').next().unwrap().parse().unwrap();
     let result: SsoTestResult = a
         .admin

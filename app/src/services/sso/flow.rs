@@ -37,15 +37,47 @@ pub enum Purpose {
     Test { by: Uuid },
 }
 
-/// Starts a flow through connection `connection_id` of organisation `organisation_id`; returns
-/// the provider's address to send the browser to. Signing in needs the connection enabled; a
-/// test does not.
+/// The cookie that ties a flow to the browser that started it, sent back to the callback only.
+pub const BROWSER_COOKIE: &str = "tenantry_sso";
+
+/// A flow on its way to the provider.
+#[derive(Debug)]
+pub struct Begun {
+    /// The provider's address to send the browser to.
+    pub url: String,
+    /// The `Set-Cookie` value tying the flow to this browser.
+    pub cookie: String,
+}
+
+/// The `Set-Cookie` value of the browser's flow cookie: `value` for the ten minutes of a flow,
+/// or its removal when `None`.
+pub fn browser_cookie(config: &crate::services::AuthConfig, value: Option<&str>) -> String {
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let max_age = if value.is_some() {
+        FLOW_TTL_MINUTES * 60
+    } else {
+        0
+    };
+    format!(
+        "{BROWSER_COOKIE}={}; Path=/sso/callback; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+        value.unwrap_or_default()
+    )
+}
+
+/// Starts a flow through connection `connection_id` of organisation `organisation_id`: the
+/// provider's address to send the browser to, and the cookie the browser must bring back (a
+/// sign-in link opened by anyone else, say from an attacker who started it, finds no flow).
+/// Signing in needs the connection enabled; a test does not.
 pub async fn start(
     state: &AppState,
     organisation_id: Uuid,
     connection_id: Uuid,
     purpose: Purpose,
-) -> ServiceResult<String> {
+) -> ServiceResult<Begun> {
     let db = &state.db;
     let connection = sso_connection::Entity::find_by_id(connection_id)
         .filter(sso_connection::Column::OrganisationId.eq(organisation_id))
@@ -67,9 +99,11 @@ pub async fn start(
         Purpose::SignIn { next } => (next, None, "sign_in"),
         Purpose::Test { by } => (None, Some(by), "test"),
     };
+    let browser = sessions::new_secret();
     sso_flow::ActiveModel {
         id: Set(Uuid::new_v4()),
         state_hash: Set(sessions::hash_secret(&started.state)),
+        browser_hash: Set(sessions::hash_secret(&browser)),
         connection_id: Set(connection.id),
         purpose: Set(purpose.to_string()),
         nonce: Set(started.nonce),
@@ -82,7 +116,10 @@ pub async fn start(
     }
     .insert(db)
     .await?;
-    Ok(started.url)
+    Ok(Begun {
+        url: started.url,
+        cookie: browser_cookie(&state.auth, Some(&browser)),
+    })
 }
 
 fn client_of<'a>(
@@ -176,10 +213,12 @@ fn failed(slug: &str, reason: FailReason) -> Failed {
     }
 }
 
-/// Finishes the flow whose `state` came back with `code` (or with the provider's `error`).
+/// Finishes the flow whose `state` came back with `code` (or with the provider's `error`), in the
+/// browser that brought back the flow's cookie `browser`.
 pub async fn finish(
     state: &AppState,
     flow_state: &str,
+    browser: Option<&str>,
     code: Option<&str>,
     error: Option<&str>,
     client: &ClientInfo,
@@ -194,6 +233,9 @@ pub async fn finish(
     let txn = write_txn(db).await.map_err(lost)?;
     let flow = sso_flow::Entity::find()
         .filter(sso_flow::Column::StateHash.eq(sessions::hash_secret(flow_state)))
+        .filter(
+            sso_flow::Column::BrowserHash.eq(sessions::hash_secret(browser.unwrap_or_default())),
+        )
         .one(&txn)
         .await
         .map_err(|e| lost(e.into()))?
