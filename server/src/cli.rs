@@ -237,7 +237,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             )
             .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
             let licence_key = config.licence_key.clone();
-            let sso = sso_context(&config, &db).await?;
+            let sso = sso_context(config.secret_key.as_deref(), config.sso_allow_http, &db).await?;
             let state = AppState {
                 sso,
                 api_limits: std::sync::Arc::new(app::services::rates::ApiLimits::new(
@@ -255,14 +255,15 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     }
 }
 
-/// Single sign-on's context: the secret key, when configured. Once an organisation has a
-/// connection, a missing key stops the start (nobody could sign in through it).
-async fn sso_context(
-    config: &Config,
+/// Single sign-on's context: the secret key (base64), when configured. Once an organisation has
+/// a connection, a missing key stops the start (nobody could sign in through it).
+pub async fn sso_context(
+    secret_key: Option<&str>,
+    allow_http: bool,
     db: &sea_orm::DatabaseConnection,
 ) -> Result<Arc<app::services::oidc::SsoContext>, String> {
     use app::services::oidc::{secrets::SecretKey, SsoContext};
-    let key = match &config.secret_key {
+    let key = match secret_key {
         Some(text) => {
             Some(SecretKey::from_base64(text).map_err(|e| format!("TENANTRY_SECRET_KEY: {e}"))?)
         }
@@ -279,7 +280,7 @@ async fn sso_context(
             ));
         }
     }
-    Ok(Arc::new(SsoContext::new(key, config.sso_allow_http)?))
+    Ok(Arc::new(SsoContext::new(key, allow_http)?))
 }
 
 fn feature_list(features: &[app::model::Feature]) -> String {

@@ -349,4 +349,21 @@ mod tests {
                 .secure_cookies
         );
     }
+
+    #[test]
+    fn a_secret_key_must_be_32_bytes_of_base64() {
+        let error = check(&["--secret-key", "not a key"]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("TENANTRY_SECRET_KEY"),
+            "{error}"
+        );
+        let short = check(&["--secret-key", "c2hvcnQ="]).unwrap_err();
+        assert!(short.to_string().contains("32 bytes"), "{short}");
+        let config = check(&[
+            "--secret-key",
+            "dGVuYW50cnktdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=",
+        ])
+        .expect("a good key");
+        assert!(config.secret_key.is_some());
+    }
 }

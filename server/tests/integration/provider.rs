@@ -9,6 +9,7 @@ use std::process::{Child, Command, Stdio};
 pub struct Provider {
     /// Its issuer: `http://127.0.0.1:PORT`.
     pub issuer: String,
+    port: u16,
     child: Child,
     http: reqwest::Client,
 }
@@ -23,6 +24,34 @@ impl Drop for Provider {
 impl Provider {
     /// Starts a provider and waits until it answers discovery.
     pub async fn start() -> Provider {
+        for _attempt in 0..5 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .unwrap()
+                .port();
+            if let Some(provider) = Self::start_on(port).await {
+                return provider;
+            }
+        }
+        panic!("the OpenID provider did not start");
+    }
+
+    /// Stops the provider and starts it again on the same port: same issuer, new signing key
+    /// (it makes one at each start), as a provider rotating its keys.
+    pub async fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for _ in 0..20 {
+            if let Some(mut started) = Self::start_on(self.port).await {
+                std::mem::swap(self, &mut started);
+                return;
+            }
+        }
+        panic!("the OpenID provider did not start again");
+    }
+
+    /// A provider on `port`, once it answers discovery; `None` when it could not start there.
+    async fn start_on(port: u16) -> Option<Provider> {
         let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../tools/oidc-venv/bin/oidc-provider-mock");
         assert!(
@@ -34,42 +63,37 @@ impl Provider {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        for _attempt in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .unwrap()
-                .port();
-            let mut child = Command::new(&bin)
-                .args(["--port", &port.to_string()])
-                .env("NO_COLOR", "1")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let issuer = format!("http://127.0.0.1:{port}");
-            let discovery = format!("{issuer}/.well-known/openid-configuration");
-            for _ in 0..200 {
-                if child.try_wait().ok().flatten().is_some() {
-                    break; // the port was taken meanwhile: another one
-                }
-                if http
-                    .get(&discovery)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success())
-                {
-                    return Provider {
-                        issuer,
-                        child,
-                        http,
-                    };
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let mut child = Command::new(&bin)
+            .args(["--port", &port.to_string()])
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let issuer = format!("http://127.0.0.1:{port}");
+        let discovery = format!("{issuer}/.well-known/openid-configuration");
+        for _ in 0..200 {
+            if child.try_wait().ok().flatten().is_some() {
+                return None; // the port was taken meanwhile
             }
-            let _ = child.kill();
-            let _ = child.wait();
+            if http
+                .get(&discovery)
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Some(Provider {
+                    issuer,
+                    port,
+                    child,
+                    http,
+                });
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the OpenID provider did not start");
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// Sets the claims the provider gives `subject` (all of them: it keeps no others).

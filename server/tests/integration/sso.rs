@@ -38,6 +38,8 @@ on_both_databases!(
     a_test_sign_in_shows_the_claims_and_signs_nobody_in,
     required_single_sign_on_leaves_passwords_to_break_glass_admins,
     one_organisations_issuer_never_signs_anyone_in_to_another,
+    a_provider_rotating_its_keys_is_followed,
+    the_server_needs_its_key_once_a_connection_exists,
 );
 
 /// Every action in the audit trail, oldest first.
@@ -493,6 +495,28 @@ async fn just_in_time_accounts_take_the_connections_type_roles_and_domains(backe
         2,
         "Ada and Linus"
     );
+    // The licence's seats hold: with none left, nobody is created.
+    let root = a.app.super_admin().await;
+    let used = app::services::licence::seats_used(a.app.db())
+        .await
+        .unwrap();
+    crate::licence::install(
+        &root,
+        &crate::support::licence_file(&["helpdesk"], used, "2999-12-31"),
+    )
+    .await
+    .json::<app::model::licence::LicenceStatus>();
+    provider.vouch("mary", "mary@acme.example").await;
+    assert_eq!(
+        refused_for(&round_trip(&eve, &button, &provider, "mary").await),
+        "seats"
+    );
+    assert_eq!(
+        app::services::people::find_user_by_email(a.app.db(), a.acme.id, "mary@acme.example")
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 async fn a_test_sign_in_shows_the_claims_and_signs_nobody_in(backend: Backend) {
@@ -747,4 +771,40 @@ async fn one_organisations_issuer_never_signs_anyone_in_to_another(backend: Back
     assert_eq!(location(&swapped.headers), "/o/globex/login?sso=provider");
     assert_eq!(signed_in_as(&intruder, "acme").await, None);
     assert_eq!(signed_in_as(&intruder, "globex").await, None);
+}
+
+/// A provider that starts signing with a new key (here: restarted, it makes a new one) is
+/// followed: the token names a key the server has not seen, so it fetches the keys again.
+async fn a_provider_rotating_its_keys_is_followed(backend: Backend) {
+    let a = acme(backend).await;
+    let mut provider = Provider::start().await;
+    let saved = connect(&a, form(&provider)).await;
+    let button = format!("/o/acme/sso/{}", saved.id);
+    provider.vouch("ada", "ada@acme.example").await;
+    let first = a.app.client();
+    round_trip(&first, &button, &provider, "ada").await;
+    assert!(signed_in_as(&first, "acme").await.is_some());
+    provider.restart().await;
+    provider.vouch("ada", "ada@acme.example").await;
+    let second = a.app.client();
+    let back = round_trip(&second, &button, &provider, "ada").await;
+    assert_eq!(location(&back.headers), "/o/acme");
+    assert!(signed_in_as(&second, "acme").await.is_some());
+}
+
+/// Without `TENANTRY_SECRET_KEY` the server starts while no organisation has a connection, and
+/// refuses to once one has (their secrets could not be opened).
+async fn the_server_needs_its_key_once_a_connection_exists(backend: Backend) {
+    let a = acme(backend).await;
+    let db = a.app.db();
+    assert!(server::cli::sso_context(None, false, db).await.is_ok());
+    let provider = Provider::start().await;
+    connect(&a, form(&provider)).await;
+    let refused = server::cli::sso_context(None, false, db)
+        .await
+        .err()
+        .unwrap();
+    assert!(refused.starts_with("TENANTRY_SECRET_KEY"), "{refused}");
+    let key = crate::support::TEST_SECRET_KEY;
+    assert!(server::cli::sso_context(Some(key), false, db).await.is_ok());
 }

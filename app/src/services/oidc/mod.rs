@@ -43,7 +43,8 @@ pub struct SsoContext {
 struct Cached {
     metadata: Arc<CoreProviderMetadata>,
     fetched: Instant,
-    keys_fetched: Instant,
+    /// When the keys were last fetched again for a token naming an unknown key.
+    keys_refetched: Option<Instant>,
 }
 
 impl SsoContext {
@@ -83,14 +84,20 @@ impl SsoContext {
             .map(|c| c.metadata.clone())
     }
 
-    fn keep(&self, issuer: &str, metadata: Arc<CoreProviderMetadata>, fetched: Instant) {
+    fn keep(
+        &self,
+        issuer: &str,
+        metadata: Arc<CoreProviderMetadata>,
+        fetched: Instant,
+        keys_refetched: Option<Instant>,
+    ) {
         if let Ok(mut providers) = self.providers.lock() {
             providers.insert(
                 issuer.to_string(),
                 Cached {
                     metadata,
                     fetched,
-                    keys_fetched: Instant::now(),
+                    keys_refetched,
                 },
             );
         }
@@ -107,21 +114,28 @@ impl SsoContext {
             .await
             .map_err(|e| ProviderError::Unreachable(describe(&e)))?;
         let metadata = Arc::new(metadata);
-        self.keep(issuer, metadata.clone(), Instant::now());
+        self.keep(issuer, metadata.clone(), Instant::now(), None);
         Ok(metadata)
     }
 
-    /// `issuer`'s keys fetched again (it rotated them), unless they were a moment ago.
+    /// `issuer`'s keys fetched again (it rotated them), unless an unknown key already had them
+    /// fetched again a moment ago: tokens naming made-up keys do not make the server download
+    /// keys at every request.
     async fn refetch_keys(
         &self,
         issuer: &str,
         metadata: &CoreProviderMetadata,
     ) -> Result<Option<Arc<CoreProviderMetadata>>, ProviderError> {
-        let recent = self.providers.lock().ok().and_then(|p| {
-            p.get(issuer)
-                .map(|c| (c.keys_fetched.elapsed() < KEYS_REFETCH, c.fetched))
+        let cached = self.providers.lock().ok().and_then(|p| {
+            p.get(issuer).map(|c| {
+                (
+                    c.keys_refetched
+                        .is_some_and(|at| at.elapsed() < KEYS_REFETCH),
+                    c.fetched,
+                )
+            })
         });
-        let fetched = match recent {
+        let fetched = match cached {
             Some((true, _)) => return Ok(None),
             Some((false, fetched)) => fetched,
             None => Instant::now(),
@@ -130,7 +144,7 @@ impl SsoContext {
             .await
             .map_err(|e| ProviderError::Unreachable(describe(&e)))?;
         let metadata = Arc::new(metadata.clone().set_jwks(keys));
-        self.keep(issuer, metadata.clone(), fetched);
+        self.keep(issuer, metadata.clone(), fetched, Some(Instant::now()));
         Ok(Some(metadata))
     }
 }
