@@ -61,7 +61,9 @@ async fn start(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
     Query(query): Query<StartQuery>,
+    client: Option<Extension<ClientInfo>>,
 ) -> Response {
+    let client = client.map(|Extension(c)| c).unwrap_or_default();
     // Only a well-formed slug goes into a redirect, whatever was asked for.
     if tenancy::check_slug("slug", &slug).is_err() {
         return redirect("/", &[]);
@@ -75,12 +77,21 @@ async fn start(
         return redirect(&login_page(&slug, flow::FailReason::Expired), &[]);
     };
     let next = query.next.map(|n| landing_path(&slug, Some(&n)));
-    match flow::start(&state, organisation.id, id, Purpose::SignIn { next }).await {
+    match flow::start(
+        &state,
+        organisation.id,
+        id,
+        Purpose::SignIn { next },
+        &client,
+    )
+    .await
+    {
         Ok(begun) => redirect(&begun.url, &[begun.cookie]),
         Err(error) => {
             tracing::info!(error = %error, "single sign-on could not start");
             let reason = match AppError::from(error) {
                 AppError::NotFound(_) => flow::FailReason::Expired,
+                AppError::Throttled { .. } => flow::FailReason::Throttled,
                 _ => flow::FailReason::Provider,
             };
             redirect(&login_page(&slug, reason), &[])

@@ -97,6 +97,7 @@ pub async fn start_sso_test(slug: String, id: Uuid) -> Result<String, AppError> 
             organisation_id,
             id,
             sso::flow::Purpose::Test { by },
+            &caller.client,
         )
         .await?;
         super::guard::set_cookie(&begun.cookie)?;

@@ -40,6 +40,7 @@ on_both_databases!(
     one_organisations_issuer_never_signs_anyone_in_to_another,
     a_provider_rotating_its_keys_is_followed,
     the_server_needs_its_key_once_a_connection_exists,
+    an_address_starting_sign_ins_it_never_finishes_is_slowed,
 );
 
 /// Every action in the audit trail, oldest first.
@@ -807,4 +808,40 @@ async fn the_server_needs_its_key_once_a_connection_exists(backend: Backend) {
     assert!(refused.starts_with("TENANTRY_SECRET_KEY"), "{refused}");
     let key = crate::support::TEST_SECRET_KEY;
     assert!(server::cli::sso_context(Some(key), false, db).await.is_ok());
+}
+
+/// Each start writes a flow: an address starting sign-ins and finishing none is slowed like
+/// password sign-ins, and a finished one gives its attempt back.
+async fn an_address_starting_sign_ins_it_never_finishes_is_slowed(backend: Backend) {
+    let app = crate::support::TestApp::start_with(backend, |auth| {
+        auth.ip_throttle.free_attempts = 3;
+        auth.ip_throttle.max_attempts = 6;
+        auth.ip_throttle.delay_step_secs = 300;
+    })
+    .await;
+    let acme = app.organisation("acme").await;
+    app.user(&acme, "ada@acme.example", PASSWORD).await;
+    let admin = app.client();
+    admin.sign_in("acme", "ada@acme.example", PASSWORD).await;
+    let provider = Provider::start().await;
+    let saved: SsoConnectionSummary = save(&admin, "acme", None, form(&provider)).await.json();
+    turn(&admin, "acme", saved.id, true).await.json::<()>();
+    let button = format!("/o/acme/sso/{}", saved.id);
+    let browser = app.client();
+    // One finished sign-in, then starts left unfinished.
+    provider.vouch("ada", "ada@acme.example").await;
+    let back = round_trip(&browser, &button, &provider, "ada").await;
+    assert_eq!(location(&back.headers), "/o/acme");
+    let mut started = 0;
+    let refused = loop {
+        let opened = browser.get(&button).await;
+        let to = location(&opened.headers);
+        if !to.starts_with(&provider.issuer) {
+            break to;
+        }
+        started += 1;
+        assert!(started <= 4, "never slowed");
+    };
+    assert_eq!(refused, "/o/acme/login?sso=throttled");
+    assert_eq!(started, 3, "the free attempts");
 }

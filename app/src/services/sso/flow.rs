@@ -13,7 +13,7 @@ use crate::services::{
     now,
     oidc::{self as provider, Client, ProviderError, Verified},
     people::normalise_email,
-    sessions, AppState, ClientInfo, ServiceError, ServiceResult,
+    sessions, throttle, AppState, ClientInfo, ServiceError, ServiceResult,
 };
 use crate::{
     entities::{organisation, sso_connection, sso_flow, user},
@@ -77,8 +77,18 @@ pub async fn start(
     organisation_id: Uuid,
     connection_id: Uuid,
     purpose: Purpose,
+    client: &ClientInfo,
 ) -> ServiceResult<Begun> {
     let db = &state.db;
+    if matches!(purpose, Purpose::SignIn { .. }) {
+        throttle::claim(
+            db,
+            throttle::Attempts::SignIn,
+            &[(start_key(client).as_str(), &state.auth.ip_throttle)],
+            now().timestamp(),
+        )
+        .await?;
+    }
     let connection = sso_connection::Entity::find_by_id(connection_id)
         .filter(sso_connection::Column::OrganisationId.eq(organisation_id))
         .one(db)
@@ -177,6 +187,8 @@ pub enum FailReason {
     Domain,
     /// Creating the account would take a seat the licence does not have.
     Seats,
+    /// Too many sign-ins were started from this address without finishing.
+    Throttled,
 }
 
 impl FailReason {
@@ -189,21 +201,16 @@ impl FailReason {
             FailReason::NotActive => "not_active",
             FailReason::Domain => "domain",
             FailReason::Seats => "seats",
+            FailReason::Throttled => "throttled",
         }
     }
+}
 
-    pub fn from_code(code: &str) -> Option<Self> {
-        [
-            FailReason::Expired,
-            FailReason::Provider,
-            FailReason::NoAccount,
-            FailReason::NotActive,
-            FailReason::Domain,
-            FailReason::Seats,
-        ]
-        .into_iter()
-        .find(|r| r.code() == code)
-    }
+/// The throttling key of sign-ins through a provider started from `client`'s address: each start
+/// writes a flow, so an address starting many and finishing none is slowed, then locked out, like
+/// password sign-ins (a finished one gives its attempt back).
+fn start_key(client: &ClientInfo) -> String {
+    format!("sso-ip:{}", client.ip.as_deref().unwrap_or("unknown"))
 }
 
 fn failed(slug: &str, reason: FailReason) -> Failed {
@@ -406,6 +413,7 @@ async fn sign_in(
     client: &ClientInfo,
 ) -> ServiceResult<String> {
     let txn = write_txn(&state.db).await?;
+    throttle::settle_success(&txn, "", &start_key(client)).await?;
     user::Entity::update_many()
         .col_expr(user::Column::LastLoginAt, Expr::value(now()))
         .filter(user::Column::Id.eq(user.id))

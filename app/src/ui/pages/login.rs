@@ -30,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
             "not_active" => tr!(l, "login.sso.not_active"),
             "domain" => tr!(l, "login.sso.domain"),
             "seats" => tr!(l, "login.sso.seats"),
+            "throttled" => tr!(l, "login.sso.throttled"),
             "provider" => tr!(l, "login.sso.provider"),
             _ => tr!(l, "login.sso.expired"),
         })
