@@ -65,6 +65,7 @@ async fn main() {
         "/o/big/profile".into(),
         "/o/big/roles".into(),
         "/o/big/teams".into(),
+        "/o/big/settings/sso".into(),
     ]);
     let served = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));

@@ -120,6 +120,11 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
     let db = database::connect(&config.database_url)
         .await
         .map_err(|e| format!("cannot open the database at TENANTRY_DATABASE_URL: {e}"))?;
+    // Several processes starting at once on one database take turns to migrate and to create
+    // the first super-admin.
+    let startup = database::startup_lock(&db)
+        .await
+        .map_err(|e| format!("cannot lock the database for start-up: {e}"))?;
     database::migrate(&db)
         .await
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
@@ -208,6 +213,7 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             {
                 print_one_time_password(&config, &created);
             }
+            drop(startup);
             if config.mail == MailTransport::Log {
                 tracing::warn!(
                     "mail is written to this log, working invitation and reset links included \

@@ -1,7 +1,7 @@
 //! Connecting to SQLite or PostgreSQL and bringing the schema up to date.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{sqlx, ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr};
 use std::time::Duration;
 
 /// Connects with settings suited to each backend.
@@ -34,4 +34,38 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// The advisory lock key of start-up ("tenantry" in ASCII).
+const STARTUP_LOCK: i64 = 0x7465_6e61_6e74_7279;
+
+/// Held while a process brings the schema up to date and creates the first super-admin. On
+/// PostgreSQL it is a session advisory lock on a connection of its own, so processes starting at
+/// the same moment on one database take turns: the second finds the schema current and the
+/// super-admin made. Dropping it closes that connection, which releases the lock (so does a
+/// process that dies holding it). SQLite needs none: its one writer at a time is the file's.
+pub struct StartupLock {
+    _held: Option<sqlx::PgConnection>,
+}
+
+/// Waits for and takes the start-up lock.
+pub async fn startup_lock(db: &DatabaseConnection) -> Result<StartupLock, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(StartupLock { _held: None });
+    }
+    let failed = |e: sqlx::Error| DbErr::Conn(RuntimeErr::SqlxError(e.into()));
+    let mut connection = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(failed)?
+        .detach();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(STARTUP_LOCK)
+        .execute(&mut connection)
+        .await
+        .map_err(failed)?;
+    Ok(StartupLock {
+        _held: Some(connection),
+    })
 }

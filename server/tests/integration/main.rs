@@ -22,6 +22,7 @@ mod hardening;
 mod isolation;
 mod licence;
 mod platform;
+mod processes;
 mod profile;
 mod roles;
 mod scim;

@@ -83,30 +83,33 @@ pub struct TestApp {
 }
 
 async fn fresh_database(backend: Backend) -> DatabaseConnection {
-    let name = format!("tenantry_test_{}", Uuid::new_v4().simple());
     let url = match backend {
         Backend::Sqlite => {
+            let name = format!("tenantry_test_{}", Uuid::new_v4().simple());
             let path = std::env::temp_dir().join(format!("{name}.db"));
             format!("sqlite://{}?mode=rwc", path.display())
         }
-        Backend::Postgres => {
-            let admin = std::env::var("TENANTRY_TEST_POSTGRES_URL").expect(
-                "TENANTRY_TEST_POSTGRES_URL must name a PostgreSQL server (make test starts one)",
-            );
-            let db = Database::connect(&admin)
-                .await
-                .expect("connect to PostgreSQL");
-            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create scratch database");
-            db.close().await.ok();
-            let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
-            format!("{base}/{name}")
-        }
+        Backend::Postgres => fresh_postgres_url().await,
     };
     let db = server::database::connect(&url).await.expect("connect");
     server::database::migrate(&db).await.expect("migrate");
     db
+}
+
+/// The URL of a new, empty database on the tests' PostgreSQL server.
+pub async fn fresh_postgres_url() -> String {
+    let name = format!("tenantry_test_{}", Uuid::new_v4().simple());
+    let admin = std::env::var("TENANTRY_TEST_POSTGRES_URL")
+        .expect("TENANTRY_TEST_POSTGRES_URL must name a PostgreSQL server (make test starts one)");
+    let db = Database::connect(&admin)
+        .await
+        .expect("connect to PostgreSQL");
+    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create scratch database");
+    db.close().await.ok();
+    let (base, _) = admin.rsplit_once('/').expect("URL with a database name");
+    format!("{base}/{name}")
 }
 
 /// The key the tests' servers seal single sign-on client secrets with.
