@@ -120,7 +120,8 @@ pub struct SsoOverview {
     /// Single sign-on is the only way in, except for `break_glass`.
     pub required: bool,
     pub break_glass: Vec<Uuid>,
-    /// The organisation's active tenant admins, who may be named break-glass.
+    /// The administrators the form offers to tick: the break-glass ones, and the one looking
+    /// (others are added by address, so the page stays small in an organisation of thousands).
     pub admins: Vec<SsoPerson>,
     /// The roles an account created at first sign-in may be given.
     pub roles: Vec<(Uuid, String)>,
@@ -137,6 +138,9 @@ pub struct SsoRequirement {
     pub required: bool,
     #[serde(default)]
     pub break_glass: Vec<Uuid>,
+    /// The address of one more active tenant admin to name break-glass; empty for none.
+    #[serde(default)]
+    pub add: String,
 }
 
 /// A "Sign in with …" button of the sign-in page.

@@ -691,7 +691,7 @@ async fn attacks(w: &World) -> Vec<Attack> {
         ),
         json_body(
             "sso/requirement",
-            json!({ "slug": "acme", "requirement": { "required": false, "break_glass": [w.vic.id] } }),
+            json!({ "slug": "acme", "requirement": { "required": false, "break_glass": [w.vic.id], "add": "vic@globex.example" } }),
         ),
         form(
             "sso/test/start",

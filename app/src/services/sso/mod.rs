@@ -26,7 +26,11 @@ use crate::{
     },
 };
 use crate::{msg, services::messages::Refusal};
-use sea_orm::{prelude::*, sea_query::ExprTrait, QueryOrder};
+use sea_orm::{
+    prelude::*,
+    sea_query::{ExprTrait, Func},
+    Condition, QueryOrder,
+};
 use std::collections::BTreeSet;
 
 /// The address providers send people back to, registered as the client's redirect URI.
@@ -86,10 +90,12 @@ pub async fn overview(state: &AppState, actor: &Actor<'_>) -> ServiceResult<SsoO
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::Internal("organisation gone".into()))?;
-    let admins = user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::UserType.eq(UserType::TenantAdmin))
-        .filter(user::Column::Status.eq(UserStatus::Active))
+    let admins = active_admins(organisation_id)
+        .filter(
+            Condition::any()
+                .add(user::Column::SsoBreakGlass.eq(true))
+                .add(user::Column::Id.eq(actor.user.id)),
+        )
         .order_by_asc(user::Column::FirstName)
         .order_by_asc(user::Column::LastName)
         .all(db)
@@ -121,9 +127,18 @@ pub async fn overview(state: &AppState, actor: &Actor<'_>) -> ServiceResult<SsoO
     })
 }
 
+/// The active tenant admins of `organisation_id`.
+fn active_admins(organisation_id: Uuid) -> sea_orm::Select<user::Entity> {
+    user::Entity::find()
+        .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(user::Column::UserType.eq(UserType::TenantAdmin))
+        .filter(user::Column::Status.eq(UserStatus::Active))
+}
+
 /// Requires single sign-on (or stops requiring it) and names the administrators who may still
-/// sign in with a password. Requiring it needs an enabled connection and at least one
-/// break-glass administrator, so the organisation never locks itself out.
+/// sign in with a password (those ticked, and the one whose address is given). Requiring it
+/// needs an enabled connection and at least one break-glass administrator, so the organisation
+/// never locks itself out.
 pub async fn set_requirement(
     state: &AppState,
     actor: &Actor<'_>,
@@ -131,15 +146,36 @@ pub async fn set_requirement(
 ) -> ServiceResult<()> {
     let organisation_id = actor.user.organisation.id;
     let txn = OrgTxn::begin(&state.db, organisation_id).await?;
-    let admins = user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::UserType.eq(UserType::TenantAdmin))
-        .filter(user::Column::Status.eq(UserStatus::Active))
+    let mut named: BTreeSet<Uuid> = requirement.break_glass.iter().copied().collect();
+    let added = super::people::normalise_email(&requirement.add);
+    // Only the people concerned are read: the break-glass ones, those named, the one added.
+    let admins = active_admins(organisation_id)
+        .filter(
+            Condition::any()
+                .add(user::Column::SsoBreakGlass.eq(true))
+                .add(user::Column::Id.is_in(named.iter().copied()))
+                .add(Expr::expr(Func::lower(Expr::col(user::Column::Email))).eq(added.as_str())),
+        )
         .all(&*txn)
         .await?;
-    let named: BTreeSet<Uuid> = requirement.break_glass.iter().copied().collect();
     if named.iter().any(|id| !admins.iter().any(|a| a.id == *id)) {
         return Err(Refusal::field("break_glass", msg!("msg.sso.break_glass_admin")).into());
+    }
+    if !added.is_empty() {
+        let Some(admin) = admins
+            .iter()
+            .find(|a| super::people::normalise_email(&a.email) == added)
+        else {
+            return Err(Refusal::field(
+                "add",
+                msg!(
+                    "msg.sso.break_glass_unknown",
+                    email = requirement.add.trim()
+                ),
+            )
+            .into());
+        };
+        named.insert(admin.id);
     }
     if requirement.required {
         let enabled = sso_connection::Entity::find()
@@ -182,6 +218,11 @@ pub async fn set_requirement(
             Expr::col(user::Column::Id).is_in(named.iter().copied()),
         )
         .filter(user::Column::OrganisationId.eq(organisation_id))
+        .filter(
+            Condition::any()
+                .add(user::Column::SsoBreakGlass.eq(true))
+                .add(user::Column::Id.is_in(named.iter().copied())),
+        )
         .exec(&*txn)
         .await?;
     let changes = Changes::new()

@@ -462,6 +462,7 @@ fn Requirement(overview: SsoOverview, action: ServerAction<SetSsoRequirement>) -
                     .iter()
                     .filter_map(|id| id.parse().ok())
                     .collect(),
+                add: values.text("add"),
             },
         });
     };
@@ -494,6 +495,8 @@ fn Requirement(overview: SsoOverview, action: ServerAction<SetSsoRequirement>) -
                 <span class="field-error" hidden=move || field_error(error, "break_glass").get().is_none()>
                     {move || field_error(error, "break_glass").get()}
                 </span>
+                <Field label=tr!(l, "sso.required.add") name="add" kind="email" autocomplete="off"
+                    hint=tr!(l, "sso.required.add_hint") error=field_error(error, "add") />
             </fieldset>
             <div class="form-actions">
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
