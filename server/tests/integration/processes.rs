@@ -1,9 +1,16 @@
 //! Several real `tenantry serve` processes on one PostgreSQL database (issue 19): started at the
 //! same moment on an empty database, they take turns to migrate and exactly one creates the
-//! first super-admin.
+//! first super-admin; a session made on one works on the other, signing out on one ends it on
+//! both, and failed sign-ins on both count together.
 
-use crate::support::fresh_postgres_url;
-use app::entities::user;
+use crate::{
+    fixtures::NEW_PASSWORD,
+    support::{fresh_postgres_url, Client},
+};
+use app::{
+    api::auth::{ChangePassword, Logout},
+    entities::user,
+};
 use sea_orm::{prelude::*, Database};
 use std::process::{Child, Command, Stdio};
 
@@ -47,6 +54,15 @@ impl Process {
         }
     }
 
+    /// A browser at this process, sharing `jar`'s cookies (cookies do not tell ports apart, so a
+    /// session made on one process goes to the other).
+    fn client(&self, jar: &reqwest::Client) -> Client {
+        Client {
+            http: jar.clone(),
+            base: self.base.clone(),
+        }
+    }
+
     fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
@@ -73,7 +89,7 @@ impl Process {
 }
 
 #[tokio::test]
-async fn two_processes_starting_together_on_an_empty_database_migrate_once() {
+async fn two_processes_on_one_database_act_as_one() {
     let url = fresh_postgres_url().await;
     let mut a = Process::serve(&url, "a");
     let mut b = Process::serve(&url, "b");
@@ -87,4 +103,64 @@ async fn two_processes_starting_together_on_an_empty_database_migrate_once() {
     let db = Database::connect(&url).await.unwrap();
     let admins = user::Entity::find().count(&db).await.unwrap();
     assert_eq!(admins, 1, "exactly one first super-admin");
+
+    let output = [a.output(), b.output()].concat();
+    let printed = |label: &str| {
+        output
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_string()))
+            .unwrap()
+    };
+    let (email, password) = (printed("email:"), printed("one-time password:"));
+    let browser = || {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    };
+    let jar = browser();
+    let (on_a, on_b) = (a.client(&jar), b.client(&jar));
+    // Signed in on A, the new password chosen on B, the console read on A.
+    assert_eq!(
+        on_a.sign_in("operator", &email, &password).await.status,
+        200
+    );
+    let changed = on_b
+        .invoke(ChangePassword {
+            slug: "operator".into(),
+            current_password: password.clone(),
+            new_password: NEW_PASSWORD.into(),
+            confirmation: NEW_PASSWORD.into(),
+        })
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let current = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .call("session/current", &[("slug", "operator")])
+                .await
+                .status
+        }
+    };
+    assert_eq!(current(&on_a).await, 200);
+    // Signed out on B: the session is over on A too.
+    on_b.invoke(Logout {
+        slug: "operator".into(),
+    })
+    .await;
+    assert_eq!(current(&on_a).await, 401);
+    // Wrong passwords on both count together: three on each, then the right one is held back
+    // (five are free), where either process alone would have let it through.
+    let jar = browser();
+    let (on_a, on_b) = (a.client(&jar), b.client(&jar));
+    for client in [&on_a, &on_b, &on_a, &on_b, &on_a, &on_b] {
+        let wrong = client
+            .sign_in("operator", &email, "not the password at all")
+            .await;
+        assert_ne!(wrong.status, 200);
+    }
+    let held = on_a.sign_in("operator", &email, NEW_PASSWORD).await;
+    assert_eq!(held.status, 429, "{}", held.body);
 }
