@@ -1,15 +1,22 @@
 //! Several real `tenantry serve` processes on one PostgreSQL database (issue 19): started at the
 //! same moment on an empty database, they take turns to migrate and exactly one creates the
 //! first super-admin; a session made on one works on the other, signing out on one ends it on
-//! both, and failed sign-ins on both count together.
+//! both, failed sign-ins on both count together, the same invitation sent to both at once makes
+//! one account and one message (both mail workers running), and a licence installed on one holds
+//! on the other.
 
 use crate::{
-    fixtures::NEW_PASSWORD,
-    support::{fresh_postgres_url, Client},
+    fixtures::{new_account, NEW_PASSWORD},
+    smtp::SmtpServer,
+    support::{fresh_postgres_url, licence_file, Client},
 };
 use app::{
-    api::auth::{ChangePassword, Logout},
-    entities::user,
+    api::{
+        auth::{ChangePassword, Logout},
+        licence::{GetLicence, InstallLicence},
+    },
+    entities::{outbox_message, role, user},
+    model::{account::Onboarding, licence::LicenceStatus, RoleTemplate, UserType},
 };
 use sea_orm::{prelude::*, Database};
 use std::process::{Child, Command, Stdio};
@@ -29,7 +36,7 @@ impl Drop for Process {
 }
 
 impl Process {
-    fn serve(database_url: &str, name: &str) -> Process {
+    fn serve(database_url: &str, mail: &str, name: &str) -> Process {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .unwrap()
@@ -41,7 +48,7 @@ impl Process {
             .env("TENANTRY_DATABASE_URL", database_url)
             .env("TENANTRY_LISTEN", format!("127.0.0.1:{port}"))
             .env("TENANTRY_BASE_URL", format!("http://127.0.0.1:{port}"))
-            .env("TENANTRY_MAIL", "log")
+            .env("TENANTRY_MAIL", mail)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::from(out.try_clone().unwrap()))
             .stderr(Stdio::from(out))
@@ -91,8 +98,10 @@ impl Process {
 #[tokio::test]
 async fn two_processes_on_one_database_act_as_one() {
     let url = fresh_postgres_url().await;
-    let mut a = Process::serve(&url, "a");
-    let mut b = Process::serve(&url, "b");
+    let smtp = SmtpServer::start().await;
+    let mail = format!("{}?tls=none", smtp.url());
+    let mut a = Process::serve(&url, &mail, "a");
+    let mut b = Process::serve(&url, &mail, "b");
     a.ready().await;
     b.ready().await;
     let printed = [a.output(), b.output()]
@@ -145,6 +154,74 @@ async fn two_processes_on_one_database_act_as_one() {
         }
     };
     assert_eq!(current(&on_a).await, 200);
+
+    // The same invitation sent to A and B at the same moment: one account, one message, though
+    // both processes' mail workers are running.
+    let agent = role::Entity::find()
+        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut invite = new_account(
+        "grace@example.com",
+        &[agent.id],
+        UserType::Agent,
+        Onboarding::Invitation,
+    );
+    invite.slug = "operator".into();
+    let (on_a_answer, on_b_answer) = tokio::join!(on_a.invoke(invite.clone()), on_b.invoke(invite));
+    let mut statuses = [on_a_answer.status, on_b_answer.status];
+    statuses.sort();
+    assert_eq!(
+        statuses[0], 200,
+        "{}\n{}",
+        on_a_answer.body, on_b_answer.body
+    );
+    assert!((400..500).contains(&statuses[1]), "{}", on_b_answer.body);
+    let graces = user::Entity::find()
+        .filter(user::Column::Email.eq("grace@example.com"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(graces, 1);
+    smtp.message_to("grace@example.com").await;
+    let sent = || {
+        outbox_message::Entity::find()
+            .filter(outbox_message::Column::ToAddress.eq("grace@example.com"))
+            .filter(outbox_message::Column::SentAt.is_not_null())
+            .count(&db)
+    };
+    for _ in 0..400 {
+        if sent().await.unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(sent().await.unwrap(), 1, "the message is marked sent");
+    let received = smtp
+        .messages()
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == "grace@example.com"))
+        .count();
+    assert_eq!(received, 1, "delivered exactly once");
+
+    // A licence installed on A holds on B at its next request.
+    let installed = on_a
+        .invoke(InstallLicence {
+            slug: "operator".into(),
+            document: licence_file(&["helpdesk"], 40, "2999-12-31"),
+        })
+        .await;
+    assert_eq!(installed.status, 200, "{}", installed.body);
+    let seen: LicenceStatus = on_b
+        .invoke(GetLicence {
+            slug: "operator".into(),
+        })
+        .await
+        .json();
+    assert_eq!(seen.licence.map(|l| l.seats), Some(40));
+
     // Signed out on B: the session is over on A too.
     on_b.invoke(Logout {
         slug: "operator".into(),
