@@ -2,8 +2,8 @@
 //! same moment on an empty database, they take turns to migrate and exactly one creates the
 //! first super-admin; a session made on one works on the other, signing out on one ends it on
 //! both, failed sign-ins on both count together, the same invitation sent to both at once makes
-//! one account and one message (both mail workers running), and a licence installed on one holds
-//! on the other.
+//! one account and one message (both mail workers running), and a licence installed or features
+//! switched off on one hold on the other.
 
 use crate::{
     fixtures::{new_account, NEW_PASSWORD},
@@ -14,9 +14,13 @@ use app::{
     api::{
         auth::{ChangePassword, Logout},
         licence::{GetLicence, InstallLicence},
+        organisations::UpdateOrganisation,
     },
     entities::{outbox_message, role, user},
-    model::{account::Onboarding, licence::LicenceStatus, RoleTemplate, UserType},
+    model::{
+        account::Onboarding, licence::LicenceStatus, organisations::OrganisationChanges,
+        RoleTemplate, UserType,
+    },
 };
 use sea_orm::{prelude::*, Database};
 use std::process::{Child, Command, Stdio};
@@ -221,6 +225,35 @@ async fn two_processes_on_one_database_act_as_one() {
         .await
         .json();
     assert_eq!(seen.licence.map(|l| l.seats), Some(40));
+    // So does an organisation's features switched off on A.
+    let features = |client: &Client| {
+        let client = client.clone();
+        async move {
+            let me = client
+                .call("session/current", &[("slug", "operator")])
+                .await;
+            serde_json::from_str::<serde_json::Value>(&me.body).unwrap()["features"].clone()
+        }
+    };
+    assert_eq!(features(&on_b).await, serde_json::json!(["helpdesk"]));
+    let operator = app::services::tenancy::find_by_slug(&db, "operator")
+        .await
+        .unwrap()
+        .unwrap();
+    let changed = on_a
+        .invoke(UpdateOrganisation {
+            slug: "operator".into(),
+            organisation: "operator".into(),
+            changes: OrganisationChanges {
+                name: operator.name,
+                is_admin_tenant: true,
+                is_demo: false,
+                features_enabled: Some(Vec::new()),
+            },
+        })
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_eq!(features(&on_b).await, serde_json::json!([]));
 
     // Signed out on B: the session is over on A too.
     on_b.invoke(Logout {
