@@ -421,7 +421,10 @@ fn ConnectionForm(
                             {move || field_error(error, "jit_user_type").get()}
                         </p>
                     </div>
-                    {role_boxes}
+                    <div class="field">
+                        <span class="label">{tr!(l, "sso.form.jit_roles")}</span>
+                        {role_boxes}
+                    </div>
                     <span class="field-error" hidden=move || field_error(error, "jit_roles").get().is_none()>
                         {move || field_error(error, "jit_roles").get()}
                     </span>
