@@ -22,6 +22,30 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
+# python_tool VENV MINOR PACKAGE VERSION WHAT [MORE_SPECS...]: PACKAGE==VERSION (and MORE_SPECS)
+# in the virtual environment VENV, made with Python 3.MINOR or later (the system's, or pyenv's
+# when the system's is older), unless that version is there already.
+python_tool() {
+  local venv=$1 minor=$2 package=$3 version=$4 what=$5
+  shift 5
+  local installed
+  installed=$("$venv/bin/pip" show "$package" 2>/dev/null | sed -n 's/^Version: //p' || true)
+  [ "$installed" = "$version" ] && return
+  say "installing $package $version ($what)"
+  local python=python3
+  if ! python3 -c "import sys; sys.exit(sys.version_info < (3, $minor))" 2>/dev/null; then
+    # MINOR is 10 to 19: 3.1x versions from its second digit up.
+    python=$(ls -d "$HOME"/.pyenv/versions/3.1["${minor#1}"-9]*/bin/python3 2>/dev/null | tail -1)
+  fi
+  rm -rf "$venv"
+  if ! "$python" -m venv "$venv"; then
+    rm -rf "$venv"
+    apt_install python3-venv
+    "$python" -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$package==$version" "$@"
+}
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -56,42 +80,9 @@ if $want_test; then
     say "installing the Playwright packages"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
   fi
-  # The SCIM conformance suite (the integration tests run it against the server): Python 3.11 or
-  # later, from pyenv when the system's is older.
-  SCIM_CLI=0.6.0 SCIM_TESTER=0.5.2
-  installed=$(tools/scim-venv/bin/pip show scim2-tester 2>/dev/null | sed -n 's/^Version: //p' || true)
-  if [ "$installed" != "$SCIM_TESTER" ]; then
-    say "installing scim2-tester $SCIM_TESTER (the SCIM conformance suite)"
-    python=python3
-    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-      python=$(ls -d "$HOME"/.pyenv/versions/3.1[1-9]*/bin/python3 2>/dev/null | tail -1)
-    fi
-    rm -rf tools/scim-venv
-    if ! "$python" -m venv tools/scim-venv; then
-      rm -rf tools/scim-venv
-      apt_install python3-venv
-      "$python" -m venv tools/scim-venv
-    fi
-    tools/scim-venv/bin/pip install --quiet --disable-pip-version-check \
-      "scim2-tester==$SCIM_TESTER" "scim2-cli==$SCIM_CLI"
-  fi
-  # A real OpenID provider for the single sign-on tests: Python 3.12 or later, from pyenv when
-  # the system's is older.
-  OIDC_PROVIDER=0.4.8
-  installed=$(tools/oidc-venv/bin/pip show oidc-provider-mock 2>/dev/null | sed -n 's/^Version: //p' || true)
-  if [ "$installed" != "$OIDC_PROVIDER" ]; then
-    say "installing oidc-provider-mock $OIDC_PROVIDER (an OpenID provider for the tests)"
-    python=python3
-    if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
-      python=$(ls -d "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | tail -1)
-    fi
-    rm -rf tools/oidc-venv
-    if ! "$python" -m venv tools/oidc-venv; then
-      rm -rf tools/oidc-venv
-      apt_install python3-venv
-      "$python" -m venv tools/oidc-venv
-    fi
-    tools/oidc-venv/bin/pip install --quiet --disable-pip-version-check \
-      "oidc-provider-mock==$OIDC_PROVIDER"
-  fi
+  # The SCIM conformance suite (the integration tests run it against the server): Python 3.11
+  # or later.
+  python_tool tools/scim-venv 11 scim2-tester 0.5.2 "the SCIM conformance suite" "scim2-cli==0.6.0"
+  # A real OpenID provider for the single sign-on tests: Python 3.12 or later.
+  python_tool tools/oidc-venv 12 oidc-provider-mock 0.4.8 "an OpenID provider for the tests"
 fi
