@@ -220,6 +220,48 @@ fn failed(slug: &str, reason: FailReason) -> Failed {
     }
 }
 
+fn expired() -> Failed {
+    Failed {
+        slug: None,
+        reason: FailReason::Expired,
+    }
+}
+
+/// Takes the live flow whose state is `flow_state`, started in the browser holding the cookie
+/// `browser`: found and marked used in one transaction, the mark made only while the row still
+/// has that state, so of two callbacks racing with the same state (on PostgreSQL both can read
+/// it) exactly one gets the flow.
+async fn take(
+    db: &DatabaseConnection,
+    flow_state: &str,
+    browser: Option<&str>,
+) -> ServiceResult<Option<sso_flow::Model>> {
+    let state_hash = sessions::hash_secret(flow_state);
+    let txn = write_txn(db).await?;
+    let Some(flow) = sso_flow::Entity::find()
+        .filter(sso_flow::Column::StateHash.eq(state_hash.as_str()))
+        .filter(
+            sso_flow::Column::BrowserHash.eq(sessions::hash_secret(browser.unwrap_or_default())),
+        )
+        .one(&txn)
+        .await?
+        .filter(|f| f.expires_at > now())
+    else {
+        return Ok(None);
+    };
+    let taken = sso_flow::Entity::update_many()
+        .col_expr(
+            sso_flow::Column::StateHash,
+            Expr::value(format!("used:{}", flow.id)),
+        )
+        .filter(sso_flow::Column::Id.eq(flow.id))
+        .filter(sso_flow::Column::StateHash.eq(state_hash.as_str()))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok((taken.rows_affected == 1).then_some(flow))
+}
+
 /// Finishes the flow whose `state` came back with `code` (or with the provider's `error`), in the
 /// browser that brought back the flow's cookie `browser`.
 pub async fn finish(
@@ -230,56 +272,26 @@ pub async fn finish(
     error: Option<&str>,
     client: &ClientInfo,
 ) -> Result<Finished, Failed> {
-    let lost = |_| Failed {
-        slug: None,
-        reason: FailReason::Expired,
-    };
     let db = &state.db;
-    // Taken once: the row goes (or, for a test, loses its state) in the same statement that
-    // finds it, so a replayed callback finds nothing.
-    let txn = write_txn(db).await.map_err(lost)?;
-    let flow = sso_flow::Entity::find()
-        .filter(sso_flow::Column::StateHash.eq(sessions::hash_secret(flow_state)))
-        .filter(
-            sso_flow::Column::BrowserHash.eq(sessions::hash_secret(browser.unwrap_or_default())),
-        )
-        .one(&txn)
+    // A failure to read is logged and told as an expired sign-in: nothing was signed in.
+    let broken = |error: ServiceError| {
+        tracing::error!(%error, "single sign-on: the flow could not be read");
+        expired()
+    };
+    let flow = take(db, flow_state, browser)
         .await
-        .map_err(|e| lost(e.into()))?
-        .filter(|f| f.expires_at > now())
-        .ok_or(Failed {
-            slug: None,
-            reason: FailReason::Expired,
-        })?;
-    let taken = sso_flow::Entity::update_many()
-        .col_expr(
-            sso_flow::Column::StateHash,
-            Expr::value(format!("used:{}", flow.id)),
-        )
-        .filter(sso_flow::Column::Id.eq(flow.id))
-        .exec(&txn)
-        .await
-        .map_err(|e| lost(e.into()))?;
-    txn.commit().await.map_err(|e| lost(e.into()))?;
-    if taken.rows_affected != 1 {
-        return Err(lost(ServiceError::Internal("flow taken".into())));
-    }
+        .map_err(broken)?
+        .ok_or_else(expired)?;
     let connection = sso_connection::Entity::find_by_id(flow.connection_id)
         .one(db)
         .await
-        .map_err(|e| lost(e.into()))?
-        .ok_or(Failed {
-            slug: None,
-            reason: FailReason::Expired,
-        })?;
+        .map_err(|e| broken(e.into()))?
+        .ok_or_else(expired)?;
     let organisation = organisation::Entity::find_by_id(connection.organisation_id)
         .one(db)
         .await
-        .map_err(|e| lost(e.into()))?
-        .ok_or(Failed {
-            slug: None,
-            reason: FailReason::Expired,
-        })?;
+        .map_err(|e| broken(e.into()))?
+        .ok_or_else(expired)?;
     let slug = organisation.slug.clone();
     let verified = verify(state, &connection, &flow, code, error).await;
     if flow.purpose == "test" {
@@ -292,7 +304,7 @@ pub async fn finish(
             .filter(sso_flow::Column::Id.eq(flow.id))
             .exec(db)
             .await
-            .map_err(|e| lost(e.into()))?;
+            .map_err(|e| broken(e.into()))?;
         return Ok(Finished::Tested {
             slug,
             flow: flow.id,
@@ -301,7 +313,7 @@ pub async fn finish(
     sso_flow::Entity::delete_by_id(flow.id)
         .exec(db)
         .await
-        .map_err(|e| lost(e.into()))?;
+        .map_err(|e| broken(e.into()))?;
     let verified = match verified {
         Ok(v) => v,
         Err(e) => {

@@ -274,9 +274,3 @@ pub async fn sign_in_options(
         sso_required: organisation.sso_required,
     })
 }
-
-/// Whether `user` must sign in through a provider: their organisation requires it and they are
-/// not one of its break-glass administrators.
-pub fn password_refused(organisation: &organisation::Model, user: &user::Model) -> bool {
-    organisation.sso_required && !user.sso_break_glass
-}
