@@ -117,6 +117,20 @@ async fn connect(a: &Acme, form: SsoConnectionForm) -> SsoConnectionSummary {
     saved
 }
 
+/// The client secret stored for connection `id`, opened with the server's key; it must not be
+/// readable in the row itself.
+async fn stored_secret(a: &Acme, id: Uuid) -> String {
+    let row = sso_connection::Entity::find_by_id(id)
+        .one(a.app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let key = a.app.state.sso.secret_key().unwrap();
+    let secret = key.open(row.id, &row.client_secret).unwrap();
+    assert!(!row.client_secret.contains(&secret), "sealed at rest");
+    secret
+}
+
 fn fields(answer: &Answer) -> Vec<String> {
     assert_eq!(answer.status, 422, "{}", answer.body);
     match answer.error() {
@@ -220,22 +234,7 @@ async fn connections_are_checked_and_their_secret_sealed(backend: Backend) {
     assert_eq!(fields(&early), ["required"]);
 
     let saved = connect(&a, form(&provider)).await;
-    let row = sso_connection::Entity::find_by_id(saved.id)
-        .one(a.app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(!row.client_secret.contains(SECRET), "sealed at rest");
-    assert_eq!(
-        a.app
-            .state
-            .sso
-            .secret_key()
-            .unwrap()
-            .open(row.id, &row.client_secret)
-            .as_deref(),
-        Some(SECRET)
-    );
+    assert_eq!(stored_secret(&a, saved.id).await, SECRET);
     let overview = a
         .admin
         .invoke(SsoSettings {
@@ -262,21 +261,7 @@ async fn connections_are_checked_and_their_secret_sealed(backend: Backend) {
     .json();
     assert_eq!(renamed.name, "Acme Identity");
     assert!(renamed.enabled);
-    let row = sso_connection::Entity::find_by_id(saved.id)
-        .one(a.app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        a.app
-            .state
-            .sso
-            .secret_key()
-            .unwrap()
-            .open(row.id, &row.client_secret)
-            .as_deref(),
-        Some(SECRET)
-    );
+    assert_eq!(stored_secret(&a, saved.id).await, SECRET);
     let no_admin = require(&a, true, Vec::new()).await;
     assert_eq!(fields(&no_admin), ["break_glass"]);
     let actions = actions(&a.app).await;

@@ -318,7 +318,7 @@ pub async fn finish(
         Ok(v) => v,
         Err(e) => {
             tracing::info!(connection = %connection.id, error = ?e, "single sign-on refused by the provider");
-            let _ = note(
+            note(
                 state,
                 &organisation,
                 None,
@@ -339,7 +339,7 @@ pub async fn finish(
     let user = match account_for(state, &organisation, &connection, &verified).await {
         Ok(user) => user,
         Err(Why::Refused(reason, user)) => {
-            let _ = note(
+            note(
                 state,
                 &organisation,
                 user.as_deref(),
@@ -403,8 +403,10 @@ async fn note(
     client: &ClientInfo,
     connection: &sso_connection::Model,
     failure: Option<&str>,
-) -> ServiceResult<()> {
-    record_login(
+) {
+    // The refusal goes to the person either way; a history line that could not be written is
+    // logged, not passed over.
+    if let Err(error) = record_login(
         &state.db,
         Some(organisation.id),
         user,
@@ -414,6 +416,9 @@ async fn note(
         failure,
     )
     .await
+    {
+        tracing::error!(%error, "single sign-on: the sign-in history could not be written");
+    }
 }
 
 /// Starts `user`'s session and writes the sign-in to the history.
