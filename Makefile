@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools lint unit-test e2e build-debug bench soak clean-e2e
+.PHONY: run test tools lint unit-test e2e build-debug bench soak load clean-e2e
 
 ## Installs what is missing, builds a release and serves Tenantry on SQLite at http://127.0.0.1:3000.
 run: tools
@@ -61,3 +61,12 @@ bench: tools
 soak: tools
 	cargo leptos build --release --split
 	cargo run --release -p server --example soak -- $${SOAK_MINUTES:-10}
+
+## Two release processes on one PostgreSQL database, an organisation of 100,000 people, a mixed
+## workload from wrk for LOAD_MINUTES (default 10): sign-ins, Users pages, person pages, edits,
+## invitations. Prints requests, p50 and p99 per kind and process, and each process's memory
+## throughout; fails on any error or on trouble in the processes' logs.
+load: tools
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	cargo leptos build --release --split
+	TENANTRY_TEST_POSTGRES_URL=$$(scripts/postgres.sh) cargo run --release -p server --example load -- $${LOAD_MINUTES:-10}

@@ -6,7 +6,7 @@ use crate::{
 };
 use app::services::{
     bootstrap, licence,
-    mail::{self, Mail, MailTransport, RetryPolicy},
+    mail::{self, Mail, MailTransport},
     passwords::Passwords,
     AppState,
 };
@@ -235,13 +235,8 @@ async fn run(config: Config, command: Command) -> Result<(), String> {
             }
             let auth = Arc::new(config.auth.clone());
             let mail = Arc::new(Mail::new(&config.base_url, &config.mail_from));
-            mail::spawn_worker(
-                db.clone(),
-                mail.clone(),
-                &config.mail,
-                RetryPolicy::default(),
-            )
-            .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
+            mail::spawn_worker(db.clone(), mail.clone(), &config.mail, config.mail_policy)
+                .map_err(|e| format!("TENANTRY_MAIL (--mail): {e}"))?;
             let licence_key = config.licence_key.clone();
             let sso = sso_context(config.secret_key.as_deref(), config.sso_allow_http, &db).await?;
             let state = AppState {

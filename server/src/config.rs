@@ -1,6 +1,6 @@
 //! Configuration from flags and environment, checked before anything starts.
 
-pub use app::services::mail::MailTransport;
+pub use app::services::mail::{MailTransport, RetryPolicy};
 use app::services::{licence::LicenceKey, oidc::secrets::SecretKey, AuthConfig};
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
@@ -45,6 +45,17 @@ pub struct Settings {
     /// The address mail is sent from; by default no-reply@ the host of the base URL.
     #[arg(long, env = "TENANTRY_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+
+    /// Seconds a mail worker keeps a message it is sending to itself. A process that dies while
+    /// sending leaves its message to the others (or to itself, restarted) after this long; the
+    /// mail server must accept a message within half of it.
+    #[arg(
+        long,
+        env = "TENANTRY_MAIL_LEASE_SECONDS",
+        default_value_t = 120,
+        global = true
+    )]
+    pub mail_lease_seconds: u32,
 
     /// Minutes without a request after which a session ends.
     #[arg(
@@ -124,6 +135,8 @@ pub struct Config {
     pub base_url: String,
     pub mail: MailTransport,
     pub mail_from: String,
+    /// How the mail worker retries and how long it keeps a message it is sending.
+    pub mail_policy: RetryPolicy,
     pub trust_proxy: bool,
     pub auth: AuthConfig,
     pub licence_key: Option<LicenceKey>,
@@ -175,6 +188,16 @@ impl Settings {
                 format!("\"{mail_from}\" is not an email address like no-reply@example.com"),
             ));
         }
+        if self.mail_lease_seconds < 2 {
+            return Err(bad(
+                "TENANTRY_MAIL_LEASE_SECONDS (--mail-lease-seconds)",
+                "must be at least 2 seconds (the mail server gets half of it to accept a message)",
+            ));
+        }
+        let mail_policy = RetryPolicy {
+            lease: std::time::Duration::from_secs(u64::from(self.mail_lease_seconds)),
+            ..RetryPolicy::default()
+        };
         if self.session_idle_minutes == 0 {
             return Err(bad(
                 "TENANTRY_SESSION_IDLE_MINUTES",
@@ -213,6 +236,7 @@ impl Settings {
             base_url,
             mail,
             mail_from,
+            mail_policy,
             trust_proxy: self.trust_proxy,
             auth,
             licence_key,

@@ -2,6 +2,11 @@
 //! them, and a background worker delivers them with retries and backoff. A crash or a mail-server
 //! outage delays mail; it never loses it. Every app process may run a worker: a message is leased
 //! (claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL) before it is sent.
+//!
+//! Delivery is at least once: a process killed after the mail server accepted a message but
+//! before it marked the message sent leaves a lease that runs out, and the message goes again.
+//! Every attempt carries the same `Message-ID` (the outbox id), so a receiving system that has
+//! it already can tell the copy for what it is.
 
 use super::{now, ServiceError, ServiceResult};
 use crate::entities::outbox_message as outbox;
@@ -254,6 +259,7 @@ impl Sender {
             .map(|address| Mailbox::new(None, address))
             .map_err(|e| permanent(format!("the address {} is not usable: {e}", row.to_address)))?;
         let message = lettre::Message::builder()
+            .message_id(Some(message_id(row.id, from)))
             .from(from.clone())
             .to(to)
             .subject(row.subject.clone())
@@ -284,6 +290,11 @@ impl Sender {
             }),
         }
     }
+}
+
+/// The `Message-ID` of outbox message `id`, the same at every attempt: `<id@domain of the sender>`.
+pub fn message_id(id: Uuid, from: &Mailbox) -> String {
+    format!("<{id}@{}>", from.email.domain())
 }
 
 /// Starts the delivery worker of this process. It sends due messages, sleeps until woken or until

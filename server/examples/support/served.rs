@@ -89,8 +89,29 @@ pub async fn filled(
     app::entities::organisation::Model,
     Uuid,
 ) {
+    filled_on("SQLite", total).await
+}
+
+/// [`filled`] on the database labelled `label` ("SQLite" or "PostgreSQL", which needs
+/// `TENANTRY_TEST_POSTGRES_URL`).
+pub async fn filled_on(
+    label: &str,
+    total: usize,
+) -> (
+    crate::support::Targets,
+    String,
+    DatabaseConnection,
+    app::entities::organisation::Model,
+    Uuid,
+) {
     let targets = crate::support::targets().await;
-    let url = targets.urls[0].1.clone();
+    let url = targets
+        .urls
+        .iter()
+        .find(|(l, _)| *l == label)
+        .unwrap_or_else(|| panic!("no {label} database (is TENANTRY_TEST_POSTGRES_URL set?)"))
+        .1
+        .clone();
     let db = server::database::connect(&url).await.expect("connect");
     server::database::migrate(&db).await.expect("migrate");
     let (org, _) = crate::people::fill(&db, total).await;
@@ -103,10 +124,20 @@ pub async fn filled(
 /// free port and waits until it has settled after answering `/health`. Returns the process, its
 /// base URL and a cookie-keeping client for `clients` connections at once.
 pub async fn launch(url: &str, clients: usize) -> (Child, String, reqwest::Client) {
+    launch_logged(url, clients, Stdio::inherit(), &[]).await
+}
+
+/// [`launch`] with the server's log going to `log` and more settings (`TENANTRY_...`).
+pub async fn launch_logged(
+    url: &str,
+    clients: usize,
+    log: Stdio,
+    settings: &[(&str, &str)],
+) -> (Child, String, reqwest::Client) {
     let binary = std::env::var("TENANTRY_BIN").unwrap_or("target/release/tenantry".into());
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let child = start(&binary, url, port, &base);
+    let child = start(&binary, url, port, &base, log, settings);
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -125,7 +156,14 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
+fn start(
+    binary: &str,
+    url: &str,
+    port: u16,
+    base: &str,
+    log: Stdio,
+    settings: &[(&str, &str)],
+) -> Child {
     Command::new(binary)
         .arg("serve")
         .env("TENANTRY_DATABASE_URL", url)
@@ -136,8 +174,9 @@ fn start(binary: &str, url: &str, port: u16, base: &str) -> Child {
             "LEPTOS_SITE_ROOT",
             std::env::var("LEPTOS_SITE_ROOT").unwrap_or("target/site".into()),
         )
+        .envs(settings.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(log)
         .spawn()
         .unwrap_or_else(|e| {
             panic!(

@@ -26,10 +26,10 @@ use std::collections::{BTreeMap, BTreeSet};
 on_both_databases!(no_endpoint_reaches_another_organisation);
 
 /// acme's admin (the attacker) and globex's people and roles (the victims).
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     globex: organisation::Model,
-    attacker: Client,
+    pub(crate) attacker: Client,
     /// globex's own admin, for reading the bodies a legitimate request would send.
     victim: Client,
     vic: user::Model,
@@ -65,7 +65,7 @@ const MARKERS: &[&str] = &[
     "globex-secret-client",
 ];
 
-async fn world(backend: Backend) -> World {
+pub(crate) async fn world(backend: Backend) -> World {
     let app = TestApp::start(backend).await;
     let acme = app.organisation("acme").await;
     let globex = app.organisation("globex").await;
@@ -338,15 +338,15 @@ async fn snapshot(w: &World) -> String {
     )
 }
 
-enum Body {
+pub(crate) enum Body {
     Form(Vec<(&'static str, String)>),
     Json(Value),
 }
 
 /// One attempt on globex through one endpoint.
-struct Attack {
-    endpoint: &'static str,
-    body: Body,
+pub(crate) struct Attack {
+    pub(crate) endpoint: &'static str,
+    pub(crate) body: Body,
 }
 
 impl Attack {
@@ -390,7 +390,7 @@ fn json_body(endpoint: &'static str, body: Value) -> Attack {
 
 /// Every attack, by endpoint. Each names globex by slug (refused unless the endpoint is open to
 /// anyone) and, where the endpoint takes ids, uses acme's slug with globex's ids or a guessed id.
-async fn attacks(w: &World) -> Vec<Attack> {
+pub(crate) async fn attacks(w: &World) -> Vec<Attack> {
     let s = |v: &str| v.to_string();
     let (vic, ivy, sue) = (
         w.vic.id.to_string(),
@@ -924,7 +924,7 @@ async fn attacks(w: &World) -> Vec<Attack> {
     ]
 }
 
-async fn send(client: &Client, attack: &Attack) -> Answer {
+pub(crate) async fn send(client: &Client, attack: &Attack) -> Answer {
     match &attack.body {
         Body::Form(fields) => {
             let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -943,15 +943,42 @@ fn leaked(w: &World, body: &str) -> Option<String> {
         .find(|m| body.contains(m.as_str()))
 }
 
+/// A directory-sync (SCIM) key of acme's, made by its admin: the bearer token.
+pub(crate) async fn directory_key(w: &World) -> &'static str {
+    let ada = user::Entity::find()
+        .filter(user::Column::Email.eq("ada@acme.example"))
+        .one(w.app.db())
+        .await
+        .unwrap()
+        .unwrap();
+    let acme_key: &'static str = "tnty_acme_directory";
+    api_key::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        organisation_id: Set(ada.organisation_id),
+        name: Set("Acme directory".into()),
+        prefix: Set("tnty_acme_d".into()),
+        secret_hash: Set(app::services::sessions::hash_secret(acme_key)),
+        scopes: Set(json!(["scim"])),
+        created_by: Set(Some(ada.id)),
+        created_at: Set(chrono::Utc::now()),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+    }
+    .insert(w.app.db())
+    .await
+    .unwrap();
+    acme_key
+}
+
 /// Every server function the application registers, as `/api/...` paths.
-fn registered_endpoints() -> BTreeSet<String> {
+pub(crate) fn registered_endpoints() -> BTreeSet<String> {
     leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_string())
         .collect()
 }
 
 /// What each server function declares it needs of its caller, by `/api/...` path.
-fn declared_needs() -> BTreeMap<String, Need> {
+pub(crate) fn declared_needs() -> BTreeMap<String, Need> {
     guard::declared()
         .map(|(path, need)| (path.to_string(), need))
         .collect()
@@ -1069,28 +1096,7 @@ async fn no_endpoint_reaches_another_organisation(backend: Backend) {
     }
     // Directory sync with acme's own key: every route, naming globex's people by id, address,
     // external id and filter, reaches nobody of globex.
-    let ada = user::Entity::find()
-        .filter(user::Column::Email.eq("ada@acme.example"))
-        .one(w.app.db())
-        .await
-        .unwrap()
-        .unwrap();
-    let acme_key = "tnty_acme_directory";
-    api_key::ActiveModel {
-        id: Set(Uuid::new_v4()),
-        organisation_id: Set(ada.organisation_id),
-        name: Set("Acme directory".into()),
-        prefix: Set("tnty_acme_d".into()),
-        secret_hash: Set(app::services::sessions::hash_secret(acme_key)),
-        scopes: Set(json!(["scim"])),
-        created_by: Set(Some(ada.id)),
-        created_at: Set(chrono::Utc::now()),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-    }
-    .insert(w.app.db())
-    .await
-    .unwrap();
+    let acme_key = directory_key(&w).await;
     let vic = w.vic.id.to_string();
     let filters = [
         "userName eq \"vic@globex.example\"",

@@ -26,21 +26,39 @@ use sea_orm::{prelude::*, Database};
 use std::process::{Child, Command, Stdio};
 
 /// A `tenantry serve` process, killed when dropped; its output goes to `log`.
-struct Process {
+pub struct Process {
     child: Child,
-    base: String,
+    pub base: String,
     log: std::path::PathBuf,
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
+/// A browser: keeps cookies, follows no redirects.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 impl Process {
-    fn serve(database_url: &str, mail: &str, name: &str) -> Process {
+    pub fn serve(database_url: &str, mail: &str, name: &str) -> Process {
+        Self::serve_with(database_url, mail, name, &[])
+    }
+
+    /// A process with more settings (`TENANTRY_...` variables) than the database and the mail.
+    pub fn serve_with(
+        database_url: &str,
+        mail: &str,
+        name: &str,
+        settings: &[(&str, &str)],
+    ) -> Process {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .unwrap()
@@ -54,6 +72,7 @@ impl Process {
             .env("TENANTRY_BASE_URL", format!("http://127.0.0.1:{port}"))
             .env("TENANTRY_MAIL", mail)
             .env("RUST_LOG", "warn")
+            .envs(settings.iter().copied())
             .stdout(Stdio::from(out.try_clone().unwrap()))
             .stderr(Stdio::from(out))
             .spawn()
@@ -65,21 +84,39 @@ impl Process {
         }
     }
 
+    /// Ends the process at once (SIGKILL): no shutdown, no cleanup, as a crash or an OOM kill.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// A browser at this process, sharing `jar`'s cookies (cookies do not tell ports apart, so a
     /// session made on one process goes to the other).
-    fn client(&self, jar: &reqwest::Client) -> Client {
+    pub fn client(&self, jar: &reqwest::Client) -> Client {
         Client {
             http: jar.clone(),
             base: self.base.clone(),
         }
     }
 
-    fn output(&self) -> String {
+    pub fn output(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The first super-admin's address and one-time password, as the process printed them.
+    pub fn first_admin(&self) -> (String, String) {
+        let output = self.output();
+        let printed = |label: &str| {
+            output
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_string()))
+                .unwrap_or_else(|| panic!("no {label} in:\n{output}"))
+        };
+        (printed("email:"), printed("one-time password:"))
+    }
+
     /// Waits until the process answers `/health`; fails with its output when it exits first.
-    async fn ready(&mut self) {
+    pub async fn ready(&mut self) {
         let http = reqwest::Client::new();
         for _ in 0..600 {
             if let Ok(Some(status)) = self.child.try_wait() {
@@ -117,20 +154,10 @@ async fn two_processes_on_one_database_act_as_one() {
     let admins = user::Entity::find().count(&db).await.unwrap();
     assert_eq!(admins, 1, "exactly one first super-admin");
 
-    let output = [a.output(), b.output()].concat();
-    let printed = |label: &str| {
-        output
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_string()))
-            .unwrap()
-    };
-    let (email, password) = (printed("email:"), printed("one-time password:"));
-    let browser = || {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
+    let (email, password) = if a.output().contains("one-time password:") {
+        a.first_admin()
+    } else {
+        b.first_admin()
     };
     let jar = browser();
     let (on_a, on_b) = (a.client(&jar), b.client(&jar));

@@ -1,6 +1,7 @@
 //! A small SMTP server the tests start on a loopback port: it holds a real SMTP conversation with
 //! Tenantry's mail worker, keeps what it receives, and can be told to refuse the next messages
-//! (an outage, or an address the server rejects for good).
+//! (an outage, or an address the server rejects for good) or to stall on them (keep the message
+//! but never say it was accepted).
 
 use std::{
     collections::VecDeque,
@@ -20,6 +21,7 @@ pub struct Received {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub message_id: String,
 }
 
 impl Received {
@@ -41,6 +43,7 @@ impl Received {
 struct Inbox {
     messages: Vec<Received>,
     refusals: VecDeque<&'static str>,
+    stalls: usize,
     conversations: usize,
 }
 
@@ -83,6 +86,13 @@ impl SmtpServer {
     pub fn refuse_next(&self, count: usize, reply: &'static str) {
         let mut inbox = self.inbox.lock().expect("inbox");
         inbox.refusals.extend(std::iter::repeat_n(reply, count));
+    }
+
+    /// Receives the next `count` messages whole, then never answers: the sender waits for the
+    /// reply to its data until it gives up or dies. The message is kept, as a mail server that
+    /// delivered it but whose reply was lost would have done.
+    pub fn stall_next(&self, count: usize) {
+        self.inbox.lock().expect("inbox").stalls += count;
     }
 
     /// Everything received so far.
@@ -173,6 +183,13 @@ impl SmtpServer {
                     raw.extend_from_slice(unstuffed.as_bytes());
                 }
                 self.keep(std::mem::take(&mut to), &raw);
+                if self.take_stall() {
+                    // Silent until the sender closes the connection.
+                    while lines.read_line(&mut line).await? != 0 {
+                        line.clear();
+                    }
+                    return Ok(());
+                }
                 "250 OK queued\r\n".into()
             } else if command == "QUIT" {
                 write.write_all(b"221 Bye\r\n").await?;
@@ -186,6 +203,13 @@ impl SmtpServer {
         }
     }
 
+    fn take_stall(&self) -> bool {
+        let mut inbox = self.inbox.lock().expect("inbox");
+        let stall = inbox.stalls > 0;
+        inbox.stalls = inbox.stalls.saturating_sub(1);
+        stall
+    }
+
     fn keep(&self, to: Vec<String>, raw: &[u8]) {
         let parsed = mail_parser::MessageParser::default()
             .parse(raw)
@@ -195,6 +219,7 @@ impl SmtpServer {
             subject: parsed.subject().unwrap_or_default().to_string(),
             text: parsed.body_text(0).unwrap_or_default().to_string(),
             html: parsed.body_html(0).unwrap_or_default().to_string(),
+            message_id: parsed.message_id().unwrap_or_default().to_string(),
         };
         let mut inbox = self.inbox.lock().expect("inbox");
         inbox.conversations += 1;

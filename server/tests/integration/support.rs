@@ -407,7 +407,7 @@ impl Client {
     }
 
     /// Sends a request and keeps what came back.
-    async fn send(request: reqwest::RequestBuilder) -> Answer {
+    pub async fn send(request: reqwest::RequestBuilder) -> Answer {
         let response = request.send().await.expect("request");
         Answer {
             status: response.status().as_u16(),
