@@ -15,7 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use app::{
-    entities::{role, user},
+    entities::{role, user, user_role},
     model::{
         account::{AccountForm, NewAccount, Onboarding},
         RoleTemplate, UserStatus, UserType,
@@ -293,6 +293,28 @@ async fn main() {
         .await
         .unwrap()
         .unwrap();
+    // Whom the edits save: active people holding the Agent role (an account needs a role).
+    let holders: Vec<String> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(
+            user::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(user_role::Column::UserId)
+                    .from(user_role::Entity)
+                    .and_where(user_role::Column::RoleId.eq(agent.id))
+                    .to_owned(),
+            ),
+        )
+        .filter(user::Column::Status.eq(UserStatus::Active))
+        .limit(400)
+        .into_tuple::<Uuid>()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|id| id.to_string())
+        .collect();
     db.close().await.ok();
     let invite = serde_json::json!({
         "slug": "big",
@@ -356,7 +378,7 @@ async fn main() {
         let cookie = session_cookie(base).await;
         // Each process edits its own half, so two saves of one person never race (a conflict
         // would be a right answer, not a failure).
-        let edited: Vec<String> = people.iter().skip(index).step_by(2).cloned().collect();
+        let edited: Vec<String> = holders.iter().skip(index).step_by(2).cloned().collect();
         for kind in kinds(base, &cookie, &pages, &people, &edited, &invite, name) {
             let script = dir.join(format!("{name}-{}.lua", kind.name.replace(' ', "-")));
             std::fs::write(&script, format!("{COMMON}\n{}", kind.script)).unwrap();
