@@ -257,7 +257,16 @@ fn troubles(log: &Path) -> Vec<String> {
     std::fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
-        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("panicked"))
+        .filter(|l| {
+            [
+                " WARN ",
+                " ERROR ",
+                "panicked",
+                "without `ServerMetaContext`",
+            ]
+            .iter()
+            .any(|trouble| l.contains(trouble))
+        })
         .map(String::from)
         .collect()
 }

@@ -55,8 +55,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body>
                 <App />
+                {forget_chunk_preloads}
             </body>
         </html>
+    }
+}
+
+/// Empties the list of code chunks the page's lazy routes asked the server to announce, once the
+/// page has rendered. leptos_integration_utils 0.8.9 renders those `<link rel="preload">` tags
+/// after the page, outside its reactive owner: mostly they are silently lost, and about one
+/// console page in ten (those whose thread still had another owner) logged "tried to use a
+/// leptos_meta component without `ServerMetaContext` provided" instead. With the list empty it
+/// does neither; the browser loads a route's chunk when it hydrates the route, as it did.
+fn forget_chunk_preloads() {
+    #[cfg(feature = "ssr")]
+    if let Some(preloads) = use_context::<leptos::PrefetchLazyFn>() {
+        if let Some(mut set) = preloads.0.try_write_value() {
+            set.clear();
+        }
     }
 }
 
