@@ -21,7 +21,7 @@ use app::{
         RoleTemplate, UserStatus, UserType,
     },
 };
-use sea_orm::{prelude::*, QuerySelect};
+use sea_orm::{prelude::*, DatabaseConnection, QuerySelect};
 use served::rss;
 use std::{
     path::Path,
@@ -271,30 +271,33 @@ fn troubles(log: &Path) -> Vec<String> {
         .collect()
 }
 
-#[tokio::main]
-async fn main() {
-    let arg = |n: usize, default: u64| {
-        std::env::args()
-            .nth(n)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let (minutes, total) = (arg(1, 10), arg(2, 100_000));
-    let (targets, url, db, org, admin) = served::filled_on("PostgreSQL", total as usize).await;
-    let people: Vec<String> = user::Entity::find()
+/// The ids of up to 400 active people matching `condition`, other than the tenant admin.
+async fn active_ids(
+    db: &DatabaseConnection,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> Vec<String> {
+    user::Entity::find()
         .select_only()
         .column(user::Column::Id)
-        .filter(user::Column::OrganisationId.eq(org.id))
+        .filter(condition)
         .filter(user::Column::Status.eq(UserStatus::Active))
-        .filter(user::Column::Id.ne(admin))
+        .filter(user::Column::Email.ne("soak.admin@big.example"))
         .limit(400)
         .into_tuple::<Uuid>()
-        .all(&db)
+        .all(db)
         .await
         .unwrap()
         .into_iter()
         .map(|id| id.to_string())
-        .collect();
+        .collect()
+}
+
+#[tokio::main]
+async fn main() {
+    let arg = support::arg;
+    let (minutes, total) = (arg(1, 10), arg(2, 100_000));
+    let (targets, url, db, org, _) = served::filled_on("PostgreSQL", total as usize).await;
+    let people = active_ids(&db, user::Column::OrganisationId.eq(org.id)).await;
     let agent = role::Entity::find()
         .filter(role::Column::OrganisationId.eq(org.id))
         .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
@@ -303,27 +306,17 @@ async fn main() {
         .unwrap()
         .unwrap();
     // Whom the edits save: active people holding the Agent role (an account needs a role).
-    let holders: Vec<String> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(
-            user::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(user_role::Column::UserId)
-                    .from(user_role::Entity)
-                    .and_where(user_role::Column::RoleId.eq(agent.id))
-                    .to_owned(),
-            ),
-        )
-        .filter(user::Column::Status.eq(UserStatus::Active))
-        .limit(400)
-        .into_tuple::<Uuid>()
-        .all(&db)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|id| id.to_string())
-        .collect();
+    let holders = active_ids(
+        &db,
+        user::Column::Id.in_subquery(
+            sea_orm::sea_query::Query::select()
+                .column(user_role::Column::UserId)
+                .from(user_role::Entity)
+                .and_where(user_role::Column::RoleId.eq(agent.id))
+                .to_owned(),
+        ),
+    )
+    .await;
     db.close().await.ok();
     let invite = serde_json::json!({
         "slug": "big",

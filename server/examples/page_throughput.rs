@@ -28,12 +28,7 @@ mod table;
 
 #[tokio::main]
 async fn main() {
-    let arg = |n: usize, default: u64| {
-        std::env::args()
-            .nth(n)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let arg = support::arg;
     let (seconds, clients, total) = (arg(1, 10), arg(2, 16), arg(3, 100_000));
     let (targets, url, db, _, _) = served::filled(total as usize).await;
     db.close().await.ok();

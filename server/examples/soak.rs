@@ -31,12 +31,7 @@ mod support;
 
 #[tokio::main]
 async fn main() {
-    let arg = |n: usize, default: u64| {
-        std::env::args()
-            .nth(n)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let arg = support::arg;
     let (minutes, total, clients) = (arg(1, 3), arg(2, 100_000), arg(3, 4));
     let (targets, url, db, org, admin) = served::filled(total as usize).await;
     let person = user::Entity::find()

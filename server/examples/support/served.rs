@@ -76,34 +76,27 @@ async fn admin_of(db: &DatabaseConnection, organisation_id: Uuid) -> Uuid {
     id
 }
 
-/// The scratch databases with a SQLite file holding an organisation of `total` people and its
-/// tenant admin, analysed: what the served benchmarks start from. Returns the targets (to remove
-/// the file at the end), the database's URL, the open connection, the organisation and the
-/// admin's id.
-pub async fn filled(
-    total: usize,
-) -> (
+/// What [`filled`] gives: the targets, the database's URL, the open connection, the organisation
+/// and the admin's id.
+pub type Filled = (
     crate::support::Targets,
     String,
     DatabaseConnection,
     app::entities::organisation::Model,
     Uuid,
-) {
+);
+
+/// The scratch databases with a SQLite file holding an organisation of `total` people and its
+/// tenant admin, analysed: what the served benchmarks start from. Returns the targets (to remove
+/// the file at the end), the database's URL, the open connection, the organisation and the
+/// admin's id.
+pub async fn filled(total: usize) -> Filled {
     filled_on("SQLite", total).await
 }
 
 /// [`filled`] on the database labelled `label` ("SQLite" or "PostgreSQL", which needs
 /// `TENANTRY_TEST_POSTGRES_URL`).
-pub async fn filled_on(
-    label: &str,
-    total: usize,
-) -> (
-    crate::support::Targets,
-    String,
-    DatabaseConnection,
-    app::entities::organisation::Model,
-    Uuid,
-) {
+pub async fn filled_on(label: &str, total: usize) -> Filled {
     let targets = crate::support::targets().await;
     let url = targets
         .urls

@@ -30,3 +30,12 @@ pub async fn targets() -> Targets {
     }
     Targets { sqlite_path, urls }
 }
+
+/// The benchmark's `n`th command-line argument as a number, `default` when absent or not one.
+#[allow(dead_code)] // not every benchmark takes arguments
+pub fn arg(n: usize, default: u64) -> u64 {
+    std::env::args()
+        .nth(n)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

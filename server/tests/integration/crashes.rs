@@ -89,6 +89,16 @@ impl Crashing {
         self.process.ready().await;
     }
 
+    /// The operator organisation's Agent role.
+    async fn agent_role(&self) -> role::Model {
+        role::Entity::find()
+            .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// The people of the operator organisation, by address.
     async fn people(&self) -> HashMap<String, user::Model> {
         user::Entity::find()
@@ -216,12 +226,7 @@ async fn killed_in_the_middle_of_a_10000_row_import_nobody_is_half_created() {
 async fn killed_while_inviting_everyone_invited_is_whole_and_gets_their_mail() {
     let smtp = SmtpServer::start().await;
     let mut run = Crashing::start(&smtp).await;
-    let agent = role::Entity::find()
-        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
-        .one(&run.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let agent = run.agent_role().await;
     let addresses: Vec<String> = (0..24).map(|n| format!("invitee{n}@example.com")).collect();
     let mut requests = tokio::task::JoinSet::new();
     for address in &addresses {
@@ -282,12 +287,7 @@ async fn killed_while_inviting_everyone_invited_is_whole_and_gets_their_mail() {
 async fn killed_while_the_mail_server_stalls_the_message_goes_again_with_its_message_id() {
     let smtp = SmtpServer::start().await;
     let mut run = Crashing::start(&smtp).await;
-    let agent = role::Entity::find()
-        .filter(role::Column::Template.eq(RoleTemplate::Agent.code()))
-        .one(&run.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let agent = run.agent_role().await;
     smtp.stall_next(1);
     let mut invite = new_account(
         "stalled@example.com",
