@@ -340,6 +340,17 @@ mod tests {
         );
         let error = check(&["--mail", "pigeon"]).unwrap_err();
         assert!(error.to_string().contains("TENANTRY_MAIL"), "{error}");
+        let error = check(&["--mail-lease-seconds", "1"]).unwrap_err();
+        assert!(
+            error.to_string().starts_with("TENANTRY_MAIL_LEASE_SECONDS"),
+            "{error}"
+        );
+        let lease = check(&["--mail-lease-seconds", "30"])
+            .unwrap()
+            .mail_policy
+            .lease;
+        assert_eq!(lease, std::time::Duration::from_secs(30));
+        assert_eq!(check(&[]).unwrap().mail_policy.lease.as_secs(), 120);
     }
 
     #[test]
