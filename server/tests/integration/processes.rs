@@ -2,8 +2,9 @@
 //! same moment on an empty database, they take turns to migrate and exactly one creates the
 //! first super-admin; a session made on one works on the other, signing out on one ends it on
 //! both, failed sign-ins on both count together, the same invitation sent to both at once makes
-//! one account and one message (both mail workers running), and a licence installed or features
-//! switched off on one hold on the other.
+//! one account and one message, every message of a batch queued through both goes out once (both
+//! mail workers running), and a licence installed or features switched off on one hold on the
+//! other.
 
 use crate::{
     fixtures::{new_account, NEW_PASSWORD},
@@ -236,6 +237,49 @@ async fn two_processes_on_one_database_act_as_one() {
         .filter(|m| m.to.iter().any(|t| t == "grace@example.com"))
         .count();
     assert_eq!(received, 1, "delivered exactly once");
+
+    // Thirty more invitations, through A and B in turn: with both workers claiming, each message
+    // goes out once.
+    let batch: Vec<String> = (0..30).map(|n| format!("batch{n}@example.com")).collect();
+    for (n, address) in batch.iter().enumerate() {
+        let mut invite = new_account(
+            address,
+            &[agent.id],
+            UserType::Agent,
+            Onboarding::Invitation,
+        );
+        invite.slug = "operator".into();
+        let through = if n % 2 == 0 { &on_a } else { &on_b };
+        let answer = through.invoke(invite).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    for address in &batch {
+        smtp.message_to(address).await;
+    }
+    let unsent = || {
+        outbox_message::Entity::find()
+            .filter(outbox_message::Column::SentAt.is_null())
+            .count(&db)
+    };
+    for _ in 0..400 {
+        if unsent().await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        unsent().await.unwrap(),
+        0,
+        "every queued message is marked sent"
+    );
+    let messages = smtp.messages();
+    for address in &batch {
+        let copies = messages
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t == address))
+            .count();
+        assert_eq!(copies, 1, "{address}: delivered exactly once");
+    }
 
     // A licence installed on A holds on B at its next request.
     let installed = on_a
