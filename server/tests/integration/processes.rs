@@ -7,7 +7,7 @@
 //! other.
 
 use crate::{
-    fixtures::{new_account, NEW_PASSWORD},
+    fixtures::{new_account, wait_until, NEW_PASSWORD},
     smtp::SmtpServer,
     support::{fresh_postgres_url, licence_file, Client},
 };
@@ -224,12 +224,10 @@ async fn two_processes_on_one_database_act_as_one() {
             .filter(outbox_message::Column::SentAt.is_not_null())
             .count(&db)
     };
-    for _ in 0..400 {
-        if sent().await.unwrap() > 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until("grace's message is marked sent", || async {
+        sent().await.unwrap() > 0
+    })
+    .await;
     assert_eq!(sent().await.unwrap(), 1, "the message is marked sent");
     let received = smtp
         .messages()
@@ -261,12 +259,10 @@ async fn two_processes_on_one_database_act_as_one() {
             .filter(outbox_message::Column::SentAt.is_null())
             .count(&db)
     };
-    for _ in 0..400 {
-        if unsent().await.unwrap() == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    wait_until("the batch is marked sent", || async {
+        unsent().await.unwrap() == 0
+    })
+    .await;
     assert_eq!(
         unsent().await.unwrap(),
         0,

@@ -195,9 +195,8 @@ fn as_text(value: &Value) -> String {
     }
 }
 
-/// The request `change` makes of `attack`, and who sends it: the signed-in acme admin, or
-/// someone signed out (for a made-up cookie).
-fn changed(attack: &Attack, change: &Change) -> (reqwest::Method, Option<String>, Vec<u8>, bool) {
+/// The content type and body `change` makes of `attack`'s request.
+fn changed(attack: &Attack, change: &Change) -> (String, Vec<u8>) {
     let (content_type, body) = match &attack.body {
         Body::Form(fields) => {
             let mut fields: Vec<(String, String)> = fields
@@ -253,34 +252,31 @@ fn changed(attack: &Attack, change: &Change) -> (reqwest::Method, Option<String>
             ("application/json", body.to_string().into_bytes())
         }
     };
-    let (content_type, body) = match change {
+    match change {
         Change::Bytes(bytes) => (content_type.to_string(), bytes.clone()),
         Change::Json(value) => (content_type.to_string(), value.to_string().into_bytes()),
         Change::ContentType(other) => (other.clone(), body),
         _ => (content_type.to_string(), body),
-    };
-    let signed_out = matches!(change, Change::Cookie(_));
-    (reqwest::Method::POST, Some(content_type), body, signed_out)
+    }
 }
 
-/// Sends one changed request.
+/// Sends one changed request: as the signed-in acme admin, or as someone signed out with a
+/// made-up session cookie.
 async fn send_changed(w: &World, attack: &Attack, change: &Change) -> Answer {
-    let (method, content_type, body, signed_out) = changed(attack, change);
-    let client = if signed_out {
+    let (content_type, body) = changed(attack, change);
+    let client = if matches!(change, Change::Cookie(_)) {
         w.app.client()
     } else {
         w.attacker.clone()
     };
     let mut request = client
         .http
-        .request(method, format!("{}/api/{}", client.base, attack.endpoint))
+        .post(format!("{}/api/{}", client.base, attack.endpoint))
         .header("origin", &client.base)
         .body(body);
-    if let Some(content_type) = content_type {
-        // A header value cannot hold every character: those that cannot be sent are not.
-        if let Ok(value) = reqwest::header::HeaderValue::from_str(&content_type) {
-            request = request.header(reqwest::header::CONTENT_TYPE, value);
-        }
+    // A header value cannot hold every character: those that cannot be sent are not.
+    if let Ok(value) = reqwest::header::HeaderValue::from_str(&content_type) {
+        request = request.header(reqwest::header::CONTENT_TYPE, value);
     }
     if let Change::Cookie(cookie) = change {
         if let Ok(value) =
@@ -293,7 +289,7 @@ async fn send_changed(w: &World, attack: &Attack, change: &Change) -> Answer {
 }
 
 /// The id of one of acme's people other than its admin, as text.
-async fn w_acme_person(w: &World) -> String {
+async fn acme_person(w: &World) -> String {
     user::Entity::find()
         .filter(user::Column::Email.ne("ada@acme.example"))
         .filter(user::Column::Email.like("%@acme.example"))
@@ -303,12 +299,17 @@ async fn w_acme_person(w: &World) -> String {
         .map_or_else(|| Uuid::new_v4().to_string(), |u| u.id.to_string())
 }
 
+/// Whether `message` says something in words (at least eight letters), not a bare code.
+fn has_words(message: &str) -> bool {
+    message.chars().filter(|c| c.is_alphabetic()).count() >= 8
+}
+
 /// A refusal says what is wrong: the error decodes and its message has words in it.
 fn names_the_problem(answer: &Answer) -> Result<(), String> {
     let error: app::model::AppError = serde_json::from_str(&answer.body)
         .map_err(|e| format!("not an error the console can show ({e})"))?;
     let message = error.to_string();
-    if message.trim().chars().filter(|c| c.is_alphabetic()).count() < 8 {
+    if !has_words(&message) {
         return Err(format!("a refusal without words: {message:?}"));
     }
     Ok(())
@@ -425,7 +426,7 @@ async fn random_input_to_every_route_is_refused_by_name_and_writes_nothing(backe
     settle(&db).await;
     for (method, path) in server::scim::ROUTES {
         let path = path
-            .replace("{id}", &w_acme_person(&w).await)
+            .replace("{id}", &acme_person(&w).await)
             .replace("{name}", "User");
         let method: reqwest::Method = method.parse().unwrap();
         let takes_body = matches!(method.as_str(), "POST" | "PUT" | "PATCH");
@@ -453,7 +454,7 @@ async fn random_input_to_every_route_is_refused_by_name_and_writes_nothing(backe
                     let error: Value = serde_json::from_str(&answer.body)
                         .map_err(|e| format!("{what}: not SCIM JSON ({e}): {}", answer.body))?;
                     let detail = error["detail"].as_str().unwrap_or_default();
-                    if detail.chars().filter(|c| c.is_alphabetic()).count() < 8 {
+                    if !has_words(detail) {
                         return Err(format!("{what}: a refusal without words: {}", answer.body));
                     }
                     if written(&db).await != before {
@@ -575,7 +576,7 @@ fn refused_with_words<T>(outcome: Result<T, ServiceError>) -> Result<(), String>
         Ok(_) => Ok(()),
         Err(ServiceError::Refused(refusal)) => {
             let message = app::model::AppError::from(ServiceError::Refused(refusal)).to_string();
-            if message.chars().filter(|c| c.is_alphabetic()).count() < 8 {
+            if !has_words(&message) {
                 Err(format!("a refusal without words: {message:?}"))
             } else {
                 Ok(())
