@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// Translates a key of `app/locales` into a locale: `tr!(locale, "nav.users")`, or with values
 /// for its `%{placeholders}`: `tr!(locale, "users.count", count = n)`.
+#[cfg(feature = "ssr")]
 #[macro_export]
 macro_rules! tr {
     ($locale:expr, $key:literal) => {
@@ -23,6 +24,139 @@ macro_rules! tr {
     ($locale:expr, $key:literal, $($name:ident = $value:expr),+ $(,)?) => {
         rust_i18n::t!($key, locale = $locale.code(), $($name = $value),+).into_owned()
     };
+}
+
+/// Translates a key of `app/locales/console` in the browser, from the page's texts
+/// ([`browser`]).
+#[cfg(not(feature = "ssr"))]
+#[macro_export]
+macro_rules! tr {
+    ($locale:expr, $key:literal) => {
+        $crate::i18n::browser::text($locale, $key)
+    };
+    ($locale:expr, $key:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::browser::text_with(
+            $locale,
+            $key,
+            &[$((stringify!($name), ::std::string::ToString::to_string(&$value))),+],
+        )
+    };
+}
+
+/// The global through which the texts script ([`BrowserTexts`]) hands the page's texts to the
+/// WebAssembly.
+const TEXTS_GLOBAL: &str = "__tenantryTexts";
+
+/// The texts the browser may show, those of `app/locales/console`, compiled into the server a
+/// second time on their own (the server's own texts are all in the crate's backend).
+#[cfg(feature = "ssr")]
+#[allow(unused_imports, dead_code, missing_docs)]
+mod console_texts {
+    rust_i18n::i18n!("locales/console", fallback = "en");
+}
+
+/// The browser's texts in one language, as the script that hands them to the WebAssembly. A page
+/// loads only its own language's (the WebAssembly carries none: both languages made up about a
+/// twelfth of it), from an address that carries a hash of the texts, so a browser keeps the
+/// script until they change.
+#[cfg(feature = "ssr")]
+pub struct BrowserTexts {
+    /// Where the script is served: `/texts/{code}.{hash}.js`.
+    pub path: String,
+    /// `window.__tenantryTexts={"key":"text",...};`
+    pub script: String,
+}
+
+#[cfg(feature = "ssr")]
+impl BrowserTexts {
+    /// The address under which every script is served.
+    pub const PREFIX: &'static str = "/texts/";
+
+    /// The texts of `locale`, built once.
+    pub fn of(locale: Locale) -> &'static BrowserTexts {
+        static ALL: std::sync::LazyLock<[BrowserTexts; 2]> =
+            std::sync::LazyLock::new(|| Locale::ALL.map(BrowserTexts::build));
+        match locale {
+            Locale::En => &ALL[0],
+            Locale::Fr => &ALL[1],
+        }
+    }
+
+    /// The script served at `path`, if it is one of today's.
+    pub fn at(path: &str) -> Option<&'static BrowserTexts> {
+        Locale::ALL
+            .into_iter()
+            .map(BrowserTexts::of)
+            .find(|texts| texts.path == path)
+    }
+
+    fn build(locale: Locale) -> BrowserTexts {
+        use sha2::Digest as _;
+        let backend = console_texts::_rust_i18n_backend();
+        let mut texts = std::collections::BTreeMap::new();
+        // English stands in for a text not yet translated, as it does on the server.
+        for code in ["en", locale.code()] {
+            for (key, text) in backend.messages_for_locale(code).unwrap_or_default() {
+                texts.insert(key.into_owned(), text.into_owned());
+            }
+        }
+        let json = serde_json::to_string(&texts).unwrap_or_default();
+        let script = format!("window.{TEXTS_GLOBAL}={json};");
+        let hash = hex::encode(&sha2::Sha256::digest(script.as_bytes())[..8]);
+        BrowserTexts {
+            path: format!("{}{}.{hash}.js", Self::PREFIX, locale.code()),
+            script,
+        }
+    }
+}
+
+/// The page's texts in the browser: only its language's, which the texts script
+/// ([`BrowserTexts`]) leaves in a global that [`browser::load`] reads once, before hydrating.
+/// A text missing there shows as its key.
+#[cfg(not(feature = "ssr"))]
+pub mod browser {
+    use super::Locale;
+    use std::{collections::HashMap, sync::OnceLock};
+
+    static TEXTS: OnceLock<HashMap<String, String>> = OnceLock::new();
+
+    /// Reads the texts the page's texts script left in its global.
+    #[cfg(feature = "hydrate")]
+    pub fn load() {
+        use wasm_bindgen::JsCast;
+        let mut texts = HashMap::new();
+        if let Some(object) = web_sys::window()
+            .and_then(|window| js_sys::Reflect::get(&window, &super::TEXTS_GLOBAL.into()).ok())
+            .and_then(|value| value.dyn_into::<js_sys::Object>().ok())
+        {
+            for entry in js_sys::Object::entries(&object).iter() {
+                let pair: js_sys::Array = entry.unchecked_into();
+                if let (Some(key), Some(text)) = (pair.get(0).as_string(), pair.get(1).as_string())
+                {
+                    texts.insert(key, text);
+                }
+            }
+        }
+        let _ = TEXTS.set(texts);
+    }
+
+    /// The text of `key` in the page's language (the only one the browser has: `locale`).
+    pub fn text(_locale: Locale, key: &str) -> String {
+        TEXTS
+            .get()
+            .and_then(|texts| texts.get(key))
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    /// [`text`] with each `%{name}` replaced by its value.
+    pub fn text_with(locale: Locale, key: &str, values: &[(&str, String)]) -> String {
+        values
+            .iter()
+            .fold(text(locale, key), |text, (name, value)| {
+                text.replace(&format!("%{{{name}}}"), value)
+            })
+    }
 }
 
 /// The name of the cookie that remembers the language for pages shown before signing in.
@@ -225,6 +359,44 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "untranslated: {missing:#?}");
+    }
+
+    /// The browser has only the console's texts: every key the pages and the model ask for is
+    /// among them, in each language's script, and each script is in its own language.
+    #[test]
+    fn the_browser_texts_hold_every_key_the_pages_use() {
+        let mut keys = Vec::new();
+        for dir in ["src/ui", "src/model"] {
+            collect_keys(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+                &mut keys,
+            );
+        }
+        assert!(keys.len() > 20, "found only {} keys", keys.len());
+        for (locale, users) in [(Locale::En, "Users"), (Locale::Fr, "Utilisateurs")] {
+            let texts = super::BrowserTexts::of(locale);
+            assert!(texts
+                .path
+                .starts_with(&format!("/texts/{}.", locale.code())));
+            let json = texts
+                .script
+                .strip_prefix("window.__tenantryTexts=")
+                .and_then(|s| s.strip_suffix(';'))
+                .expect("the script sets the global");
+            let table: std::collections::HashMap<String, String> =
+                serde_json::from_str(json).expect("JSON");
+            let missing: Vec<&String> = keys.iter().filter(|k| !table.contains_key(*k)).collect();
+            assert!(
+                missing.is_empty(),
+                "{}: not in the browser's texts: {missing:#?}",
+                locale.code()
+            );
+            assert_eq!(table.get("nav.users").map(String::as_str), Some(users));
+        }
+        assert_ne!(
+            super::BrowserTexts::of(Locale::En).path,
+            super::BrowserTexts::of(Locale::Fr).path
+        );
     }
 
     /// The keys of every `tr!(locale, "key"` and `msg!("key"` under `dir`.

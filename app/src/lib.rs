@@ -15,10 +15,8 @@ pub mod services;
 
 pub use ui::{shell, App};
 
-// The texts of app/locales, compiled in; English stands in for a text not yet translated. The
-// server has them all; the browser only those of locales/console (pages and the errors it shows),
-// not the server's messages and emails in locales/server.
+// The texts of app/locales, compiled into the server; English stands in for a text not yet
+// translated. The browser gets only its page's language of those in locales/console (what pages
+// show), from the server (`i18n::BrowserTexts`), not the server's messages and emails.
 #[cfg(feature = "ssr")]
 rust_i18n::i18n!("locales", fallback = "en");
-#[cfg(not(feature = "ssr"))]
-rust_i18n::i18n!("locales/console", fallback = "en");

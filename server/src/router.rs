@@ -47,6 +47,7 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/avatars/{id}", get(avatar))
+        .route("/texts/{file}", get(texts))
         .merge(crate::exports::routes())
         .merge(crate::sso::routes())
         .nest(crate::http_api::PREFIX, crate::http_api::routes())
@@ -99,7 +100,23 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// For load balancers: 200 when the database answers, 503 when it does not.
+/// The browser's texts in one language ([`app::i18n::BrowserTexts`]), kept by browsers for a
+/// year: their address changes with them.
+async fn texts(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::http::header;
+    match app::i18n::BrowserTexts::at(uri.path()) {
+        Some(texts) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            texts.script.as_str(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
 /// A person's picture, for those who may see it (their organisation, the platform's staff).
 async fn avatar(
     State(state): State<AppState>,
@@ -129,6 +146,7 @@ async fn avatar(
     }
 }
 
+/// For load balancers: 200 when the database answers, 503 when it does not.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     match state.db.execute_unprepared("SELECT 1").await {
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))),

@@ -89,9 +89,21 @@ pub fn display_name(first_name: &str, last_name: &str, email: &str) -> String {
 
 /// The initials of a name, for avatar placeholders.
 pub fn initials(first_name: &str, last_name: &str) -> String {
-    [first_name, last_name]
+    let firsts: String = [first_name, last_name]
         .iter()
         .filter_map(|s| s.chars().next())
-        .flat_map(char::to_uppercase)
-        .collect()
+        .collect();
+    to_uppercase(&firsts)
+}
+
+/// `text` in capitals. The browser asks JavaScript's `toUpperCase` (the same Unicode mapping),
+/// which keeps Rust's case tables (about 12 KB) out of the WebAssembly.
+#[cfg(feature = "hydrate")]
+fn to_uppercase(text: &str) -> String {
+    js_sys::JsString::from(text).to_upper_case().into()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn to_uppercase(text: &str) -> String {
+    text.to_uppercase()
 }

@@ -42,6 +42,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     set_security_policy();
     let locale = crate::i18n::Locale::of_request();
+    // The page's texts, before the hydration script that reads them (both are deferred).
+    #[cfg(feature = "ssr")]
+    let texts = crate::i18n::BrowserTexts::of(locale).path.as_str();
+    #[cfg(not(feature = "ssr"))]
+    let texts = "";
     view! {
         <!DOCTYPE html>
         <html lang=locale.code()>
@@ -50,6 +55,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <script defer src=texts></script>
                 <HydrationScripts options />
                 <MetaTags />
             </head>

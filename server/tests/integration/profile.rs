@@ -155,6 +155,26 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
         &page.body[..200]
     );
     assert!(page.body.contains("Mon profil"));
+    // Its browser loads the French texts alone, from a script kept for a year (its address
+    // changes with the texts); a page in English names the English ones.
+    let texts = client.get(&texts_script(&page.body)).await;
+    assert_eq!(texts.status, 200);
+    assert_eq!(
+        texts.headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"public, max-age=31536000, immutable"[..])
+    );
+    assert!(
+        texts.body.contains("\"Mon profil\""),
+        "{}",
+        &texts.body[..200]
+    );
+    assert!(!texts.body.contains("\"My profile\""));
+    let english = app.client().get("/o/acme/login").await;
+    assert!(texts_script(&english.body).starts_with("/texts/en."));
+    assert_eq!(
+        client.get("/texts/fr.0123456789abcdef.js").await.status,
+        404
+    );
 
     // A save from a stale page is refused rather than silently undoing the newer one.
     let stale = client
@@ -604,4 +624,11 @@ async fn people_end_their_own_sessions_and_no_one_elses(backend: Backend) {
     assert!(audit_actions(&app, grace.id)
         .await
         .contains(&"profile.sessions_ended".to_string()));
+}
+
+/// The address of the texts script a page loads.
+fn texts_script(page: &str) -> String {
+    let start = page.find("src=\"/texts/").expect("a texts script") + 5;
+    let end = start + page[start..].find('"').expect("its end");
+    page[start..end].to_string()
 }

@@ -36,6 +36,8 @@ pub enum Pending {
 }
 
 /// The open dialog, if any; `on_done` runs after a change so the page can reload what it shows.
+/// The dialogs are a chunk of the WebAssembly of their own, fetched once the page is interactive
+/// rather than with it: no page shows one when it is first drawn.
 #[component]
 pub fn ActionDialogs(
     slug: String,
@@ -43,25 +45,34 @@ pub fn ActionDialogs(
     on_done: Callback<()>,
 ) -> impl IntoView {
     let close = Callback::new(move |_| open.set(None));
+    // Effects run in the browser only, after hydration: the first dialog then opens at once.
+    Effect::new(move |_| {
+        leptos::lazy_preload!(dialog);
+    });
     move || {
         let slug = slug.clone();
-        open.get().map(|pending| match pending {
-            Pending::Suspend(person) => {
-                view! { <SuspendDialog slug person close on_done /> }.into_any()
-            }
-            Pending::SuspendMany(people) => {
-                view! { <SuspendManyDialog slug people close on_done /> }.into_any()
-            }
-            Pending::Change(people, kind) => {
-                view! { <BulkChangeDialog slug people kind close on_done /> }.into_any()
-            }
-            Pending::Reactivate(person) => {
-                view! { <ReactivateDialog slug person close on_done /> }.into_any()
-            }
-            Pending::Reset(person) => {
-                view! { <ResetDialog slug person close on_done /> }.into_any()
-            }
-        })
+        open.get()
+            .map(|pending| Suspend::new(async move { dialog(slug, pending, close, on_done).await }))
+    }
+}
+
+/// The dialog of `pending`.
+#[lazy]
+fn dialog(slug: String, pending: Pending, close: Callback<()>, on_done: Callback<()>) -> AnyView {
+    match pending {
+        Pending::Suspend(person) => {
+            view! { <SuspendDialog slug person close on_done /> }.into_any()
+        }
+        Pending::SuspendMany(people) => {
+            view! { <SuspendManyDialog slug people close on_done /> }.into_any()
+        }
+        Pending::Change(people, kind) => {
+            view! { <BulkChangeDialog slug people kind close on_done /> }.into_any()
+        }
+        Pending::Reactivate(person) => {
+            view! { <ReactivateDialog slug person close on_done /> }.into_any()
+        }
+        Pending::Reset(person) => view! { <ResetDialog slug person close on_done /> }.into_any(),
     }
 }
 
