@@ -1,6 +1,6 @@
 //! Signing in and out, the signed-in user, choosing a new password.
 
-use super::codec::Form;
+use super::codec::{Answer, Form};
 use crate::model::{AppError, CurrentUser};
 use leptos::prelude::*;
 
@@ -26,7 +26,7 @@ pub fn landing_path(slug: &str, next: Option<&str>) -> String {
 crate::needs!(GoToOrganisation, anyone);
 
 /// Sends the person to the sign-in page of the organisation they name.
-#[server(endpoint = "auth/organisation")]
+#[server(endpoint = "auth/organisation", output = Answer)]
 pub async fn go_to_organisation(slug: String) -> Result<(), AppError> {
     GoToOrganisation::serve(async |_| {
         let slug = slug.trim().to_lowercase();
@@ -40,7 +40,7 @@ pub async fn go_to_organisation(slug: String) -> Result<(), AppError> {
 crate::needs!(Login, anyone);
 
 /// Signs in with email and password to organisation `slug`.
-#[server(endpoint = "auth/login")]
+#[server(endpoint = "auth/login", output = Answer)]
 pub async fn login(
     slug: String,
     email: String,
@@ -69,7 +69,7 @@ pub async fn login(
 crate::needs!(Logout, anyone);
 
 /// Ends the caller's session.
-#[server(endpoint = "auth/logout")]
+#[server(endpoint = "auth/logout", output = Answer)]
 pub async fn logout(slug: String) -> Result<(), AppError> {
     Logout::serve(async |visitor| {
         let state = &visitor.state;
@@ -91,7 +91,7 @@ pub async fn logout(slug: String) -> Result<(), AppError> {
 crate::needs!(SignedInUser, Need::SignedIn);
 
 /// The signed-in user acting in organisation `slug`.
-#[server(endpoint = "session/current", input = Form)]
+#[server(endpoint = "session/current", input = Form, output = Answer)]
 pub async fn signed_in_user(slug: String) -> Result<CurrentUser, AppError> {
     SignedInUser::serve(&slug, async |caller| Ok(caller.user)).await
 }
@@ -99,7 +99,7 @@ pub async fn signed_in_user(slug: String) -> Result<CurrentUser, AppError> {
 crate::needs!(ChangePassword, Need::SignedInPendingPassword);
 
 /// Replaces the caller's password; the browser carries on in a new session, every other one ends.
-#[server(endpoint = "auth/change-password")]
+#[server(endpoint = "auth/change-password", output = Answer)]
 pub async fn change_password(
     slug: String,
     current_password: String,

@@ -1,6 +1,6 @@
 //! The instance's licence, for super-admins only.
 
-use super::codec::{Form, JsonBody};
+use super::codec::{Answer, Form, JsonBody};
 use crate::model::{licence::LicenceStatus, AppError};
 use leptos::prelude::*;
 
@@ -10,7 +10,7 @@ crate::needs!(
 );
 
 /// The installed licence and the seats in use.
-#[server(endpoint = "platform/licence", input = Form)]
+#[server(endpoint = "platform/licence", input = Form, output = Answer)]
 pub async fn get_licence(slug: String) -> Result<LicenceStatus, AppError> {
     GetLicence::serve(&slug, async |caller| {
         let state = &caller.state;
@@ -25,7 +25,7 @@ crate::needs!(
 );
 
 /// Checks and installs the licence file `document`, replacing the current licence.
-#[server(endpoint = "platform/licence/install", input = JsonBody)]
+#[server(endpoint = "platform/licence/install", input = JsonBody, output = Answer)]
 pub async fn install_licence(slug: String, document: String) -> Result<LicenceStatus, AppError> {
     InstallLicence::serve(&slug, async |caller| {
         let state = &caller.state;

@@ -1,7 +1,7 @@
 //! The pages reached without signing in: an invitation link, a password-reset link, and the
 //! "forgot password" request. Plain forms, so they work before the page's script has loaded.
 
-use super::codec::Form;
+use super::codec::{Answer, Form};
 use crate::model::{account::LinkState, AppError};
 use leptos::prelude::*;
 
@@ -13,7 +13,7 @@ use crate::services::tokens::TokenKind;
 crate::needs!(InvitationLink, anyone);
 
 /// What the invitation link with `token` leads to.
-#[server(endpoint = "links/invitation", input = Form)]
+#[server(endpoint = "links/invitation", input = Form, output = Answer)]
 pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
     InvitationLink::serve(async |visitor| link_state(&visitor, TokenKind::Invitation, &token).await)
         .await
@@ -22,7 +22,7 @@ pub async fn invitation_link(token: String) -> Result<LinkState, AppError> {
 crate::needs!(ResetLink, anyone);
 
 /// What the password-reset link with `token` leads to.
-#[server(endpoint = "links/reset", input = Form)]
+#[server(endpoint = "links/reset", input = Form, output = Answer)]
 pub async fn reset_link(token: String) -> Result<LinkState, AppError> {
     ResetLink::serve(async |visitor| link_state(&visitor, TokenKind::PasswordReset, &token).await)
         .await
@@ -40,7 +40,7 @@ async fn link_state(
 crate::needs!(AcceptInvitation, anyone);
 
 /// Accepts an invitation: sets the password, activates the account and signs the person in.
-#[server(endpoint = "links/accept-invitation")]
+#[server(endpoint = "links/accept-invitation", output = Answer)]
 pub async fn accept_invitation(
     token: String,
     password: String,
@@ -62,7 +62,7 @@ pub async fn accept_invitation(
 crate::needs!(CompleteReset, anyone);
 
 /// Sets a new password from a reset link and signs the person in; other sessions end.
-#[server(endpoint = "links/reset-password")]
+#[server(endpoint = "links/reset-password", output = Answer)]
 pub async fn complete_reset(
     token: String,
     password: String,
@@ -111,7 +111,7 @@ crate::needs!(ForgotPassword, anyone);
 
 /// Sends a password-reset link to `email` if it has an account in organisation `slug`. The
 /// answer is the same either way; it is rate-limited per address and per account.
-#[server(endpoint = "links/forgot-password")]
+#[server(endpoint = "links/forgot-password", output = Answer)]
 pub async fn forgot_password(slug: String, email: String) -> Result<(), AppError> {
     ForgotPassword::serve(async |Visitor { state, client }| {
         // The slug goes into the redirect: only a well-formed one, whatever was posted.

@@ -1,6 +1,6 @@
 //! The platform's organisations, for super-admins only.
 
-use super::codec::{Form, JsonBody};
+use super::codec::{Answer, Form, JsonBody};
 use crate::model::{
     organisations::{
         NewOrganisation, OrganisationChanges, OrganisationDetail, OrganisationList, SwitchTarget,
@@ -16,7 +16,7 @@ crate::needs!(
 
 /// The organisations whose name or address contains `search`. `slug` is the organisation the
 /// caller is signed in to; only a super-admin gets an answer.
-#[server(endpoint = "platform/organisations", input = Form)]
+#[server(endpoint = "platform/organisations", input = Form, output = Answer)]
 pub async fn list_organisations(
     slug: String,
     search: String,
@@ -33,7 +33,7 @@ crate::needs!(
 );
 
 /// Creates an organisation and invites its first tenant admin; returns its address.
-#[server(endpoint = "platform/organisations/create", input = JsonBody)]
+#[server(endpoint = "platform/organisations/create", input = JsonBody, output = Answer)]
 pub async fn create_organisation(
     slug: String,
     organisation: NewOrganisation,
@@ -54,7 +54,7 @@ crate::needs!(
 );
 
 /// Organisation `organisation` as its edit page shows it.
-#[server(endpoint = "platform/organisations/get", input = Form)]
+#[server(endpoint = "platform/organisations/get", input = Form, output = Answer)]
 pub async fn get_organisation(
     slug: String,
     organisation: String,
@@ -71,7 +71,7 @@ crate::needs!(
 );
 
 /// Changes organisation `organisation`: name, admin-tenant and demo flags, enabled features.
-#[server(endpoint = "platform/organisations/update", input = JsonBody)]
+#[server(endpoint = "platform/organisations/update", input = JsonBody, output = Answer)]
 pub async fn update_organisation(
     slug: String,
     organisation: String,
@@ -90,7 +90,7 @@ pub async fn update_organisation(
 crate::needs!(SwitchTargets, Need::Switcher);
 
 /// The organisations the caller may switch into, matching `search` (the sidebar's switcher).
-#[server(endpoint = "platform/switch-targets", input = Form)]
+#[server(endpoint = "platform/switch-targets", input = Form, output = Answer)]
 pub async fn switch_targets(slug: String, search: String) -> Result<Vec<SwitchTarget>, AppError> {
     SwitchTargets::serve(&slug, async |caller| {
         Ok(crate::services::organisations::switch_targets(&caller.state.db, &search, 50).await?)

@@ -1,6 +1,6 @@
 //! The organisation's roles.
 
-use super::codec::{Form, JsonBody};
+use super::codec::{Answer, Form, JsonBody};
 use crate::model::{
     roles::{HoldersPlan, RoleDetail, RoleForm, RoleSummary},
     users::RoleTag,
@@ -12,7 +12,7 @@ use uuid::Uuid;
 crate::needs!(ListRoles, Need::Permission(Permission::UsersView));
 
 /// The roles of organisation `slug`, by name: for filters and pickers.
-#[server(endpoint = "roles/list", input = Form)]
+#[server(endpoint = "roles/list", input = Form, output = Answer)]
 pub async fn list_roles(slug: String) -> Result<Vec<RoleTag>, AppError> {
     ListRoles::serve(&slug, async |caller| {
         Ok(crate::services::roles::tags(&caller.state.db, caller.user.organisation.id).await?)
@@ -23,7 +23,7 @@ pub async fn list_roles(slug: String) -> Result<Vec<RoleTag>, AppError> {
 crate::needs!(RoleOverview, Need::Permission(Permission::RolesManage));
 
 /// Every role with its permissions and holders: the Roles page.
-#[server(endpoint = "roles/overview", input = Form)]
+#[server(endpoint = "roles/overview", input = Form, output = Answer)]
 pub async fn role_overview(slug: String) -> Result<Vec<RoleSummary>, AppError> {
     RoleOverview::serve(&slug, async |caller| {
         Ok(crate::services::roles::overview(&caller.state.db, caller.user.organisation.id).await?)
@@ -34,7 +34,7 @@ pub async fn role_overview(slug: String) -> Result<Vec<RoleSummary>, AppError> {
 crate::needs!(GetRole, Need::Permission(Permission::RolesManage));
 
 /// One role with its holders.
-#[server(endpoint = "roles/get", input = Form)]
+#[server(endpoint = "roles/get", input = Form, output = Answer)]
 pub async fn get_role(slug: String, id: Uuid) -> Result<RoleDetail, AppError> {
     GetRole::serve(&slug, async |caller| {
         Ok(
@@ -48,7 +48,7 @@ pub async fn get_role(slug: String, id: Uuid) -> Result<RoleDetail, AppError> {
 crate::needs!(CreateRole, Need::Permission(Permission::RolesManage));
 
 /// Creates a custom role; returns its id.
-#[server(endpoint = "roles/create", input = JsonBody)]
+#[server(endpoint = "roles/create", input = JsonBody, output = Answer)]
 pub async fn create_role(slug: String, role: RoleForm) -> Result<Uuid, AppError> {
     CreateRole::serve(&slug, async |caller| {
         let actor = caller.actor();
@@ -60,7 +60,7 @@ pub async fn create_role(slug: String, role: RoleForm) -> Result<Uuid, AppError>
 crate::needs!(UpdateRole, Need::Permission(Permission::RolesManage));
 
 /// Changes a custom role, unless someone changed it since `version`.
-#[server(endpoint = "roles/update", input = JsonBody)]
+#[server(endpoint = "roles/update", input = JsonBody, output = Answer)]
 pub async fn update_role(
     slug: String,
     id: Uuid,
@@ -77,7 +77,7 @@ pub async fn update_role(
 crate::needs!(DeleteRole, Need::Permission(Permission::RolesManage));
 
 /// Deletes a custom role; its holders lose it or get another role instead.
-#[server(endpoint = "roles/delete", input = JsonBody)]
+#[server(endpoint = "roles/delete", input = JsonBody, output = Answer)]
 pub async fn delete_role(slug: String, id: Uuid, holders: HoldersPlan) -> Result<(), AppError> {
     DeleteRole::serve(&slug, async |caller| {
         let actor = caller.actor();

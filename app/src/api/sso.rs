@@ -3,7 +3,7 @@
 //! through plain routes (`/o/{slug}/sso/{id}`, `/sso/callback`), since it is a browser's
 //! round trip through the provider.
 
-use super::codec::{Form, JsonBody};
+use super::codec::{Answer, Form, JsonBody};
 use crate::model::{
     sso::SsoTestResult,
     sso::{SignInOptions, SsoConnectionForm, SsoConnectionSummary, SsoOverview, SsoRequirement},
@@ -18,7 +18,7 @@ use crate::services::sso;
 crate::needs!(SsoSettings, Need::Permission(Permission::OrgSettings));
 
 /// Connections, requirement and break-glass administrators of organisation `slug`.
-#[server(endpoint = "sso/settings", input = Form)]
+#[server(endpoint = "sso/settings", input = Form, output = Answer)]
 pub async fn sso_settings(slug: String) -> Result<SsoOverview, AppError> {
     SsoSettings::serve(&slug, async |caller| {
         Ok(sso::overview(&caller.state, &caller.actor()).await?)
@@ -29,7 +29,7 @@ pub async fn sso_settings(slug: String) -> Result<SsoOverview, AppError> {
 crate::needs!(SaveSsoConnection, Need::Permission(Permission::OrgSettings));
 
 /// Adds a connection (`id` none) or changes connection `id`.
-#[server(endpoint = "sso/save", input = JsonBody)]
+#[server(endpoint = "sso/save", input = JsonBody, output = Answer)]
 pub async fn save_sso_connection(
     slug: String,
     id: Option<Uuid>,
@@ -47,7 +47,7 @@ crate::needs!(
 );
 
 /// Turns connection `id` on or off.
-#[server(endpoint = "sso/enable", input = Form)]
+#[server(endpoint = "sso/enable", input = Form, output = Answer)]
 pub async fn enable_sso_connection(slug: String, id: Uuid, enabled: bool) -> Result<(), AppError> {
     EnableSsoConnection::serve(&slug, async |caller| {
         Ok(sso::set_enabled(&caller.state, &caller.actor(), id, enabled).await?)
@@ -61,7 +61,7 @@ crate::needs!(
 );
 
 /// Removes connection `id`.
-#[server(endpoint = "sso/remove", input = Form)]
+#[server(endpoint = "sso/remove", input = Form, output = Answer)]
 pub async fn remove_sso_connection(slug: String, id: Uuid) -> Result<(), AppError> {
     RemoveSsoConnection::serve(&slug, async |caller| {
         Ok(sso::remove(&caller.state, &caller.actor(), id).await?)
@@ -72,7 +72,7 @@ pub async fn remove_sso_connection(slug: String, id: Uuid) -> Result<(), AppErro
 crate::needs!(SetSsoRequirement, Need::Permission(Permission::OrgSettings));
 
 /// Requires single sign-on or not, and names the break-glass administrators.
-#[server(endpoint = "sso/requirement", input = JsonBody)]
+#[server(endpoint = "sso/requirement", input = JsonBody, output = Answer)]
 pub async fn set_sso_requirement(
     slug: String,
     requirement: SsoRequirement,
@@ -87,7 +87,7 @@ crate::needs!(StartSsoTest, Need::Permission(Permission::OrgSettings));
 
 /// Starts a test sign-in through connection `id`: the provider's address to open. Nobody is
 /// signed in; the claims come back to Settings → Single sign-on.
-#[server(endpoint = "sso/test/start", input = Form)]
+#[server(endpoint = "sso/test/start", input = Form, output = Answer)]
 pub async fn start_sso_test(slug: String, id: Uuid) -> Result<String, AppError> {
     StartSsoTest::serve(&slug, async |caller| {
         let by = caller.user.id;
@@ -109,7 +109,7 @@ pub async fn start_sso_test(slug: String, id: Uuid) -> Result<String, AppError> 
 crate::needs!(SsoTest, Need::Permission(Permission::OrgSettings));
 
 /// What test sign-in `id`, started by the caller, received.
-#[server(endpoint = "sso/test", input = Form)]
+#[server(endpoint = "sso/test", input = Form, output = Answer)]
 pub async fn sso_test(slug: String, id: Uuid) -> Result<SsoTestResult, AppError> {
     SsoTest::serve(&slug, async |caller| {
         Ok(sso::flow::test_result(
@@ -126,7 +126,7 @@ pub async fn sso_test(slug: String, id: Uuid) -> Result<SsoTestResult, AppError>
 crate::needs!(SignInChoices, anyone);
 
 /// The "Sign in with …" buttons of organisation `slug`'s sign-in page.
-#[server(endpoint = "auth/sso-options", input = Form)]
+#[server(endpoint = "auth/sso-options", input = Form, output = Answer)]
 pub async fn sign_in_choices(slug: String) -> Result<SignInOptions, AppError> {
     SignInChoices::serve(async |visitor| Ok(sso::sign_in_options(&visitor.state.db, &slug).await?))
         .await

@@ -1,6 +1,6 @@
 //! Teams, part of the Helpdesk feature: an organisation without it is refused by name.
 
-use super::codec::{Form, JsonBody};
+use super::codec::{Answer, Form, JsonBody};
 use crate::model::{
     account::Assignable,
     teams::{PersonTeam, TeamDetail, TeamForm, TeamRole, TeamSummary},
@@ -16,7 +16,7 @@ crate::needs!(ListTeams, Need::Feature(Feature::Helpdesk, None));
 
 /// The teams of organisation `slug`: all of them for those who see its people, else the teams
 /// the caller belongs to.
-#[server(endpoint = "teams/list", input = Form)]
+#[server(endpoint = "teams/list", input = Form, output = Answer)]
 pub async fn list_teams(slug: String) -> Result<Vec<TeamSummary>, AppError> {
     ListTeams::serve(&slug, async |caller| {
         let only_of = (!caller.user.can(Permission::UsersView)).then_some(caller.user.id);
@@ -29,7 +29,7 @@ pub async fn list_teams(slug: String) -> Result<Vec<TeamSummary>, AppError> {
 crate::needs!(GetTeam, Need::Feature(Feature::Helpdesk, None));
 
 /// One team with its members.
-#[server(endpoint = "teams/get", input = Form)]
+#[server(endpoint = "teams/get", input = Form, output = Answer)]
 pub async fn get_team(slug: String, id: Uuid) -> Result<TeamDetail, AppError> {
     GetTeam::serve(&slug, async |caller| {
         let actor = caller.actor();
@@ -41,7 +41,7 @@ pub async fn get_team(slug: String, id: Uuid) -> Result<TeamDetail, AppError> {
 crate::needs!(CreateTeam, Need::Feature(Feature::Helpdesk, None));
 
 /// Creates a team; returns its id.
-#[server(endpoint = "teams/create", input = JsonBody)]
+#[server(endpoint = "teams/create", input = JsonBody, output = Answer)]
 pub async fn create_team(slug: String, team: TeamForm) -> Result<Uuid, AppError> {
     CreateTeam::serve(&slug, async |caller| {
         let actor = caller.actor();
@@ -53,7 +53,7 @@ pub async fn create_team(slug: String, team: TeamForm) -> Result<Uuid, AppError>
 crate::needs!(UpdateTeam, Need::Feature(Feature::Helpdesk, None));
 
 /// Renames a team or changes its description.
-#[server(endpoint = "teams/update", input = JsonBody)]
+#[server(endpoint = "teams/update", input = JsonBody, output = Answer)]
 pub async fn update_team(
     slug: String,
     id: Uuid,
@@ -70,7 +70,7 @@ pub async fn update_team(
 crate::needs!(SetTeamSignature, Need::Feature(Feature::Helpdesk, None));
 
 /// Sets a team's signature for its public replies.
-#[server(endpoint = "teams/signature", input = JsonBody)]
+#[server(endpoint = "teams/signature", input = JsonBody, output = Answer)]
 pub async fn set_team_signature(
     slug: String,
     id: Uuid,
@@ -87,7 +87,7 @@ pub async fn set_team_signature(
 crate::needs!(DeleteTeam, Need::Feature(Feature::Helpdesk, None));
 
 /// Deletes a team; its members stay in the organisation.
-#[server(endpoint = "teams/delete", input = Form)]
+#[server(endpoint = "teams/delete", input = Form, output = Answer)]
 pub async fn delete_team(slug: String, id: Uuid) -> Result<(), AppError> {
     DeleteTeam::serve(&slug, async |caller| {
         let actor = caller.actor();
@@ -102,7 +102,7 @@ crate::needs!(
 );
 
 /// The teams person `user_id` is in, and those the caller may add them to: their page's Teams.
-#[server(endpoint = "teams/of-person", input = Form)]
+#[server(endpoint = "teams/of-person", input = Form, output = Answer)]
 pub async fn teams_of_person(slug: String, user_id: Uuid) -> Result<Vec<PersonTeam>, AppError> {
     TeamsOfPerson::serve(&slug, async |caller| {
         let actor = caller.actor();
@@ -114,7 +114,7 @@ pub async fn teams_of_person(slug: String, user_id: Uuid) -> Result<Vec<PersonTe
 crate::needs!(SetTeamMember, Need::Feature(Feature::Helpdesk, None));
 
 /// Adds someone to a team as a member or manager, or changes what they are in it.
-#[server(endpoint = "teams/members/set", input = JsonBody)]
+#[server(endpoint = "teams/members/set", input = JsonBody, output = Answer)]
 pub async fn set_team_member(
     slug: String,
     id: Uuid,
@@ -131,7 +131,7 @@ pub async fn set_team_member(
 crate::needs!(RemoveTeamMember, Need::Feature(Feature::Helpdesk, None));
 
 /// Takes someone out of a team.
-#[server(endpoint = "teams/members/remove", input = Form)]
+#[server(endpoint = "teams/members/remove", input = Form, output = Answer)]
 pub async fn remove_team_member(slug: String, id: Uuid, user_id: Uuid) -> Result<(), AppError> {
     RemoveTeamMember::serve(&slug, async |caller| {
         let actor = caller.actor();
@@ -143,7 +143,7 @@ pub async fn remove_team_member(slug: String, id: Uuid, user_id: Uuid) -> Result
 crate::needs!(TeamCandidates, Need::Feature(Feature::Helpdesk, None));
 
 /// Active people not in the team yet, matching `search`: the team page's "Add" picker.
-#[server(endpoint = "teams/candidates", input = Form)]
+#[server(endpoint = "teams/candidates", input = Form, output = Answer)]
 pub async fn team_candidates(
     slug: String,
     id: Uuid,
