@@ -1,7 +1,8 @@
 //! How server functions read their arguments: a form body (`Form`, what a page's forms post, with
-//! or without JavaScript) or a JSON body (`JsonBody`). Both work like Leptos' own `PostUrl` and
-//! `Json`, except that an argument that cannot be read is refused naming where it is
-//! (`form.user_type: unknown variant "boss"…`), and the answer is a 400, never a 500.
+//! or without JavaScript) or a JSON body (`JsonBody`); and how they answer: JSON (`Answer`). They
+//! work like Leptos' own `PostUrl` and `Json`, except that an argument that cannot be read is
+//! refused naming where it is (`form.user_type: unknown variant "boss"…`), and the answer is a
+//! 400, never a 500.
 
 use leptos::server_fn::{codec::Post, Bytes, ContentType, Decodes, Encodes, Format, FormatType};
 use serde::{de::DeserializeOwned, Serialize};
@@ -62,47 +63,27 @@ impl<T: Serialize> Encodes<T> for JsonEncoding {
     }
 }
 
+/// Every server function's answer: JSON in the body, as arguments are.
+pub type Answer = Post<JsonEncoding>;
+
 impl<T: DeserializeOwned> Decodes<T> for JsonEncoding {
     type Error = String;
 
-    fn decode(bytes: Bytes) -> Result<T, Self::Error> {
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-        let value =
-            serde_path_to_error::deserialize(&mut deserializer).map_err(|e| e.to_string())?;
-        deserializer.end().map_err(|e| e.to_string())?;
-        Ok(value)
-    }
-}
-
-/// Answers as JSON, read in the browser from text exactly as the data a page carries for its
-/// resources is read (`serde_json::from_str`), so that the WebAssembly holds one JSON reader per
-/// type instead of two (Leptos' `Json` reads answers from bytes).
-pub struct AnswerEncoding;
-
-/// Every server function's answer: JSON in the body.
-pub type Answer = Post<AnswerEncoding>;
-
-impl ContentType for AnswerEncoding {
-    const CONTENT_TYPE: &'static str = "application/json";
-}
-
-impl FormatType for AnswerEncoding {
-    const FORMAT_TYPE: Format = Format::Text;
-}
-
-impl<T: Serialize> Encodes<T> for AnswerEncoding {
-    type Error = serde_json::Error;
-
-    fn encode(value: &T) -> Result<Bytes, Self::Error> {
-        serde_json::to_vec(value).map(Bytes::from)
-    }
-}
-
-impl<T: DeserializeOwned> Decodes<T> for AnswerEncoding {
-    type Error = String;
-
+    /// On the server (arguments), naming where a value cannot be read. In the browser
+    /// (answers), exactly as the data a page carries for its resources is read
+    /// (`serde_json::from_str`), so that the WebAssembly holds one JSON reader per type instead
+    /// of two.
     fn decode(bytes: Bytes) -> Result<T, Self::Error> {
         let text = std::str::from_utf8(&bytes).map_err(|e| e.to_string())?;
+        #[cfg(feature = "ssr")]
+        {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let value =
+                serde_path_to_error::deserialize(&mut deserializer).map_err(|e| e.to_string())?;
+            deserializer.end().map_err(|e| e.to_string())?;
+            Ok(value)
+        }
+        #[cfg(not(feature = "ssr"))]
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 }
