@@ -149,14 +149,36 @@ pub mod browser {
             .unwrap_or_else(|| key.to_string())
     }
 
-    /// [`text`] with each `%{name}` replaced by its value.
+    /// [`text`] with its `%{placeholders}` filled in.
     pub fn text_with(locale: Locale, key: &str, values: &[(&str, String)]) -> String {
-        values
-            .iter()
-            .fold(text(locale, key), |text, (name, value)| {
-                text.replace(&format!("%{{{name}}}"), value)
-            })
+        super::fill_placeholders(&text(locale, key), values)
     }
+}
+
+/// `text` with each `%{name}` replaced by its value in one pass, as rust-i18n does on the server:
+/// a value is never read for placeholders itself (a person may be called "%{count}"), and a
+/// placeholder without a value stays as written.
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+fn fill_placeholders(text: &str, values: &[(&str, String)]) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("%{") {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        filled.push_str(&rest[..start]);
+        let placeholder = &rest[start..start + length + 1];
+        match values
+            .iter()
+            .find(|(name, _)| placeholder[2..length] == **name)
+        {
+            Some((_, value)) => filled.push_str(value),
+            None => filled.push_str(placeholder),
+        }
+        rest = &rest[start + length + 1..];
+    }
+    filled.push_str(rest);
+    filled
 }
 
 /// The name of the cookie that remembers the language for pages shown before signing in.
@@ -396,6 +418,19 @@ mod tests {
         assert_ne!(
             super::BrowserTexts::of(Locale::En).path,
             super::BrowserTexts::of(Locale::Fr).path
+        );
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_one_pass() {
+        let values = [("name", "%{count}".to_string()), ("count", "3".to_string())];
+        assert_eq!(
+            super::fill_placeholders("%{name} has %{count} roles, %{other} 100%{", &values),
+            "%{count} has 3 roles, %{other} 100%{"
+        );
+        assert_eq!(
+            super::fill_placeholders("no placeholder", &values),
+            "no placeholder"
         );
     }
 
