@@ -82,12 +82,14 @@ impl BrowserTexts {
         }
     }
 
-    /// The script served at `path`, if it is one of today's.
-    pub fn at(path: &str) -> Option<&'static BrowserTexts> {
-        Locale::ALL
-            .into_iter()
-            .map(BrowserTexts::of)
-            .find(|texts| texts.path == path)
+    /// The script to serve at `path` (`/texts/{code}.{hash}.js`): today's texts of that
+    /// language, and whether `path` is today's address. A page from another version of Tenantry
+    /// (a process not yet upgraded, or already) asks with another hash; it gets today's texts
+    /// rather than none, which would show it keys.
+    pub fn at(path: &str) -> Option<(&'static BrowserTexts, bool)> {
+        let (code, _) = path.strip_prefix(Self::PREFIX)?.split_once('.')?;
+        let texts = BrowserTexts::of(Locale::ALL.into_iter().find(|l| l.code() == code)?);
+        Some((texts, texts.path == path))
     }
 
     fn build(locale: Locale) -> BrowserTexts {

@@ -101,14 +101,22 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
 }
 
 /// The browser's texts in one language ([`app::i18n::BrowserTexts`]), kept by browsers for a
-/// year: their address changes with them.
+/// year at today's address (it changes with them); asked for with another version's address,
+/// today's texts, kept by nobody.
 async fn texts(uri: axum::http::Uri) -> axum::response::Response {
     use axum::http::header;
     match app::i18n::BrowserTexts::at(uri.path()) {
-        Some(texts) => (
+        Some((texts, today)) => (
             [
                 (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (
+                    header::CACHE_CONTROL,
+                    if today {
+                        "public, max-age=31536000, immutable"
+                    } else {
+                        "no-cache"
+                    },
+                ),
             ],
             texts.script.as_str(),
         )

@@ -171,10 +171,19 @@ async fn a_profile_is_checked_saved_and_audited(backend: Backend) {
     assert!(!texts.body.contains("\"My profile\""));
     let english = app.client().get("/o/acme/login").await;
     assert!(texts_script(&english.body).starts_with("/texts/en."));
+    // A page from another version asks with its own hash: today's texts, kept by nobody.
+    let other = client.get("/texts/fr.0123456789abcdef.js").await;
+    assert_eq!(other.status, 200);
+    assert_eq!(other.body, texts.body);
     assert_eq!(
-        client.get("/texts/fr.0123456789abcdef.js").await.status,
+        other.headers.get("cache-control").map(|v| v.as_bytes()),
+        Some(&b"no-cache"[..])
+    );
+    assert_eq!(
+        client.get("/texts/de.0123456789abcdef.js").await.status,
         404
     );
+    assert_eq!(client.get("/texts/fr").await.status, 404);
 
     // A save from a stale page is refused rather than silently undoing the newer one.
     let stale = client
