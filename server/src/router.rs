@@ -47,7 +47,10 @@ pub fn build(state: AppState, trust_proxy: bool) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/avatars/{id}", get(avatar))
-        .route("/texts/{file}", get(texts))
+        .route(
+            &format!("{}{{file}}", app::i18n::BrowserTexts::PREFIX),
+            get(texts),
+        )
         .merge(crate::exports::routes())
         .merge(crate::sso::routes())
         .nest(crate::http_api::PREFIX, crate::http_api::routes())
