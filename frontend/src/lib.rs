@@ -3,7 +3,5 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    app::ui::mark_panics();
-    app::i18n::browser::load();
-    leptos::mount::hydrate_lazy(app::App);
+    app::ui::hydrate();
 }

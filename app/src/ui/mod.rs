@@ -113,21 +113,40 @@ fn set_security_policy() {
     }
 }
 
-/// Marks the page when the WebAssembly panics (a hydration mismatch, a bug), so the browser tests
-/// fail on it instead of clicking on a page that no longer answers. Keeps the hook already set
-/// (which writes the panic to the console).
+/// Hydrates the page the server rendered, lazy routes included, after reading its texts. Marks
+/// `<body data-hydrated>` once everything is hydrated, the chunks of the page's lazy route
+/// included: the browser tests wait for that before they click (a click on a form not yet
+/// hydrated submits it the browser's way and reloads the page). Marks `<body data-panicked>` when
+/// the WebAssembly panics (a hydration mismatch, a bug), so the browser tests fail on it instead
+/// of clicking on a page that no longer answers; the hook already set (which writes the panic to
+/// the console) still runs.
 #[cfg(feature = "hydrate")]
-pub fn mark_panics() {
+pub fn hydrate() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-panicked", "true");
-        }
+        mark_body("data-panicked");
         previous(info);
     }));
+    crate::i18n::browser::load();
+    // What `leptos::mount::hydrate_lazy` does (`hydrate_from_async` sets up Leptos' executor on
+    // wasm-bindgen's), and then the mark.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        leptos::mount::hydrate_from_async(body, App).await.forget();
+        mark_body("data-hydrated");
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn mark_body(attribute: &str) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute(attribute, "true");
+    }
 }
 
 /// Declares `$route`, the route of page `$page` whose code the browser loads in a chunk of its own
@@ -182,16 +201,6 @@ lazy_page!(
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(crate::i18n::Locale::of_request());
-    #[cfg(feature = "hydrate")]
-    Effect::new(|| {
-        // The browser tests wait for this before they click.
-        if let Some(body) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.body())
-        {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/tenantry.css" />
         <Title formatter=|text: String| {
