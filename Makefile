@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: run test tools lint unit-test e2e build-debug bench soak load clean-e2e
+.PHONY: run test tools lint unit-test e2e build-debug wasm-size bench soak load clean-e2e
 
 ## Installs what is missing, builds a release and serves Tenantry on SQLite at http://127.0.0.1:3000.
 run: tools
@@ -10,12 +10,13 @@ run: tools
 	LEPTOS_SITE_ROOT=target/site ./target/release/tenantry serve
 
 ## Runs the whole test suite: formatting, lints, unit and integration tests on SQLite and
-## PostgreSQL, and the browser tests in Chromium.
+## PostgreSQL, the browser tests in Chromium, and the release WebAssembly's size check.
 test: tools
 	scripts/install-tools.sh --test
 	$(MAKE) lint
 	$(MAKE) unit-test
 	$(MAKE) e2e
+	$(MAKE) wasm-size
 
 tools:
 	scripts/install-tools.sh
@@ -34,14 +35,23 @@ build-debug:
 e2e: build-debug
 	cd end2end && rm -rf test-results && npx playwright test
 
+## Builds the release front end and fails when a lazily loaded chunk passes 100 KB brotli or the
+## first download grows (scripts/wasm-size.sh --check); the texts come from the debug server.
+wasm-size: tools
+	[ -x target/debug/tenantry ] || cargo build -p server
+	cargo leptos build --release --split --frontend-only
+	TENANTRY_BIN=target/debug/tenantry scripts/wasm-size.sh --check
+
 ## Prints sign-in throughput over HTTP against the raw argon2id rate of this machine, the Users
 ## page's server time on an organisation of 100,000 users on SQLite and PostgreSQL, the Activity
 ## view's on 1,000,000 audit entries (every combination of its filters), the time
 ## to invite 10,000 people from a CSV file, the release server's pages per second (Users
-## page against the sign-in page) and memory, its memory while it streams the CSV exports of
+## page against the sign-in page) and memory, how long those two pages take to become interactive
+## in headless Chromium with nothing cached, its memory while it streams the CSV exports of
 ## 100,000 people and 1,000,000 entries, the WebAssembly's sizes; then one table of every
 ## figure against its budget.
 bench: tools
+	scripts/install-tools.sh --test
 	cargo leptos build --release --split
 	set -o pipefail; { \
 	  cargo run --release -p server --example sign_in_throughput && \

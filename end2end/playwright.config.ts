@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { chromiumLaunchOptions } from "./chromium.mjs";
 
 const port = Number(process.env.TENANTRY_E2E_PORT ?? 3100);
 /** The OpenID provider the single sign-on journey signs in at (oidc-provider-mock). */
@@ -18,18 +19,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${port}`,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
-    launchOptions: {
-      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-    },
+    launchOptions: chromiumLaunchOptions,
   },
   // The first journey replaces the first super-admin's one-time password; every other file signs
   // in with the password it chose, so it runs first.
