@@ -238,6 +238,10 @@ async fn report(
                 DbBackend::Postgres => "EXPLAIN",
                 _ => "EXPLAIN QUERY PLAN",
             };
+            // TENANTRY_BENCH_SQL=1 prints each statement with its values, to try by hand.
+            if std::env::var_os("TENANTRY_BENCH_SQL").is_some() {
+                println!("    {statement}");
+            }
             let rows = db
                 .query_all_raw(Statement {
                     sql: format!("{explain} {}", statement.sql),
