@@ -9,8 +9,16 @@ use argon2::{
     Algorithm, Argon2, Block, Params, Version,
 };
 use rand::{rngs::OsRng, Rng};
-use std::{cell::RefCell, collections::HashSet, sync::Arc, sync::LazyLock};
-use tokio::sync::Semaphore;
+use std::{
+    cell::RefCell,
+    collections::HashSet,
+    panic::AssertUnwindSafe,
+    sync::{
+        mpsc::{self, Receiver, RecvTimeoutError, Sender},
+        Arc, LazyLock, Mutex,
+    },
+    time::Duration,
+};
 
 /// OWASP's argon2id recommendation: 19 MiB, two passes, one lane.
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -32,20 +40,40 @@ pub struct Verified {
     pub needs_rehash: bool,
 }
 
-/// Hashes and verifies passwords on blocking threads, at most `permits` at a time, so a burst of
-/// sign-ins cannot starve the async workers or exhaust memory (19 MiB per hash).
+/// Hashes and verifies passwords on threads of their own, `concurrency` of them, so a burst of
+/// sign-ins cannot starve the async workers or exhaust memory (19 MiB per hash). Each thread takes
+/// the next waiting job as soon as it finishes one: the cores never wait on a hand-over through
+/// the async workers between two hashes.
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: Sender<Job>,
     dummy_hash: Arc<String>,
 }
 
+/// Work for a hashing thread; it sends its own result.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// How long a hashing thread keeps argon2's working memory with nothing to do.
+const IDLE_KEEP: Duration = Duration::from_secs(10);
+
 impl Passwords {
-    /// A hasher allowing `concurrency` hashes at once.
+    /// A hasher allowing `concurrency` hashes at once. Its threads end once every clone of it is
+    /// dropped.
     pub fn new(concurrency: usize) -> ServiceResult<Self> {
         let dummy_hash = hash_blocking("the dummy password nobody has")?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..concurrency.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || hash_jobs(&queue))
+                .map_err(|e| {
+                    ServiceError::Internal(format!("cannot start a hashing thread: {e}"))
+                })?;
+        }
         Ok(Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            jobs,
             dummy_hash: Arc::new(dummy_hash),
         })
     }
@@ -54,14 +82,15 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> ServiceResult<T> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| ServiceError::Internal("the hashing threads have stopped".into()))?;
+        result
             .await
-            .map_err(|e| ServiceError::Internal(format!("hash permits closed: {e}")))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))
+            .map_err(|_| ServiceError::Internal("a hashing job failed".into()))
     }
 
     /// A new argon2id hash of `password`.
@@ -92,6 +121,26 @@ fn hash_blocking(password: &str) -> ServiceResult<String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| ServiceError::Internal(format!("hashing failed: {e}")))
+}
+
+/// A hashing thread: runs jobs as they come; after `IDLE_KEEP` without one it hands argon2's
+/// working memory back, and it ends when the hasher is gone. A job that panics (none should) fails
+/// its caller, not the thread.
+fn hash_jobs(queue: &Mutex<Receiver<Job>>) {
+    loop {
+        // The lock is held only while waiting: the thread that holds it takes the next job.
+        let next = match queue.lock() {
+            Ok(queue) => queue.recv_timeout(IDLE_KEEP),
+            Err(_) => return,
+        };
+        match next {
+            Ok(job) => {
+                let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+            }
+            Err(RecvTimeoutError::Timeout) => BLOCKS.with_borrow_mut(|blocks| *blocks = Vec::new()),
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
 }
 
 thread_local! {
@@ -290,6 +339,52 @@ mod tests {
     use super::*;
 
     const EMAIL: &str = "ada.lovelace@example.com";
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_runs_on_its_own_threads_never_more_at_once_than_allowed() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let passwords = Passwords::new(2).expect("hasher");
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..8).map(|_| {
+            let (running, most) = (running.clone(), most.clone());
+            passwords.run(move || {
+                let now = running.fetch_add(1, SeqCst) + 1;
+                most.fetch_max(now, SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                running.fetch_sub(1, SeqCst);
+                std::thread::current().name().map(str::to_string)
+            })
+        });
+        let threads = futures::future::join_all(jobs).await;
+        assert_eq!(most.load(SeqCst), 2, "two hashes at once, never more");
+        for thread in threads {
+            let name = thread.expect("job ran").unwrap_or_default();
+            assert!(
+                name.starts_with("argon2-"),
+                "ran on {name}, not a hashing thread"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_its_caller_and_the_thread_goes_on() {
+        let passwords = Passwords::new(1).expect("hasher");
+        let failed = passwords.run(|| -> u8 { panic!("a broken job") }).await;
+        assert!(failed.is_err());
+        assert_eq!(
+            passwords.run(|| 7).await.expect("the thread still works"),
+            7
+        );
+        let verified = passwords
+            .verify(
+                "the dummy password nobody has".into(),
+                Some(passwords.dummy_hash.as_ref().clone()),
+            )
+            .await
+            .expect("verify");
+        assert!(verified.matches);
+    }
 
     #[test]
     fn breached_passwords_are_refused_whatever_their_case() {
