@@ -20,6 +20,7 @@ mod m20261202_000015_activity;
 mod m20261202_000016_email_order;
 mod m20261202_000017_directory_sync;
 mod m20261202_000018_single_sign_on;
+mod m20261202_000019_user_role_ids;
 
 /// A foreign key from `from` to `to` whose rows go when the row they point to goes.
 fn fk(
@@ -31,6 +32,18 @@ fn fk(
         .to(to.0, to.1)
         .on_delete(ForeignKeyAction::Cascade)
         .to_owned()
+}
+
+/// Runs `statements` in order on PostgreSQL; on SQLite, nothing.
+async fn on_postgres(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm_migration::sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement).await?;
+    }
+    Ok(())
 }
 
 /// All migrations, oldest first.
@@ -58,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_email_order::Migration),
             Box::new(m20261202_000017_directory_sync::Migration),
             Box::new(m20261202_000018_single_sign_on::Migration),
+            Box::new(m20261202_000019_user_role_ids::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@
 //! statement trigger with transition tables cannot be limited to the status column). SQLite's
 //! triggers are unchanged: its updates in place do not pile up versions.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
 
 pub struct Migration;
 
@@ -55,21 +55,10 @@ const DOWN: &[&str] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, UP).await
+        crate::on_postgres(manager, UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        run(manager, DOWN).await
+        crate::on_postgres(manager, DOWN).await
     }
-}
-
-async fn run(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
-    if manager.get_database_backend() != DbBackend::Postgres {
-        return Ok(());
-    }
-    let db = manager.get_connection();
-    for statement in statements {
-        db.execute_unprepared(statement).await?;
-    }
-    Ok(())
 }

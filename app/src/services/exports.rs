@@ -177,7 +177,7 @@ async fn users_batch(
     let email = || Func::lower(Expr::col((user::Entity, user::Column::Email)));
     let mut select = user::Entity::find().filter(users::row_filters(organisation_id, query));
     if let Some(role) = query.role {
-        select = select.filter(users::holds_role(role));
+        select = select.filter(users::holds_role(db.get_database_backend(), role));
     }
     match Words::of(&query.search) {
         Words::Nothing => return Ok((csv(Some(&USERS_HEADER), &[])?, None)),

@@ -26,6 +26,7 @@ on_both_databases!(
     the_stat_cards_follow_status_changes_and_removals,
     the_search_follows_renames_and_removals,
     an_unknown_stored_status_is_an_error_not_a_guess,
+    the_role_filter_follows_grants_removals_and_deleted_roles,
 );
 
 async fn list(browser: &crate::support::Client, slug: &str, query: UserQuery) -> UserList {
@@ -560,4 +561,166 @@ async fn an_unknown_stored_status_is_an_error_not_a_guess(backend: Backend) {
         })
         .await;
     assert_eq!(answer.status, 500, "{}", answer.body);
+}
+
+/// The role filter follows every way a role changes hands: a grant, a removal, a role deleted
+/// with its grants, a person removed (on PostgreSQL it reads `users.role_ids`, kept by triggers).
+async fn the_role_filter_follows_grants_removals_and_deleted_roles(backend: Backend) {
+    use app::entities::{role, user};
+    use migration::{Migrator, MigratorTrait};
+    let app = TestApp::start(backend).await;
+    let acme = app.organisation("acme").await;
+    let admin = app.user(&acme, "admin@acme.example", PASSWORD).await;
+    let ada = app.user(&acme, "ada@acme.example", PASSWORD).await;
+    let bob = app.user(&acme, "bob@acme.example", PASSWORD).await;
+    let agent = app.role(&acme, RoleTemplate::Agent).await;
+    let viewer = app.role(&acme, RoleTemplate::Viewer).await;
+    let grant = |user_id, role_id| user_role::ActiveModel {
+        user_id: Set(user_id),
+        role_id: Set(role_id),
+    };
+    // Granted before migration 19 kept the roles on the row: migrating up copies them there.
+    let after_18 = Migrator::migrations().len() - 18;
+    Migrator::down(app.db(), Some(after_18 as u32))
+        .await
+        .unwrap();
+    user_role::Entity::insert_many([
+        grant(ada.id, agent),
+        grant(bob.id, agent),
+        grant(ada.id, viewer),
+    ])
+    .exec_without_returning(app.db())
+    .await
+    .unwrap();
+    Migrator::up(app.db(), None).await.unwrap();
+    let browser = app.client();
+    browser.sign_in("acme", &admin.email, PASSWORD).await;
+    let holders = |role| {
+        let browser = &browser;
+        async move {
+            let found = list(
+                browser,
+                "acme",
+                UserQuery {
+                    role: Some(role),
+                    ..UserQuery::default()
+                },
+            )
+            .await;
+            let mut emails: Vec<String> = found.rows.into_iter().map(|r| r.email).collect();
+            emails.sort();
+            (found.matching, emails)
+        }
+    };
+    assert_eq!(
+        holders(agent).await,
+        (
+            2,
+            vec![
+                "ada@acme.example".to_string(),
+                "bob@acme.example".to_string()
+            ]
+        )
+    );
+    assert_eq!(
+        holders(viewer).await,
+        (1, vec!["ada@acme.example".to_string()])
+    );
+
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(bob.id))
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        holders(agent).await,
+        (1, vec!["ada@acme.example".to_string()])
+    );
+
+    // A deleted role takes its grants along; the person keeps the others.
+    role::Entity::delete_by_id(viewer)
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(holders(viewer).await.0, 0);
+    assert_eq!(
+        holders(agent).await,
+        (1, vec!["ada@acme.example".to_string()])
+    );
+
+    user::Entity::delete_by_id(ada.id)
+        .exec(app.db())
+        .await
+        .unwrap();
+    assert_eq!(holders(agent).await, (0, vec![]));
+}
+
+/// The ids of `person`'s roles as PostgreSQL's `users.role_ids` holds them, comma-separated.
+async fn stored_role_ids(db: &impl sea_orm::ConnectionTrait, person: Uuid) -> String {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT array_to_string(role_ids, ',') FROM users WHERE id = '{person}'"),
+        ))
+        .await
+        .unwrap()
+        .expect("the person's row");
+    row.try_get_by_index(0).unwrap()
+}
+
+/// PostgreSQL: two transactions granting one person a role each at the same time both reach the
+/// role filter. The trigger keeping `users.role_ids` locks the person's row before it reads the
+/// grants; without that, the later transaction rebuilt the array from a snapshot without the
+/// earlier grant and dropped it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_grants_at_once_to_one_person_both_reach_the_role_filter() {
+    use sea_orm::TransactionTrait;
+    let app = TestApp::start(Backend::Postgres).await;
+    let acme = app.organisation("acme").await;
+    let person = app.user(&acme, "person@acme.example", PASSWORD).await;
+    let agent = app.role(&acme, RoleTemplate::Agent).await;
+    let viewer = app.role(&acme, RoleTemplate::Viewer).await;
+    let grant = move |role_id| user_role::ActiveModel {
+        user_id: Set(person.id),
+        role_id: Set(role_id),
+    };
+    let first = app.db().begin().await.unwrap();
+    user_role::Entity::insert(grant(agent))
+        .exec_without_returning(&first)
+        .await
+        .unwrap();
+    let db = app.db().clone();
+    let second = tokio::spawn(async move {
+        let txn = db.begin().await?;
+        user_role::Entity::insert(grant(viewer))
+            .exec_without_returning(&txn)
+            .await?;
+        txn.commit().await
+    });
+    // The second grant waits for the first transaction's lock on the person's row.
+    let waiting = sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT count(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+    );
+    let mut polls = 0;
+    loop {
+        let row = app
+            .db()
+            .query_one_raw(waiting.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        if row.try_get_by_index::<i64>(0).unwrap() > 0 {
+            break;
+        }
+        polls += 1;
+        assert!(polls < 3_000, "the second grant never waited for the first");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    first.commit().await.unwrap();
+    second.await.unwrap().unwrap();
+    let mut both = [agent.to_string(), viewer.to_string()];
+    both.sort();
+    assert_eq!(stored_role_ids(app.db(), person.id).await, both.join(","));
 }
