@@ -5,7 +5,7 @@
 //! of 4 µs). SQLite's FTS5 table is unchanged.
 
 use crate::m20261122_000006_user_word_search::SEARCH_DOCUMENT;
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -13,33 +13,31 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared(&format!(
+        let add = format!(
             "ALTER TABLE users ADD COLUMN search_words tsvector
              GENERATED ALWAYS AS ({SEARCH_DOCUMENT}) STORED"
-        ))
-        .await?;
-        db.execute_unprepared("DROP INDEX users_search").await?;
-        db.execute_unprepared("CREATE INDEX users_search ON users USING gin (search_words)")
-            .await?;
-        Ok(())
+        );
+        crate::on_postgres(
+            manager,
+            &[
+                &add,
+                "DROP INDEX users_search",
+                "CREATE INDEX users_search ON users USING gin (search_words)",
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let db = manager.get_connection();
-        db.execute_unprepared("DROP INDEX users_search").await?;
-        db.execute_unprepared("ALTER TABLE users DROP COLUMN search_words")
-            .await?;
-        db.execute_unprepared(&format!(
-            "CREATE INDEX users_search ON users USING gin ({SEARCH_DOCUMENT})"
-        ))
-        .await?;
-        Ok(())
+        let index = format!("CREATE INDEX users_search ON users USING gin ({SEARCH_DOCUMENT})");
+        crate::on_postgres(
+            manager,
+            &[
+                "DROP INDEX users_search",
+                "ALTER TABLE users DROP COLUMN search_words",
+                &index,
+            ],
+        )
+        .await
     }
 }
