@@ -80,20 +80,36 @@ pub struct TestApp {
     pub state: AppState,
     /// Where the app's mail goes.
     pub smtp: SmtpServer,
+    _scratch: Option<ScratchFile>,
 }
 
-async fn fresh_database(backend: Backend) -> DatabaseConnection {
-    let url = match backend {
+/// A test's SQLite file, removed with its write-ahead log when the test ends (a server that
+/// still has it open keeps reading it: the files go once the last handle closes).
+struct ScratchFile(std::path::PathBuf);
+
+impl Drop for ScratchFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+async fn fresh_database(backend: Backend) -> (DatabaseConnection, Option<ScratchFile>) {
+    let (url, scratch) = match backend {
         Backend::Sqlite => {
             let name = format!("tenantry_test_{}", Uuid::new_v4().simple());
             let path = std::env::temp_dir().join(format!("{name}.db"));
-            format!("sqlite://{}?mode=rwc", path.display())
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            (url, Some(ScratchFile(path)))
         }
-        Backend::Postgres => fresh_postgres_url().await,
+        Backend::Postgres => (fresh_postgres_url().await, None),
     };
     let db = server::database::connect(&url).await.expect("connect");
     server::database::migrate(&db).await.expect("migrate");
-    db
+    (db, scratch)
 }
 
 /// The URL of a new, empty database on the tests' PostgreSQL server.
@@ -128,7 +144,7 @@ impl TestApp {
             .with_test_writer()
             .try_init();
         count_server_panics();
-        let db = fresh_database(backend).await;
+        let (db, scratch) = fresh_database(backend).await;
         let mut auth = AuthConfig::default();
         // Long enough that no test outruns a delay by accident.
         auth.account_throttle.delay_step_secs = 300;
@@ -167,7 +183,12 @@ impl TestApp {
         )
         .expect("mail worker");
         server::router::serve_in_background(listener, state.clone());
-        Self { base, state, smtp }
+        Self {
+            base,
+            state,
+            smtp,
+            _scratch: scratch,
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
