@@ -11,11 +11,12 @@ pub mod router;
 pub mod scim;
 pub mod sso;
 
-/// Makes the allocator give blocks of 1 MiB and more back to the system as soon as they are
-/// freed. glibc otherwise raises that threshold to the largest block freed so far and keeps every
-/// later one in its heap for good: after its first sign-in (argon2 works in 19 MiB) the server
-/// stayed 19 MiB larger for each thread that had hashed. Called first thing by `main` and by the
-/// benchmarks that serve in-process.
+/// Makes glibc's allocator give blocks of 1 MiB and more back to the system as soon as they are
+/// freed (the `tenantry` binary's own allocations go to jemalloc; SQLite's and those of the
+/// benchmarks that serve in-process go to glibc). glibc otherwise raises that threshold to the
+/// largest block freed so far and keeps every later one in its heap for good: after its first
+/// sign-in (argon2 works in 19 MiB) the server stayed 19 MiB larger for each thread that had
+/// hashed. Called first thing by `main` and by the benchmarks that serve in-process.
 pub fn return_large_blocks() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes the allocator's settings, which it guards with its own lock.

@@ -207,3 +207,23 @@ pub fn rss(child: &Child) -> (f64, f64) {
     };
     (field("VmRSS:"), field("RssAnon:"))
 }
+
+/// The processor time `child` has used so far (user and system, all its threads), in seconds.
+#[allow(dead_code)] // the page throughput benchmark's
+pub fn cpu_seconds(child: &Child) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime, fields 14 and 15 of stat(5), in USER_HZ (100 on Linux).
+    (ticks(11) + ticks(12)) / 100.0
+}
