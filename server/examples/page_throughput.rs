@@ -163,7 +163,7 @@ async fn rate(
     seconds: u64,
     clients: u64,
 ) -> Rate {
-    let served = Arc::new(AtomicUsize::new(0));
+    let answered = Arc::new(AtomicUsize::new(0));
     let failed = Arc::new(AtomicUsize::new(0));
     let cpu_before = served::cpu_seconds(server);
     let started = Instant::now();
@@ -171,7 +171,7 @@ async fn rate(
     let workers: Vec<_> = (0..clients)
         .map(|_| {
             let (client, url) = (client.clone(), format!("{base}{path}"));
-            let (served, failed) = (served.clone(), failed.clone());
+            let (answered, failed) = (answered.clone(), failed.clone());
             tokio::spawn(async move {
                 while Instant::now() < deadline {
                     let good = match client.get(&url).send().await {
@@ -181,7 +181,7 @@ async fn rate(
                         }
                         _ => false,
                     };
-                    served.fetch_add(1, Ordering::Relaxed);
+                    answered.fetch_add(1, Ordering::Relaxed);
                     if !good {
                         failed.fetch_add(1, Ordering::Relaxed);
                     }
@@ -193,7 +193,7 @@ async fn rate(
         let _ = worker.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let pages = served.load(Ordering::Relaxed) as f64;
+    let pages = answered.load(Ordering::Relaxed) as f64;
     let cpu_ms = 1000.0 * (served::cpu_seconds(server) - cpu_before) / pages.max(1.0);
     let per_second = pages / elapsed;
     println!(
